@@ -1,0 +1,24 @@
+"""The /api/v1 root: one NinjaAPI mounting each app's router, with the shared conventions."""
+
+from ninja import NinjaAPI
+
+from ltc.core.api import install_error_handlers
+from ltc.customers.api import router as customers_router
+from ltc.org.api import router as org_router
+from ltc.org.auth import api_auth
+
+api = NinjaAPI(
+    title="LTC API",
+    version="1",
+    description=(
+        "Lead-to-Cash (线索到回款). Authenticate with `Authorization: Bearer <token>` "
+        "(create one on your profile page or with `ltc createtoken USER`) or a browser session. "
+        "Errors are RFC 9457 problem documents with a field-level `errors` list. "
+        "Updates need `If-Match` with the ETag you read; POSTs accept `Idempotency-Key`."
+    ),
+    auth=api_auth,
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("", org_router)
+api.add_router("", customers_router)

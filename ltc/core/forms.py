@@ -1,0 +1,76 @@
+"""Form helpers shared by every app's UI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+
+class StyledFormMixin:
+    """Give widgets the UI kit's classes and mark invalid fields."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            widget = field.widget
+            if isinstance(widget, forms.HiddenInput):
+                continue
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        for name in self.errors:  # type: ignore[attr-defined]
+            if name in self.fields:  # type: ignore[attr-defined]
+                widget = self.fields[name].widget  # type: ignore[attr-defined]
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+                widget.attrs["aria-invalid"] = "true"
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form's fields (or on top when not a field)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class ListParams:
+    """Offset pagination for HTML lists, building Previous/Next links that keep the filters."""
+
+    def __init__(self, query: Any, *, default_limit: int = 25) -> None:
+        self.query = query.copy()
+        self.offset = _to_int(query.get("offset"), 0, minimum=0)
+        self.limit = _to_int(query.get("limit"), default_limit, minimum=1, maximum=200)
+
+    def link(self, offset: int | None) -> str | None:
+        if offset is None or offset < 0:
+            return None
+        query = self.query.copy()
+        query["offset"] = str(offset)
+        return "?" + str(query.urlencode())
+
+    def page(self, result: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **result,
+            "end": result["offset"] + len(result["items"]),
+            "next_url": self.link(result["next_offset"]),
+            "prev_url": self.link(result["offset"] - result["limit"]) if result["offset"] > 0 else None,
+        }
+
+
+def _to_int(value: Any, default: int, *, minimum: int, maximum: int | None = None) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    number = max(minimum, number)
+    return min(number, maximum) if maximum is not None else number

@@ -1,0 +1,109 @@
+"""Shared base models: versioned business records, the append-only timeline, idempotency records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class VersionedModel(models.Model):
+    """A business record with optimistic concurrency: every update bumps `version`.
+
+    Writers pass the version they read; a stale version is refused (core.concurrency).
+    """
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class TimelineKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    CHANGED = "changed", _("Changed")
+    NOTE = "note", _("Note")
+    ACTIVITY = "activity", _("Activity")
+    DECISION = "decision", _("Decision")
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete a timeline event."""
+
+
+class TimelineEvent(models.Model):
+    """One entry in a business record's history. Written once, never changed or deleted.
+
+    `changes` is a list of {"field", "old", "new"}; `display_changes()` labels them in the
+    reader's language.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField(_("kind"), max_length=16, choices=TimelineKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    text = models.TextField(_("text"), blank=True)
+    changes = models.JSONField(_("changes"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-at"])]
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("timeline events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("timeline events are append-only")
+
+    def display_changes(self) -> list[dict[str, str]]:
+        """The changes with field labels and choice labels in the active language."""
+        model = ContentType.objects.get_for_id(self.content_type_id).model_class()
+        fields = {f.name: f for f in model._meta.get_fields()} if model else {}
+        shown = []
+        for change in self.changes:
+            field = fields.get(change["field"])
+            label = str(getattr(field, "verbose_name", change["field"]))
+            choices = dict(getattr(field, "flatchoices", None) or [])
+            shown.append(
+                {
+                    "field": change["field"],
+                    "label": label,
+                    "old": str(choices.get(change["old"], change["old"])),
+                    "new": str(choices.get(change["new"], change["new"])),
+                }
+            )
+        return shown
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST carrying an Idempotency-Key, replayed on retries."""
+
+    key = models.CharField(max_length=255)
+    principal = models.CharField(max_length=64, help_text="user id the key belongs to")
+    request_fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(blank=True, default=b"")
+    headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["principal", "key"], name="idempotency_unique_key")]

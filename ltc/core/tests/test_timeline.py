@@ -1,0 +1,61 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+
+from ltc.core import timeline
+from ltc.core.models import AppendOnlyError, TimelineEvent, TimelineKind
+
+
+def test_record_changes_lists_display_values_old_and_new(world):
+    account = world.account
+    before = timeline.snapshot(account, ["status", "region"])
+    account.status = "customer"
+    event = timeline.record_changes(actor=world.owner, subject=account, before=before)
+    assert event is not None
+    assert event.kind == TimelineKind.CHANGED
+    assert event.changes == [{"field": "status", "old": "prospect", "new": "customer"}]
+    assert event.actor == world.owner
+    with translation.override("en"):
+        assert event.display_changes()[0] == {
+            "field": "status",
+            "label": "status",
+            "old": "Prospect",
+            "new": "Customer",
+        }
+    with translation.override("zh-hans"):
+        assert event.display_changes()[0]["label"] == "状态"
+        assert event.display_changes()[0]["new"] == "正式客户"
+
+
+def test_record_changes_without_a_change_writes_nothing(world):
+    before = timeline.snapshot(world.account, ["status"])
+    assert timeline.record_changes(actor=world.owner, subject=world.account, before=before) is None
+    assert TimelineEvent.objects.count() == 0
+
+
+def test_events_are_append_only(world):
+    event = timeline.note_add(actor=world.owner, subject=world.account, text="首次拜访，客户关注交付周期")
+    event.text = "rewritten"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+    assert TimelineEvent.objects.get().text == "首次拜访，客户关注交付周期"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 10_001])
+def test_note_refuses_empty_or_overlong_text(world, text):
+    with pytest.raises(ValidationError) as excinfo:
+        timeline.note_add(actor=world.owner, subject=world.account, text=text)
+    assert "text" in excinfo.value.message_dict
+    assert TimelineEvent.objects.count() == 0
+
+
+def test_timeline_for_returns_newest_first_in_one_query(world, django_assert_num_queries):
+    for n in range(3):
+        timeline.note_add(actor=world.owner, subject=world.account, text=f"note {n}")
+    with django_assert_num_queries(1):
+        events = timeline.timeline_for(world.account)
+        names = [str(e.actor) for e in events]
+    assert [e.text for e in events] == ["note 2", "note 1", "note 0"]
+    assert names == ["Owner"] * 3

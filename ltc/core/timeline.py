@@ -1,0 +1,76 @@
+"""Writing and reading a record's append-only timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext as _
+
+from ltc.core.models import TimelineEvent, TimelineKind
+
+NOTE_MAX_LENGTH = 10_000
+
+
+def stored_value(instance: models.Model, field_name: str) -> str:
+    """How a field's value is kept in the timeline: choice codes and related names.
+
+    Choice codes (not labels) are kept so the timeline reads in each reader's language.
+    """
+    value = getattr(instance, field_name)
+    return "" if value is None else str(value)
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, str]:
+    return {name: stored_value(instance, name) for name in fields}
+
+
+def record_created(*, actor: Any, subject: models.Model, text: str = "") -> TimelineEvent:
+    return _append(actor=actor, subject=subject, kind=TimelineKind.CREATED, text=text)
+
+
+def record_changes(*, actor: Any, subject: models.Model, before: dict[str, str]) -> TimelineEvent | None:
+    """Append one CHANGED event listing each field whose stored value differs from `before`."""
+    changes = []
+    for name, old in before.items():
+        new = stored_value(subject, name)
+        if new != old:
+            changes.append({"field": name, "old": old, "new": new})
+    if not changes:
+        return None
+    return _append(actor=actor, subject=subject, kind=TimelineKind.CHANGED, changes=changes)
+
+
+def note_add(*, actor: Any, subject: models.Model, text: str) -> TimelineEvent:
+    """Add a note; refuses an empty or over-long text."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": [_("A note cannot be empty.")]})
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ValidationError({"text": [_("A note may have at most %(n)d characters.") % {"n": NOTE_MAX_LENGTH}]})
+    return _append(actor=actor, subject=subject, kind=TimelineKind.NOTE, text=text)
+
+
+def _append(
+    *, actor: Any, subject: models.Model, kind: str, text: str = "", changes: list[Any] | None = None
+) -> TimelineEvent:
+    return TimelineEvent.objects.create(
+        content_type=ContentType.objects.get_for_model(subject),
+        object_id=subject.pk,
+        kind=kind,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        text=text,
+        changes=changes or [],
+    )
+
+
+def timeline_for(subject: models.Model, *, limit: int = 100) -> list[TimelineEvent]:
+    """The newest `limit` events of a record, with their actors, in one query."""
+    return list(
+        TimelineEvent.objects.filter(
+            content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk
+        ).select_related("actor")[:limit]
+    )

@@ -1,0 +1,290 @@
+"""/api/v1/accounts and /api/v1/contacts: thin over customers.services and .selectors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+
+from ltc.core.api import Page, etag, if_match_version, paginate
+from ltc.core.schemas import DuplicateOut, NoteIn, TimelineEventOut
+from ltc.core.timeline import timeline_for
+from ltc.customers import selectors, services
+from ltc.customers.models import Account, Contact
+from ltc.org.models import User
+from ltc.org.types import AuthedRequest
+
+router = Router(tags=["customers"])
+
+
+class UserRef(Schema):
+    id: int
+    name: str
+
+    @staticmethod
+    def resolve_name(obj: User) -> str:
+        return str(obj)
+
+
+class AccountIn(Schema):
+    name: str
+    credit_code: str = ""
+    industry: str = ""
+    region: str = ""
+    size: str = ""
+    status: str = "prospect"
+    parent_id: int | None = None
+    owner_id: int | None = None
+    website: str = ""
+    phone: str = ""
+    address: str = ""
+    description: str = ""
+
+
+class AccountPatch(Schema):
+    name: str | None = None
+    credit_code: str | None = None
+    industry: str | None = None
+    region: str | None = None
+    size: str | None = None
+    status: str | None = None
+    parent_id: int | None = None
+    owner_id: int | None = None
+    website: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    description: str | None = None
+
+
+class AccountOut(Schema):
+    id: int
+    version: int
+    name: str
+    credit_code: str
+    industry: str
+    region: str
+    size: str
+    status: str
+    parent_id: int | None
+    owner: UserRef
+    website: str
+    phone: str
+    address: str
+    description: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class AccountCreatedOut(AccountOut):
+    possible_duplicates: list[DuplicateOut]
+
+
+class AccountQuery(Schema):
+    q: str = ""
+    region: str = ""
+    industry: str = ""
+    status: str = ""
+    size: str = ""
+    owner: int | None = None
+    sort: str = "name"
+    limit: int = 50
+    offset: int = 0
+
+
+class ContactIn(Schema):
+    account_id: int
+    name: str
+    title: str = ""
+    department: str = ""
+    mobile: str = ""
+    phone: str = ""
+    email: str = ""
+    notes: str = ""
+
+
+class ContactPatch(Schema):
+    account_id: int | None = None
+    name: str | None = None
+    title: str | None = None
+    department: str | None = None
+    mobile: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    notes: str | None = None
+
+
+class ContactOut(Schema):
+    id: int
+    version: int
+    account_id: int
+    account_name: str
+    name: str
+    title: str
+    department: str
+    mobile: str
+    phone: str
+    email: str
+    notes: str
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_account_name(obj: Contact) -> str:
+        return obj.account.name
+
+
+class ContactCreatedOut(ContactOut):
+    possible_duplicates: list[DuplicateOut]
+
+
+class ContactQuery(Schema):
+    q: str = ""
+    account: int | None = None
+    sort: str = "name"
+    limit: int = 50
+    offset: int = 0
+
+
+def _resolve_refs(request: AuthedRequest, data: dict[str, Any]) -> dict[str, Any]:
+    """Turn *_id fields into records the requester may use; unknown ones are field errors."""
+    if "owner_id" in data:
+        owner_id = data.pop("owner_id")
+        if owner_id is not None:
+            owner = User.objects.filter(pk=owner_id).first()
+            if owner is None:
+                raise ValidationError({"owner_id": [_("No such user.")]})
+            data["owner"] = owner
+    for field in ("parent_id", "account_id"):
+        if field in data:
+            pk = data.pop(field)
+            name = field.removesuffix("_id")
+            if pk is None:
+                data[name] = None
+                continue
+            try:
+                data[name] = selectors.account_get(user=request.user, pk=pk)
+            except Http404 as exc:
+                raise ValidationError({field: [_("No such account.")]}) from exc
+    return data
+
+
+def _with_etag(response: HttpResponse, version: int) -> None:
+    response["ETag"] = etag(version)
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+@router.get("/accounts", response=Page[AccountOut])
+def account_list(request: AuthedRequest, query: Query[AccountQuery]) -> dict[str, Any]:
+    filters = selectors.AccountFilters(
+        q=query.q,
+        region=query.region,
+        industry=query.industry,
+        status=query.status,
+        size=query.size,
+        owner=query.owner,
+        sort=query.sort,
+    )
+    return paginate(selectors.account_list(user=request.user, filters=filters), limit=query.limit, offset=query.offset)
+
+
+@router.post("/accounts", response={201: AccountCreatedOut})
+def account_create(request: AuthedRequest, payload: AccountIn, response: HttpResponse) -> Status[Any]:
+    account = services.account_create(actor=request.user, data=_resolve_refs(request, payload.dict()))
+    duplicates = selectors.account_duplicates(
+        user=request.user, name=account.name, credit_code=account.credit_code, exclude_pk=account.pk
+    )
+    _with_etag(response, account.version)
+    response["Location"] = f"/api/v1/accounts/{account.pk}"
+    account.possible_duplicates = duplicates  # type: ignore[attr-defined]
+    return Status(201, account)
+
+
+@router.get("/accounts/{account_id}", response=AccountOut)
+def account_get(request: AuthedRequest, account_id: int, response: HttpResponse) -> Account:
+    account = selectors.account_get(user=request.user, pk=account_id)
+    _with_etag(response, account.version)
+    return account
+
+
+@router.patch("/accounts/{account_id}", response=AccountOut)
+def account_update(request: AuthedRequest, account_id: int, payload: AccountPatch, response: HttpResponse) -> Account:
+    account = selectors.account_get(user=request.user, pk=account_id)
+    expected = if_match_version(request)
+    data = _resolve_refs(request, payload.dict(exclude_unset=True))
+    account = services.account_update(actor=request.user, account=account, data=data, expected_version=expected)
+    _with_etag(response, account.version)
+    return account
+
+
+@router.get("/accounts/{account_id}/duplicates", response=list[DuplicateOut])
+def account_duplicates(request: AuthedRequest, account_id: int) -> Any:
+    account = selectors.account_get(user=request.user, pk=account_id)
+    return selectors.account_duplicates(
+        user=request.user, name=account.name, credit_code=account.credit_code, exclude_pk=account.pk
+    )
+
+
+@router.get("/accounts/{account_id}/timeline", response=list[TimelineEventOut])
+def account_timeline(request: AuthedRequest, account_id: int) -> Any:
+    return timeline_for(selectors.account_get(user=request.user, pk=account_id))
+
+
+@router.post("/accounts/{account_id}/notes", response={201: TimelineEventOut})
+def account_note_add(request: AuthedRequest, account_id: int, payload: NoteIn) -> Status[Any]:
+    account = selectors.account_get(user=request.user, pk=account_id)
+    return Status(201, services.account_note_add(actor=request.user, account=account, text=payload.text))
+
+
+# --- contacts --------------------------------------------------------------------------------
+
+
+@router.get("/contacts", response=Page[ContactOut])
+def contact_list(request: AuthedRequest, query: Query[ContactQuery]) -> dict[str, Any]:
+    filters = selectors.ContactFilters(q=query.q, account=query.account, sort=query.sort)
+    return paginate(selectors.contact_list(user=request.user, filters=filters), limit=query.limit, offset=query.offset)
+
+
+@router.post("/contacts", response={201: ContactCreatedOut})
+def contact_create(request: AuthedRequest, payload: ContactIn, response: HttpResponse) -> Status[Any]:
+    contact = services.contact_create(actor=request.user, data=_resolve_refs(request, payload.dict()))
+    duplicates = selectors.contact_duplicates(
+        user=request.user, email=contact.email, mobile=contact.mobile, exclude_pk=contact.pk
+    )
+    _with_etag(response, contact.version)
+    response["Location"] = f"/api/v1/contacts/{contact.pk}"
+    contact.possible_duplicates = duplicates  # type: ignore[attr-defined]
+    return Status(201, contact)
+
+
+@router.get("/contacts/{contact_id}", response=ContactOut)
+def contact_get(request: AuthedRequest, contact_id: int, response: HttpResponse) -> Contact:
+    contact = selectors.contact_get(user=request.user, pk=contact_id)
+    _with_etag(response, contact.version)
+    return contact
+
+
+@router.patch("/contacts/{contact_id}", response=ContactOut)
+def contact_update(request: AuthedRequest, contact_id: int, payload: ContactPatch, response: HttpResponse) -> Contact:
+    contact = selectors.contact_get(user=request.user, pk=contact_id)
+    expected = if_match_version(request)
+    data = _resolve_refs(request, payload.dict(exclude_unset=True))
+    contact = services.contact_update(actor=request.user, contact=contact, data=data, expected_version=expected)
+    _with_etag(response, contact.version)
+    return contact
+
+
+@router.get("/contacts/{contact_id}/timeline", response=list[TimelineEventOut])
+def contact_timeline(request: AuthedRequest, contact_id: int) -> Any:
+    return timeline_for(selectors.contact_get(user=request.user, pk=contact_id))
+
+
+@router.post("/contacts/{contact_id}/notes", response={201: TimelineEventOut})
+def contact_note_add(request: AuthedRequest, contact_id: int, payload: NoteIn) -> Status[Any]:
+    contact = selectors.contact_get(user=request.user, pk=contact_id)
+    return Status(201, services.contact_note_add(actor=request.user, contact=contact, text=payload.text))

@@ -1,0 +1,118 @@
+"""Customer companies (accounts) and the people at them (contacts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MinLengthValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ltc.core import normalize
+from ltc.core.models import VersionedModel
+from ltc.customers.choices import AccountStatus, CompanySize
+from ltc.customers.validators import validate_credit_code, validate_mobile, validate_phone
+from ltc.org.choices import Industry, Region
+
+
+class AccountQuerySet(models.QuerySet["Account"]):
+    def customers(self) -> AccountQuerySet:
+        return self.filter(status=AccountStatus.CUSTOMER)
+
+
+class Account(VersionedModel):
+    """A customer company. `name_key` and `credit_code` feed the duplicate matcher."""
+
+    name = models.CharField(_("name"), max_length=200, validators=[MinLengthValidator(2)])
+    name_key = models.CharField(max_length=200, editable=False, db_index=True)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True, validators=[validate_credit_code], db_index=True
+    )
+    industry = models.CharField(_("industry"), max_length=32, choices=Industry.choices, blank=True)
+    region = models.CharField(_("region"), max_length=16, choices=Region.choices, blank=True)
+    size = models.CharField(_("size"), max_length=16, choices=CompanySize.choices, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=AccountStatus.choices, default=AccountStatus.PROSPECT)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subsidiaries",
+        verbose_name=_("parent account"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("owner")
+    )
+    website = models.URLField(_("website"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[validate_phone])
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        indexes = [
+            models.Index(fields=["region", "name", "id"], name="account_region_name"),
+            models.Index(fields=["owner", "name", "id"], name="account_owner_name"),
+            models.Index(fields=["status", "name", "id"], name="account_status_name"),
+            models.Index(fields=["-updated_at", "-id"], name="account_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:account_detail", args=[self.pk])
+
+    def normalise(self) -> None:
+        self.name = " ".join(self.name.split())
+        self.name_key = normalize.company_name(self.name)
+        self.credit_code = normalize.credit_code(self.credit_code)
+
+
+class Contact(VersionedModel):
+    """A person at a customer. Visible to whoever may see the account."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("account"))
+    name = models.CharField(_("name"), max_length=100, validators=[MinLengthValidator(1)])
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    department = models.CharField(_("department"), max_length=100, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True, validators=[validate_mobile])
+    mobile_key = models.CharField(max_length=20, editable=False, db_index=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[validate_phone])
+    email = models.EmailField(_("email"), blank=True)
+    email_key = models.CharField(max_length=254, editable=False, db_index=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=5000)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [
+            models.Index(fields=["account", "name"], name="contact_account_name"),
+            models.Index(Lower("name"), name="contact_name_lower"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:contact_detail", args=[self.pk])
+
+    def normalise(self) -> None:
+        self.name = " ".join(self.name.split())
+        self.email = normalize.email(self.email)
+        self.email_key = self.email
+        self.mobile_key = normalize.mobile(self.mobile)
+        if self.mobile_key and len(self.mobile_key) == 11:
+            self.mobile = self.mobile_key
+
+    @property
+    def owner_id(self) -> Any:
+        return self.account.owner_id

@@ -1,0 +1,134 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from ltc.core.concurrency import StaleVersionError
+from ltc.core.models import TimelineEvent
+from ltc.customers import selectors, services
+from ltc.customers.models import Account, Contact
+from ltc.customers.tests.factories import VALID_CREDIT_CODE, AccountFactory
+
+
+def test_create_normalises_records_the_timeline_and_defaults_the_owner(world):
+    account = services.account_create(
+        actor=world.owner, data={"name": "  苏州恒远  精密机械股份有限公司 ", "credit_code": VALID_CREDIT_CODE.lower()}
+    )
+    assert account.name == "苏州恒远 精密机械股份有限公司"
+    assert account.name_key == "苏州恒远精密机械"
+    assert account.credit_code == VALID_CREDIT_CODE
+    assert account.owner == world.owner
+    assert account.version == 1
+    assert TimelineEvent.objects.filter(object_id=account.pk, kind="created", actor=world.owner).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"name": "x"}, "name"),
+        ({"name": "合法名称", "credit_code": "91350100M000100Y44"}, "credit_code"),
+        ({"name": "合法名称", "region": "mars"}, "region"),
+        ({"name": "合法名称", "phone": "call me"}, "phone"),
+        ({"name": "合法名称", "website": "not a url"}, "website"),
+        ({"name": "长" * 201}, "name"),
+        ({"name": "合法名称", "version": 7}, "version"),
+    ],
+)
+def test_invalid_input_is_a_field_error_and_saves_nothing(world, data, field):
+    before = Account.objects.count()
+    with pytest.raises(ValidationError) as excinfo:
+        services.account_create(actor=world.owner, data=data)
+    assert field in excinfo.value.message_dict
+    assert Account.objects.count() == before
+    assert not TimelineEvent.objects.exists()
+
+
+def test_roles_without_customer_rights_are_refused(world):
+    with pytest.raises(PermissionDenied):
+        services.account_create(actor=world.finance, data={"name": "财务建的客户"})
+    assert not Account.objects.filter(name="财务建的客户").exists()
+
+
+def test_owner_may_only_be_given_within_the_actors_teams(world):
+    with pytest.raises(ValidationError) as excinfo:
+        services.account_create(actor=world.owner, data={"name": "别人的客户", "owner": world.other})
+    assert "owner" in excinfo.value.message_dict
+    account = services.account_create(actor=world.manager, data={"name": "经理分配的客户", "owner": world.teammate})
+    assert account.owner == world.teammate
+
+
+def test_update_records_old_and_new_values_and_bumps_the_version(world):
+    account = world.account
+    services.account_update(
+        actor=world.owner, account=account, data={"status": "customer", "region": "north"}, expected_version=1
+    )
+    stored = Account.objects.get(pk=account.pk)
+    assert (stored.status, stored.region, stored.version) == ("customer", "north", 2)
+    event = TimelineEvent.objects.get(kind="changed")
+    assert {(c["field"], c["old"], c["new"]) for c in event.changes} == {
+        ("status", "prospect", "customer"),
+        ("region", "east", "north"),
+    }
+
+
+def test_a_stale_update_changes_nothing(world):
+    services.account_update(actor=world.owner, account=world.account, data={"phone": "021-1"}, expected_version=1)
+    stale = Account.objects.get(pk=world.account.pk)
+    with pytest.raises(StaleVersionError):
+        services.account_update(actor=world.owner, account=stale, data={"phone": "021-2"}, expected_version=1)
+    assert Account.objects.get(pk=world.account.pk).phone == "021-1"
+    assert TimelineEvent.objects.filter(kind="changed").count() == 1
+
+
+def test_outsiders_cannot_update(world):
+    for actor in (world.teammate, world.executive):
+        with pytest.raises(PermissionDenied):
+            services.account_update(actor=actor, account=world.account, data={"status": "former"}, expected_version=1)
+    assert Account.objects.get(pk=world.account.pk).status == "prospect"
+
+
+def test_parent_cycles_are_refused(world):
+    child = AccountFactory(owner=world.owner, parent=world.account)
+    with pytest.raises(ValidationError) as excinfo:
+        services.account_update(actor=world.owner, account=world.account, data={"parent": child}, expected_version=1)
+    assert "parent" in excinfo.value.message_dict
+    assert Account.objects.get(pk=world.account.pk).parent_id is None
+
+
+def test_duplicates_match_normalised_name_and_credit_code_and_mark_visibility(world):
+    twin = AccountFactory(owner=world.other, name="锦程智能制造股份有限公司", name_key="锦程智能制造")
+    coded = AccountFactory(owner=world.owner, name="完全不同", credit_code=VALID_CREDIT_CODE)
+    found = selectors.account_duplicates(
+        user=world.owner, name="锦程智能制造（有限公司）", credit_code=VALID_CREDIT_CODE
+    )
+    by_pk = {d.pk: d for d in found}
+    assert set(by_pk) == {world.account.pk, twin.pk, coded.pk}
+    assert by_pk[twin.pk].visible is False
+    assert by_pk[world.account.pk].visible is True
+    assert by_pk[coded.pk].reason == "same credit code"
+
+
+def test_contacts_normalise_and_find_duplicates_by_email_or_mobile(world):
+    contact = services.contact_create(
+        actor=world.owner,
+        data={"account": world.account, "name": "王芳", "mobile": "+86 138-0013-8000", "email": "Wang.Fang@Example.cn"},
+    )
+    assert (contact.mobile, contact.email) == ("13800138000", "wang.fang@example.cn")
+    found = selectors.contact_duplicates(user=world.owner, mobile="138 0013 8000")
+    assert [d.pk for d in found] == [contact.pk]
+    assert found[0].reason == "same mobile"
+
+
+def test_contact_at_someone_elses_account_is_refused(world):
+    theirs = AccountFactory(owner=world.other)
+    with pytest.raises(PermissionDenied):
+        services.contact_create(actor=world.owner, data={"account": theirs, "name": "李雷"})
+    assert not Contact.objects.exists()
+
+
+@pytest.mark.parametrize(("field", "value"), [("mobile", "12345"), ("email", "not-an-email"), ("name", "")])
+def test_invalid_contact_fields(world, field, value):
+    data = {"account": world.account, "name": "韩梅梅", field: value}
+    with pytest.raises(ValidationError) as excinfo:
+        services.contact_create(actor=world.owner, data=data)
+    assert field in excinfo.value.message_dict
+    assert not Contact.objects.exists()

@@ -1,0 +1,289 @@
+"""Server-rendered account and contact pages: thin over services and selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from ltc.core.access import can_change, has_any_role
+from ltc.core.api import paginate
+from ltc.core.concurrency import StaleVersionError
+from ltc.core.exports import Column, export_response
+from ltc.core.forms import ListParams, add_service_errors
+from ltc.core.timeline import timeline_for
+from ltc.customers import selectors, services
+from ltc.customers.forms import AccountFilterForm, AccountForm, ContactFilterForm, ContactForm
+from ltc.customers.models import Account, Contact
+from ltc.org.types import AuthedRequest
+
+LOOKUP_LIMIT = 20
+ACCOUNT_COLUMNS: list[Column] = [
+    (gettext_lazy("Name"), lambda a: a.name),
+    (gettext_lazy("Unified social credit code"), lambda a: a.credit_code),
+    (gettext_lazy("Industry"), lambda a: a.get_industry_display()),
+    (gettext_lazy("Region"), lambda a: a.get_region_display()),
+    (gettext_lazy("Size"), lambda a: a.get_size_display()),
+    (gettext_lazy("Status"), lambda a: a.get_status_display()),
+    (gettext_lazy("Owner"), lambda a: str(a.owner)),
+    (gettext_lazy("Phone"), lambda a: a.phone),
+    (gettext_lazy("Address"), lambda a: a.address),
+    (gettext_lazy("Created at"), lambda a: a.created_at),
+]
+CONTACT_COLUMNS: list[Column] = [
+    (gettext_lazy("Name"), lambda c: c.name),
+    (gettext_lazy("Account"), lambda c: c.account.name),
+    (gettext_lazy("Title"), lambda c: c.title),
+    (gettext_lazy("Department"), lambda c: c.department),
+    (gettext_lazy("Mobile"), lambda c: c.mobile),
+    (gettext_lazy("Phone"), lambda c: c.phone),
+    (gettext_lazy("Email"), lambda c: c.email),
+]
+
+
+def _is_htmx(request: AuthedRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _list_page(
+    request: AuthedRequest, queryset: Any, *, template: str, columns: list[Column], basename: str, extra: dict[str, Any]
+) -> HttpResponseBase:
+    fmt = request.GET.get("export")
+    if fmt in {"csv", "xlsx"}:
+        return export_response(queryset.iterator(chunk_size=2000), columns, fmt=fmt, basename=basename)
+    params = ListParams(request.GET)
+    page = params.page(paginate(queryset, limit=params.limit, offset=params.offset))
+    export_query = request.GET.copy()
+    export_query.pop("offset", None)
+    context = {**extra, "page": page, "export_query": export_query.urlencode()}
+    return render(request, f"{template}#results" if _is_htmx(request) else template, context)
+
+
+def _can_change_account(user: Any, account: Account) -> bool:
+    return can_change(user, account.owner_id, account.owner.team_id)
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+@login_required
+def account_list(request: AuthedRequest) -> HttpResponseBase:
+    form = AccountFilterForm(request.GET or None)
+    queryset = selectors.account_list(
+        user=request.user, filters=form.filters(request.user) if form.is_bound else selectors.AccountFilters()
+    )
+    return _list_page(
+        request,
+        queryset,
+        template="customers/account_list.html",
+        columns=ACCOUNT_COLUMNS,
+        basename="accounts",
+        extra={"filter_form": form},
+    )
+
+
+@login_required
+def account_lookup(request: AuthedRequest) -> HttpResponse:
+    """Options for the account picker: the first matches by name."""
+    q = request.GET.get(request.GET.get("field", "q"), "") or request.GET.get("q", "")
+    accounts = (
+        selectors.account_list(user=request.user, filters=selectors.AccountFilters(q=q))[:LOOKUP_LIMIT]
+        if q.strip()
+        else []
+    )
+    return render(request, "customers/account_options.html", {"accounts": accounts})
+
+
+@login_required
+def account_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    account = selectors.account_get(user=request.user, pk=pk)
+    context = {
+        "account": account,
+        "contacts": account.contacts.order_by("name", "id")[:50],
+        "subsidiaries": account.subsidiaries.order_by("name", "id")[:50],
+        "duplicates": selectors.account_duplicates(
+            user=request.user, name=account.name, credit_code=account.credit_code, exclude_pk=account.pk
+        ),
+        "events": timeline_for(account),
+        "note_url": reverse("customers:account_note_add", args=[account.pk]),
+        "can_change": _can_change_account(request.user, account),
+    }
+    return render(request, "customers/account_detail.html", context)
+
+
+def _require_customer_writer(user: Any) -> None:
+    if not has_any_role(user, services.CUSTOMER_WRITE_ROLES):
+        raise PermissionDenied
+
+
+@login_required
+def account_create(request: AuthedRequest) -> HttpResponse:
+    _require_customer_writer(request.user)
+    form = AccountForm(request.POST or None, user=request.user)
+    duplicates: list[selectors.Duplicate] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.changed_data_dict()
+        duplicates = selectors.account_duplicates(
+            user=request.user, name=data["name"], credit_code=data.get("credit_code", "")
+        )
+        if duplicates and not form.cleaned_data.get("confirm_duplicate"):
+            form.add_error(
+                None, _("Possible duplicates exist (listed below). Check them, or confirm this is a different company.")
+            )
+        else:
+            try:
+                account = services.account_create(actor=request.user, data=data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Account “%(name)s” created.") % {"name": account.name})
+                return redirect(account)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "customers/account_form.html",
+        {"form": form, "duplicates": duplicates, "creating": True},
+        status=status,
+    )
+
+
+@login_required
+def account_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    account = selectors.account_get(user=request.user, pk=pk)
+    if not _can_change_account(request.user, account):
+        raise PermissionDenied
+    form = AccountForm(request.POST or None, instance=account, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_update(
+                actor=request.user,
+                account=account,
+                data=form.changed_data_dict(),
+                expected_version=form.cleaned_data.get("version") or 0,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except StaleVersionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Account saved."))
+            return redirect(account)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "customers/account_form.html", {"form": form, "account": account}, status=status)
+
+
+@login_required
+@require_POST
+def account_note_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    account = selectors.account_get(user=request.user, pk=pk)
+    try:
+        services.account_note_add(actor=request.user, account=account, text=request.POST.get("text", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(f"{account.get_absolute_url()}#timeline")
+
+
+# --- contacts --------------------------------------------------------------------------------
+
+
+@login_required
+def contact_list(request: AuthedRequest) -> HttpResponseBase:
+    form = ContactFilterForm(request.GET or None)
+    queryset = selectors.contact_list(
+        user=request.user, filters=form.filters() if form.is_bound else selectors.ContactFilters()
+    )
+    return _list_page(
+        request,
+        queryset,
+        template="customers/contact_list.html",
+        columns=CONTACT_COLUMNS,
+        basename="contacts",
+        extra={"filter_form": form},
+    )
+
+
+@login_required
+def contact_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    contact = selectors.contact_get(user=request.user, pk=pk)
+    context = {
+        "contact": contact,
+        "duplicates": selectors.contact_duplicates(
+            user=request.user, email=contact.email, mobile=contact.mobile, exclude_pk=contact.pk
+        ),
+        "events": timeline_for(contact),
+        "note_url": reverse("customers:contact_note_add", args=[contact.pk]),
+        "can_change": _can_change_account(request.user, contact.account),
+    }
+    return render(request, "customers/contact_detail.html", context)
+
+
+@login_required
+def contact_create(request: AuthedRequest) -> HttpResponse:
+    _require_customer_writer(request.user)
+    initial = {"account": request.GET.get("account")} if request.GET.get("account", "").isdigit() else {}
+    form = ContactForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.contact_create(actor=request.user, data=form.changed_data_dict())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("account", str(exc) or _("You may not add contacts to this account."))
+        else:
+            duplicates = selectors.contact_duplicates(
+                user=request.user, email=contact.email, mobile=contact.mobile, exclude_pk=contact.pk
+            )
+            if duplicates:
+                messages.warning(request, _("Saved, but another contact has the same email or mobile: see below."))
+            else:
+                messages.success(request, _("Contact “%(name)s” created.") % {"name": contact.name})
+            return redirect(contact)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "customers/contact_form.html", {"form": form, "creating": True}, status=status)
+
+
+@login_required
+def contact_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    contact = selectors.contact_get(user=request.user, pk=pk)
+    if not _can_change_account(request.user, contact.account):
+        raise PermissionDenied
+    form = ContactForm(request.POST or None, instance=contact, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_update(
+                actor=request.user,
+                contact=contact,
+                data=form.changed_data_dict(),
+                expected_version=form.cleaned_data.get("version") or 0,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except StaleVersionError as exc:
+            form.add_error(None, str(exc))
+        except PermissionDenied as exc:
+            form.add_error("account", str(exc))
+        else:
+            messages.success(request, _("Contact saved."))
+            return redirect(contact)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "customers/contact_form.html", {"form": form, "contact": contact}, status=status)
+
+
+@login_required
+@require_POST
+def contact_note_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    contact: Contact = selectors.contact_get(user=request.user, pk=pk)
+    try:
+        services.contact_note_add(actor=request.user, contact=contact, text=request.POST.get("text", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(f"{contact.get_absolute_url()}#timeline")

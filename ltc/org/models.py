@@ -1,0 +1,156 @@
+"""Users, roles, the team tree, territories and personal API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ltc.org.choices import GLOBAL_SCOPE_ROLES, Industry, Language, Region, RoleCode
+
+
+class Role(models.Model):
+    """A business role; a user may hold several (an AR can also be a sales manager)."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True, choices=RoleCode.choices)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+
+    def __str__(self) -> str:
+        return str(self.get_code_display())
+
+
+class Team(models.Model):
+    """A node of the sales organisation; teams form a tree and each has a manager."""
+
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent team")
+    )
+    manager = models.ForeignKey(
+        "org.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_teams",
+        verbose_name=_("manager"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who signs in. Logs in by username or email."""
+
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="members", verbose_name=_("team")
+    )
+    roles = models.ManyToManyField(Role, blank=True, related_name="users", verbose_name=_("roles"))
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), condition=~models.Q(email=""), name="user_email_unique_ci")
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    # Access protocol used by ltc.core.access; cached on the instance for one request.
+
+    def role_codes(self) -> frozenset[str]:
+        cached: frozenset[str] | None = getattr(self, "_role_codes", None)
+        if cached is None:
+            cached = frozenset(self.roles.values_list("code", flat=True)) if self.pk else frozenset()
+            self._role_codes = cached
+        return cached
+
+    def has_role(self, *codes: str) -> bool:
+        return bool(self.role_codes() & set(codes))
+
+    def has_global_scope(self, *, area: str = "sales") -> bool:
+        return bool(self.role_codes() & GLOBAL_SCOPE_ROLES[area])
+
+    def managed_team_ids(self) -> frozenset[int]:
+        """Teams this user manages and every team below them."""
+        cached: frozenset[int] | None = getattr(self, "_managed_team_ids", None)
+        if cached is None:
+            cached = frozenset(_subtree_ids(self.pk)) if self.pk else frozenset()
+            self._managed_team_ids = cached
+        return cached
+
+    def refresh_access_cache(self) -> None:
+        for attr in ("_role_codes", "_managed_team_ids"):
+            self.__dict__.pop(attr, None)
+
+
+def _subtree_ids(manager_id: Any) -> set[int]:
+    rows = list(Team.objects.values_list("id", "parent_id", "manager_id"))
+    children: dict[int | None, list[int]] = {}
+    for team_id, parent_id, _manager in rows:
+        children.setdefault(parent_id, []).append(team_id)
+    found: set[int] = set()
+    stack = [team_id for team_id, _parent, mgr in rows if mgr == manager_id]
+    while stack:
+        team_id = stack.pop()
+        if team_id not in found:
+            found.add(team_id)
+            stack.extend(children.get(team_id, []))
+    return found
+
+
+class Territory(models.Model):
+    """A sales territory (region × industry) served by a team; used by lead routing."""
+
+    name = models.CharField(_("name"), max_length=100)
+    region = models.CharField(_("region"), max_length=16, choices=Region.choices, blank=True)
+    industry = models.CharField(_("industry"), max_length=32, choices=Industry.choices, blank=True)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="territories", verbose_name=_("team"))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 digest is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,34 @@
+"""The navigation follows the value stream; stages not yet built show as 'coming'."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# (url name, or None while the stage is not built; label; Tabler icon; path prefix for "active")
+NAV_SECTIONS = [
+    ("customers:account_list", _("Customers"), "building", "/customers/"),
+    (None, _("Leads"), "target-arrow", "/leads/"),
+    (None, _("Opportunities"), "chart-funnel", "/opportunities/"),
+    (None, _("Quotes"), "file-dollar", "/quotes/"),
+    (None, _("Contracts"), "file-certificate", "/contracts/"),
+    (None, _("Billing"), "cash", "/billing/"),
+    (None, _("Service"), "headset", "/service/"),
+    (None, _("Analytics"), "chart-bar", "/analytics/"),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    items = [
+        {
+            "label": label,
+            "icon": icon,
+            "url": reverse(name) if name else None,
+            "active": request.path.startswith(prefix),
+        }
+        for name, label, icon, prefix in NAV_SECTIONS
+    ]
+    return {"nav_sections": items}

@@ -1,0 +1,225 @@
+"""The demo company: an organisation, users with every role, customers with contacts."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from ltc.customers import services as customer_services
+from ltc.customers.models import Account, Contact
+from ltc.customers.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
+from ltc.org.choices import Industry, Region, RoleCode
+from ltc.org.models import Role, Team, Territory, User
+
+DEMO_PASSWORD = "ltc-demo-2026"  # noqa: S105 - published demo login
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    roles: tuple[str, ...]
+    team: str | None
+    language: str = "zh-hans"
+
+
+TEAMS = [("销售总部", None, "wang"), ("华东销售部", "销售总部", "li"), ("华北销售部", "销售总部", "zhao")]
+USERS = [
+    DemoUser("admin", "系统管理员", (RoleCode.ADMIN,), None, "en"),
+    DemoUser("wang", "王建国（总经理）", (RoleCode.EXECUTIVE,), "销售总部"),
+    DemoUser("li", "李娜（华东销售经理）", (RoleCode.SALES_MANAGER, RoleCode.AR), "华东销售部"),
+    DemoUser("zhao", "赵强（华北销售经理）", (RoleCode.SALES_MANAGER, RoleCode.AR), "华北销售部"),
+    DemoUser("zhang", "张伟（客户经理 AR）", (RoleCode.AR,), "华东销售部"),
+    DemoUser("liu", "刘洋（客户经理 AR）", (RoleCode.AR,), "华北销售部"),
+    DemoUser("chen", "陈静（解决方案经理 SR）", (RoleCode.SR,), "华东销售部"),
+    DemoUser("yang", "杨帆（交付经理 FR）", (RoleCode.FR, RoleCode.DELIVERY), "华东销售部"),
+    DemoUser("zhou", "周敏（财务）", (RoleCode.FINANCE,), None),
+    DemoUser("sun", "孙丽（市场）", (RoleCode.MARKETING,), None),
+    DemoUser("emma", "Emma Clark (AR)", (RoleCode.AR,), "华东销售部", "en"),
+]
+TERRITORIES = [
+    ("华东制造业", Region.EAST, Industry.MANUFACTURING, "华东销售部"),
+    ("华东金融", Region.EAST, Industry.FINANCE, "华东销售部"),
+    ("华北能源与政府", Region.NORTH, "", "华北销售部"),
+]
+# (name, industry, region, size, status, owner)
+ACCOUNTS = [
+    ("上海锦程智能制造有限公司", Industry.MANUFACTURING, Region.EAST, "large", "customer", "zhang"),
+    ("苏州恒远精密机械股份有限公司", Industry.MANUFACTURING, Region.EAST, "medium", "prospect", "zhang"),
+    ("杭州云帆数据科技有限公司", Industry.INTERNET, Region.EAST, "medium", "customer", "zhang"),
+    ("宁波港联物流集团有限公司", Industry.TRANSPORT, Region.EAST, "enterprise", "prospect", "li"),
+    ("南京新城商业银行股份有限公司", Industry.FINANCE, Region.EAST, "enterprise", "customer", "li"),
+    ("无锡华芯半导体有限公司", Industry.MANUFACTURING, Region.EAST, "large", "prospect", "emma"),
+    ("合肥瑞康医疗器械有限公司", Industry.HEALTHCARE, Region.EAST, "medium", "prospect", "emma"),
+    ("北京华电能源科技有限公司", Industry.ENERGY, Region.NORTH, "enterprise", "customer", "liu"),
+    ("天津滨海智慧城市投资有限公司", Industry.GOVERNMENT, Region.NORTH, "large", "prospect", "liu"),
+    ("河北冀中钢铁集团有限公司", Industry.MANUFACTURING, Region.NORTH, "enterprise", "former", "liu"),
+    ("北京未来教育科技有限公司", Industry.EDUCATION, Region.NORTH, "small", "prospect", "zhao"),
+    ("山东鲁信通信技术有限公司", Industry.TELECOM, Region.NORTH, "large", "customer", "zhao"),
+    ("广州南方电网数字科技有限公司", Industry.ENERGY, Region.SOUTH, "enterprise", "prospect", "li"),
+    ("深圳前海优品零售有限公司", Industry.RETAIL, Region.SOUTH, "medium", "prospect", "zhang"),
+    ("成都天府软件园发展有限公司", Industry.INTERNET, Region.SOUTHWEST, "medium", "prospect", "liu"),
+    ("武汉光谷生物医药有限公司", Industry.HEALTHCARE, Region.CENTRAL, "large", "customer", "zhang"),
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "强",
+    "磊",
+    "洋",
+    "艳",
+    "勇",
+    "军",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "丽",
+    "平",
+    "刚",
+]
+TITLES = [
+    ("总经理", "总经办"),
+    ("信息中心主任", "信息中心"),
+    ("采购经理", "采购部"),
+    ("财务总监", "财务部"),
+    ("技术总监", "技术部"),
+]
+
+
+def credit_code(rng: random.Random) -> str:
+    """A random but valid unified social credit code (category 91: enterprise)."""
+    region = rng.choice(["310000", "320500", "330100", "110000", "120000", "440300", "510100", "420100"])
+    org = "".join(rng.choice(CREDIT_CODE_ALPHABET) for _ in range(9))
+    first17 = "91" + region + org
+    return first17 + credit_code_check_char(first17)
+
+
+def person_names(rng: random.Random) -> Iterator[str]:
+    while True:
+        yield rng.choice(SURNAMES) + rng.choice(GIVEN)
+
+
+def ensure_organisation() -> dict[str, User]:
+    """Create the demo teams, users and territories if missing; return users by username."""
+    roles = {r.code: r for r in Role.objects.all()}
+    teams: dict[str, Team] = {}
+    for name, parent, _manager in TEAMS:
+        teams[name], _ = Team.objects.get_or_create(name=name, defaults={"parent": teams.get(parent or "")})
+    users: dict[str, User] = {}
+    for spec in USERS:
+        user = User.objects.filter(username=spec.username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=spec.username,
+                email=f"{spec.username}@demo.ltc.example",
+                password=DEMO_PASSWORD,
+                display_name=spec.display_name,
+                language=spec.language,
+                team=teams[spec.team] if spec.team else None,
+                is_staff=spec.username == "admin",
+                is_superuser=spec.username == "admin",
+            )
+            user.roles.set([roles[code] for code in spec.roles])
+        users[spec.username] = user
+    for name, _parent, manager in TEAMS:
+        Team.objects.filter(pk=teams[name].pk).update(manager=users[manager])
+    for name, region, industry, team in TERRITORIES:
+        Territory.objects.get_or_create(
+            name=name, defaults={"region": region, "industry": industry, "team": teams[team]}
+        )
+    return users
+
+
+@transaction.atomic
+def seed_demo(*, rng_seed: int = 2026) -> bool:
+    """Seed the demo company once; returns False when it was already there."""
+    users = ensure_organisation()
+    if Account.objects.exists():
+        return False
+    rng = random.Random(rng_seed)
+    names = person_names(rng)
+    for index, (name, industry, region, size, status, owner) in enumerate(ACCOUNTS):
+        account = customer_services.account_create(
+            actor=users[owner],
+            data={
+                "name": name,
+                "credit_code": credit_code(rng),
+                "industry": industry,
+                "region": region,
+                "size": size,
+                "status": status,
+                "phone": f"0{rng.randint(10, 99)}-{rng.randint(60000000, 89999999)}",
+                "address": name[:2] + "市" + rng.choice(["高新区", "经开区", "中心城区"]) + f"{rng.randint(1, 999)}号",
+            },
+        )
+        for title, department in rng.sample(TITLES, k=2 + index % 2):
+            mobile = f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}"
+            customer_services.contact_create(
+                actor=users[owner],
+                data={
+                    "account": account,
+                    "name": next(names),
+                    "title": title,
+                    "department": department,
+                    "mobile": mobile,
+                    "email": f"{mobile}@example.cn",
+                },
+            )
+    return True
+
+
+def seed_scale(*, scale: int, batch_size: int = 5000, rng_seed: int = 7) -> tuple[int, int]:
+    """Bulk demo data: `scale` accounts with one contact each, in set-based batches.
+
+    Timeline events are not written for bulk rows (they are synthetic load, not business history).
+    """
+    users = ensure_organisation()
+    owners = [users[u] for u in ("zhang", "liu", "li", "zhao", "emma")]
+    rng = random.Random(rng_seed)
+    names = person_names(rng)
+    regions, industries = Region.values, Industry.values
+    prefixes = ["华", "中", "新", "恒", "瑞", "博", "鼎", "汇", "联", "盛", "安", "信", "达", "永", "海", "天"]
+    kinds = ["科技", "实业", "电子", "制造", "信息", "能源", "物流", "医药", "数据", "材料"]
+    created_accounts = created_contacts = 0
+    start = Account.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    for batch_start in range(0, scale, batch_size):
+        count = min(batch_size, scale - batch_start)
+        accounts = []
+        for i in range(count):
+            serial = start + batch_start + i + 1
+            name = f"{rng.choice(prefixes)}{rng.choice(prefixes)}{rng.choice(kinds)}（{serial}号）有限公司"
+            account = Account(
+                name=name,
+                credit_code=credit_code(rng),
+                industry=rng.choice(industries),
+                region=rng.choice(regions),
+                size=rng.choice(["micro", "small", "medium", "large", "enterprise"]),
+                status=rng.choice(["prospect", "prospect", "customer", "former"]),
+                owner=rng.choice(owners),
+            )
+            account.normalise()
+            accounts.append(account)
+        with transaction.atomic():
+            Account.objects.bulk_create(accounts, batch_size=batch_size)
+            if accounts[0].pk is None:  # backends without RETURNING: read the new ids back
+                accounts = list(Account.objects.filter(id__gt=start + batch_start).order_by("id")[:count])
+            contacts = []
+            for account in accounts:
+                mobile = f"1{rng.randint(3, 9)}{rng.randint(100000000, 999999999)}"
+                contact = Contact(account=account, name=next(names), mobile=mobile, email=f"{mobile}@example.cn")
+                contact.normalise()
+                contacts.append(contact)
+            Contact.objects.bulk_create(contacts, batch_size=batch_size)
+        created_accounts += len(accounts)
+        created_contacts += len(contacts)
+    return created_accounts, created_contacts
