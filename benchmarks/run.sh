@@ -7,6 +7,7 @@ PY=$PWD/.venv/bin/python
 work=$(mktemp -d /tmp/ltc-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export LTC_VAR_DIR=$work
+mkdir -p "$work/static"
 export PYTHONPATH=$PWD
 
 echo "== SQLite =="

@@ -1,6 +1,7 @@
 """Test settings: the real settings with a fast password hasher and tasks run inline."""
 
 from ltc.settings import *  # noqa: F403
+from ltc.settings import DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}

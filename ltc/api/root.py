@@ -1,13 +1,22 @@
 """The /api/v1 root: one NinjaAPI mounting each app's router, with the shared conventions."""
 
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from ltc.core.api import install_error_handlers
 from ltc.customers.api import router as customers_router
 from ltc.org.api import router as org_router
 from ltc.org.auth import api_auth
 
+
+class UnicodeJSONRenderer(JSONRenderer):
+    """UTF-8 JSON: Chinese text stays readable instead of \\u escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=UnicodeJSONRenderer(),
     title="LTC API",
     version="1",
     description=(

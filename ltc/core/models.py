@@ -32,6 +32,7 @@ class TimelineKind(models.TextChoices):
     NOTE = "note", _("Note")
     ACTIVITY = "activity", _("Activity")
     DECISION = "decision", _("Decision")
+    DELETED = "deleted", _("Deleted")
 
 
 class AppendOnlyError(Exception):

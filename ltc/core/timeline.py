@@ -44,6 +44,15 @@ def record_changes(*, actor: Any, subject: models.Model, before: dict[str, str])
     return _append(actor=actor, subject=subject, kind=TimelineKind.CHANGED, changes=changes)
 
 
+def record_deleted(*, actor: Any, subject: models.Model) -> TimelineEvent:
+    """The last entry of a deleted record: its final field values, so the history stays readable."""
+    values = {
+        f.name: stored_value(subject, f.name) for f in subject._meta.concrete_fields if f.editable and not f.primary_key
+    }
+    changes = [{"field": name, "old": value, "new": ""} for name, value in values.items() if value]
+    return _append(actor=actor, subject=subject, kind=TimelineKind.DELETED, text=str(subject), changes=changes)
+
+
 def note_add(*, actor: Any, subject: models.Model, text: str) -> TimelineEvent:
     """Add a note; refuses an empty or over-long text."""
     text = (text or "").strip()

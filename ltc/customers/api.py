@@ -222,6 +222,14 @@ def account_update(request: AuthedRequest, account_id: int, payload: AccountPatc
     return account
 
 
+@router.delete("/accounts/{account_id}", response={204: None})
+def account_delete(request: AuthedRequest, account_id: int) -> Status[None]:
+    """Delete an account entered by mistake (If-Match required); refused while anything refers to it."""
+    account = selectors.account_get(user=request.user, pk=account_id)
+    services.account_delete(actor=request.user, account=account, expected_version=if_match_version(request))
+    return Status(204, None)
+
+
 @router.get("/accounts/{account_id}/duplicates", response=list[DuplicateOut])
 def account_duplicates(request: AuthedRequest, account_id: int) -> Any:
     account = selectors.account_get(user=request.user, pk=account_id)
@@ -277,6 +285,13 @@ def contact_update(request: AuthedRequest, contact_id: int, payload: ContactPatc
     contact = services.contact_update(actor=request.user, contact=contact, data=data, expected_version=expected)
     _with_etag(response, contact.version)
     return contact
+
+
+@router.delete("/contacts/{contact_id}", response={204: None})
+def contact_delete(request: AuthedRequest, contact_id: int) -> Status[None]:
+    contact = selectors.contact_get(user=request.user, pk=contact_id)
+    services.contact_delete(actor=request.user, contact=contact, expected_version=if_match_version(request))
+    return Status(204, None)
 
 
 @router.get("/contacts/{contact_id}/timeline", response=list[TimelineEventOut])

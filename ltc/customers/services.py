@@ -6,11 +6,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from ltc.core import timeline
 from ltc.core.access import can_change, has_any_role
-from ltc.core.concurrency import save_if_current
+from ltc.core.concurrency import StaleVersionError, save_if_current
 from ltc.core.models import TimelineEvent
 from ltc.customers.models import Account, Contact
 from ltc.org.choices import RoleCode
@@ -127,6 +128,33 @@ def account_note_add(*, actor: User, account: Account, text: str) -> TimelineEve
     return timeline.note_add(actor=actor, subject=account, text=text)
 
 
+def _require_current(record: Any, expected_version: int) -> None:
+    if record.version != expected_version:
+        raise StaleVersionError(record.version)
+
+
+def account_delete(*, actor: User, account: Account, expected_version: int) -> None:
+    """Delete an account entered by mistake. Refused while anything refers to it (contacts,
+    subsidiaries, and later deals and documents): such an account is set to "former" instead.
+    The timeline keeps a final entry with the account's last values.
+    """
+    _require_writer(actor)
+    _require_change(actor, account)
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        _require_current(locked, expected_version)
+        timeline.record_deleted(actor=actor, subject=locked)
+        try:
+            with transaction.atomic():
+                locked.delete()
+        except ProtectedError as exc:
+            kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+            message = _("This account is still referred to by %(kinds)s; mark it as a former customer instead.")
+            raise ValidationError(
+                {"__all__": [ValidationError(message % {"kinds": ", ".join(kinds)}, code="protected")]}
+            ) from exc
+
+
 def contact_create(*, actor: User, data: dict[str, Any]) -> Contact:
     """Create a contact at an account the actor may change."""
     _require_writer(actor)
@@ -158,6 +186,17 @@ def contact_update(*, actor: User, contact: Contact, data: dict[str, Any], expec
         save_if_current(contact, expected_version=expected_version, fields=[*data.keys(), "email_key", "mobile_key"])
         timeline.record_changes(actor=actor, subject=contact, before=before)
     return contact
+
+
+def contact_delete(*, actor: User, contact: Contact, expected_version: int) -> None:
+    """Delete a contact; the account's write scope applies and the timeline keeps a final entry."""
+    _require_writer(actor)
+    _require_change(actor, contact.account)
+    with transaction.atomic():
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        _require_current(locked, expected_version)
+        timeline.record_deleted(actor=actor, subject=locked)
+        locked.delete()
 
 
 def contact_note_add(*, actor: User, contact: Contact, text: str) -> TimelineEvent:

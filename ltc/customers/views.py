@@ -183,6 +183,22 @@ def account_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def account_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    account = selectors.account_get(user=request.user, pk=pk)
+    version = request.POST.get("version", "")
+    try:
+        services.account_delete(
+            actor=request.user, account=account, expected_version=int(version) if version.isdigit() else 0
+        )
+    except (ValidationError, StaleVersionError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect(account)
+    messages.success(request, _("Account “%(name)s” deleted.") % {"name": account.name})
+    return redirect("customers:account_list")
+
+
+@login_required
+@require_POST
 def account_note_add(request: AuthedRequest, pk: int) -> HttpResponse:
     account = selectors.account_get(user=request.user, pk=pk)
     try:
@@ -276,6 +292,22 @@ def contact_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect(contact)
     status = 422 if request.method == "POST" else 200
     return render(request, "customers/contact_form.html", {"form": form, "contact": contact}, status=status)
+
+
+@login_required
+@require_POST
+def contact_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    contact = selectors.contact_get(user=request.user, pk=pk)
+    version = request.POST.get("version", "")
+    try:
+        services.contact_delete(
+            actor=request.user, contact=contact, expected_version=int(version) if version.isdigit() else 0
+        )
+    except StaleVersionError as exc:
+        messages.error(request, str(exc))
+        return redirect(contact)
+    messages.success(request, _("Contact “%(name)s” deleted.") % {"name": contact.name})
+    return redirect(contact.account)
 
 
 @login_required

@@ -36,7 +36,12 @@ def home(request: AuthedRequest) -> HttpResponse:
     my_accounts = customer_selectors.account_list(
         user=user, filters=customer_selectors.AccountFilters(owner=user.pk, sort="-updated")
     )[:8]
-    recent = TimelineEvent.objects.filter(actor=user).select_related("content_type").order_by("-at", "-id")[:10]
+    recent = (
+        TimelineEvent.objects.filter(actor=user)
+        .select_related("content_type")
+        .prefetch_related("subject")
+        .order_by("-at", "-id")[:10]
+    )
     return render(request, "web/home.html", {"my_accounts": my_accounts, "recent_events": recent})
 
 

@@ -137,3 +137,23 @@ def test_openapi_and_docs_are_served(client, path):
 def test_openapi_lists_the_account_operations(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert {"/api/v1/accounts", "/api/v1/accounts/{account_id}", "/api/v1/contacts"} <= set(paths)
+
+
+def test_delete_needs_if_match_and_answers_204(world, api_as):
+    api = api_as(world.owner)
+    url = f"/accounts/{world.account.pk}"
+    assert api.request("DELETE", url).status_code == 428
+    assert api.request("DELETE", url, **{"If-Match": '"1"'}).status_code == 204
+    assert api.get(url).status_code == 404
+
+
+def test_delete_of_an_account_in_use_is_a_422_problem(world, api_as):
+    ContactFactory(account=world.account)
+    response = api_as(world.owner).request("DELETE", f"/accounts/{world.account.pk}", **{"If-Match": '"1"'})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "protected"
+
+
+def test_json_keeps_chinese_readable(world, api_as):
+    body = api_as(world.owner).get(f"/accounts/{world.account.pk}").content.decode()
+    assert world.account.name in body

@@ -132,3 +132,29 @@ def test_invalid_contact_fields(world, field, value):
         services.contact_create(actor=world.owner, data=data)
     assert field in excinfo.value.message_dict
     assert not Contact.objects.exists()
+
+
+def test_delete_keeps_a_final_timeline_entry(world):
+    account = AccountFactory(owner=world.owner, name="录错的客户有限公司", region="north")
+    services.account_delete(actor=world.owner, account=account, expected_version=1)
+    assert not Account.objects.filter(pk=account.pk).exists()
+    final = TimelineEvent.objects.get(object_id=account.pk, kind="deleted")
+    assert final.text == "录错的客户有限公司"
+    assert {"field": "region", "old": "north", "new": ""} in final.changes
+
+
+def test_an_account_in_use_cannot_be_deleted(world):
+    services.contact_create(actor=world.owner, data={"account": world.account, "name": "王芳"})
+    with pytest.raises(ValidationError) as excinfo:
+        services.account_delete(actor=world.owner, account=world.account, expected_version=1)
+    assert "contacts" in excinfo.value.messages[0]
+    assert Account.objects.filter(pk=world.account.pk).exists()
+    assert not TimelineEvent.objects.filter(kind="deleted").exists()
+
+
+def test_a_stale_or_unauthorised_delete_changes_nothing(world):
+    with pytest.raises(StaleVersionError):
+        services.account_delete(actor=world.owner, account=world.account, expected_version=3)
+    with pytest.raises(PermissionDenied):
+        services.account_delete(actor=world.teammate, account=world.account, expected_version=1)
+    assert Account.objects.filter(pk=world.account.pk).exists()

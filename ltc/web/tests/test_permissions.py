@@ -96,6 +96,13 @@ CASES = [
         IF_MATCH,
     ),
     Case(
+        "DELETE /api/v1/accounts/{account_id}",
+        lambda w: f"/api/v1/accounts/{account(w)}",
+        record_rule(204, who=CHANGES_RECORD),
+        None,
+        IF_MATCH,
+    ),
+    Case(
         "GET /api/v1/accounts/{account_id}/duplicates",
         lambda w: f"/api/v1/accounts/{account(w)}/duplicates",
         record_rule(200),
@@ -124,6 +131,13 @@ CASES = [
         lambda w: f"/api/v1/contacts/{contact(w)}",
         record_rule(200, who=CHANGES_RECORD),
         {"title": "CIO"},
+        IF_MATCH,
+    ),
+    Case(
+        "DELETE /api/v1/contacts/{contact_id}",
+        lambda w: f"/api/v1/contacts/{contact(w)}",
+        record_rule(204, who=CHANGES_RECORD),
+        None,
         IF_MATCH,
     ),
     Case(
@@ -165,6 +179,18 @@ CASES = [
         lambda w: f"/customers/accounts/{account(w)}/notes/",
         record_rule(302, api=False),
         {"text": "拜访"},
+    ),
+    Case(
+        "POST customers:account_delete",
+        lambda w: f"/customers/accounts/{account(w)}/delete/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        {"version": "1"},
+    ),
+    Case(
+        "POST customers:contact_delete",
+        lambda w: f"/customers/contacts/{contact(w)}/delete/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        {"version": "1"},
     ),
     Case("GET customers:contact_list", lambda w: "/customers/contacts/", signed_in(200, api=False)),
     Case(

@@ -65,3 +65,19 @@ def test_profile_creates_a_token_once_and_revokes_it(world, web_as):
     client.post(f"/profile/tokens/{token.pk}/revoke/")
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_home_lists_recent_activity_with_links_in_a_fixed_number_of_queries(
+    world, web_as, django_assert_max_num_queries
+):
+    from ltc.customers import services
+    from ltc.customers.tests.factories import AccountFactory
+
+    for n in range(6):
+        account = AccountFactory(owner=world.owner, name=f"首页客户{n}")
+        services.account_note_add(actor=world.owner, account=account, text="跟进")
+    client = web_as(world.owner)
+    with django_assert_max_num_queries(10):
+        page = client.get("/").content.decode()
+    assert 'href="/customers/accounts/' in page
+    assert "首页客户5" in page
