@@ -7,7 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
+from ltc.core import normalize
+from ltc.core.bulk import bulk_insert, next_ids
 from ltc.customers import services as customer_services
 from ltc.customers.models import Account, Contact
 from ltc.customers.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
@@ -178,48 +181,90 @@ def seed_demo(*, rng_seed: int = 2026) -> bool:
     return True
 
 
-def seed_scale(*, scale: int, batch_size: int = 5000, rng_seed: int = 7) -> tuple[int, int]:
-    """Bulk demo data: `scale` accounts with one contact each, in set-based batches.
+ACCOUNT_BULK_FIELDS = (
+    "id",
+    "name",
+    "name_key",
+    "credit_code",
+    "industry",
+    "region",
+    "size",
+    "status",
+    "owner_id",
+    "website",
+    "phone",
+    "address",
+    "description",
+    "version",
+    "created_at",
+    "updated_at",
+)
+CONTACT_BULK_FIELDS = (
+    "account_id",
+    "name",
+    "title",
+    "department",
+    "mobile",
+    "mobile_key",
+    "phone",
+    "email",
+    "email_key",
+    "notes",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+def seed_scale(*, scale: int, batch_size: int = 20_000, rng_seed: int = 7) -> tuple[int, int]:
+    """Bulk demo data: `scale` accounts with one contact each, inserted set-based (COPY on PostgreSQL).
 
     Timeline events are not written for bulk rows (they are synthetic load, not business history).
     """
     users = ensure_organisation()
-    owners = [users[u] for u in ("zhang", "liu", "li", "zhao", "emma")]
+    owner_ids = [users[u].pk for u in ("zhang", "liu", "li", "zhao", "emma")]
     rng = random.Random(rng_seed)
     names = person_names(rng)
     regions, industries = Region.values, Industry.values
+    sizes = ["micro", "small", "medium", "large", "enterprise"]
+    statuses = ["prospect", "prospect", "customer", "former"]
     prefixes = ["华", "中", "新", "恒", "瑞", "博", "鼎", "汇", "联", "盛", "安", "信", "达", "永", "海", "天"]
     kinds = ["科技", "实业", "电子", "制造", "信息", "能源", "物流", "医药", "数据", "材料"]
-    created_accounts = created_contacts = 0
-    start = Account.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    now = timezone.now()
+    accounts_done = contacts_done = 0
     for batch_start in range(0, scale, batch_size):
         count = min(batch_size, scale - batch_start)
-        accounts = []
-        for i in range(count):
-            serial = start + batch_start + i + 1
-            name = f"{rng.choice(prefixes)}{rng.choice(prefixes)}{rng.choice(kinds)}（{serial}号）有限公司"
-            account = Account(
-                name=name,
-                credit_code=credit_code(rng),
-                industry=rng.choice(industries),
-                region=rng.choice(regions),
-                size=rng.choice(["micro", "small", "medium", "large", "enterprise"]),
-                status=rng.choice(["prospect", "prospect", "customer", "former"]),
-                owner=rng.choice(owners),
-            )
-            account.normalise()
-            accounts.append(account)
         with transaction.atomic():
-            Account.objects.bulk_create(accounts, batch_size=batch_size)
-            if accounts[0].pk is None:  # backends without RETURNING: read the new ids back
-                accounts = list(Account.objects.filter(id__gt=start + batch_start).order_by("id")[:count])
-            contacts = []
-            for account in accounts:
+            ids = next_ids(Account, count)
+            account_rows = []
+            contact_rows = []
+            for account_id in ids:
+                stem = f"{rng.choice(prefixes)}{rng.choice(prefixes)}{rng.choice(kinds)}（{account_id}号）"
+                account_rows.append(
+                    (
+                        account_id,
+                        stem + "有限公司",
+                        normalize.company_name(stem),
+                        credit_code(rng),
+                        rng.choice(industries),
+                        rng.choice(regions),
+                        rng.choice(sizes),
+                        rng.choice(statuses),
+                        rng.choice(owner_ids),
+                        "",
+                        "",
+                        "",
+                        "",
+                        1,
+                        now,
+                        now,
+                    )
+                )
                 mobile = f"1{rng.randint(3, 9)}{rng.randint(100000000, 999999999)}"
-                contact = Contact(account=account, name=next(names), mobile=mobile, email=f"{mobile}@example.cn")
-                contact.normalise()
-                contacts.append(contact)
-            Contact.objects.bulk_create(contacts, batch_size=batch_size)
-        created_accounts += len(accounts)
-        created_contacts += len(contacts)
-    return created_accounts, created_contacts
+                email = f"{mobile}@example.cn"
+                contact_rows.append(
+                    (account_id, next(names), "", "", mobile, mobile, "", email, email, "", 1, now, now)
+                )
+            accounts_done += bulk_insert(Account, ACCOUNT_BULK_FIELDS, account_rows)
+            contacts_done += bulk_insert(Contact, CONTACT_BULK_FIELDS, contact_rows)
+    return accounts_done, contacts_done

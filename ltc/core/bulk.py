@@ -1,0 +1,73 @@
+"""Set-based inserts for bulk paths (seeding, imports): COPY on PostgreSQL, executemany elsewhere.
+
+No model instances, no per-row ORM work: rows are tuples in `fields` order. Values that are not
+plain str/int/None are prepared once per value by the field (datetimes, decimals, JSON).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection, models
+
+_PLAIN = (str, int, bool, type(None))
+
+
+def _prepare(model: type[models.Model], fields: Sequence[str]) -> list[Any]:
+    return [model._meta.get_field(name) for name in fields]
+
+
+def _prepped(row: Sequence[Any], model_fields: list[Any]) -> tuple[Any, ...]:
+    return tuple(
+        value if isinstance(value, _PLAIN) else field.get_db_prep_save(value, connection)
+        for value, field in zip(row, model_fields, strict=True)
+    )
+
+
+def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert rows into `model`'s table in one statement stream; returns how many were written.
+
+    Callers run this inside their transaction; ids are assigned by the database.
+    """
+    model_fields = _prepare(model, fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in model_fields)
+    count = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for row in rows:
+                    copy.write_row(_prepped(row, model_fields))
+                    count += 1
+        else:
+            placeholders = ", ".join(["%s"] * len(model_fields))
+            prepared = [_prepped(row, model_fields) for row in rows]
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", prepared)  # noqa: S608
+            count = len(prepared)
+    return count
+
+
+def next_ids(model: type[models.Model], count: int) -> list[int]:
+    """Reserve `count` primary keys for rows inserted with explicit ids.
+
+    PostgreSQL draws them from the table's sequence (safe under concurrency). SQLite takes the
+    next free ids; its writers are serialised (BEGIN IMMEDIATE), so call this inside the same
+    transaction as the insert.
+    """
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    pk_column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk_column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        quote = connection.ops.quote_name
+        sql = f"SELECT COALESCE(MAX({quote(pk_column)}), 0) FROM {quote(table)}"  # noqa: S608 - quoted identifiers
+        cursor.execute(sql)
+        start = cursor.fetchone()[0] + 1
+        return list(range(start, start + count))
