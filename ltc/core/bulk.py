@@ -36,7 +36,7 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(_prepped(row, model_fields))
                     count += 1
