@@ -11,6 +11,8 @@ from django.test import Client
 
 from ltc.customers.models import Account
 from ltc.customers.tests.factories import AccountFactory
+from ltc.leads.models import Lead
+from ltc.leads.tests.factories import LeadFactory
 from ltc.org.models import Team, User
 from ltc.org.services import token_create
 from ltc.org.tests.factories import TeamFactory, UserFactory
@@ -60,6 +62,8 @@ class World:
     finance: User
     admin: User
     account: Account
+    lead: Lead
+    marketing: User
 
     def actor(self, name: str) -> User | None:
         return None if name == "anonymous" else getattr(self, name)
@@ -82,7 +86,11 @@ def world(db: Any) -> World:
     finance = UserFactory(username="finance", roles=["finance"])
     admin = UserFactory(username="admin", roles=["admin"])
     account = AccountFactory(owner=owner, name="锦程智能制造有限公司")
-    return World(head, east, north, boss, manager, owner, teammate, other, executive, finance, admin, account)
+    lead = LeadFactory(owner=owner, company_name="锦程数据科技有限公司", company_key="锦程数据科技")
+    marketing = UserFactory(username="marketing", roles=["marketing"])
+    return World(
+        head, east, north, boss, manager, owner, teammate, other, executive, finance, admin, account, lead, marketing
+    )
 
 
 @pytest.fixture

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "ltc.core",
     "ltc.org",
     "ltc.customers",
+    "ltc.leads",
     "ltc.api",
     "ltc.web",
 ]

@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("customers/", include("ltc.customers.urls")),
+    path("leads/", include("ltc.leads.urls")),
     path("", include("ltc.web.urls")),
 ]
 if settings.DEBUG:

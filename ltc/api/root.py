@@ -5,6 +5,8 @@ from ninja.renderers import JSONRenderer
 
 from ltc.core.api import install_error_handlers
 from ltc.customers.api import router as customers_router
+from ltc.leads.api import public_router as leads_public_router
+from ltc.leads.api import router as leads_router
 from ltc.org.api import router as org_router
 from ltc.org.auth import api_auth
 
@@ -31,3 +33,5 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("", org_router)
 api.add_router("", customers_router)
+api.add_router("", leads_router)
+api.add_router("", leads_public_router)

@@ -53,6 +53,15 @@ def record_deleted(*, actor: Any, subject: models.Model) -> TimelineEvent:
     return _append(actor=actor, subject=subject, kind=TimelineKind.DELETED, text=str(subject), changes=changes)
 
 
+def record_activity(*, actor: Any, subject: models.Model, activity: Any) -> TimelineEvent:
+    """An activity planned or done, as a timeline line: "Call: confirm budget — outcome"."""
+    mark = "✓ " if activity.done_at else ""
+    text = f"{mark}{activity.get_kind_display()}: {activity.title}"
+    if activity.outcome:
+        text += f" — {activity.outcome}"
+    return _append(actor=actor, subject=subject, kind=TimelineKind.ACTIVITY, text=text)
+
+
 def note_add(*, actor: Any, subject: models.Model, text: str) -> TimelineEvent:
     """Add a note; refuses an empty or over-long text."""
     text = (text or "").strip()

@@ -19,6 +19,7 @@ class RoleCode(models.TextChoices):
 GLOBAL_SCOPE_ROLES: dict[str, frozenset[str]] = {
     "sales": frozenset({RoleCode.EXECUTIVE, RoleCode.ADMIN}),
     "billing": frozenset({RoleCode.EXECUTIVE, RoleCode.ADMIN, RoleCode.FINANCE}),
+    "leads": frozenset({RoleCode.EXECUTIVE, RoleCode.ADMIN, RoleCode.MARKETING}),
 }
 
 

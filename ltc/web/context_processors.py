@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 # (url name, or None while the stage is not built; label; Tabler icon; path prefix for "active")
 NAV_SECTIONS = [
     ("customers:account_list", _("Customers"), "building", "/customers/"),
-    (None, _("Leads"), "target-arrow", "/leads/"),
+    ("leads:lead_list", _("Leads"), "target-arrow", "/leads/"),
     (None, _("Opportunities"), "chart-funnel", "/opportunities/"),
     (None, _("Quotes"), "file-dollar", "/quotes/"),
     (None, _("Contracts"), "file-certificate", "/contracts/"),

@@ -14,6 +14,7 @@ from ltc.core.bulk import bulk_insert, next_ids
 from ltc.customers import services as customer_services
 from ltc.customers.models import Account, Contact
 from ltc.customers.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
+from ltc.leads.models import Lead
 from ltc.org.choices import Industry, Region, RoleCode
 from ltc.org.models import Role, Team, Territory, User
 
@@ -143,6 +144,272 @@ def ensure_organisation() -> dict[str, User]:
     return users
 
 
+LEAD_SAMPLES = [
+    # (company, contact, title, source, region, industry, size, need, budget, timeframe)
+    (
+        "嘉兴智造装备有限公司",
+        "钱峰",
+        "生产总监",
+        "event",
+        "east",
+        "manufacturing",
+        "medium",
+        "产线设备联网，实时掌握稼动率",
+        "1200000",
+        "3m",
+    ),
+    (
+        "温州瓯江电器股份有限公司",
+        "林晓",
+        "信息部经理",
+        "website",
+        "east",
+        "manufacturing",
+        "large",
+        "ERP 与 MES 打通，减少手工报表",
+        "800000",
+        "6m",
+    ),
+    (
+        "上海浦江保险经纪有限公司",
+        "陆雯",
+        "运营副总",
+        "referral",
+        "east",
+        "finance",
+        "medium",
+        "客户服务工单系统替换",
+        "500000",
+        "3m",
+    ),
+    (
+        "杭州西溪医疗科技有限公司",
+        "何嘉",
+        "CIO",
+        "social",
+        "east",
+        "healthcare",
+        "small",
+        "医院设备远程运维平台",
+        "",
+        "12m",
+    ),
+    (
+        "南通海工船舶有限公司",
+        "顾强",
+        "采购经理",
+        "partner",
+        "east",
+        "manufacturing",
+        "large",
+        "焊接工艺数据采集",
+        "2000000",
+        "6m",
+    ),
+    (
+        "北京中关村数智科技有限公司",
+        "宋涛",
+        "CTO",
+        "website",
+        "north",
+        "internet",
+        "small",
+        "数据中台建设",
+        "300000",
+        "1m",
+    ),
+    (
+        "天津港航物流有限公司",
+        "冯丽",
+        "信息中心主任",
+        "event",
+        "north",
+        "transport",
+        "enterprise",
+        "集装箱堆场调度优化",
+        "3500000",
+        "6m",
+    ),
+    (
+        "石家庄新能电力工程有限公司",
+        "曹磊",
+        "总工程师",
+        "cold",
+        "north",
+        "energy",
+        "medium",
+        "变电站巡检机器人",
+        "",
+        "unknown",
+    ),
+    (
+        "青岛海润食品有限公司",
+        "许静",
+        "质量经理",
+        "campaign",
+        "north",
+        "retail",
+        "medium",
+        "质量追溯系统",
+        "450000",
+        "3m",
+    ),
+    (
+        "大连北方重工机械有限公司",
+        "邓超",
+        "设备部部长",
+        "employee",
+        "northeast",
+        "manufacturing",
+        "large",
+        "设备预测性维护",
+        "1500000",
+        "6m",
+    ),
+    (
+        "广州珠江智慧水务有限公司",
+        "梁敏",
+        "副总经理",
+        "website",
+        "south",
+        "government",
+        "large",
+        "管网漏损监测",
+        "2600000",
+        "12m",
+    ),
+    (
+        "深圳南山云计算有限公司",
+        "黄杰",
+        "架构师",
+        "social",
+        "south",
+        "internet",
+        "small",
+        "容器平台运维",
+        "200000",
+        "1m",
+    ),
+]
+
+
+def seed_leads(users: dict[str, User], rng: random.Random) -> None:
+    """Lead configuration and sample leads in every state, through the same services as the UI."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from ltc.leads import services as lead_services
+    from ltc.leads.models import AssignmentRule, QualificationPolicy, ScoringRule
+
+    QualificationPolicy.current()
+    teams = {t.name: t for t in Team.objects.all()}
+    AssignmentRule.objects.bulk_create(
+        [
+            AssignmentRule(
+                order=10,
+                name="华东大客户（规模大于500人）→ 李娜",
+                region="east",
+                company_size="large",
+                strategy="user",
+                assign_user=users["li"],
+                first_contact_hours=8,
+            ),
+            AssignmentRule(
+                order=20,
+                name="华东 → 团队轮转",
+                region="east",
+                strategy="round_robin",
+                assign_team=teams["华东销售部"],
+                first_contact_hours=24,
+            ),
+            AssignmentRule(
+                order=30,
+                name="华北 → 最低负载",
+                region="north",
+                strategy="least_load",
+                assign_team=teams["华北销售部"],
+                first_contact_hours=24,
+            ),
+        ]
+    )
+    ScoringRule.objects.bulk_create(
+        [
+            ScoringRule(
+                order=10, name="行业：制造业", kind="fit", criterion="industry_is", value="manufacturing", points=20
+            ),
+            ScoringRule(order=20, name="规模：大型企业", kind="fit", criterion="size_is", value="large", points=15),
+            ScoringRule(
+                order=21, name="规模：超大型企业", kind="fit", criterion="size_is", value="enterprise", points=20
+            ),
+            ScoringRule(
+                order=30, name="预算 ≥ 100 万", kind="fit", criterion="budget_at_least", value="1000000", points=25
+            ),
+            ScoringRule(order=40, name="描述了需求", kind="fit", criterion="has_need", points=10),
+            ScoringRule(order=50, name="客户转介绍", kind="fit", criterion="source_is", value="referral", points=10),
+            ScoringRule(
+                order=60,
+                name="已有 2 次以上跟进",
+                kind="engagement",
+                criterion="activities_at_least",
+                value="2",
+                points=20,
+            ),
+        ]
+    )
+    lead_services.webform_create(actor=users["sun"], name="官网咨询表单", source="website", campaign="2026 官网")
+    lead_services.webform_create(actor=users["sun"], name="工博会展台登记", source="event", campaign="2026 工博会")
+    leads = []
+    for company, contact, title, source, region, industry, size, need, budget, timeframe in LEAD_SAMPLES:
+        mobile = f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}"
+        lead = lead_services.lead_create(
+            actor=users["sun"],
+            data={
+                "company_name": company,
+                "contact_name": contact,
+                "contact_title": title,
+                "source": source,
+                "region": region,
+                "industry": industry,
+                "company_size": size,
+                "need": need,
+                "mobile": mobile,
+                "email": f"{mobile}@example.cn",
+                "budget_amount": Decimal(budget) if budget else None,
+                "timeframe": timeframe,
+            },
+        )
+        leads.append(lead)
+    now = timezone.now()
+    for index, lead in enumerate(leads[:8]):
+        actor = lead.owner or users["li"]
+        if lead.owner is None:
+            lead = lead_services.lead_assign(actor=users["li"], lead=lead, owner=users["zhang"])
+            actor = users["zhang"]
+        lead_services.lead_activity_log(
+            actor=actor, lead=lead, kind="call", title="首次电话沟通", done=True, outcome="确认有需求，约下周拜访"
+        )
+        lead_services.lead_activity_log(
+            actor=actor,
+            lead=lead,
+            kind="visit",
+            title="上门拜访，了解需求背后的需求",
+            done=False,
+            due_at=now + timedelta(days=index - 3),
+        )
+        if index < 4:
+            lead.refresh_from_db()
+            lead = lead_services.lead_update(
+                actor=actor,
+                lead=lead,
+                expected_version=lead.version,
+                data={"need_confirmed": True, "budget_confirmed": True, "temperature": "warm"},
+            )
+        if index < 2:
+            lead_services.lead_qualify(actor=actor, lead=lead)
+    lead_services.lead_convert(actor=leads[0].owner or users["li"], lead=Lead.objects.get(pk=leads[0].pk))
+    lead_services.lead_disqualify(actor=users["sun"], lead=Lead.objects.get(pk=leads[7].pk), reason="no_budget")
+
+
 @transaction.atomic
 def seed_demo(*, rng_seed: int = 2026) -> bool:
     """Seed the demo company once; returns False when it was already there."""
@@ -178,6 +445,7 @@ def seed_demo(*, rng_seed: int = 2026) -> bool:
                     "email": f"{mobile}@example.cn",
                 },
             )
+    seed_leads(users, rng)
     return True
 
 

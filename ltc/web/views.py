@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ltc.core.activities import follow_ups
 from ltc.core.models import TimelineEvent
 from ltc.customers import selectors as customer_selectors
 from ltc.org import selectors as org_selectors
@@ -42,7 +43,9 @@ def home(request: AuthedRequest) -> HttpResponse:
         .prefetch_related("subject")
         .order_by("-at", "-id")[:10]
     )
-    return render(request, "web/home.html", {"my_accounts": my_accounts, "recent_events": recent})
+    today, overdue = follow_ups(user=user)
+    context = {"my_accounts": my_accounts, "recent_events": recent, "today": today, "overdue": overdue}
+    return render(request, "web/home.html", context)
 
 
 @login_required

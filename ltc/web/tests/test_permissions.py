@@ -9,20 +9,33 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from ltc.api.root import api
 from ltc.customers.tests.factories import ContactFactory
+from ltc.leads import services as lead_services
+from ltc.leads.models import LeadImport, SavedView
+from ltc.leads.tests.factories import LeadFactory
 from ltc.org.services import token_create
 
-ACTORS = ["owner", "teammate", "manager", "boss", "other", "executive", "finance", "admin", "anonymous"]
+ACTORS = ["owner", "teammate", "manager", "boss", "other", "executive", "finance", "admin", "marketing", "anonymous"]
 SIGNED_IN = set(ACTORS) - {"anonymous"}
 SEES_RECORD = {"owner", "manager", "boss", "executive", "admin"}
 CHANGES_RECORD = {"owner", "manager", "boss", "admin"}
-WRITES_CUSTOMERS = {"owner", "teammate", "manager", "boss", "other", "admin"}
+WRITES_CUSTOMERS = {"owner", "teammate", "manager", "boss", "other", "admin", "marketing"}
+WRITES_LEADS = WRITES_CUSTOMERS
+SEES_LEAD = {"owner", "manager", "boss", "executive", "admin", "marketing"}
+CHANGES_LEAD = {"owner", "manager", "boss", "admin", "marketing"}
+ROUTES_LEADS = {"manager", "boss", "admin", "marketing"}
+SEES_IMPORT = {"owner", "admin", "marketing"}
+RUNS_IMPORT = {"owner", "admin"}
+MANAGES_FORMS = {"manager", "boss", "admin", "marketing"}
 
 
 def record_rule(
@@ -69,6 +82,40 @@ def contact(w: Any) -> int:
 def owners_token(w: Any) -> int:
     token, _raw = token_create(actor=w.owner, user=w.owner, name="owner's")
     return token.pk
+
+
+def lead(w: Any) -> int:
+    return w.lead.pk
+
+
+def other_lead(w: Any) -> int:
+    return LeadFactory(owner=w.owner).pk
+
+
+def planned_activity(w: Any) -> str:
+    activity = lead_services.lead_activity_log(
+        actor=w.owner, lead=w.lead, kind="visit", title="拜访", done=False, due_at=timezone.now() + timedelta(days=1)
+    )
+    return f"{w.lead.pk}/activities/{activity.pk}"
+
+
+def uploaded_import(w: Any) -> int:
+    data = "公司名称,邮箱\n甲公司,a@x.cn\n,\n".encode("gbk")
+    return lead_services.lead_import_upload(actor=w.owner, name="l.csv", data=data).pk
+
+
+def finished_import(w: Any) -> int:
+    batch_id = uploaded_import(w)
+    batch = LeadImport.objects.get(pk=batch_id)
+    lead_services.lead_import_start(
+        actor=w.owner, batch=batch, mapping={"公司名称": "company_name", "邮箱": "email"}, duplicate_policy="skip"
+    )
+    lead_services.lead_import_run(batch_id)
+    return batch_id
+
+
+def owners_view(w: Any) -> int:
+    return SavedView.objects.create(user=w.owner, name="mine", query="status=new").pk
 
 
 IF_MATCH = {"If-Match": '"1"'}
@@ -151,6 +198,122 @@ CASES = [
         record_rule(201),
         {"text": "电话"},
     ),
+    # Leads API
+    Case("GET /api/v1/leads", lambda w: "/api/v1/leads", signed_in(200)),
+    Case("POST /api/v1/leads", lambda w: "/api/v1/leads", signed_in(201, who=WRITES_LEADS), {"company_name": "新线索"}),
+    Case("GET /api/v1/leads/reports", lambda w: "/api/v1/leads/reports", signed_in(200)),
+    Case("POST /api/v1/leads/route", lambda w: "/api/v1/leads/route", signed_in(200, who=ROUTES_LEADS), {"ids": []}),
+    Case(
+        "GET /api/v1/leads/{lead_id}",
+        lambda w: f"/api/v1/leads/{lead(w)}",
+        record_rule(200, sees=SEES_LEAD, who=SEES_LEAD),
+    ),
+    Case(
+        "PATCH /api/v1/leads/{lead_id}",
+        lambda w: f"/api/v1/leads/{lead(w)}",
+        record_rule(200, who=CHANGES_LEAD, sees=SEES_LEAD),
+        {"need": "产线联网"},
+        IF_MATCH,
+    ),
+    Case(
+        "POST /api/v1/leads/{lead_id}/qualify",
+        lambda w: f"/api/v1/leads/{lead(w)}/qualify",
+        record_rule(422, who=CHANGES_LEAD, sees=SEES_LEAD),
+        {},
+    ),
+    Case(
+        "POST /api/v1/leads/{lead_id}/disqualify",
+        lambda w: f"/api/v1/leads/{lead(w)}/disqualify",
+        record_rule(200, who=CHANGES_LEAD, sees=SEES_LEAD),
+        {"reason": "no_need"},
+    ),
+    Case(
+        "POST /api/v1/leads/{lead_id}/recycle",
+        lambda w: f"/api/v1/leads/{lead(w)}/recycle",
+        record_rule(422, who=CHANGES_LEAD, sees=SEES_LEAD),
+        {},
+    ),
+    Case(
+        "POST /api/v1/leads/{lead_id}/assign",
+        lambda w: f"/api/v1/leads/{lead(w)}/assign",
+        record_rule(200, who=CHANGES_LEAD, sees=SEES_LEAD),
+        {"owner_id": None},
+    ),
+    Case(
+        "POST /api/v1/leads/{lead_id}/merge",
+        lambda w: f"/api/v1/leads/{lead(w)}/merge",
+        record_rule(200, who=CHANGES_LEAD, sees=SEES_LEAD),
+        None,
+    ),
+    Case(
+        "POST /api/v1/leads/{lead_id}/convert",
+        lambda w: f"/api/v1/leads/{lead(w)}/convert",
+        record_rule(422, who=CHANGES_LEAD, sees=SEES_LEAD),
+        {},
+    ),
+    Case(
+        "GET /api/v1/leads/{lead_id}/duplicates",
+        lambda w: f"/api/v1/leads/{lead(w)}/duplicates",
+        record_rule(200, who=SEES_LEAD, sees=SEES_LEAD),
+    ),
+    Case(
+        "GET /api/v1/leads/{lead_id}/timeline",
+        lambda w: f"/api/v1/leads/{lead(w)}/timeline",
+        record_rule(200, who=SEES_LEAD, sees=SEES_LEAD),
+    ),
+    Case(
+        "POST /api/v1/leads/{lead_id}/notes",
+        lambda w: f"/api/v1/leads/{lead(w)}/notes",
+        record_rule(201, who=SEES_LEAD, sees=SEES_LEAD),
+        {"text": "跟进"},
+    ),
+    Case(
+        "GET /api/v1/leads/{lead_id}/activities",
+        lambda w: f"/api/v1/leads/{lead(w)}/activities",
+        record_rule(200, who=SEES_LEAD, sees=SEES_LEAD),
+    ),
+    Case(
+        "POST /api/v1/leads/{lead_id}/activities",
+        lambda w: f"/api/v1/leads/{lead(w)}/activities",
+        record_rule(201, who=CHANGES_LEAD, sees=SEES_LEAD),
+        {"kind": "call", "title": "电话", "done": True},
+    ),
+    Case(
+        "POST /api/v1/leads/{lead_id}/activities/{activity_id}/complete",
+        lambda w: f"/api/v1/leads/{planned_activity(w)}/complete",
+        record_rule(200, who={"owner", "manager", "boss", "admin"}, sees=SEES_LEAD),
+        {"outcome": "已拜访"},
+    ),
+    Case("GET /api/v1/lead-imports", lambda w: "/api/v1/lead-imports", signed_in(200)),
+    Case("POST /api/v1/lead-imports", lambda w: "/api/v1/lead-imports", signed_in(201, who=WRITES_LEADS), None),
+    Case(
+        "GET /api/v1/lead-imports/{import_id}",
+        lambda w: f"/api/v1/lead-imports/{uploaded_import(w)}",
+        record_rule(200, who=SEES_IMPORT, sees=SEES_IMPORT),
+    ),
+    Case(
+        "POST /api/v1/lead-imports/{import_id}/preview",
+        lambda w: f"/api/v1/lead-imports/{uploaded_import(w)}/preview",
+        record_rule(200, who=SEES_IMPORT, sees=SEES_IMPORT),
+        {"mapping": {"公司名称": "company_name"}},
+    ),
+    Case(
+        "POST /api/v1/lead-imports/{import_id}/start",
+        lambda w: f"/api/v1/lead-imports/{uploaded_import(w)}/start",
+        record_rule(202, who=RUNS_IMPORT, sees=SEES_IMPORT),
+        {"mapping": {"公司名称": "company_name"}, "duplicate_policy": "skip"},
+    ),
+    Case(
+        "GET /api/v1/lead-imports/{import_id}/rejected",
+        lambda w: f"/api/v1/lead-imports/{finished_import(w)}/rejected",
+        record_rule(200, who=SEES_IMPORT, sees=SEES_IMPORT),
+    ),
+    Case(
+        "POST /api/v1/lead-imports/{import_id}/undo",
+        lambda w: f"/api/v1/lead-imports/{finished_import(w)}/undo",
+        record_rule(200, who=RUNS_IMPORT, sees=SEES_IMPORT),
+        {},
+    ),
     # Pages
     Case("GET web:home", lambda w: "/", signed_in(200, api=False)),
     Case("GET web:search", lambda w: "/search/?q=锦程", signed_in(200, api=False)),
@@ -210,6 +373,118 @@ CASES = [
         record_rule(302, api=False),
         {"text": "电话"},
     ),
+    # Lead pages
+    Case("GET leads:lead_list", lambda w: "/leads/", signed_in(200, api=False)),
+    Case("GET leads:lead_board", lambda w: "/leads/board/", signed_in(200, api=False)),
+    Case("GET leads:lead_reports", lambda w: "/leads/reports/", signed_in(200, api=False)),
+    Case("GET leads:lead_create", lambda w: "/leads/new/", signed_in(200, api=False, who=WRITES_LEADS)),
+    Case(
+        "POST leads:lead_quick_create",
+        lambda w: "/leads/quick/",
+        signed_in(302, api=False, who=WRITES_LEADS),
+        {"company_name": "快线索", "source": "employee"},
+    ),
+    Case("POST leads:lead_bulk", lambda w: "/leads/bulk/", signed_in(302, api=False), {"action": "route"}),
+    Case(
+        "POST leads:saved_view_save",
+        lambda w: "/leads/views/",
+        signed_in(302, api=False),
+        {"name": "热线索", "query": "temperature=hot"},
+    ),
+    Case(
+        "POST leads:saved_view_delete",
+        lambda w: f"/leads/views/{owners_view(w)}/delete/",
+        record_rule(302, who={"owner"}, sees={"owner"}, api=False),
+        {},
+    ),
+    Case(
+        "GET leads:lead_detail",
+        lambda w: f"/leads/{lead(w)}/",
+        record_rule(200, who=SEES_LEAD, sees=SEES_LEAD, api=False),
+    ),
+    Case(
+        "GET leads:lead_edit",
+        lambda w: f"/leads/{lead(w)}/edit/",
+        record_rule(200, who=CHANGES_LEAD, sees=SEES_LEAD, api=False),
+    ),
+    Case(
+        "POST leads:lead_check",
+        lambda w: f"/leads/{lead(w)}/check/",
+        record_rule(302, who=CHANGES_LEAD, sees=SEES_LEAD, api=False),
+        {"item": "need_confirmed", "value": "1", "version": "1"},
+    ),
+    Case(
+        "POST leads:lead_qualify",
+        lambda w: f"/leads/{lead(w)}/qualify/",
+        record_rule(302, who=CHANGES_LEAD, sees=SEES_LEAD, api=False),
+        {},
+    ),
+    Case(
+        "POST leads:lead_disqualify",
+        lambda w: f"/leads/{lead(w)}/disqualify/",
+        record_rule(302, who=CHANGES_LEAD, sees=SEES_LEAD, api=False),
+        {"reason": "no_need"},
+    ),
+    Case(
+        "POST leads:lead_recycle",
+        lambda w: f"/leads/{lead(w)}/recycle/",
+        record_rule(302, who=CHANGES_LEAD, sees=SEES_LEAD, api=False),
+        {},
+    ),
+    Case(
+        "POST leads:lead_assign",
+        lambda w: f"/leads/{lead(w)}/assign/",
+        record_rule(302, who=CHANGES_LEAD, sees=SEES_LEAD, api=False),
+        {"owner": ""},
+    ),
+    Case(
+        "POST leads:lead_merge",
+        lambda w: f"/leads/{lead(w)}/merge/",
+        record_rule(302, who=CHANGES_LEAD, sees=SEES_LEAD, api=False),
+        None,
+    ),
+    Case(
+        "POST leads:lead_convert",
+        lambda w: f"/leads/{lead(w)}/convert/",
+        record_rule(302, who=CHANGES_LEAD, sees=SEES_LEAD, api=False),
+        {},
+    ),
+    Case(
+        "POST leads:lead_activity_add",
+        lambda w: f"/leads/{lead(w)}/activities/",
+        record_rule(302, who=CHANGES_LEAD, sees=SEES_LEAD, api=False),
+        {"kind": "call", "title": "电话", "done": "on"},
+    ),
+    Case(
+        "POST leads:lead_activity_done",
+        lambda w: f"/leads/{planned_activity(w)}/done/",
+        record_rule(302, who={"owner", "manager", "boss", "admin"}, sees=SEES_LEAD, api=False),
+        {},
+    ),
+    Case(
+        "POST leads:lead_note_add",
+        lambda w: f"/leads/{lead(w)}/notes/",
+        record_rule(302, who=SEES_LEAD, sees=SEES_LEAD, api=False),
+        {"text": "跟进"},
+    ),
+    Case("GET leads:import_list", lambda w: "/leads/imports/", signed_in(200, api=False, who=WRITES_LEADS)),
+    Case(
+        "GET leads:import_detail",
+        lambda w: f"/leads/imports/{uploaded_import(w)}/",
+        record_rule(200, who=SEES_IMPORT, sees=SEES_IMPORT, api=False),
+    ),
+    Case(
+        "GET leads:import_rejected",
+        lambda w: f"/leads/imports/{finished_import(w)}/rejected/",
+        record_rule(200, who=SEES_IMPORT, sees=SEES_IMPORT, api=False),
+    ),
+    Case(
+        "POST leads:import_undo",
+        lambda w: f"/leads/imports/{finished_import(w)}/undo/",
+        record_rule(302, who=RUNS_IMPORT, sees=SEES_IMPORT, api=False),
+        {},
+    ),
+    Case("GET leads:webform_list", lambda w: "/leads/web-forms/", signed_in(200, api=False, who=MANAGES_FORMS)),
 ]
 # Pages and endpoints that are public or belong to the framework, each for a stated reason.
 EXEMPT = {
@@ -218,6 +493,9 @@ EXEMPT = {
     "GET web:login",  # the sign-in page itself
     "POST web:logout",  # ends whatever session there is
     "POST web:set_language",  # public: also used on the sign-in page
+    "POST /api/v1/public/web-forms/{key}",  # public web-to-lead (tested in leads/tests/test_webforms_and_api.py)
+    "GET leads:webform_public",  # public web-to-lead page (same tests)
+    "GET leads:webform_thanks",  # public thank-you page
 }
 
 
@@ -230,6 +508,15 @@ def test_permissions(case: Case, actor: str, world: Any, api_as: Any, web_as: An
     body = case.body
     if case.key == "POST /api/v1/contacts":
         body = {"account_id": world.account.pk, "name": "新联系人"}
+    if case.key in ("POST /api/v1/leads/{lead_id}/merge", "POST leads:lead_merge"):
+        key = "other_id" if path.startswith("/api/") else "other"
+        body = {key: other_lead(world)}
+    if case.key == "POST /api/v1/lead-imports":
+        upload = SimpleUploadedFile("l.csv", "公司名称\n甲公司\n".encode("gbk"))
+        client = api_as(user)
+        response = client.client.post(path, {"file": upload}, headers=client.headers)
+        assert response.status_code == case.expect(actor), f"{case.key} as {actor}: {response.status_code}"
+        return
     if path.startswith("/api/"):
         client = api_as(user)
         response = client.request(method, path.removeprefix("/api/v1"), body, **case.headers)

@@ -1,0 +1,99 @@
+"""Activities shared by every business record: plan, log and complete follow-ups."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ltc.core import timeline
+from ltc.core.models import Activity, ActivityKind
+
+TITLE_MAX = 200
+
+
+def activity_create(
+    *,
+    actor: Any,
+    subject: models.Model,
+    kind: str,
+    title: str,
+    owner: Any = None,
+    due_at: datetime | None = None,
+    remind_at: datetime | None = None,
+    done: bool = False,
+    outcome: str = "",
+) -> Activity:
+    """Plan a follow-up (with `due_at`) or log one already done; the subject's timeline records it.
+
+    Refuses an unknown kind, an empty title, a reminder after the due time.
+    """
+    title = (title or "").strip()
+    errors: dict[str, list[str]] = {}
+    if kind not in ActivityKind.values:
+        errors["kind"] = [_("Choose a call, visit, meeting, email or task.")]
+    if not title:
+        errors["title"] = [_("Say what the activity is about.")]
+    elif len(title) > TITLE_MAX:
+        errors["title"] = [_("At most %(n)d characters.") % {"n": TITLE_MAX}]
+    if not done and due_at is None:
+        errors["due_at"] = [_("A planned activity needs a due date.")]
+    if remind_at and due_at and remind_at > due_at:
+        errors["remind_at"] = [_("The reminder must come before the due time.")]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        activity = Activity.objects.create(
+            content_type=ContentType.objects.get_for_model(subject),
+            object_id=subject.pk,
+            kind=kind,
+            title=title,
+            owner=owner or actor,
+            due_at=due_at,
+            remind_at=remind_at,
+            done_at=now if done else None,
+            outcome=outcome.strip(),
+        )
+        timeline.record_activity(actor=actor, subject=subject, activity=activity)
+    return activity
+
+
+def activity_complete(*, actor: Any, activity: Activity, outcome: str = "") -> Activity:
+    """Mark a planned activity done with its outcome; only its owner or the record's writer may."""
+    if activity.done_at is not None:
+        raise ValidationError({"done_at": [_("This activity is already done.")]})
+    if activity.owner_id != actor.pk and not actor.has_role("admin", "sales_manager"):
+        raise PermissionDenied(_("Only the activity's owner or a manager may complete it."))
+    activity.done_at = timezone.now()
+    activity.outcome = (outcome or activity.outcome).strip()
+    with transaction.atomic():
+        activity.save(update_fields=["done_at", "outcome"])
+        subject = activity.subject
+        if subject is not None:
+            timeline.record_activity(actor=actor, subject=subject, activity=activity)
+    return activity
+
+
+def activities_for(subject: models.Model) -> QuerySet[Activity]:
+    return Activity.objects.filter(
+        content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk
+    ).select_related("owner")
+
+
+def follow_ups(*, user: Any, now: datetime | None = None) -> tuple[list[Activity], list[Activity]]:
+    """The user's open activities due today and those overdue (for the home page)."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + timedelta(days=1)
+    mine = Activity.objects.open().filter(owner=user, due_at__isnull=False).prefetch_related("subject")
+    overdue = list(mine.filter(due_at__lt=start).order_by("due_at")[:20])
+    today = list(mine.filter(due_at__gte=start, due_at__lt=end).order_by("due_at")[:20])
+    return today, overdue

@@ -1,0 +1,513 @@
+"""/api/v1/leads, /api/v1/lead-imports and the public web-form endpoint."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from ltc.core.activities import activities_for
+from ltc.core.api import Page, etag, if_match_version, paginate, problem
+from ltc.core.models import Activity
+from ltc.core.schemas import NoteIn, TimelineEventOut
+from ltc.customers import selectors as customer_selectors
+from ltc.leads import selectors, services
+from ltc.leads.dedupe import lead_matches
+from ltc.leads.models import Lead, LeadImport, WebForm
+from ltc.org.models import User
+from ltc.org.types import AuthedRequest
+
+router = Router(tags=["leads"])
+public_router = Router(tags=["public"])
+
+
+class UserRef(Schema):
+    id: int
+    name: str
+
+    @staticmethod
+    def resolve_name(obj: User) -> str:
+        return str(obj)
+
+
+class LeadIn(Schema):
+    source: str = "api"
+    campaign: str = ""
+    company_name: str = ""
+    credit_code: str = ""
+    contact_name: str = ""
+    contact_title: str = ""
+    mobile: str = ""
+    email: str = ""
+    region: str = ""
+    industry: str = ""
+    company_size: str = ""
+    need: str = ""
+    budget_amount: Decimal | None = None
+    budget_currency: str = "CNY"
+    timeframe: str = "unknown"
+    notes: str = ""
+    owner_id: int | None = None
+
+
+class LeadPatch(Schema):
+    source: str | None = None
+    campaign: str | None = None
+    company_name: str | None = None
+    credit_code: str | None = None
+    contact_name: str | None = None
+    contact_title: str | None = None
+    mobile: str | None = None
+    email: str | None = None
+    region: str | None = None
+    industry: str | None = None
+    company_size: str | None = None
+    need: str | None = None
+    budget_amount: Decimal | None = None
+    budget_currency: str | None = None
+    timeframe: str | None = None
+    notes: str | None = None
+    temperature: str | None = None
+    need_confirmed: bool | None = None
+    budget_confirmed: bool | None = None
+    decision_maker_identified: bool | None = None
+    timeframe_known: bool | None = None
+
+
+class ScoreLine(Schema):
+    rule: str
+    kind: str
+    points: int
+
+
+class LeadOut(Schema):
+    id: int
+    version: int
+    source: str
+    campaign: str
+    company_name: str
+    credit_code: str
+    contact_name: str
+    contact_title: str
+    mobile: str
+    email: str
+    region: str
+    industry: str
+    company_size: str
+    need: str
+    budget_amount: Decimal | None
+    budget_currency: str
+    timeframe: str
+    notes: str
+    status: str
+    disqualify_reason: str
+    temperature: str
+    score: int
+    score_details: list[ScoreLine]
+    owner: UserRef | None
+    first_contact_due_at: datetime | None
+    first_contacted_at: datetime | None
+    contact_overdue: bool
+    checklist: dict[str, bool]
+    account_id: int | None
+    contact_id: int | None
+    merged_into_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_contact_overdue(obj: Lead) -> bool:
+        return obj.is_contact_overdue()
+
+    @staticmethod
+    def resolve_checklist(obj: Lead) -> dict[str, bool]:
+        return {str(k): v for k, v in obj.checklist().items()}
+
+
+class MatchOut(Schema):
+    kind: str
+    id: int
+    label: str
+    reason: str
+
+    @staticmethod
+    def resolve_id(obj: Any) -> int:
+        return int(obj.pk)
+
+
+class LeadCreatedOut(LeadOut):
+    possible_duplicates: list[MatchOut]
+
+
+class LeadQuery(Schema):
+    q: str = ""
+    status: str = ""
+    source: str = ""
+    owner: str = ""
+    temperature: str = ""
+    score_min: int | None = None
+    score_max: int | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    overdue: bool = False
+    import_batch: int | None = None
+    sort: str = "-created"
+    limit: int = 50
+    offset: int = 0
+
+
+class QualifyIn(Schema):
+    override_reason: str = ""
+
+
+class DisqualifyIn(Schema):
+    reason: str
+    note: str = ""
+
+
+class AssignIn(Schema):
+    owner_id: int | None
+
+
+class MergeIn(Schema):
+    other_id: int
+
+
+class ConvertIn(Schema):
+    account_id: int | None = None
+
+
+class RouteIn(Schema):
+    ids: list[int]
+
+
+class RouteOut(Schema):
+    routed: int
+
+
+class ActivityIn(Schema):
+    kind: str
+    title: str
+    done: bool = False
+    due_at: datetime | None = None
+    remind_at: datetime | None = None
+    outcome: str = ""
+
+
+class ActivityOut(Schema):
+    id: int
+    kind: str
+    title: str
+    owner: UserRef
+    due_at: datetime | None
+    remind_at: datetime | None
+    done_at: datetime | None
+    outcome: str
+
+
+class CompleteIn(Schema):
+    outcome: str = ""
+
+
+class ImportOut(Schema):
+    id: int
+    original_name: str
+    status: str
+    encoding: str
+    headers: list[str]
+    mapping: dict[str, str]
+    duplicate_policy: str
+    total_rows: int
+    processed_rows: int
+    progress_percent: int
+    created_count: int
+    updated_count: int
+    skipped_count: int
+    rejected_count: int
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class MappingIn(Schema):
+    mapping: dict[str, str]
+
+
+class StartIn(MappingIn):
+    duplicate_policy: str = "skip"
+
+
+class PreviewRowOut(Schema):
+    number: int
+    values: dict[str, str]
+    errors: list[str]
+    duplicate_of: int | None
+
+
+class UndoOut(Schema):
+    deleted: int
+    kept: int
+    restored: int
+
+
+class SourceRow(Schema):
+    source: str
+    label: str
+    total: int
+    converted: int
+    rate: float
+
+
+class ReportOut(Schema):
+    by_source_and_status: dict[str, dict[str, int]]
+    conversion_by_source: list[SourceRow]
+    median_hours_to_first_contact: float | None
+
+
+class WebFormSubmitIn(Schema):
+    company_name: str = ""
+    contact_name: str = ""
+    contact_title: str = ""
+    mobile: str = ""
+    email: str = ""
+    region: str = ""
+    industry: str = ""
+    need: str = ""
+    website_url: str = ""
+
+
+class ThanksOut(Schema):
+    message: str
+
+
+def _lead(request: AuthedRequest, lead_id: int) -> Lead:
+    return selectors.lead_get(user=request.user, pk=lead_id)
+
+
+def _user_or_error(owner_id: int | None, field: str = "owner_id") -> User | None:
+    if owner_id is None:
+        return None
+    owner = User.objects.filter(pk=owner_id).first()
+    if owner is None:
+        raise ValidationError({field: [_("No such user.")]})
+    return owner
+
+
+def _answer(response: HttpResponse, lead: Lead) -> Lead:
+    response["ETag"] = etag(lead.version)
+    return lead
+
+
+# --- leads -----------------------------------------------------------------------------------
+
+
+@router.get("/leads", response=Page[LeadOut])
+def lead_list(request: AuthedRequest, query: Query[LeadQuery]) -> dict[str, Any]:
+    params = query.model_dump(exclude={"limit", "offset"})
+    filters = selectors.LeadFilters(**params)
+    return paginate(selectors.lead_list(user=request.user, filters=filters), limit=query.limit, offset=query.offset)
+
+
+@router.post("/leads", response={201: LeadCreatedOut})
+def lead_create(request: AuthedRequest, payload: LeadIn, response: HttpResponse) -> Status[Any]:
+    data = payload.model_dump(exclude={"owner_id"})
+    lead = services.lead_create(actor=request.user, data=data, owner=_user_or_error(payload.owner_id))
+    lead.possible_duplicates = lead_matches(lead)  # type: ignore[attr-defined]
+    response["Location"] = f"/api/v1/leads/{lead.pk}"
+    return Status(201, _answer(response, lead))
+
+
+@router.get("/leads/reports", response=ReportOut)
+def lead_reports(request: AuthedRequest, since: date | None = None) -> dict[str, Any]:
+    user = request.user
+    return {
+        "by_source_and_status": selectors.leads_by_source_and_status(user=user, since=since),
+        "conversion_by_source": selectors.conversion_by_source(user=user, since=since),
+        "median_hours_to_first_contact": selectors.median_hours_to_first_contact(user=user, since=since),
+    }
+
+
+@router.post("/leads/route", response=RouteOut)
+def leads_route(request: AuthedRequest, payload: RouteIn) -> dict[str, int]:
+    """Apply the assignment rules now to the given unassigned leads."""
+    leads = list(selectors.lead_list(user=request.user).filter(pk__in=payload.ids[:5000]))
+    return {"routed": services.leads_route(actor=request.user, leads=leads)}
+
+
+@router.get("/leads/{lead_id}", response=LeadOut)
+def lead_get(request: AuthedRequest, lead_id: int, response: HttpResponse) -> Lead:
+    return _answer(response, _lead(request, lead_id))
+
+
+@router.patch("/leads/{lead_id}", response=LeadOut)
+def lead_update(request: AuthedRequest, lead_id: int, payload: LeadPatch, response: HttpResponse) -> Lead:
+    lead = _lead(request, lead_id)
+    expected = if_match_version(request)
+    lead = services.lead_update(
+        actor=request.user, lead=lead, data=payload.model_dump(exclude_unset=True), expected_version=expected
+    )
+    return _answer(response, lead)
+
+
+@router.post("/leads/{lead_id}/qualify", response=LeadOut)
+def lead_qualify(request: AuthedRequest, lead_id: int, payload: QualifyIn, response: HttpResponse) -> Lead:
+    lead = services.lead_qualify(
+        actor=request.user, lead=_lead(request, lead_id), override_reason=payload.override_reason
+    )
+    return _answer(response, lead)
+
+
+@router.post("/leads/{lead_id}/disqualify", response=LeadOut)
+def lead_disqualify(request: AuthedRequest, lead_id: int, payload: DisqualifyIn, response: HttpResponse) -> Lead:
+    lead = services.lead_disqualify(
+        actor=request.user, lead=_lead(request, lead_id), reason=payload.reason, note=payload.note
+    )
+    return _answer(response, lead)
+
+
+@router.post("/leads/{lead_id}/recycle", response=LeadOut)
+def lead_recycle(request: AuthedRequest, lead_id: int, response: HttpResponse) -> Lead:
+    return _answer(response, services.lead_recycle(actor=request.user, lead=_lead(request, lead_id)))
+
+
+@router.post("/leads/{lead_id}/assign", response=LeadOut)
+def lead_assign(request: AuthedRequest, lead_id: int, payload: AssignIn, response: HttpResponse) -> Lead:
+    lead = services.lead_assign(
+        actor=request.user, lead=_lead(request, lead_id), owner=_user_or_error(payload.owner_id)
+    )
+    return _answer(response, lead)
+
+
+@router.post("/leads/{lead_id}/merge", response=LeadOut)
+def lead_merge(request: AuthedRequest, lead_id: int, payload: MergeIn, response: HttpResponse) -> Lead:
+    survivor = _lead(request, lead_id)
+    try:
+        other = selectors.lead_get(user=request.user, pk=payload.other_id)
+    except Http404 as exc:
+        raise ValidationError({"other_id": [_("No such lead.")]}) from exc
+    return _answer(response, services.lead_merge(actor=request.user, survivor=survivor, other=other))
+
+
+@router.post("/leads/{lead_id}/convert", response=LeadOut)
+def lead_convert(request: AuthedRequest, lead_id: int, payload: ConvertIn, response: HttpResponse) -> Lead:
+    lead = _lead(request, lead_id)
+    account = None
+    if payload.account_id is not None:
+        try:
+            account = customer_selectors.account_get(user=request.user, pk=payload.account_id)
+        except Http404 as exc:
+            raise ValidationError({"account_id": [_("No such account.")]}) from exc
+    return _answer(response, services.lead_convert(actor=request.user, lead=lead, account=account))
+
+
+@router.get("/leads/{lead_id}/duplicates", response=list[MatchOut])
+def lead_duplicates(request: AuthedRequest, lead_id: int) -> Any:
+    return lead_matches(_lead(request, lead_id))
+
+
+@router.get("/leads/{lead_id}/timeline", response=list[TimelineEventOut])
+def lead_timeline(request: AuthedRequest, lead_id: int) -> Any:
+    return services.lead_timeline(_lead(request, lead_id))
+
+
+@router.post("/leads/{lead_id}/notes", response={201: TimelineEventOut})
+def lead_note_add(request: AuthedRequest, lead_id: int, payload: NoteIn) -> Status[Any]:
+    lead = _lead(request, lead_id)
+    return Status(201, services.lead_note_add(actor=request.user, lead=lead, text=payload.text))
+
+
+@router.get("/leads/{lead_id}/activities", response=list[ActivityOut])
+def lead_activities(request: AuthedRequest, lead_id: int) -> Any:
+    return activities_for(_lead(request, lead_id))
+
+
+@router.post("/leads/{lead_id}/activities", response={201: ActivityOut})
+def lead_activity_log(request: AuthedRequest, lead_id: int, payload: ActivityIn) -> Status[Any]:
+    lead = _lead(request, lead_id)
+    activity = services.lead_activity_log(actor=request.user, lead=lead, **payload.model_dump())
+    return Status(201, activity)
+
+
+@router.post("/leads/{lead_id}/activities/{activity_id}/complete", response=ActivityOut)
+def lead_activity_complete(request: AuthedRequest, lead_id: int, activity_id: int, payload: CompleteIn) -> Activity:
+    lead = _lead(request, lead_id)
+    activity = get_object_or_404(activities_for(lead), pk=activity_id)
+    return services.lead_activity_complete(actor=request.user, lead=lead, activity=activity, outcome=payload.outcome)
+
+
+# --- imports ---------------------------------------------------------------------------------
+
+
+@router.get("/lead-imports", response=list[ImportOut])
+def lead_import_list(request: AuthedRequest) -> Any:
+    return selectors.lead_import_list(user=request.user)[:50]
+
+
+@router.post("/lead-imports", response={201: ImportOut})
+def lead_import_upload(
+    request: AuthedRequest, file: File[UploadedFile], source: Form[str] = "import", campaign: Form[str] = ""
+) -> Status[Any]:
+    """Upload a CSV (UTF-8 or GBK) or XLSX file; answers its headers and a suggested mapping."""
+    data = file.read(services.imports.MAX_UPLOAD_BYTES + 1)
+    batch = services.lead_import_upload(
+        actor=request.user, name=file.name or "upload", data=data, source=source, campaign=campaign
+    )
+    return Status(201, batch)
+
+
+@router.get("/lead-imports/{import_id}", response=ImportOut)
+def lead_import_get(request: AuthedRequest, import_id: int) -> LeadImport:
+    return selectors.lead_import_get(user=request.user, pk=import_id)
+
+
+@router.post("/lead-imports/{import_id}/preview", response=list[PreviewRowOut])
+def lead_import_preview(request: AuthedRequest, import_id: int, payload: MappingIn) -> Any:
+    batch = selectors.lead_import_get(user=request.user, pk=import_id)
+    rows = services.lead_import_preview(batch=batch, mapping=payload.mapping)
+    return [{**row.__dict__, "values": {k: str(v) for k, v in row.values.items()}} for row in rows]
+
+
+@router.post("/lead-imports/{import_id}/start", response={202: ImportOut})
+def lead_import_start(request: AuthedRequest, import_id: int, payload: StartIn) -> Status[Any]:
+    batch = selectors.lead_import_get(user=request.user, pk=import_id)
+    batch = services.lead_import_start(
+        actor=request.user, batch=batch, mapping=payload.mapping, duplicate_policy=payload.duplicate_policy
+    )
+    return Status(202, batch)
+
+
+@router.get("/lead-imports/{import_id}/rejected")
+def lead_import_rejected(request: AuthedRequest, import_id: int) -> FileResponse:
+    """The rejected rows with their reasons, as CSV."""
+    batch = selectors.lead_import_get(user=request.user, pk=import_id)
+    if not batch.rejected_path or not Path(batch.rejected_path).exists():
+        raise Http404
+    return FileResponse(open(batch.rejected_path, "rb"), as_attachment=True, filename=f"rejected-{batch.pk}.csv")  # noqa: SIM115
+
+
+@router.post("/lead-imports/{import_id}/undo", response=UndoOut)
+def lead_import_undo(request: AuthedRequest, import_id: int) -> dict[str, int]:
+    batch = selectors.lead_import_get(user=request.user, pk=import_id)
+    return services.lead_import_undo(actor=request.user, batch=batch)
+
+
+# --- public ----------------------------------------------------------------------------------
+
+
+@public_router.post("/public/web-forms/{key}", auth=None, response={201: ThanksOut})
+def webform_submit(request: HttpRequest, key: str, payload: WebFormSubmitIn) -> Any:
+    """Submit a public web-to-lead form (no authentication; protected by key, honeypot and rate limit)."""
+    form = get_object_or_404(WebForm, key=key, active=True)
+    try:
+        services.webform_submit(form=form, data=payload.model_dump(), ip=request.META.get("REMOTE_ADDR"))
+    except services.RateLimited:
+        return problem(429, _("Too many submissions from your address; please try again later."))
+    return Status(201, {"message": form.thank_you or _("Thank you! We will contact you soon.")})

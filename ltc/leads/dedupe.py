@@ -1,0 +1,123 @@
+"""The duplicate matcher shared by manual capture, the API, web forms and imports.
+
+Keys are normalised identifiers (core.normalize): email, mobile, company name, credit code.
+`LeadMatcher` answers for many rows with one query per kind of record, never one per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from ltc.customers.models import Account, Contact
+from ltc.leads.models import Lead
+
+
+@dataclass(frozen=True)
+class Keys:
+    email: str = ""
+    mobile: str = ""
+    company: str = ""
+    credit_code: str = ""
+
+    @classmethod
+    def of(cls, lead: Lead) -> Keys:
+        return cls(lead.email_key, lead.mobile_key, lead.company_key, lead.credit_code)
+
+
+@dataclass
+class Match:
+    kind: str  # "lead", "account", "contact"
+    pk: int
+    label: str
+    reason: str
+
+
+@dataclass
+class LeadMatcher:
+    """Finds existing leads, accounts and contacts sharing any key with a set of rows."""
+
+    open_leads_only: bool = False
+    leads_by_key: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    lead_labels: dict[int, str] = field(default_factory=dict)
+    accounts_by_key: dict[tuple[str, str], list[tuple[int, str]]] = field(default_factory=dict)
+    contacts_by_key: dict[tuple[str, str], list[tuple[int, str]]] = field(default_factory=dict)
+
+    def load(self, keys: Iterable[Keys], *, exclude_lead: int | None = None) -> LeadMatcher:
+        keys = list(keys)
+        emails = {k.email for k in keys if k.email}
+        mobiles = {k.mobile for k in keys if k.mobile}
+        companies = {k.company for k in keys if k.company}
+        codes = {k.credit_code for k in keys if k.credit_code}
+        lead_q = Q(email_key__in=emails) | Q(mobile_key__in=mobiles) | Q(company_key__in=companies)
+        lead_q |= Q(credit_code__in=codes)
+        leads = Lead.objects.filter(lead_q, merged_into__isnull=True)
+        if exclude_lead is not None:
+            leads = leads.exclude(pk=exclude_lead)
+        for pk, email, mobile, company, code, name in leads.values_list(
+            "pk", "email_key", "mobile_key", "company_key", "credit_code", "company_name"
+        ):
+            self.lead_labels[pk] = name
+            for kind, value, wanted in (
+                ("email", email, emails),
+                ("mobile", mobile, mobiles),
+                ("company", company, companies),
+                ("credit_code", code, codes),
+            ):
+                if value and value in wanted:
+                    self.leads_by_key.setdefault((kind, value), []).append(pk)
+        if companies or codes:
+            for pk, name, name_key, code in Account.objects.filter(
+                Q(name_key__in=companies) | Q(credit_code__in=codes)
+            ).values_list("pk", "name", "name_key", "credit_code"):
+                if name_key in companies:
+                    self.accounts_by_key.setdefault(("company", name_key), []).append((pk, name))
+                if code and code in codes:
+                    self.accounts_by_key.setdefault(("credit_code", code), []).append((pk, name))
+        if emails or mobiles:
+            for pk, name, email, mobile in Contact.objects.filter(
+                Q(email_key__in=emails) | Q(mobile_key__in=mobiles)
+            ).values_list("pk", "name", "email_key", "mobile_key"):
+                if email in emails:
+                    self.contacts_by_key.setdefault(("email", email), []).append((pk, name))
+                if mobile and mobile in mobiles:
+                    self.contacts_by_key.setdefault(("mobile", mobile), []).append((pk, name))
+        return self
+
+    def existing_lead(self, keys: Keys) -> int | None:
+        """The oldest lead sharing the strongest key (credit code, email, mobile, then company)."""
+        for kind in ("credit_code", "email", "mobile", "company"):
+            value = getattr(keys, kind if kind != "company" else "company")
+            if value and (found := self.leads_by_key.get((kind, value))):
+                return min(found)
+        return None
+
+    def matches(self, keys: Keys) -> list[Match]:
+        found: dict[tuple[str, int], Match] = {}
+        for kind in ("credit_code", "email", "mobile", "company"):
+            value = getattr(keys, kind)
+            if not value:
+                continue
+            for pk in self.leads_by_key.get((kind, value), []):
+                found.setdefault(("lead", pk), Match("lead", pk, self.lead_labels.get(pk, ""), kind))
+            for pk, label in self.accounts_by_key.get((kind, value), []):
+                found.setdefault(("account", pk), Match("account", pk, label, kind))
+            for pk, label in self.contacts_by_key.get((kind, value), []):
+                found.setdefault(("contact", pk), Match("contact", pk, label, kind))
+        return list(found.values())
+
+    def remember(self, pk: int, keys: Keys, label: str) -> None:
+        """Count a row just created, so later rows of the same batch match it."""
+        self.lead_labels[pk] = label
+        for kind in ("credit_code", "email", "mobile", "company"):
+            value = getattr(keys, kind)
+            if value:
+                self.leads_by_key.setdefault((kind, value), []).append(pk)
+
+
+def lead_matches(lead: Lead) -> list[Match]:
+    """Possible duplicates of one lead: other leads, accounts and contacts."""
+    keys = Keys.of(lead)
+    return LeadMatcher().load([keys], exclude_lead=lead.pk).matches(keys)

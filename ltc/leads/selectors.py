@@ -1,0 +1,154 @@
+"""Every read of leads, with access applied (ltc.leads.access)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from ltc.core import normalize
+from ltc.leads.access import lead_scope
+from ltc.leads.choices import OPEN_STATUSES, LeadSource, LeadStatus
+from ltc.leads.models import Lead, LeadImport, SavedView
+from ltc.org.models import User
+
+LEAD_SORTS = {
+    "-created": ("-created_at", "-id"),
+    "created": ("created_at", "id"),
+    "-score": ("-score", "-id"),
+    "score": ("score", "id"),
+    "company": ("company_name", "id"),
+    "-updated": ("-updated_at", "-id"),
+}
+UNASSIGNED = "none"
+
+
+@dataclass(frozen=True)
+class LeadFilters:
+    q: str = ""
+    status: str = ""
+    source: str = ""
+    owner: str = ""  # a user id, "none" for the pool, "" for all
+    temperature: str = ""
+    score_min: int | None = None
+    score_max: int | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    overdue: bool = False
+    import_batch: int | None = None
+    sort: str = "-created"
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def lead_list(*, user: User, filters: LeadFilters = LeadFilters()) -> QuerySet[Lead]:
+    qs = lead_scope(Lead.objects.select_related("owner"), user).filter(merged_into__isnull=True)
+    if term := filters.q.strip()[:100]:
+        match = Q(company_name__icontains=term) | Q(contact_name__icontains=term)
+        match |= Q(email_key=normalize.email(term)) | Q(credit_code=normalize.credit_code(term))
+        if len(digits := normalize.mobile(term)) >= 7:
+            match |= Q(mobile_key=digits)
+        qs = qs.filter(match)
+    for field in ("status", "source", "temperature"):
+        if value := getattr(filters, field):
+            qs = qs.filter(**{field: value})
+    if filters.owner == UNASSIGNED:
+        qs = qs.filter(owner__isnull=True)
+    elif filters.owner.isdigit():
+        qs = qs.filter(owner_id=int(filters.owner))
+    if filters.score_min is not None:
+        qs = qs.filter(score__gte=filters.score_min)
+    if filters.score_max is not None:
+        qs = qs.filter(score__lte=filters.score_max)
+    if filters.created_from:
+        qs = qs.filter(created_at__gte=_day_start(filters.created_from))
+    if filters.created_to:
+        qs = qs.filter(created_at__lt=_day_start(filters.created_to + timedelta(days=1)))
+    if filters.overdue:
+        qs = qs.filter(
+            status__in=OPEN_STATUSES, first_contact_due_at__lt=timezone.now(), first_contacted_at__isnull=True
+        )
+    if filters.import_batch:
+        qs = qs.filter(import_batch_id=filters.import_batch)
+    return qs.order_by(*LEAD_SORTS.get(filters.sort, LEAD_SORTS["-created"]))
+
+
+def lead_get(*, user: User, pk: Any) -> Lead:
+    """Fetch and authorise in one call; a lead the user may not see is a 404."""
+    try:
+        return lead_scope(Lead.objects.select_related("owner", "owner__team", "account", "contact"), user).get(pk=pk)
+    except (Lead.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def lead_status_counts(*, user: User, filters: LeadFilters = LeadFilters()) -> dict[str, int]:
+    """Leads per status for the board's column headers: one grouped query."""
+    qs = lead_list(user=user, filters=LeadFilters(**{**filters.__dict__, "status": "", "sort": "-created"}))
+    rows = qs.order_by().values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def leads_by_source_and_status(*, user: User, since: date | None = None) -> dict[str, dict[str, int]]:
+    qs = lead_list(user=user, filters=LeadFilters(created_from=since))
+    table: dict[str, dict[str, int]] = {}
+    for row in qs.order_by().values("source", "status").annotate(n=Count("id")):
+        table.setdefault(row["source"], {})[row["status"]] = row["n"]
+    return table
+
+
+def conversion_by_source(*, user: User, since: date | None = None) -> list[dict[str, Any]]:
+    """Per source: leads, converted, conversion rate (%)."""
+    table = leads_by_source_and_status(user=user, since=since)
+    result = []
+    for source in LeadSource.values:
+        counts = table.get(source, {})
+        total = sum(counts.values())
+        if total:
+            converted = counts.get(LeadStatus.CONVERTED, 0)
+            result.append(
+                {
+                    "source": source,
+                    "label": str(LeadSource(source).label),
+                    "total": total,
+                    "converted": converted,
+                    "rate": round(converted * 100 / total, 1),
+                }
+            )
+    return result
+
+
+def median_hours_to_first_contact(*, user: User, since: date | None = None) -> float | None:
+    """Median time from capture to the first logged contact, in hours (two small queries)."""
+    qs = (
+        lead_list(user=user, filters=LeadFilters(created_from=since))
+        .filter(first_contacted_at__isnull=False)
+        .order_by()
+        .annotate(delay=F("first_contacted_at") - F("created_at"))
+    )
+    count = qs.count()
+    if not count:
+        return None
+    middle: timedelta = qs.order_by("delay").values_list("delay", flat=True)[count // 2]
+    return float(round(middle.total_seconds() / 3600, 1))
+
+
+def lead_import_list(*, user: User) -> QuerySet[LeadImport]:
+    qs = LeadImport.objects.select_related("created_by")
+    return qs if user.has_role("admin", "marketing") else qs.filter(created_by=user)
+
+
+def lead_import_get(*, user: User, pk: Any) -> LeadImport:
+    try:
+        return lead_import_list(user=user).get(pk=pk)
+    except (LeadImport.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def saved_views(*, user: User) -> QuerySet[SavedView]:
+    return SavedView.objects.filter(user=user)

@@ -1,0 +1,464 @@
+"""Lead import (CSV / XLSX): upload, map, preview, run in the background, reject, undo.
+
+Bulk path: rows are validated without model instances, matched against existing records with a
+few queries per chunk, scored and routed in memory, and written with COPY / executemany.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import uuid
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ltc.core.bulk import bulk_insert, next_ids
+from ltc.core.models import TimelineEvent, TimelineKind
+from ltc.leads.access import LEAD_WRITE_ROLES
+from ltc.leads.choices import DuplicatePolicy, ImportStatus, LeadSource, LeadStatus
+from ltc.leads.dedupe import Keys, LeadMatcher
+from ltc.leads.models import ImportMapping, Lead, LeadImport, LeadImportUpdate
+from ltc.leads.services import routing, scoring
+from ltc.leads.services.rows import IMPORT_FIELDS, clean_row, suggest_mapping
+from ltc.org.models import User
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_XLSX_RATIO = 100
+MAX_ROWS = 1_000_000
+PREVIEW_ROWS = 20
+CHUNK = 5000
+LEAD_INSERT_FIELDS = (
+    "id",
+    "source",
+    "campaign",
+    "company_name",
+    "company_key",
+    "credit_code",
+    "contact_name",
+    "contact_title",
+    "mobile",
+    "mobile_key",
+    "email",
+    "email_key",
+    "region",
+    "industry",
+    "company_size",
+    "need",
+    "budget_amount",
+    "budget_currency",
+    "timeframe",
+    "notes",
+    "status",
+    "disqualify_reason",
+    "temperature",
+    "score",
+    "score_details",
+    "owner_id",
+    "assigned_at",
+    "assignment_rule_id",
+    "first_contact_due_at",
+    "need_confirmed",
+    "budget_confirmed",
+    "decision_maker_identified",
+    "timeframe_known",
+    "import_batch_id",
+    "version",
+    "created_at",
+    "updated_at",
+)
+TIMELINE_FIELDS = ("content_type_id", "object_id", "kind", "actor_id", "at", "text", "changes")
+
+
+def _imports_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "lead_imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --- reading files ---------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK and GB2312)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding), "gbk/gb18030" if encoding == "gb18030" else "utf-8"
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError({"file": [_("The file is neither UTF-8 nor GBK/GB18030 text.")]})
+
+
+def _check_xlsx(data: bytes) -> None:
+    """Refuse archives that are not spreadsheets, or that would expand far beyond their size."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            total = sum(i.file_size for i in infos)
+            packed = sum(i.compress_size for i in infos) or 1
+            names = {i.filename for i in infos}
+    except zipfile.BadZipFile as exc:
+        raise ValidationError({"file": [_("This is not a valid XLSX file.")]}) from exc
+    if "xl/workbook.xml" not in names:
+        raise ValidationError({"file": [_("This is not a valid XLSX file.")]})
+    if total > MAX_XLSX_UNCOMPRESSED or total / packed > MAX_XLSX_RATIO:
+        raise ValidationError({"file": [_("The spreadsheet expands to an unsafe size; it was not read.")]})
+
+
+def _kind_of(name: str, data: bytes) -> str:
+    suffix = Path(name).suffix.lower()
+    if suffix == ".xlsx" and data[:4] == b"PK\x03\x04":
+        return "xlsx"
+    if suffix in {".csv", ".txt"} and b"\x00" not in data[:4096]:
+        return "csv"
+    raise ValidationError({"file": [_("Upload a .csv or .xlsx file.")]})
+
+
+def read_rows(path: Path, kind: str, encoding: str = "") -> Iterator[list[str]]:
+    """All rows of a stored file as lists of strings, header first."""
+    if kind == "csv":
+        text, _enc = _decode(path.read_bytes())
+        yield from csv.reader(io.StringIO(text))
+        return
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield [
+                "" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)) for v in row
+            ]
+    finally:
+        workbook.close()
+
+
+def _header_key(headers: list[str]) -> str:
+    return hashlib.sha256("\x1f".join(h.strip().lower() for h in headers).encode()).hexdigest()
+
+
+# --- steps -----------------------------------------------------------------------------------
+
+
+def lead_import_upload(
+    *, actor: User, name: str, data: bytes, source: str = LeadSource.IMPORT, campaign: str = ""
+) -> LeadImport:
+    """Store an uploaded file and read its headers. Refuses wrong types, oversize files, zip bombs,
+    undecodable text and files without a header row; nothing is imported at this step.
+    """
+    if not actor.has_role(*LEAD_WRITE_ROLES):
+        raise PermissionDenied(_("Your roles do not allow importing leads."))
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": [_("The file is larger than %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20}]})
+    if not data:
+        raise ValidationError({"file": [_("The file is empty.")]})
+    kind = _kind_of(name, data)
+    encoding = ""
+    if kind == "xlsx":
+        _check_xlsx(data)
+    else:
+        _text, encoding = _decode(data)
+    if source not in LeadSource.values:
+        raise ValidationError({"source": [_("Choose a source.")]})
+    path = _imports_dir() / f"{uuid.uuid4().hex}.{kind}"
+    path.write_bytes(data)
+    try:
+        header = next(read_rows(path, kind), [])
+    except Exception as exc:  # openpyxl raises many kinds of errors on a damaged workbook
+        path.unlink(missing_ok=True)
+        raise ValidationError({"file": [_("The file could not be read: %(error)s") % {"error": exc}]}) from exc
+    headers = [h.strip() for h in header]
+    if not any(headers):
+        path.unlink(missing_ok=True)
+        raise ValidationError({"file": [_("The first row must hold the column headers.")]})
+    remembered = ImportMapping.objects.filter(header_key=_header_key(headers)).first()
+    mapping = remembered.mapping if remembered else suggest_mapping(headers)
+    return LeadImport.objects.create(
+        created_by=actor,
+        original_name=Path(name).name[:255],
+        stored_path=str(path),
+        file_kind=kind,
+        encoding=encoding,
+        headers=headers,
+        mapping=mapping,
+        source=source,
+        campaign=campaign[:100],
+    )
+
+
+def _check_mapping(batch: LeadImport, mapping: dict[str, str]) -> dict[str, str]:
+    clean = {h: f for h, f in mapping.items() if f}
+    unknown = sorted({f for f in clean.values() if f not in IMPORT_FIELDS})
+    errors: dict[str, list[str]] = {}
+    if unknown:
+        errors["mapping"] = [_("Unknown fields: %(fields)s.") % {"fields": ", ".join(unknown)}]
+    if set(clean) - set(batch.headers):
+        errors["mapping"] = [_("The mapping names columns the file does not have.")]
+    targets = list(clean.values())
+    if len(targets) != len(set(targets)):
+        errors["mapping"] = [_("Each field may be mapped from one column only.")]
+    if not {"company_name", "contact_name"} & set(targets):
+        errors["mapping"] = [_("Map at least the company or the contact name.")]
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _mapped(headers: list[str], row: list[str], mapping: dict[str, str]) -> dict[str, str]:
+    index = {h: i for i, h in enumerate(headers)}
+    return {field: (row[index[h]] if index[h] < len(row) else "") for h, field in mapping.items()}
+
+
+@dataclass
+class PreviewRow:
+    number: int
+    values: dict[str, Any]
+    errors: list[str]
+    duplicate_of: int | None
+
+
+def lead_import_preview(*, batch: LeadImport, mapping: dict[str, str]) -> list[PreviewRow]:
+    """The first rows as they would be imported, with per-row errors and duplicates."""
+    mapping = _check_mapping(batch, mapping)
+    rows = read_rows(Path(batch.stored_path), batch.file_kind)
+    next(rows, None)
+    preview: list[PreviewRow] = []
+    for number, row in enumerate(rows, start=2):
+        if len(preview) >= PREVIEW_ROWS:
+            break
+        values, errors = clean_row(_mapped(batch.headers, row, mapping))
+        preview.append(PreviewRow(number, values, errors, None))
+    probes = [_probe(batch, p.values) for p in preview]
+    matcher = LeadMatcher().load(Keys.of(p) for p in probes)
+    for item, probe in zip(preview, probes, strict=True):
+        item.duplicate_of = matcher.existing_lead(Keys.of(probe)) if not item.errors else None
+    return preview
+
+
+def lead_import_start(*, actor: User, batch: LeadImport, mapping: dict[str, str], duplicate_policy: str) -> LeadImport:
+    """Remember the mapping for these headers and queue the import for the background worker."""
+    if batch.created_by_id != actor.pk and not actor.has_role("admin"):
+        raise PermissionDenied(_("Only the person who uploaded the file may start its import."))
+    if batch.status != ImportStatus.UPLOADED:
+        raise ValidationError({"status": [_("This import has already been started.")]})
+    if duplicate_policy not in DuplicatePolicy.values:
+        raise ValidationError({"duplicate_policy": [_("Choose what to do with duplicates.")]})
+    mapping = _check_mapping(batch, mapping)
+    with transaction.atomic():
+        ImportMapping.objects.update_or_create(header_key=_header_key(batch.headers), defaults={"mapping": mapping})
+        batch.mapping = mapping
+        batch.duplicate_policy = duplicate_policy
+        batch.status = ImportStatus.QUEUED
+        batch.save(update_fields=["mapping", "duplicate_policy", "status"])
+        from ltc.leads.tasks import run_lead_import
+
+        transaction.on_commit(lambda: run_lead_import.enqueue(batch.pk))
+    return batch
+
+
+def _probe(batch: LeadImport, values: dict[str, Any]) -> Lead:
+    lead = Lead(**{"source": batch.source, "campaign": batch.campaign, **values})
+    lead.normalise()
+    return lead
+
+
+def lead_import_run(batch_id: int) -> LeadImport:
+    """Process a queued import in chunks; progress is visible while it runs. Idempotent per batch."""
+    updated = LeadImport.objects.filter(pk=batch_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now()
+    )
+    batch = LeadImport.objects.get(pk=batch_id)
+    if not updated:
+        return batch
+    rejected: list[list[str]] = []
+    try:
+        rows = read_rows(Path(batch.stored_path), batch.file_kind)
+        next(rows, None)
+        all_rows = list(rows)[:MAX_ROWS]
+        LeadImport.objects.filter(pk=batch.pk).update(total_rows=len(all_rows))
+        rules = scoring.active_rules()
+        router = routing.Router.load()
+        for start in range(0, len(all_rows), CHUNK):
+            chunk = all_rows[start : start + CHUNK]
+            _run_chunk(batch, chunk, start + 2, rules, router, rejected)
+        router.save_positions()
+        if rejected:
+            batch.rejected_path = _write_rejected(batch, rejected)
+        LeadImport.objects.filter(pk=batch.pk).update(
+            status=ImportStatus.DONE, finished_at=timezone.now(), rejected_path=batch.rejected_path
+        )
+    except Exception as exc:  # the batch must end in a visible state whatever went wrong
+        LeadImport.objects.filter(pk=batch.pk).update(
+            status=ImportStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    batch.refresh_from_db()
+    return batch
+
+
+def _run_chunk(
+    batch: LeadImport,
+    chunk: list[list[str]],
+    first_line: int,
+    rules: list[Any],
+    router: routing.Router,
+    rejected: list[list[str]],
+) -> None:
+    now = timezone.now()
+    candidates: list[tuple[list[str], Lead]] = []
+    for offset, row in enumerate(chunk):
+        values, errors = clean_row(_mapped(batch.headers, row, batch.mapping))
+        if errors:
+            rejected.append([str(first_line + offset), *row, "; ".join(errors)])
+        else:
+            candidates.append((row, _probe(batch, values)))
+    matcher = LeadMatcher().load(Keys.of(lead) for _row, lead in candidates)
+    creates: list[Lead] = []
+    updates: list[tuple[int, Lead]] = []
+    skipped = 0
+    for _row, lead in candidates:
+        keys = Keys.of(lead)
+        existing = matcher.existing_lead(keys)
+        if existing is not None and batch.duplicate_policy == DuplicatePolicy.SKIP:
+            skipped += 1
+        elif existing is not None and batch.duplicate_policy == DuplicatePolicy.UPDATE:
+            updates.append((existing, lead))
+        else:
+            creates.append(lead)
+            matcher.remember(-len(creates), keys, lead.company_name)
+    with transaction.atomic():
+        for lead in creates:
+            lead.score, lead.score_details = scoring.compute_score(lead, rules)
+        routing.apply(router, creates, now=now)
+        ids = next_ids(Lead, len(creates))
+        lead_rows = []
+        for pk, lead in zip(ids, creates, strict=True):
+            lead_rows.append(tuple(_insert_value(lead, name, pk, batch, now) for name in LEAD_INSERT_FIELDS))
+        bulk_insert(Lead, LEAD_INSERT_FIELDS, lead_rows)
+        lead_type = ContentType.objects.get_for_model(Lead).pk
+        note = _("Imported from %(file)s (import #%(batch)s).") % {"file": batch.original_name, "batch": batch.pk}
+        bulk_insert(
+            TimelineEvent,
+            TIMELINE_FIELDS,
+            ((lead_type, pk, TimelineKind.CREATED, batch.created_by_id, now, note, []) for pk in ids),
+        )
+        updated = _apply_updates(batch, updates, now) if updates else 0
+        LeadImport.objects.filter(pk=batch.pk).update(
+            processed_rows=F("processed_rows") + len(chunk),
+            created_count=F("created_count") + len(creates),
+            updated_count=F("updated_count") + updated,
+            skipped_count=F("skipped_count") + skipped,
+            rejected_count=F("rejected_count") + (len(chunk) - len(candidates)),
+        )
+
+
+def _insert_value(lead: Lead, name: str, pk: int, batch: LeadImport, now: Any) -> Any:
+    if name == "id":
+        return pk
+    if name == "import_batch_id":
+        return batch.pk
+    if name in ("created_at", "updated_at"):
+        return now
+    if name == "version":
+        return 1
+    if name == "assignment_rule_id":
+        return lead.assignment_rule.pk if lead.assignment_rule else None
+    return getattr(lead, name)
+
+
+def _apply_updates(batch: LeadImport, updates: list[tuple[int, Lead]], now: Any) -> int:
+    """Fill the imported values into existing open leads, keeping their old values for undo."""
+    by_id = {pk: lead for pk, lead in updates}
+    fields = [f for f in set(batch.mapping.values()) if f in IMPORT_FIELDS]
+    key_fields = ["company_key", "email_key", "mobile_key"]
+    existing = list(Lead.objects.filter(pk__in=by_id, status__in=[LeadStatus.NEW, LeadStatus.VERIFYING]))
+    records = []
+    for lead in existing:
+        incoming = by_id[lead.pk]
+        changed = {f: getattr(incoming, f) for f in fields if getattr(incoming, f) not in ("", None)}
+        if not changed:
+            continue
+        records.append(
+            LeadImportUpdate(
+                batch=batch, lead=lead, before={f: _jsonable(getattr(lead, f)) for f in [*changed, *key_fields]}
+            )
+        )
+        for name, value in changed.items():
+            setattr(lead, name, value)
+        lead.normalise()
+        lead.version += 1
+        lead.updated_at = now
+    LeadImportUpdate.objects.bulk_create(records, batch_size=1000)
+    changed_leads = [r.lead for r in records]
+    Lead.objects.bulk_update(changed_leads, [*fields, *key_fields, "version", "updated_at"], batch_size=1000)
+    return len(changed_leads)
+
+
+def _jsonable(value: Any) -> Any:
+    return str(value) if value is not None and not isinstance(value, (str, int, bool)) else value
+
+
+def _write_rejected(batch: LeadImport, rejected: list[list[str]]) -> str:
+    path = _imports_dir() / f"rejected-{batch.pk}-{uuid.uuid4().hex[:8]}.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([_("line"), *batch.headers, _("reason")])
+        writer.writerows(rejected)
+    return str(path)
+
+
+def lead_import_undo(*, actor: User, batch: LeadImport) -> dict[str, int]:
+    """Undo a finished import: delete the leads it created that nobody worked on yet, restore the
+    leads it updated. Leads already worked (activities, status beyond verifying) are kept and counted.
+    """
+    if batch.created_by_id != actor.pk and not actor.has_role("admin"):
+        raise PermissionDenied(_("Only the person who ran the import may undo it."))
+    if batch.status != ImportStatus.DONE:
+        raise ValidationError({"status": [_("Only a finished import can be undone.")]})
+    now = timezone.now()
+    lead_type = ContentType.objects.get_for_model(Lead)
+    with transaction.atomic():
+        from ltc.core.models import Activity
+
+        worked = set(
+            Activity.objects.filter(content_type=lead_type, object_id__in=batch.leads.values("pk")).values_list(
+                "object_id", flat=True
+            )
+        )
+        removable = list(
+            batch.leads.filter(status=LeadStatus.NEW, merged_into__isnull=True, merged_leads__isnull=True)
+            .exclude(pk__in=worked)
+            .values_list("pk", "company_name")
+        )
+        kept = batch.leads.count() - len(removable)
+        ids = [pk for pk, _name in removable]
+        for start in range(0, len(ids), 5000):
+            part = removable[start : start + 5000]
+            bulk_insert(
+                TimelineEvent,
+                TIMELINE_FIELDS,
+                ((lead_type.pk, pk, TimelineKind.DELETED, actor.pk, now, name, []) for pk, name in part),
+            )
+            Lead.objects.filter(pk__in=[pk for pk, _name in part]).delete()
+        restored = 0
+        for record in batch.updates.select_related("lead"):
+            lead = record.lead
+            for name, value in record.before.items():
+                setattr(lead, name, value)
+            lead.version += 1
+            lead.save(update_fields=[*record.before.keys(), "version"])
+            restored += 1
+        LeadImport.objects.filter(pk=batch.pk).update(status=ImportStatus.UNDONE, undone_at=now)
+    return {"deleted": len(ids), "kept": kept, "restored": restored}

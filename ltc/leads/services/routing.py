@@ -1,0 +1,105 @@
+"""Lead routing (分发): ordered assignment rules → a user, or a team by round-robin or lowest load."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count
+
+from ltc.leads.choices import OPEN_STATUSES, AssignStrategy
+from ltc.leads.models import AssignmentRule, Lead
+from ltc.org.models import User
+
+DEFAULT_FIRST_CONTACT = timedelta(hours=24)
+# Team members who take leads: account managers and sales managers (not SR/FR colleagues).
+SELLING_ROLES = ("ar", "sales_manager")
+
+
+@dataclass
+class Assignment:
+    owner_id: int
+    rule: AssignmentRule
+    due_at: datetime
+
+
+@dataclass
+class Router:
+    """Decides owners for many leads with a fixed number of queries, whatever their count.
+
+    Round-robin positions and open loads are kept in memory while a batch is routed and the
+    round-robin position is saved back on the rule by `save_positions()`.
+    """
+
+    rules: list[AssignmentRule] = field(default_factory=list)
+    members: dict[int, list[int]] = field(default_factory=dict)  # team id -> active member ids
+    loads: dict[int, int] = field(default_factory=dict)  # user id -> open leads
+    positions: dict[int, int | None] = field(default_factory=dict)  # rule id -> last assigned user
+
+    @classmethod
+    def load(cls) -> Router:
+        rules = list(AssignmentRule.objects.filter(active=True).order_by("order", "id"))
+        team_ids = {r.assign_team_id for r in rules if r.assign_team_id}
+        members: dict[int, list[int]] = {}
+        for user_id, team_id in (
+            User.objects.filter(team_id__in=team_ids, is_active=True, roles__code__in=SELLING_ROLES)
+            .distinct()
+            .order_by("id")
+            .values_list("id", "team_id")
+        ):
+            members.setdefault(team_id, []).append(user_id)
+        member_ids = [uid for ids in members.values() for uid in ids]
+        loads = dict(
+            Lead.objects.filter(owner_id__in=member_ids, status__in=OPEN_STATUSES)
+            .values_list("owner_id")
+            .annotate(n=Count("id"))
+            .values_list("owner_id", "n")
+        )
+        positions = {r.pk: r.last_assigned_id for r in rules}
+        return cls(rules, members, {uid: loads.get(uid, 0) for uid in member_ids}, positions)
+
+    def route(self, lead: Lead, *, now: datetime) -> Assignment | None:
+        for rule in self.rules:
+            if not rule.matches(lead):
+                continue
+            owner_id = self._pick(rule)
+            if owner_id is None:
+                continue
+            self.loads[owner_id] = self.loads.get(owner_id, 0) + 1
+            return Assignment(owner_id, rule, now + timedelta(hours=rule.first_contact_hours))
+        return None
+
+    def _pick(self, rule: AssignmentRule) -> int | None:
+        if rule.strategy == AssignStrategy.USER:
+            return rule.assign_user_id
+        team = self.members.get(rule.assign_team_id or 0, [])
+        if not team:
+            return None
+        if rule.strategy == AssignStrategy.LEAST_LOAD:
+            return min(team, key=lambda uid: (self.loads.get(uid, 0), uid))
+        last = self.positions.get(rule.pk)
+        following = [uid for uid in team if last is None or uid > last]
+        chosen = following[0] if following else team[0]
+        self.positions[rule.pk] = chosen
+        return chosen
+
+    def save_positions(self) -> None:
+        for rule in self.rules:
+            if rule.strategy == AssignStrategy.ROUND_ROBIN and self.positions.get(rule.pk) != rule.last_assigned_id:
+                AssignmentRule.objects.filter(pk=rule.pk).update(last_assigned_id=self.positions[rule.pk])
+                rule.last_assigned_id = self.positions[rule.pk]
+
+
+def apply(router: Router, leads: Iterable[Lead], *, now: datetime) -> list[Lead]:
+    """Set owner, rule and first-contact deadline on the leads a rule matches (no saving)."""
+    routed = []
+    for lead in leads:
+        assignment = router.route(lead, now=now)
+        if assignment is not None:
+            lead.owner_id = assignment.owner_id
+            lead.assignment_rule = assignment.rule
+            lead.assigned_at = now
+            lead.first_contact_due_at = assignment.due_at
+            routed.append(lead)
+    return routed

@@ -1,0 +1,95 @@
+"""Lead scoring: configurable rules give 0–100 points with the list of rules that contributed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count
+
+from ltc.core.models import Activity
+from ltc.leads.choices import ScoreCriterion
+from ltc.leads.models import Lead, ScoringRule
+
+
+def active_rules() -> list[ScoringRule]:
+    return list(ScoringRule.objects.filter(active=True))
+
+
+def _met(rule: ScoringRule, lead: Lead, done_activities: int) -> bool:
+    criterion, value = rule.criterion, rule.value
+    if criterion == ScoreCriterion.INDUSTRY_IS:
+        return lead.industry == value
+    if criterion == ScoreCriterion.REGION_IS:
+        return lead.region == value
+    if criterion == ScoreCriterion.SIZE_IS:
+        return lead.company_size == value
+    if criterion == ScoreCriterion.SOURCE_IS:
+        return lead.source == value
+    if criterion == ScoreCriterion.BUDGET_AT_LEAST:
+        try:
+            threshold = Decimal(value)
+        except InvalidOperation:
+            return False
+        # Budgets in other currencies are not converted: only CNY budgets count here.
+        return lead.budget_amount is not None and lead.budget_currency == "CNY" and lead.budget_amount >= threshold
+    if criterion == ScoreCriterion.HAS_NEED:
+        return bool(lead.need.strip())
+    if criterion == ScoreCriterion.HAS_EMAIL:
+        return bool(lead.email)
+    if criterion == ScoreCriterion.HAS_MOBILE:
+        return bool(lead.mobile)
+    if criterion == ScoreCriterion.ACTIVITIES_AT_LEAST:
+        return bool(value.isdigit() and done_activities >= int(value))
+    return False
+
+
+def compute_score(
+    lead: Lead, rules: Iterable[ScoringRule], *, done_activities: int = 0
+) -> tuple[int, list[dict[str, Any]]]:
+    """The score and its explanation: [{"rule", "kind", "points"}] for each rule that applied."""
+    applied = [rule for rule in rules if _met(rule, lead, done_activities)]
+    total = sum(rule.points for rule in applied)
+    details: list[dict[str, Any]] = [{"rule": r.name, "kind": r.kind, "points": r.points} for r in applied]
+    return max(0, min(100, total)), details
+
+
+def done_activity_counts(lead_ids: Iterable[int]) -> dict[int, int]:
+    """Done activities per lead, in one grouped query."""
+    ids = list(lead_ids)
+    if not ids:
+        return {}
+    rows = (
+        Activity.objects.filter(
+            content_type=ContentType.objects.get_for_model(Lead), object_id__in=ids, done_at__isnull=False
+        )
+        .values("object_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["object_id"]: row["n"] for row in rows}
+
+
+def lead_rescore(*, lead: Lead, rules: list[ScoringRule] | None = None) -> Lead:
+    """Recompute one lead's score (called after it changes or an activity is logged)."""
+    rules = active_rules() if rules is None else rules
+    done = done_activity_counts([lead.pk]).get(lead.pk, 0) if lead.pk else 0
+    lead.score, lead.score_details = compute_score(lead, rules, done_activities=done)
+    if lead.pk:
+        Lead.objects.filter(pk=lead.pk).update(score=lead.score, score_details=lead.score_details)
+    return lead
+
+
+def leads_rescore(*, lead_ids: list[int], chunk: int = 5000) -> int:
+    """Recompute the score of many leads: rules loaded once, grouped activity counts, bulk update."""
+    rules = active_rules()
+    changed = 0
+    for start in range(0, len(lead_ids), chunk):
+        ids = lead_ids[start : start + chunk]
+        counts = done_activity_counts(ids)
+        leads = list(Lead.objects.filter(pk__in=ids))
+        for lead in leads:
+            lead.score, lead.score_details = compute_score(lead, rules, done_activities=counts.get(lead.pk, 0))
+        changed += Lead.objects.bulk_update(leads, ["score", "score_details"], batch_size=1000)
+    return changed

@@ -1,0 +1,540 @@
+"""Lead pages (ML stage): list, board, detail with its actions, capture, import wizard,
+web forms and reports. Thin over leads.services and leads.selectors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from ltc.core.access import has_any_role
+from ltc.core.activities import activities_for
+from ltc.core.api import paginate
+from ltc.core.concurrency import StaleVersionError
+from ltc.core.exports import Column, export_response
+from ltc.core.forms import ListParams, add_service_errors
+from ltc.leads import selectors, services
+from ltc.leads.access import LEAD_WRITE_ROLES, can_change_lead, can_route
+from ltc.leads.choices import CheckItem, ImportStatus, LeadSource, LeadStatus
+from ltc.leads.dedupe import lead_matches
+from ltc.leads.forms import (
+    ActivityForm,
+    DisqualifyForm,
+    ImportMappingForm,
+    ImportUploadForm,
+    LeadFilterForm,
+    LeadForm,
+    PublicLeadForm,
+    QuickLeadForm,
+    WebFormForm,
+)
+from ltc.leads.models import Lead, QualificationPolicy, SavedView, WebForm
+from ltc.leads.services.webforms import HONEYPOT_FIELD, PUBLIC_FIELDS
+from ltc.org.models import User
+from ltc.org.selectors import assignable_users
+from ltc.org.types import AuthedRequest
+
+BOARD_CARDS = 20
+LEAD_COLUMNS: list[Column] = [
+    (gettext_lazy("Company"), lambda x: x.company_name),
+    (gettext_lazy("Contact name"), lambda x: x.contact_name),
+    (gettext_lazy("Mobile"), lambda x: x.mobile),
+    (gettext_lazy("Email"), lambda x: x.email),
+    (gettext_lazy("Source"), lambda x: x.get_source_display()),
+    (gettext_lazy("Status"), lambda x: x.get_status_display()),
+    (gettext_lazy("Temperature"), lambda x: x.get_temperature_display()),
+    (gettext_lazy("Score"), lambda x: x.score),
+    (gettext_lazy("Owner"), lambda x: str(x.owner) if x.owner else ""),
+    (gettext_lazy("Region"), lambda x: x.get_region_display()),
+    (gettext_lazy("Industry"), lambda x: x.get_industry_display()),
+    (gettext_lazy("Budget"), lambda x: x.budget_amount),
+    (gettext_lazy("Created at"), lambda x: x.created_at),
+]
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _require_writer(user: Any) -> None:
+    if not has_any_role(user, LEAD_WRITE_ROLES):
+        raise PermissionDenied
+
+
+def _errors_to_messages(request: HttpRequest, exc: ValidationError) -> None:
+    messages.error(request, " ".join(str(m) for m in exc.messages))
+
+
+# --- list, board, reports --------------------------------------------------------------------
+
+
+@login_required
+def lead_list(request: AuthedRequest) -> HttpResponseBase:
+    form = LeadFilterForm(request.GET or None, user=request.user)
+    filters = form.filters() if form.is_bound else selectors.LeadFilters()
+    queryset = selectors.lead_list(user=request.user, filters=filters)
+    fmt = request.GET.get("export")
+    if fmt in {"csv", "xlsx"}:
+        return export_response(queryset.iterator(chunk_size=2000), LEAD_COLUMNS, fmt=fmt, basename="leads")
+    params = ListParams(request.GET)
+    page = params.page(paginate(queryset, limit=params.limit, offset=params.offset))
+    query = request.GET.copy()
+    query.pop("offset", None)
+    context = {
+        "filter_form": form,
+        "page": page,
+        "export_query": query.urlencode(),
+        "saved_views": selectors.saved_views(user=request.user),
+        "can_route": can_route(request.user),
+        "users": assignable_users(),
+        "disqualify_form": DisqualifyForm(),
+    }
+    template = "leads/lead_list.html#results" if _is_htmx(request) else "leads/lead_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def lead_board(request: AuthedRequest) -> HttpResponse:
+    form = LeadFilterForm(request.GET or None, user=request.user)
+    filters = form.filters() if form.is_bound else selectors.LeadFilters()
+    counts = selectors.lead_status_counts(user=request.user, filters=filters)
+    columns = []
+    for status in LeadStatus:
+        cards = selectors.lead_list(
+            user=request.user, filters=selectors.LeadFilters(**{**filters.__dict__, "status": status})
+        )[:BOARD_CARDS]
+        columns.append({"status": status, "label": status.label, "count": counts.get(status, 0), "cards": cards})
+    return render(request, "leads/lead_board.html", {"columns": columns, "filter_form": form})
+
+
+@login_required
+@require_POST
+def saved_view_save(request: AuthedRequest) -> HttpResponse:
+    name = request.POST.get("name", "").strip()[:60]
+    query = request.POST.get("query", "")[:1000]
+    if name:
+        SavedView.objects.update_or_create(user=request.user, name=name, defaults={"query": query})
+        messages.success(request, _("View “%(name)s” saved.") % {"name": name})
+    return redirect(f"{reverse('leads:lead_list')}?{query}")
+
+
+@login_required
+@require_POST
+def saved_view_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    get_object_or_404(SavedView, pk=pk, user=request.user).delete()
+    return redirect("leads:lead_list")
+
+
+@login_required
+@require_POST
+def lead_bulk(request: AuthedRequest) -> HttpResponse:
+    """Bulk actions on the selected leads: assign, disqualify, route by the rules."""
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:500]
+    leads = list(selectors.lead_list(user=request.user).filter(pk__in=ids))
+    action = request.POST.get("action")
+    done = 0
+    try:
+        if action == "route":
+            done = services.leads_route(actor=request.user, leads=leads)
+        elif action == "assign":
+            owner_id = request.POST.get("owner", "")
+            owner = User.objects.filter(pk=owner_id).first() if owner_id.isdigit() else None
+            for lead in leads:
+                services.lead_assign(actor=request.user, lead=lead, owner=owner)
+                done += 1
+        elif action == "disqualify":
+            for lead in leads:
+                services.lead_disqualify(actor=request.user, lead=lead, reason=request.POST.get("reason", ""))
+                done += 1
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc) or _("Not allowed.")])))
+    messages.info(request, _("%(n)d leads updated.") % {"n": done})
+    return redirect(request.POST.get("next") or reverse("leads:lead_list"))
+
+
+@login_required
+def lead_reports(request: AuthedRequest) -> HttpResponse:
+    table = selectors.leads_by_source_and_status(user=request.user)
+    context = {
+        "statuses": list(LeadStatus),
+        "rows": [
+            {"label": label, "counts": [table.get(code, {}).get(s, 0) for s in LeadStatus]}
+            for code, label in LeadSource.choices
+            if code in table
+        ],
+        "conversion": selectors.conversion_by_source(user=request.user),
+        "median_hours": selectors.median_hours_to_first_contact(user=request.user),
+    }
+    return render(request, "leads/reports.html", context)
+
+
+# --- capture ---------------------------------------------------------------------------------
+
+
+@login_required
+def lead_create(request: AuthedRequest) -> HttpResponse:
+    _require_writer(request.user)
+    form = LeadForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead = services.lead_create(
+                actor=request.user, data=form.data_for_service(), owner=form.cleaned_data.get("owner")
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Lead created."))
+            return redirect(lead)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "leads/lead_form.html", {"form": form, "creating": True}, status=status)
+
+
+@login_required
+@require_POST
+def lead_quick_create(request: AuthedRequest) -> HttpResponse:
+    """The quick-create form in the top bar, available on every page."""
+    _require_writer(request.user)
+    form = QuickLeadForm(request.POST)
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v}
+        try:
+            lead = services.lead_create(actor=request.user, data=data, owner=request.user)
+        except ValidationError as exc:
+            _errors_to_messages(request, exc)
+        else:
+            messages.success(request, _("Lead created."))
+            return redirect(lead)
+    else:
+        messages.error(request, _("The quick lead was not saved: check the fields."))
+    return redirect(request.POST.get("next") or reverse("leads:lead_list"))
+
+
+@login_required
+def lead_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    lead = selectors.lead_get(user=request.user, pk=pk)
+    if not can_change_lead(request.user, lead):
+        raise PermissionDenied
+    form = LeadForm(request.POST or None, instance=lead, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.lead_update(
+                actor=request.user,
+                lead=lead,
+                data=form.data_for_service(),
+                expected_version=form.cleaned_data.get("version") or 0,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except StaleVersionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Lead saved."))
+            return redirect(lead)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "leads/lead_form.html", {"form": form, "lead": lead}, status=status)
+
+
+# --- detail and actions ----------------------------------------------------------------------
+
+
+@login_required
+def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    lead = selectors.lead_get(user=request.user, pk=pk)
+    required = set(QualificationPolicy.current().required_items)
+    checklist = [
+        {"code": code, "label": CheckItem(code).label, "done": done, "required": code in required}
+        for code, done in lead.checklist().items()
+    ]
+    context = {
+        "lead": lead,
+        "checklist": checklist,
+        "missing": services.missing_for_qualification(lead),
+        "duplicates": lead_matches(lead),
+        "activities": activities_for(lead),
+        "events": services.lead_timeline(lead),
+        "note_url": reverse("leads:lead_note_add", args=[lead.pk]),
+        "can_change": can_change_lead(request.user, lead),
+        "can_route": can_route(request.user),
+        "is_manager": request.user.has_role("sales_manager", "admin") or bool(request.user.managed_team_ids()),
+        "activity_form": ActivityForm(),
+        "disqualify_form": DisqualifyForm(),
+        "users": assignable_users(),
+    }
+    return render(request, "leads/lead_detail.html", context)
+
+
+def _lead_action(request: AuthedRequest, pk: int, action: Any, success: str) -> HttpResponse:
+    lead = selectors.lead_get(user=request.user, pk=pk)
+    try:
+        action(lead)
+    except ValidationError as exc:
+        _errors_to_messages(request, exc)
+    except StaleVersionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return redirect(lead)
+
+
+@login_required
+@require_POST
+def lead_check(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Tick or untick one verification item (the contact item follows logged activities)."""
+    item = request.POST.get("item", "")
+    if item not in ("need_confirmed", "budget_confirmed", "decision_maker_identified", "timeframe_known"):
+        raise Http404
+    value = request.POST.get("value") == "1"
+    version = request.POST.get("version", "")
+    return _lead_action(
+        request,
+        pk,
+        lambda lead: services.lead_update(
+            actor=request.user, lead=lead, data={item: value}, expected_version=int(version) if version.isdigit() else 0
+        ),
+        _("Checklist updated."),
+    )
+
+
+@login_required
+@require_POST
+def lead_qualify(request: AuthedRequest, pk: int) -> HttpResponse:
+    reason = request.POST.get("override_reason", "")
+    return _lead_action(
+        request,
+        pk,
+        lambda lead: services.lead_qualify(actor=request.user, lead=lead, override_reason=reason),
+        _("Lead qualified."),
+    )
+
+
+@login_required
+@require_POST
+def lead_disqualify(request: AuthedRequest, pk: int) -> HttpResponse:
+    form = DisqualifyForm(request.POST)
+    reason = request.POST.get("reason", "")
+    note = form.data.get("note", "")
+    return _lead_action(
+        request,
+        pk,
+        lambda lead: services.lead_disqualify(actor=request.user, lead=lead, reason=reason, note=note),
+        _("Lead disqualified."),
+    )
+
+
+@login_required
+@require_POST
+def lead_recycle(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _lead_action(
+        request, pk, lambda lead: services.lead_recycle(actor=request.user, lead=lead), _("Lead recycled.")
+    )
+
+
+@login_required
+@require_POST
+def lead_assign(request: AuthedRequest, pk: int) -> HttpResponse:
+    owner_id = request.POST.get("owner", "")
+    owner = User.objects.filter(pk=owner_id).first() if owner_id.isdigit() else None
+    return _lead_action(
+        request, pk, lambda lead: services.lead_assign(actor=request.user, lead=lead, owner=owner), _("Lead assigned.")
+    )
+
+
+@login_required
+@require_POST
+def lead_merge(request: AuthedRequest, pk: int) -> HttpResponse:
+    other_id = request.POST.get("other", "")
+
+    def merge(lead: Lead) -> None:
+        try:
+            other = selectors.lead_get(user=request.user, pk=other_id)
+        except Http404 as exc:
+            raise ValidationError(_("No such lead.")) from exc
+        services.lead_merge(actor=request.user, survivor=lead, other=other)
+
+    return _lead_action(request, pk, merge, _("Leads merged."))
+
+
+@login_required
+@require_POST
+def lead_convert(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _lead_action(
+        request, pk, lambda lead: services.lead_convert(actor=request.user, lead=lead), _("Lead converted.")
+    )
+
+
+@login_required
+@require_POST
+def lead_activity_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    form = ActivityForm(request.POST)
+    if not form.is_valid():
+        lead = selectors.lead_get(user=request.user, pk=pk)
+        problems = (f"{form.fields[f].label}: {' '.join(str(m) for m in e)}" for f, e in form.errors.items())
+        messages.error(request, " ".join(problems))
+        return redirect(lead)
+    return _lead_action(
+        request,
+        pk,
+        lambda lead: services.lead_activity_log(actor=request.user, lead=lead, **form.cleaned_data),
+        _("Activity saved."),
+    )
+
+
+@login_required
+@require_POST
+def lead_activity_done(request: AuthedRequest, pk: int, activity_id: int) -> HttpResponse:
+    def complete(lead: Lead) -> None:
+        activity = get_object_or_404(activities_for(lead), pk=activity_id)
+        services.lead_activity_complete(
+            actor=request.user, lead=lead, activity=activity, outcome=request.POST.get("outcome", "")
+        )
+
+    return _lead_action(request, pk, complete, _("Activity done."))
+
+
+@login_required
+@require_POST
+def lead_note_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _lead_action(
+        request,
+        pk,
+        lambda lead: services.lead_note_add(actor=request.user, lead=lead, text=request.POST.get("text", "")),
+        _("Note added."),
+    )
+
+
+# --- imports ---------------------------------------------------------------------------------
+
+
+@login_required
+def import_list(request: AuthedRequest) -> HttpResponse:
+    _require_writer(request.user)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = services.lead_import_upload(
+                actor=request.user,
+                name=upload.name,
+                data=upload.read(services.imports.MAX_UPLOAD_BYTES + 1),
+                source=form.cleaned_data["source"],
+                campaign=form.cleaned_data["campaign"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect(batch)
+    status = 422 if request.method == "POST" else 200
+    imports = selectors.lead_import_list(user=request.user)[:30]
+    return render(request, "leads/import_list.html", {"form": form, "imports": imports}, status=status)
+
+
+@login_required
+def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    batch = selectors.lead_import_get(user=request.user, pk=pk)
+    form = ImportMappingForm(request.POST or None, headers=batch.headers, mapping=batch.mapping)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            if "start" in request.POST:
+                services.lead_import_start(
+                    actor=request.user,
+                    batch=batch,
+                    mapping=form.chosen_mapping(),
+                    duplicate_policy=form.cleaned_data["duplicate_policy"],
+                )
+                return redirect(batch)
+            preview = services.lead_import_preview(batch=batch, mapping=form.chosen_mapping())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    if _is_htmx(request):
+        return render(request, "leads/import_detail.html#progress", {"batch": batch})
+    context = {"batch": batch, "form": form, "preview": preview, "ImportStatus": ImportStatus}
+    return render(request, "leads/import_detail.html", context)
+
+
+@login_required
+def import_rejected(request: AuthedRequest, pk: int) -> FileResponse:
+    batch = selectors.lead_import_get(user=request.user, pk=pk)
+    if not batch.rejected_path or not Path(batch.rejected_path).exists():
+        raise Http404
+    return FileResponse(open(batch.rejected_path, "rb"), as_attachment=True, filename=f"rejected-{batch.pk}.csv")  # noqa: SIM115
+
+
+@login_required
+@require_POST
+def import_undo(request: AuthedRequest, pk: int) -> HttpResponse:
+    batch = selectors.lead_import_get(user=request.user, pk=pk)
+    try:
+        result = services.lead_import_undo(actor=request.user, batch=batch)
+    except ValidationError as exc:
+        _errors_to_messages(request, exc)
+    else:
+        messages.success(
+            request,
+            _(
+                "Import undone: %(deleted)d leads removed, %(restored)d restored, %(kept)d kept because they were already worked."
+            )
+            % result,
+        )
+    return redirect(batch)
+
+
+# --- web forms -------------------------------------------------------------------------------
+
+
+@login_required
+def webform_list(request: AuthedRequest) -> HttpResponse:
+    if not has_any_role(request.user, ("marketing", "admin", "sales_manager")):
+        raise PermissionDenied
+    form = WebFormForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.webform_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Web form created."))
+            return redirect("leads:webform_list")
+    forms_ = WebForm.objects.all()
+    base = request.build_absolute_uri("/")[:-1]
+    return render(
+        request,
+        "leads/webform_list.html",
+        {"form": form, "webforms": forms_, "base": base, "honeypot": HONEYPOT_FIELD, "public_fields": PUBLIC_FIELDS},
+    )
+
+
+@csrf_exempt
+def webform_public(request: HttpRequest, key: str) -> HttpResponse:
+    """The public form: no sign-in, no CSRF token (embedded on other sites); key, honeypot, rate limit."""
+    webform = get_object_or_404(WebForm, key=key, active=True)
+    form = PublicLeadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.webform_submit(form=webform, data=form.cleaned_data, ip=request.META.get("REMOTE_ADDR"))
+        except services.RateLimited:
+            return render(request, "leads/webform_public.html", {"webform": webform, "limited": True}, status=429)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect(f"{reverse('leads:webform_thanks', args=[key])}?{urlencode({'ok': 1})}")
+    status = 422 if request.method == "POST" else 200
+    return render(request, "leads/webform_public.html", {"webform": webform, "form": form}, status=status)
+
+
+def webform_thanks(request: HttpRequest, key: str) -> HttpResponse:
+    webform = get_object_or_404(WebForm, key=key, active=True)
+    return render(request, "leads/webform_thanks.html", {"webform": webform})
