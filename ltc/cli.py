@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     if command == "demo":
         _manage(["migrate", "--no-input", "-v", "0"])
         _manage(["collectstatic", "--no-input", "-v", "0"])
-        _manage(["compilemessages", "-v", "0", "--ignore", ".venv", "--ignore", "node_modules"])
+        _manage(["compilemessages", "-v", "0", "--ignore", ".venv", "--ignore", "node_modules", "--ignore", "var"])
         _manage(["seed_demo"])
         _serve(bind)
     elif command == "serve":

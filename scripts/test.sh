@@ -19,7 +19,7 @@ step "translations"
 stats=$(msgfmt --statistics -o /dev/null ltc/locale/zh_Hans/LC_MESSAGES/django.po 2>&1)
 echo "zh_Hans: $stats"
 case "$stats" in *untranslated*|*fuzzy*) echo "zh_Hans translation incomplete"; exit 1;; esac
-$PY manage.py compilemessages --ignore .venv --ignore node_modules -v 0
+$PY manage.py compilemessages --ignore .venv --ignore node_modules --ignore var -v 0
 step "django checks"
 DJANGO_SETTINGS_MODULE=ltc.settings_test $PY manage.py check --fail-level WARNING
 DJANGO_SETTINGS_MODULE=ltc.settings_test $PY manage.py makemigrations --check --dry-run

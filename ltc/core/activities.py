@@ -97,3 +97,30 @@ def follow_ups(*, user: Any, now: datetime | None = None) -> tuple[list[Activity
     overdue = list(mine.filter(due_at__lt=start).order_by("due_at")[:20])
     today = list(mine.filter(due_at__gte=start, due_at__lt=end).order_by("due_at")[:20])
     return today, overdue
+
+
+def activity_reminders_send(*, now: datetime | None = None) -> int:
+    """Send due reminders by email (one per activity) and mark them sent; returns how many."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.utils import translation
+
+    now = now or timezone.now()
+    due = list(
+        Activity.objects.open()
+        .filter(remind_at__lte=now, reminded_at__isnull=True, owner__is_active=True)
+        .select_related("owner")
+        .prefetch_related("subject")[:1000]
+    )
+    for activity in due:
+        with translation.override(activity.owner.language or settings.LANGUAGE_CODE):
+            subject = _("Reminder: %(activity)s") % {"activity": activity}
+            body = _("%(activity)s on %(record)s is due %(due)s.") % {
+                "activity": activity,
+                "record": activity.subject or "",
+                "due": timezone.localtime(activity.due_at).strftime("%Y-%m-%d %H:%M") if activity.due_at else "",
+            }
+        if activity.owner.email:
+            send_mail(subject, body, None, [activity.owner.email])
+    Activity.objects.filter(pk__in=[a.pk for a in due]).update(reminded_at=now)
+    return len(due)

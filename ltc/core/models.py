@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,6 +25,24 @@ class VersionedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def _readable(field: Any, value: str) -> str:
+    """A stored timeline value as a person reads it: choice labels, yes/no, local date-times."""
+    if not value:
+        return value
+    choices = dict(getattr(field, "flatchoices", None) or [])
+    if value in choices:
+        return str(choices[value])
+    if isinstance(field, models.BooleanField):
+        return str(_("Yes") if value == "True" else _("No"))
+    if isinstance(field, models.DateTimeField):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+    return value
 
 
 class TimelineKind(models.TextChoices):
@@ -82,13 +101,12 @@ class TimelineEvent(models.Model):
         for change in self.changes:
             field = fields.get(change["field"])
             label = str(getattr(field, "verbose_name", change["field"]))
-            choices = dict(getattr(field, "flatchoices", None) or [])
             shown.append(
                 {
                     "field": change["field"],
                     "label": label,
-                    "old": str(choices.get(change["old"], change["old"])),
-                    "new": str(choices.get(change["new"], change["new"])),
+                    "old": _readable(field, change["old"]),
+                    "new": _readable(field, change["new"]),
                 }
             )
         return shown

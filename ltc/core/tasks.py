@@ -15,3 +15,11 @@ def purge_idempotency_records() -> int:
     cutoff = timezone.now() - settings.LTC_IDEMPOTENCY_TTL
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+@task()
+def send_activity_reminders() -> int:
+    """Email each owner the activities whose reminder time has come; each reminder is sent once."""
+    from ltc.core.activities import activity_reminders_send
+
+    return activity_reminders_send()

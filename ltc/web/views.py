@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from ltc.core.activities import follow_ups
 from ltc.core.models import TimelineEvent
 from ltc.customers import selectors as customer_selectors
+from ltc.leads import selectors as lead_selectors
 from ltc.org import selectors as org_selectors
 from ltc.org import services as org_services
 from ltc.org.choices import Language
@@ -56,9 +57,11 @@ def search(request: AuthedRequest) -> HttpResponse:
     if q:
         accounts = customer_selectors.account_list(user=request.user, filters=customer_selectors.AccountFilters(q=q))
         contacts = customer_selectors.contact_list(user=request.user, filters=customer_selectors.ContactFilters(q=q))
+        leads = lead_selectors.lead_list(user=request.user, filters=lead_selectors.LeadFilters(q=q))
         results = [
             (_("Accounts"), list(accounts[:SEARCH_RESULTS_PER_KIND])),
             (_("Contacts"), list(contacts[:SEARCH_RESULTS_PER_KIND])),
+            (_("Leads"), list(leads[:SEARCH_RESULTS_PER_KIND])),
         ]
     return render(request, "web/search.html", {"q": q, "results": results})
 

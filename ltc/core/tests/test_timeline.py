@@ -59,3 +59,18 @@ def test_timeline_for_returns_newest_first_in_one_query(world, django_assert_num
         names = [str(e.actor) for e in events]
     assert [e.text for e in events] == ["note 2", "note 1", "note 0"]
     assert names == ["Owner"] * 3
+
+
+def test_booleans_and_datetimes_read_naturally(world):
+    from ltc.leads.tests.factories import LeadFactory
+
+    lead = LeadFactory(owner=world.owner)
+    before = timeline.snapshot(lead, ["need_confirmed", "qualified_at"])
+    lead.need_confirmed = True
+    lead.qualified_at = lead.created_at
+    event = timeline.record_changes(actor=world.owner, subject=lead, before=before)
+    with translation.override("en"):
+        shown = {c["field"]: c for c in event.display_changes()}
+    assert (shown["need_confirmed"]["old"], shown["need_confirmed"]["new"]) == ("No", "Yes")
+    assert shown["qualified_at"]["old"] == ""
+    assert "+00:00" not in shown["qualified_at"]["new"]
