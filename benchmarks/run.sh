@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the benchmarks on a fresh SQLite database and on a throwaway PostgreSQL cluster.
-# usage: bash benchmarks/run.sh [--accounts N] [--requests N]
+# usage: [BENCH_ONLY="leads"] bash benchmarks/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=$PWD/.venv/bin/python
@@ -10,11 +10,15 @@ export LTC_VAR_DIR=$work
 mkdir -p "$work/static"
 export PYTHONPATH=$PWD
 
+only=${BENCH_ONLY:-accounts leads}
 echo "== SQLite =="
-DATABASE_URL="sqlite:///$work/bench.sqlite3" $PY benchmarks/accounts.py "$@"
+for b in $only; do DATABASE_URL="sqlite:///$work/$b.sqlite3" $PY benchmarks/$b.py; done
 
 echo "== PostgreSQL =="
 source scripts/pg_throwaway.sh
 pg_throwaway_start
 trap 'pg_throwaway_stop; rm -rf "$work"' EXIT
-DATABASE_URL="$PG_URL" $PY benchmarks/accounts.py "$@"
+for b in $only; do
+  "${PG_RUN[@]}" "$PG_BIN/createdb" -h "$PG_DIR" -p "$PG_PORT" -U ltc "bench_$b"
+  DATABASE_URL="${PG_URL%/postgres}/bench_$b" $PY benchmarks/$b.py
+done

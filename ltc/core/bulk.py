@@ -6,6 +6,7 @@ plain str/int/None are prepared once per value by the field (datetimes, decimals
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -18,11 +19,44 @@ def _prepare(model: type[models.Model], fields: Sequence[str]) -> list[Any]:
     return [model._meta.get_field(name) for name in fields]
 
 
-def _prepped(row: Sequence[Any], model_fields: list[Any]) -> tuple[Any, ...]:
-    return tuple(
-        value if isinstance(value, _PLAIN) else field.get_db_prep_save(value, connection)
-        for value, field in zip(row, model_fields, strict=True)
-    )
+def _converter(field: Any) -> Any:
+    """How one column's values become database values; None when they pass through as they are."""
+    if isinstance(field, (models.CharField, models.TextField, models.IntegerField, models.BooleanField)) and not (
+        isinstance(field, models.ForeignKey)
+    ):
+        return None
+    if isinstance(field, models.JSONField) and field.encoder is None:
+        return lambda value: None if value is None else json.dumps(value, ensure_ascii=False)
+    cache: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, _PLAIN):
+            return value
+        try:
+            return cache[value]
+        except KeyError:
+            prepared = cache[value] = field.get_db_prep_save(value, connection)
+            return prepared
+        except TypeError:  # unhashable
+            return field.get_db_prep_save(value, connection)
+
+    return convert
+
+
+def _prepper(model_fields: list[Any]) -> Any:
+    """A row preparer converting each column once per distinct value (datetimes, decimals, JSON)."""
+    converting = [(i, c) for i, c in enumerate(_converter(field) for field in model_fields) if c is not None]
+    if not converting:
+        return tuple
+
+    def prep(row: Sequence[Any]) -> tuple[Any, ...]:
+        values = list(row)
+        for index, convert in converting:
+            if values[index] is not None:
+                values[index] = convert(values[index])
+        return tuple(values)
+
+    return prep
 
 
 def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -31,6 +65,7 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
     Callers run this inside their transaction; ids are assigned by the database.
     """
     model_fields = _prepare(model, fields)
+    prep = _prepper(model_fields)
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in model_fields)
     count = 0
@@ -38,11 +73,11 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(_prepped(row, model_fields))
+                    copy.write_row(prep(row))
                     count += 1
         else:
             placeholders = ", ".join(["%s"] * len(model_fields))
-            prepared = [_prepped(row, model_fields) for row in rows]
+            prepared = [prep(row) for row in rows]
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", prepared)  # noqa: S608
             count = len(prepared)
     return count

@@ -91,10 +91,17 @@ class Lead(VersionedModel):
         on_delete=models.PROTECT,
         related_name="leads",
         verbose_name=_("owner"),
+        db_index=False,  # covered by the composite (owner, ...) indexes; each index slows imports
     )
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True, editable=False)
     assignment_rule = models.ForeignKey(
-        "leads.AssignmentRule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        "leads.AssignmentRule",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        db_index=False,
     )
     first_contact_due_at = models.DateTimeField(_("first contact due"), null=True, blank=True, editable=False)
     first_contacted_at = models.DateTimeField(_("first contacted"), null=True, blank=True, editable=False)
@@ -123,6 +130,7 @@ class Lead(VersionedModel):
         related_name="leads",
         editable=False,
         verbose_name=_("contact"),
+        db_index=False,
     )
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_leads", editable=False
@@ -131,7 +139,13 @@ class Lead(VersionedModel):
         "leads.LeadImport", null=True, blank=True, on_delete=models.PROTECT, related_name="leads", editable=False
     )
     web_form = models.ForeignKey(
-        "leads.WebForm", null=True, blank=True, on_delete=models.PROTECT, related_name="leads", editable=False
+        "leads.WebForm",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leads",
+        editable=False,
+        db_index=False,
     )
     submitter_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
 
@@ -146,6 +160,9 @@ class Lead(VersionedModel):
             models.Index(fields=["status", "-created_at", "-id"], name="lead_status_created"),
             models.Index(fields=["-created_at", "-id"], name="lead_created"),
             models.Index(fields=["-score", "-id"], name="lead_score"),
+            models.Index(fields=["owner", "-score", "-id"], name="lead_owner_score"),
+            models.Index(fields=["source", "-score", "-id"], name="lead_source_score"),
+            models.Index(fields=["owner", "-created_at", "-id"], name="lead_owner_created"),
             models.Index(fields=["email_key"], name="lead_email_key"),
             models.Index(fields=["mobile_key"], name="lead_mobile_key"),
             models.Index(fields=["company_key"], name="lead_company_key"),
@@ -259,7 +276,7 @@ class AssignmentRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def matches(self, lead: Lead) -> bool:
+    def matches(self, lead: Any) -> bool:
         for field in ("region", "industry", "source", "company_size"):
             wanted = getattr(self, field)
             if wanted and getattr(lead, field) != wanted:

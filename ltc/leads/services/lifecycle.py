@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from ltc.core import activities, timeline
 from ltc.core.access import get_visible_or_404
-from ltc.core.models import Activity, ActivityKind, TimelineEvent
+from ltc.core.bulk import bulk_insert
+from ltc.core.models import Activity, ActivityKind, TimelineEvent, TimelineKind
 from ltc.customers import services as customer_services
 from ltc.customers.models import Account, Contact
 from ltc.leads.access import can_change_lead
@@ -154,16 +155,24 @@ def leads_route(*, actor: User, leads: list[Lead]) -> int:
         router = routing.Router.load()
         routed = routing.apply(router, candidates, now=now)
         router.save_positions()
-        for lead in routed:
-            lead.version += 1
-            lead.updated_at = now
-        Lead.objects.bulk_update(
-            routed, ["owner", "assignment_rule", "assigned_at", "first_contact_due_at", "version", "updated_at"]
+        routing.save_assignments(routed, now=now)
+        lead_type = ContentType.objects.get_for_model(Lead).pk
+        bulk_insert(
+            TimelineEvent,
+            ("content_type_id", "object_id", "kind", "actor_id", "at", "text", "changes"),
+            (
+                (
+                    lead_type,
+                    lead.pk,
+                    TimelineKind.NOTE,
+                    actor.pk,
+                    now,
+                    _("Routed by rule “%(rule)s”.") % {"rule": lead.assignment_rule},
+                    [],
+                )
+                for lead in routed
+            ),
         )
-        for lead in routed:
-            timeline.note_add(
-                actor=actor, subject=lead, text=_("Routed by rule “%(rule)s”.") % {"rule": lead.assignment_rule}
-            )
     return len(routed)
 
 

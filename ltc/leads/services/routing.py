@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, F
 
 from ltc.leads.choices import OPEN_STATUSES, AssignStrategy
 from ltc.leads.models import AssignmentRule, Lead
@@ -59,7 +60,7 @@ class Router:
         positions = {r.pk: r.last_assigned_id for r in rules}
         return cls(rules, members, {uid: loads.get(uid, 0) for uid in member_ids}, positions)
 
-    def route(self, lead: Lead, *, now: datetime) -> Assignment | None:
+    def route(self, lead: Any, *, now: datetime) -> Assignment | None:
         for rule in self.rules:
             if not rule.matches(lead):
                 continue
@@ -91,7 +92,7 @@ class Router:
                 rule.last_assigned_id = self.positions[rule.pk]
 
 
-def apply(router: Router, leads: Iterable[Lead], *, now: datetime) -> list[Lead]:
+def apply(router: Router, leads: Iterable[Any], *, now: datetime) -> list[Any]:
     """Set owner, rule and first-contact deadline on the leads a rule matches (no saving)."""
     routed = []
     for lead in leads:
@@ -103,3 +104,23 @@ def apply(router: Router, leads: Iterable[Lead], *, now: datetime) -> list[Lead]
             lead.first_contact_due_at = assignment.due_at
             routed.append(lead)
     return routed
+
+
+def save_assignments(routed: list[Any], *, now: datetime, bump_version: bool = True) -> int:
+    """Write the owners `apply` chose, set-based: one UPDATE per (owner, rule) group."""
+    groups: dict[tuple[int, int, datetime], list[int]] = {}
+    for lead in routed:
+        groups.setdefault((lead.owner_id, lead.assignment_rule.pk, lead.first_contact_due_at), []).append(lead.pk)
+    written = 0
+    for (owner_id, rule_id, due_at), pks in groups.items():
+        for part in range(0, len(pks), 5000):
+            values: dict[str, Any] = {
+                "owner_id": owner_id,
+                "assignment_rule_id": rule_id,
+                "assigned_at": now,
+                "first_contact_due_at": due_at,
+            }
+            if bump_version:
+                values.update(version=F("version") + 1, updated_at=now)
+            written += Lead.objects.filter(pk__in=pks[part : part + 5000]).update(**values)
+    return written

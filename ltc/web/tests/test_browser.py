@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,37 +10,7 @@ from playwright.sync_api import expect
 from ltc.customers.models import Account
 from ltc.customers.tests.factories import VALID_CREDIT_CODE
 
-CHROMIUM = os.environ.get("LTC_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed (.ci/run installs it)"),
-]
-
-
-@pytest.fixture
-def page(live_server: Any) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
-    # itself are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.base_url = live_server.url
-        yield page
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+pytestmark = [pytest.mark.browser]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -65,13 +32,13 @@ def test_sign_in_switch_to_chinese_create_an_account_with_a_typo_fix_it_and_find
     page.fill("#id_name", "杭州云帆数据科技有限公司")
     page.fill("#id_credit_code", VALID_CREDIT_CODE[:-1] + "4")
     page.select_option("#id_region", "east")
-    page.click("button:has-text('保存')")
+    page.click("#account-form button[type=submit]")
     error = page.locator(".invalid-feedback", has_text="校验位不正确")
     expect(error).to_be_visible()
     assert not Account.objects.filter(name="杭州云帆数据科技有限公司").exists()
 
     page.fill("#id_credit_code", VALID_CREDIT_CODE)
-    page.click("button:has-text('保存')")
+    page.click("#account-form button[type=submit]")
     page.wait_for_url(f"{base}/customers/accounts/*/")
     expect(page.locator("h2.page-title", has_text="杭州云帆数据科技有限公司")).to_be_visible()
     expect(page.locator(".timeline", has_text="创建")).to_be_visible()
