@@ -1,0 +1,86 @@
+"""Back-office configuration of the ML stage: routing, scoring, qualification, web forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from ltc.leads.choices import CheckItem
+from ltc.leads.models import AssignmentRule, Lead, LeadImport, QualificationPolicy, ScoringRule, WebForm
+
+
+@admin.register(AssignmentRule)
+class AssignmentRuleAdmin(admin.ModelAdmin[AssignmentRule]):
+    list_display = (
+        "order",
+        "name",
+        "active",
+        "region",
+        "industry",
+        "source",
+        "company_size",
+        "strategy",
+        "assign_user",
+        "assign_team",
+        "first_contact_hours",
+    )
+    list_editable = ("order", "active")
+    list_display_links = ("name",)
+
+
+@admin.register(ScoringRule)
+class ScoringRuleAdmin(admin.ModelAdmin[ScoringRule]):
+    list_display = ("order", "name", "active", "kind", "criterion", "value", "points")
+    list_editable = ("order", "active", "points")
+    list_display_links = ("name",)
+
+
+class QualificationPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
+    required_items = forms.MultipleChoiceField(
+        label=_("required items"), choices=CheckItem.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = QualificationPolicy
+        fields = ["required_items"]
+
+
+@admin.register(QualificationPolicy)
+class QualificationPolicyAdmin(admin.ModelAdmin[QualificationPolicy]):
+    form = QualificationPolicyForm
+
+    def has_add_permission(self, request: Any) -> bool:
+        return not QualificationPolicy.objects.exists()
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WebForm)
+class WebFormAdmin(admin.ModelAdmin[WebForm]):
+    list_display = ("name", "source", "campaign", "active", "key")
+    readonly_fields = ("key",)
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin[Lead]):
+    """Read-mostly: leads are worked in the app, where every change is recorded."""
+
+    list_display = ("__str__", "status", "source", "owner", "score", "created_at")
+    list_filter = ("status", "source")
+    search_fields = ("company_name", "contact_name", "email")
+    raw_id_fields = ("owner",)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(LeadImport)
+class LeadImportAdmin(admin.ModelAdmin[LeadImport]):
+    list_display = ("original_name", "status", "created_by", "created_count", "rejected_count", "created_at")
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
