@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import subprocess
 import sys
 
 USAGE = """usage: ltc COMMAND [options]
 
-  demo                 migrate, seed a demo company (once) and serve it at http://127.0.0.1:8000
+  demo                 migrate, seed a demo company (once), start a worker and serve at http://127.0.0.1:8000
   serve [--bind ADDR]  serve the application (gunicorn; default 127.0.0.1:8000)
   worker               run background tasks from the queue
   createtoken USERNAME print a new personal API token for USERNAME
@@ -30,6 +32,13 @@ def _serve(bind: str) -> None:
     run()
 
 
+def _start_worker() -> subprocess.Popen[bytes]:
+    """A background-task worker beside the demo server (imports, reminders); stopped on exit."""
+    worker = subprocess.Popen([sys.executable, "-m", "ltc.cli", "worker"])  # noqa: S603 - our own command
+    atexit.register(worker.terminate)
+    return worker
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ltc.settings")
@@ -45,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
         _manage(["collectstatic", "--no-input", "-v", "0"])
         _manage(["compilemessages", "-v", "0", "--ignore", ".venv", "--ignore", "node_modules", "--ignore", "var"])
         _manage(["seed_demo"])
+        _start_worker()
         _serve(bind)
     elif command == "serve":
         _serve(bind)

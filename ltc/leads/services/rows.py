@@ -120,6 +120,13 @@ def _budget(raw: str) -> Decimal:
     return quantize(amount)
 
 
+def _label(field: str) -> str:
+    """The field's name in the active language (only computed for rows with errors)."""
+    from ltc.leads.models import Lead
+
+    return str(getattr(Lead._meta.get_field(field), "verbose_name", field))
+
+
 def clean_row(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Validate one mapped row: (field values, messages). Values are model-ready strings/Decimals."""
     values: dict[str, Any] = {}
@@ -132,7 +139,9 @@ def clean_row(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         if field in CHOICE_FIELDS:
             code = _choice_lookup(field).get(text.lower())
             if code is None:
-                errors.append(_("%(field)s: “%(value)s” is not a known value.") % {"field": field, "value": text})
+                errors.append(
+                    _("%(field)s: “%(value)s” is not a known value.") % {"field": _label(field), "value": text}
+                )
                 continue
             values[field] = code
         elif field == "budget_amount":
@@ -142,7 +151,7 @@ def clean_row(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
                 errors.append(_("budget: “%(value)s” is not an amount.") % {"value": text})
         else:
             if limit and len(text) > limit:
-                errors.append(_("%(field)s: at most %(n)d characters.") % {"field": field, "n": limit})
+                errors.append(_("%(field)s: at most %(n)d characters.") % {"field": _label(field), "n": limit})
                 continue
             try:
                 if field == "credit_code":
@@ -152,7 +161,7 @@ def clean_row(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
                 elif field == "email":
                     _email(text)
             except ValidationError as exc:
-                errors.append(f"{field}: {' '.join(str(m) for m in exc.messages)}")
+                errors.append(f"{_label(field)}: {' '.join(str(m) for m in exc.messages)}")
                 continue
             values[field] = text
     if not (values.get("company_name") or values.get("contact_name")) and not any(
