@@ -37,7 +37,7 @@ def test_import_a_gbk_csv_with_a_bad_row_then_capture_from_a_web_form(world: Any
     expect(page.locator("h3", has_text="映射列")).to_be_visible()
     expect(page.locator("text=gbk/gb18030")).to_be_visible()
     page.click("button[name=preview]")
-    expect(page.locator("#preview tr.table-danger", has_text="mobile")).to_be_visible()
+    expect(page.locator("#preview tr.table-danger", has_text="手机")).to_be_visible()
     page.click("button[name=start]")
     expect(page.locator("#progress", has_text="完成")).to_be_visible()
     expect(page.locator("a", has_text="被拒绝的行及原因")).to_be_visible()
