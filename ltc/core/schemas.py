@@ -10,6 +10,17 @@ from ninja import Schema
 from ltc.core.models import TimelineEvent
 
 
+class UserRef(Schema):
+    """A user as other records show them: id and display name."""
+
+    id: int
+    name: str
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj)
+
+
 class FieldChangeOut(Schema):
     field: str
     label: str

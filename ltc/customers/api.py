@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from ltc.core.api import Page, etag, if_match_version, paginate
-from ltc.core.schemas import DuplicateOut, NoteIn, TimelineEventOut
+from ltc.core.schemas import DuplicateOut, NoteIn, TimelineEventOut, UserRef
 from ltc.core.timeline import timeline_for
 from ltc.customers import selectors, services
 from ltc.customers.models import Account, Contact
@@ -19,15 +19,6 @@ from ltc.org.models import User
 from ltc.org.types import AuthedRequest
 
 router = Router(tags=["customers"])
-
-
-class UserRef(Schema):
-    id: int
-    name: str
-
-    @staticmethod
-    def resolve_name(obj: User) -> str:
-        return str(obj)
 
 
 class AccountIn(Schema):

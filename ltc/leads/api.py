@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 from ltc.core.activities import activities_for
 from ltc.core.api import Page, etag, if_match_version, paginate, problem
 from ltc.core.models import Activity
-from ltc.core.schemas import NoteIn, TimelineEventOut
+from ltc.core.schemas import NoteIn, TimelineEventOut, UserRef
 from ltc.customers import selectors as customer_selectors
 from ltc.leads import selectors, services
 from ltc.leads.dedupe import lead_matches
@@ -27,15 +27,6 @@ from ltc.org.types import AuthedRequest
 
 router = Router(tags=["leads"])
 public_router = Router(tags=["public"])
-
-
-class UserRef(Schema):
-    id: int
-    name: str
-
-    @staticmethod
-    def resolve_name(obj: User) -> str:
-        return str(obj)
 
 
 class LeadIn(Schema):
