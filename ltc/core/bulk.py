@@ -7,7 +7,7 @@ plain str/int/None are prepared once per value by the field (datetimes, decimals
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -77,9 +77,16 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
                     count += 1
         else:
             placeholders = ", ".join(["%s"] * len(model_fields))
-            prepared = [prep(row) for row in rows]
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", prepared)  # noqa: S608
-            count = len(prepared)
+
+            def prepared() -> Iterator[tuple[Any, ...]]:
+                nonlocal count
+                for row in rows:
+                    count += 1
+                    yield prep(row)
+
+            # A generator: the rows are never all held in memory at once.
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+            cursor.executemany(sql, prepared())  # type: ignore[arg-type]  # Django passes iterators through
     return count
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +28,7 @@ from ltc.leads.services import routing, scoring
 from ltc.leads.services.capture import CAPTURE_FIELDS, check_owner, require_router
 from ltc.org.models import User
 
+ROUTE_CHUNK = 5000
 CONTACT_KINDS = (ActivityKind.CALL, ActivityKind.VISIT, ActivityKind.MEETING, ActivityKind.EMAIL)
 
 
@@ -147,30 +150,52 @@ def lead_assign(*, actor: User, lead: Lead, owner: User | None) -> Lead:
 
 
 def leads_route(*, actor: User, leads: list[Lead]) -> int:
-    """Apply the assignment rules to unassigned open leads now; returns how many were routed."""
+    """Score and route unassigned open leads now; returns how many were routed.
+
+    Scores are recomputed first because rules may match on them. Set-based: lead inputs are read
+    as rows, and leads ending with the same score and owner are written by one UPDATE per group.
+    """
     require_router(actor)
-    candidates = [lead for lead in leads if lead.owner_id is None and lead.is_open]
+    ids = [lead.pk for lead in leads if lead.owner_id is None and lead.status in OPEN_STATUSES]
     now = timezone.now()
+    routed: list[tuple[int, str]] = []
+    groups: dict[tuple[Any, ...], list[int]] = {}
     with transaction.atomic():
         router = routing.Router.load()
-        routed = routing.apply(router, candidates, now=now)
+        rules = scoring.active_rules()
+        for start in range(0, len(ids), ROUTE_CHUNK):
+            part = ids[start : start + ROUTE_CHUNK]
+            counts = scoring.done_activity_counts(part)
+            for inputs in Lead.objects.filter(pk__in=part).values(*scoring.SCORE_INPUTS):
+                row = SimpleNamespace(**inputs)
+                row.score, details = scoring.compute_score(row, rules, done_activities=counts.get(row.id, 0))
+                assignment = router.route(row, now=now)
+                key: tuple[Any, ...] = (row.score, json.dumps(details, ensure_ascii=False))
+                if assignment is not None:
+                    key += (assignment.owner_id, assignment.rule.pk, assignment.due_at)
+                    routed.append((row.id, assignment.rule.name))
+                groups.setdefault(key, []).append(row.id)
         router.save_positions()
-        routing.save_assignments(routed, now=now)
+        for key, pks in groups.items():
+            changes: dict[str, Any] = {"score": key[0], "score_details": json.loads(key[1])}
+            if len(key) > 2:
+                changes.update(
+                    owner_id=key[2],
+                    assignment_rule_id=key[3],
+                    assigned_at=now,
+                    first_contact_due_at=key[4],
+                    version=F("version") + 1,
+                    updated_at=now,
+                )
+            for start in range(0, len(pks), ROUTE_CHUNK):
+                Lead.objects.filter(pk__in=pks[start : start + ROUTE_CHUNK]).update(**changes)
         lead_type = ContentType.objects.get_for_model(Lead).pk
         bulk_insert(
             TimelineEvent,
             ("content_type_id", "object_id", "kind", "actor_id", "at", "text", "changes"),
             (
-                (
-                    lead_type,
-                    lead.pk,
-                    TimelineKind.NOTE,
-                    actor.pk,
-                    now,
-                    _("Routed by rule “%(rule)s”.") % {"rule": lead.assignment_rule},
-                    [],
-                )
-                for lead in routed
+                (lead_type, pk, TimelineKind.NOTE, actor.pk, now, _("Routed by rule “%(rule)s”.") % {"rule": rule}, [])
+                for pk, rule in routed
             ),
         )
     return len(routed)

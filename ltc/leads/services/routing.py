@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F
+from django.db.models import Count
 
 from ltc.leads.choices import OPEN_STATUSES, AssignStrategy
 from ltc.leads.models import AssignmentRule, Lead
@@ -104,23 +104,3 @@ def apply(router: Router, leads: Iterable[Any], *, now: datetime) -> list[Any]:
             lead.first_contact_due_at = assignment.due_at
             routed.append(lead)
     return routed
-
-
-def save_assignments(routed: list[Any], *, now: datetime, bump_version: bool = True) -> int:
-    """Write the owners `apply` chose, set-based: one UPDATE per (owner, rule) group."""
-    groups: dict[tuple[int, int, datetime], list[int]] = {}
-    for lead in routed:
-        groups.setdefault((lead.owner_id, lead.assignment_rule.pk, lead.first_contact_due_at), []).append(lead.pk)
-    written = 0
-    for (owner_id, rule_id, due_at), pks in groups.items():
-        for part in range(0, len(pks), 5000):
-            values: dict[str, Any] = {
-                "owner_id": owner_id,
-                "assignment_rule_id": rule_id,
-                "assigned_at": now,
-                "first_contact_due_at": due_at,
-            }
-            if bump_version:
-                values.update(version=F("version") + 1, updated_at=now)
-            written += Lead.objects.filter(pk__in=pks[part : part + 5000]).update(**values)
-    return written
