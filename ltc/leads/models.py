@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -163,6 +164,8 @@ class Lead(VersionedModel):
             models.Index(fields=["owner", "-score", "-id"], name="lead_owner_score"),
             models.Index(fields=["source", "-score", "-id"], name="lead_source_score"),
             models.Index(fields=["owner", "-created_at", "-id"], name="lead_owner_created"),
+            # The unassigned pool, newest first: small, and immune to how owners correlate with age.
+            models.Index(fields=["-created_at", "-id"], condition=Q(owner__isnull=True), name="lead_pool_created"),
             models.Index(fields=["email_key"], name="lead_email_key"),
             models.Index(fields=["mobile_key"], name="lead_mobile_key"),
             models.Index(fields=["company_key"], name="lead_company_key"),

@@ -166,7 +166,7 @@ def leads_route(*, actor: User, leads: list[Lead]) -> int:
         for start in range(0, len(ids), ROUTE_CHUNK):
             part = ids[start : start + ROUTE_CHUNK]
             counts = scoring.done_activity_counts(part)
-            for inputs in Lead.objects.filter(pk__in=part).values(*scoring.SCORE_INPUTS):
+            for inputs in Lead.objects.filter(pk__any=part).values(*scoring.SCORE_INPUTS):
                 row = SimpleNamespace(**inputs)
                 row.score, details = scoring.compute_score(row, rules, done_activities=counts.get(row.id, 0))
                 assignment = router.route(row, now=now)
@@ -188,7 +188,7 @@ def leads_route(*, actor: User, leads: list[Lead]) -> int:
                     updated_at=now,
                 )
             for start in range(0, len(pks), ROUTE_CHUNK):
-                Lead.objects.filter(pk__in=pks[start : start + ROUTE_CHUNK]).update(**changes)
+                Lead.objects.filter(pk__any=pks[start : start + ROUTE_CHUNK]).update(**changes)
         lead_type = ContentType.objects.get_for_model(Lead).pk
         bulk_insert(
             TimelineEvent,

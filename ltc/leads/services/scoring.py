@@ -65,7 +65,7 @@ def done_activity_counts(lead_ids: Iterable[int]) -> dict[int, int]:
         return {}
     rows = (
         Activity.objects.filter(
-            content_type=ContentType.objects.get_for_model(Lead), object_id__in=ids, done_at__isnull=False
+            content_type=ContentType.objects.get_for_model(Lead), object_id__any=ids, done_at__isnull=False
         )
         .values("object_id")
         .annotate(n=Count("id"))
@@ -107,13 +107,13 @@ def leads_rescore(*, lead_ids: list[int], chunk: int = 10_000) -> int:
         ids = lead_ids[start : start + chunk]
         counts = done_activity_counts(ids)
         groups: dict[tuple[int, str], list[int]] = {}
-        for values in Lead.objects.filter(pk__in=ids).values(*SCORE_INPUTS).iterator(chunk_size=2000):
+        for values in Lead.objects.filter(pk__any=ids).values(*SCORE_INPUTS).iterator(chunk_size=2000):
             row = SimpleNamespace(**values)
             score, details = compute_score(row, rules, done_activities=counts.get(row.id, 0))
             groups.setdefault((score, json.dumps(details, ensure_ascii=False)), []).append(row.id)
         for (score, details_json), pks in groups.items():
             for part in range(0, len(pks), 5000):
-                changed += Lead.objects.filter(pk__in=pks[part : part + 5000]).update(
+                changed += Lead.objects.filter(pk__any=pks[part : part + 5000]).update(
                     score=score, score_details=json.loads(details_json)
                 )
     return changed
