@@ -77,13 +77,19 @@ def lead_create(
     if actor is not None and not has_any_role(actor, LEAD_WRITE_ROLES):
         raise PermissionDenied(_("Your roles do not allow capturing leads."))
     _unknown_fields(data, CAPTURE_FIELDS)
-    if not (data.get("company_name") or data.get("contact_name")):
-        raise ValidationError({"company_name": [_("Give at least a company or a contact name.")]})
     if actor is not None:
         check_owner(actor, owner)
     lead = Lead(**data, **system)
     lead.normalise()
-    lead.full_clean(exclude=["owner"])
+    errors: dict[str, list[str]] = {}
+    try:
+        lead.full_clean(exclude=["owner"])
+    except ValidationError as exc:
+        errors = exc.message_dict
+    if not (lead.company_name or lead.contact_name):
+        errors.setdefault("company_name", []).append(_("Give at least a company or a contact name."))
+    if errors:
+        raise ValidationError(errors)
     now = timezone.now()
     scoring.lead_rescore(lead=lead)
     with transaction.atomic():

@@ -249,3 +249,18 @@ def test_manager_sees_the_pool_and_a_rep_does_not(world):
     assert pool in selectors.lead_list(user=world.marketing)
     assert pool not in selectors.lead_list(user=world.owner)
     assert world.lead not in selectors.lead_list(user=UserFactory(roles=["ar"]))
+
+
+def test_every_bad_field_is_reported_at_once(world):
+    with pytest.raises(ValidationError) as excinfo:
+        services.lead_create(
+            actor=world.owner,
+            data={
+                "source": "website",
+                "company_name": "",
+                "contact_name": "",
+                "mobile": "123",
+                "budget_amount": Decimal("-5"),
+            },
+        )
+    assert set(excinfo.value.message_dict) == {"company_name", "mobile", "budget_amount"}
