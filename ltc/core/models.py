@@ -140,9 +140,6 @@ class ActivityQuerySet(models.QuerySet["Activity"]):
     def open(self) -> ActivityQuerySet:
         return self.filter(done_at__isnull=True)
 
-    def due_by(self, moment: Any) -> ActivityQuerySet:
-        return self.open().filter(due_at__lte=moment)
-
 
 class Activity(models.Model):
     """A follow-up on any business record: a call, visit, meeting, email or task.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.core.validators import MinLengthValidator
 from django.db import models
@@ -16,11 +14,6 @@ from ltc.core.models import VersionedModel
 from ltc.customers.choices import AccountStatus, CompanySize
 from ltc.customers.validators import validate_credit_code, validate_mobile, validate_phone
 from ltc.org.choices import Industry, Region
-
-
-class AccountQuerySet(models.QuerySet["Account"]):
-    def customers(self) -> AccountQuerySet:
-        return self.filter(status=AccountStatus.CUSTOMER)
 
 
 class Account(VersionedModel):
@@ -50,8 +43,6 @@ class Account(VersionedModel):
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[validate_phone])
     address = models.CharField(_("address"), max_length=300, blank=True)
     description = models.TextField(_("description"), blank=True, max_length=5000)
-
-    objects = AccountQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -112,7 +103,3 @@ class Contact(VersionedModel):
         self.mobile_key = normalize.mobile(self.mobile)
         if self.mobile_key and len(self.mobile_key) == 11:
             self.mobile = self.mobile_key
-
-    @property
-    def owner_id(self) -> Any:
-        return self.account.owner_id

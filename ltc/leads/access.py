@@ -6,7 +6,7 @@ A rep sees the leads they own; managers their teams'; marketing, executives and 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Q, QuerySet
 
@@ -30,7 +30,10 @@ def sees_pool(user: Any) -> bool:
     return has_any_role(user, POOL_ROLES) or bool(user.is_authenticated and user.managed_team_ids())
 
 
-def lead_scope(queryset: QuerySet[Lead], user: Any) -> QuerySet[Lead]:
+LeadsQS = TypeVar("LeadsQS", bound=QuerySet[Lead])
+
+
+def lead_scope(queryset: LeadsQS, user: Any) -> LeadsQS:
     q = visible_q(user, area="leads")
     if q != Q() and sees_pool(user):
         q |= Q(owner__isnull=True)

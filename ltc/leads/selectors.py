@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ltc.core import normalize
 from ltc.leads.access import lead_scope
-from ltc.leads.choices import OPEN_STATUSES, LeadSource, LeadStatus
+from ltc.leads.choices import LeadSource, LeadStatus
 from ltc.leads.models import Lead, LeadImport, SavedView
 from ltc.org.models import User
 
@@ -59,7 +59,7 @@ def lead_list(*, user: User, filters: LeadFilters = LeadFilters()) -> QuerySet[L
         if value := getattr(filters, field):
             qs = qs.filter(**{field: value})
     if filters.owner == UNASSIGNED:
-        qs = qs.filter(owner__isnull=True)
+        qs = qs.unassigned()
     elif filters.owner.isdigit():
         qs = qs.filter(owner_id=int(filters.owner))
     if filters.score_min is not None:
@@ -71,9 +71,7 @@ def lead_list(*, user: User, filters: LeadFilters = LeadFilters()) -> QuerySet[L
     if filters.created_to:
         qs = qs.filter(created_at__lt=_day_start(filters.created_to + timedelta(days=1)))
     if filters.overdue:
-        qs = qs.filter(
-            status__in=OPEN_STATUSES, first_contact_due_at__lt=timezone.now(), first_contacted_at__isnull=True
-        )
+        qs = qs.contact_overdue()
     if filters.import_batch:
         qs = qs.filter(import_batch_id=filters.import_batch)
     return qs.order_by(*LEAD_SORTS.get(filters.sort, LEAD_SORTS["-created"]))
