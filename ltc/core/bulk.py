@@ -26,7 +26,7 @@ def _converter(field: Any) -> Any:
     ):
         return None
     if isinstance(field, models.JSONField) and field.encoder is None:
-        return lambda value: None if value is None else json.dumps(value, ensure_ascii=False)
+        return _json_converter()
     cache: dict[Any, Any] = {}
 
     def convert(value: Any) -> Any:
@@ -39,6 +39,23 @@ def _converter(field: Any) -> Any:
             return prepared
         except TypeError:  # unhashable
             return field.get_db_prep_save(value, connection)
+
+    return convert
+
+
+def _json_converter() -> Any:
+    """JSON text per value; a value object seen again (bulk rows often share one explanation
+    or an empty list) is encoded once. Entries keep their value alive, so ids are not reused."""
+    seen: dict[int, tuple[Any, str]] = {}
+
+    def convert(value: Any) -> Any:
+        hit = seen.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        text = json.dumps(value, ensure_ascii=False)
+        if len(seen) < 4096:
+            seen[id(value)] = (value, text)
+        return text
 
     return convert
 

@@ -39,6 +39,8 @@ def company_name(name: str) -> str:
     while changed:
         changed = False
         compact = _PUNCT.sub(" ", text).strip()
+        if not compact.endswith(_LEGAL_SUFFIXES):  # one C call for the common no-suffix case
+            break
         for suffix in _LEGAL_SUFFIXES:
             if compact.endswith(suffix):
                 # A name that is nothing but a legal form keeps it.

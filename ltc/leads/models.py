@@ -103,6 +103,9 @@ class Lead(VersionedModel):
         related_name="+",
         editable=False,
         db_index=False,
+        # Provenance, not ownership: Django applies SET_NULL when a rule is deleted. Without a
+        # database constraint bulk imports and routing skip a deferred per-row check (#3).
+        db_constraint=False,
     )
     first_contact_due_at = models.DateTimeField(_("first contact due"), null=True, blank=True, editable=False)
     first_contacted_at = models.DateTimeField(_("first contacted"), null=True, blank=True, editable=False)
@@ -122,6 +125,7 @@ class Lead(VersionedModel):
         related_name="leads",
         editable=False,
         verbose_name=_("account"),
+        db_index=False,  # partial index below: most leads have none, and imports skip it
     )
     contact = models.ForeignKey(
         Contact,
@@ -134,10 +138,22 @@ class Lead(VersionedModel):
         db_index=False,
     )
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_leads", editable=False
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_leads",
+        editable=False,
+        db_index=False,  # partial index below
     )
     import_batch = models.ForeignKey(
-        "leads.LeadImport", null=True, blank=True, on_delete=models.PROTECT, related_name="leads", editable=False
+        "leads.LeadImport",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,  # import batches are never deleted (undo marks them undone)
+        related_name="leads",
+        editable=False,
+        db_constraint=False,  # provenance, as assignment_rule: no per-row check on 100k-row imports
     )
     web_form = models.ForeignKey(
         "leads.WebForm",
@@ -169,8 +185,16 @@ class Lead(VersionedModel):
             models.Index(fields=["email_key"], name="lead_email_key"),
             models.Index(fields=["mobile_key"], name="lead_mobile_key"),
             models.Index(fields=["company_key"], name="lead_company_key"),
-            models.Index(fields=["credit_code"], name="lead_credit_code"),
-            models.Index(fields=["submitter_ip", "created_at"], name="lead_submitter"),
+            # Partial indexes for columns most leads leave empty: rows without a value cost no index
+            # write (imports, routing updates). Queries name the same condition to use them.
+            models.Index(fields=["credit_code"], condition=Q(credit_code__gt=""), name="lead_credit_code_set"),
+            models.Index(
+                fields=["submitter_ip", "created_at"],
+                condition=Q(submitter_ip__isnull=False),
+                name="lead_submitter_set",
+            ),
+            models.Index(fields=["account"], condition=Q(account__isnull=False), name="lead_account_set"),
+            models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False), name="lead_merged_set"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(score__lte=100), name="lead_score_at_most_100"),

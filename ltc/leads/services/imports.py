@@ -85,6 +85,7 @@ LEAD_INSERT_FIELDS = (
 )
 TIMELINE_FIELDS = ("content_type_id", "object_id", "kind", "actor_id", "at", "text", "changes")
 ROW_VALUES = attrgetter(*LEAD_INSERT_FIELDS)
+NO_CHANGES: list[Any] = []  # shared by the bulk-written events; never mutated
 
 
 def _imports_dir() -> Path:
@@ -227,9 +228,15 @@ def _check_mapping(batch: LeadImport, mapping: dict[str, str]) -> dict[str, str]
     return clean
 
 
-def _mapped(headers: list[str], row: list[str], mapping: dict[str, str]) -> dict[str, str]:
+def _columns(headers: list[str], mapping: dict[str, str]) -> list[tuple[str, int]]:
+    """(field, column position) for each mapped header, worked out once per file."""
     index = {h: i for i, h in enumerate(headers)}
-    return {field: (row[index[h]] if index[h] < len(row) else "") for h, field in mapping.items()}
+    return [(field, index[h]) for h, field in mapping.items()]
+
+
+def _mapped(columns: list[tuple[str, int]], row: list[str]) -> dict[str, str]:
+    width = len(row)
+    return {field: (row[i] if i < width else "") for field, i in columns}
 
 
 @dataclass
@@ -246,10 +253,11 @@ def lead_import_preview(*, batch: LeadImport, mapping: dict[str, str]) -> list[P
     rows = read_rows(Path(batch.stored_path), batch.file_kind)
     next(rows, None)
     preview: list[PreviewRow] = []
+    columns = _columns(batch.headers, mapping)
     for number, row in enumerate(rows, start=2):
         if len(preview) >= PREVIEW_ROWS:
             break
-        values, errors = clean_row(_mapped(batch.headers, row, mapping))
+        values, errors = clean_row(_mapped(columns, row))
         preview.append(PreviewRow(number, values, errors, None))
     probes = [_probe(batch, p.values) for p in preview]
     matcher = LeadMatcher().load(Keys.of(p) for p in probes)
@@ -288,14 +296,14 @@ ROW_DEFAULTS: dict[str, Any] = {
 }
 
 
+_ROUTING_BLANKS = {"owner_id": None, "assignment_rule": None, "assigned_at": None, "first_contact_due_at": None}
+
+
 def _probe(batch: LeadImport, values: dict[str, Any]) -> Any:
     """An unsaved lead as a namespace with normalised keys, for matching, scoring and routing."""
-    row = SimpleNamespace(**ROW_DEFAULTS)
-    row.source, row.campaign = batch.source, batch.campaign
-    row.owner_id = row.assignment_rule = row.assigned_at = row.first_contact_due_at = None
-    row.score_details = []
-    for name, value in values.items():
-        setattr(row, name, value)
+    row = SimpleNamespace(
+        **{**ROW_DEFAULTS, **_ROUTING_BLANKS, "source": batch.source, "campaign": batch.campaign, **values}
+    )
     row.company_name = " ".join(row.company_name.split())
     row.company_key = normalize.company_name(row.company_name)
     row.credit_code = normalize.credit_code(row.credit_code)
@@ -354,8 +362,9 @@ def _run_chunk(
 ) -> None:
     now = timezone.now()
     candidates: list[tuple[list[str], Any]] = []
+    columns = _columns(batch.headers, batch.mapping)
     for offset, row in enumerate(chunk):
-        values, errors = clean_row(_mapped(batch.headers, row, batch.mapping))
+        values, errors = clean_row(_mapped(columns, row))
         if errors:
             rejected.append([str(first_line + offset), *row, "; ".join(errors)])
         else:
@@ -388,7 +397,7 @@ def _run_chunk(
         bulk_insert(
             TimelineEvent,
             TIMELINE_FIELDS,
-            ((lead_type, pk, TimelineKind.CREATED, batch.created_by_id, now, note, []) for pk in ids),
+            ((lead_type, pk, TimelineKind.CREATED, batch.created_by_id, now, note, NO_CHANGES) for pk in ids),
         )
         updated = _apply_updates(batch, updates, now) if updates else 0
         LeadImport.objects.filter(pk=batch.pk).update(

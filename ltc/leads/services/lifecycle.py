@@ -190,13 +190,12 @@ def leads_route(*, actor: User, leads: list[Lead]) -> int:
             for start in range(0, len(pks), ROUTE_CHUNK):
                 Lead.objects.filter(pk__any=pks[start : start + ROUTE_CHUNK]).update(**changes)
         lead_type = ContentType.objects.get_for_model(Lead).pk
+        notes = {rule.name: _("Routed by rule “%(rule)s”.") % {"rule": rule.name} for rule in router.rules}
+        no_changes: list[Any] = []
         bulk_insert(
             TimelineEvent,
             ("content_type_id", "object_id", "kind", "actor_id", "at", "text", "changes"),
-            (
-                (lead_type, pk, TimelineKind.NOTE, actor.pk, now, _("Routed by rule “%(rule)s”.") % {"rule": rule}, [])
-                for pk, rule in routed
-            ),
+            ((lead_type, pk, TimelineKind.NOTE, actor.pk, now, notes[rule], no_changes) for pk, rule in routed),
         )
     return len(routed)
 

@@ -52,10 +52,23 @@ def compute_score(
     lead: Any, rules: Iterable[ScoringRule], *, done_activities: int = 0
 ) -> tuple[int, list[dict[str, Any]]]:
     """The score and its explanation: [{"rule", "kind", "points"}] for each rule that applied."""
-    applied = [rule for rule in rules if _met(rule, lead, done_activities)]
-    total = sum(rule.points for rule in applied)
-    details: list[dict[str, Any]] = [{"rule": r.name, "kind": r.kind, "points": r.points} for r in applied]
-    return max(0, min(100, total)), details
+    applied = tuple((r.name, r.kind, r.points) for r in rules if _met(r, lead, done_activities))
+    total = sum(points for _name, _kind, points in applied)
+    return max(0, min(100, total)), _details(applied)
+
+
+_DETAILS: dict[tuple[tuple[str, str, int], ...], list[dict[str, Any]]] = {}
+
+
+def _details(applied: tuple[tuple[str, str, int], ...]) -> list[dict[str, Any]]:
+    """The explanation for a set of applied rules. Leads scored alike share one list (callers
+    never mutate it), so bulk writers encode it once."""
+    details = _DETAILS.get(applied)
+    if details is None:
+        details = [{"rule": name, "kind": kind, "points": points} for name, kind, points in applied]
+        if len(_DETAILS) < 1024:
+            _DETAILS[applied] = details
+    return details
 
 
 def done_activity_counts(lead_ids: Iterable[int]) -> dict[int, int]:

@@ -160,6 +160,16 @@ def test_merge_keeps_both_timelines_fills_gaps_and_moves_activities(world):
     assert any("Merged lead" in t for t in texts)
 
 
+def test_a_merged_lead_is_no_longer_offered_as_a_duplicate(world):
+    other = LeadFactory(
+        owner=world.owner, company_name="合并测试有限公司", mobile="13900139001", mobile_key="13900139001"
+    )
+    probe = LeadFactory(owner=world.owner, company_name="另一家公司", mobile="13900139001", mobile_key="13900139001")
+    assert other.pk in {m.pk for m in lead_matches(probe) if m.kind == "lead"}
+    services.lead_merge(actor=world.owner, survivor=world.lead, other=other)
+    assert other.pk not in {m.pk for m in lead_matches(probe) if m.kind == "lead"}
+
+
 def test_convert_creates_account_and_contact_and_points_at_them(world):
     lead = LeadFactory(
         owner=world.owner,
