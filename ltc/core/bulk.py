@@ -120,11 +120,14 @@ def next_ids(model: type[models.Model], count: int) -> list[int]:
     pk_column = model._meta.pk.column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # The sequence is looked up once: as an argument of nextval() it would be per row.
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk_column])
+            sequence = cursor.fetchone()[0]
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk_column, count],
+                "SELECT array_agg(id) FROM (SELECT nextval(%s::regclass) AS id FROM generate_series(1, %s)) AS ids",
+                [sequence, count],
             )
-            return [row[0] for row in cursor.fetchall()]
+            return list(cursor.fetchone()[0])
         quote = connection.ops.quote_name
         sql = f"SELECT COALESCE(MAX({quote(pk_column)}), 0) FROM {quote(table)}"  # noqa: S608 - quoted identifiers
         cursor.execute(sql)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, models
 
@@ -16,8 +16,9 @@ from ltc.customers.models import Account, Contact
 from ltc.leads.models import Lead
 
 
-@dataclass(frozen=True)
-class Keys:
+class Keys(NamedTuple):
+    """A row's normalised keys (a tuple: imports build one per row)."""
+
     email: str = ""
     mobile: str = ""
     company: str = ""
