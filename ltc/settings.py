@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "ltc.org",
     "ltc.customers",
     "ltc.leads",
+    "ltc.opportunities",
     "ltc.api",
     "ltc.web",
 ]

@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("customers/", include("ltc.customers.urls")),
     path("leads/", include("ltc.leads.urls")),
+    path("opportunities/", include("ltc.opportunities.urls")),
     path("", include("ltc.web.urls")),
 ]
 if settings.DEBUG:

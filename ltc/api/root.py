@@ -7,6 +7,7 @@ from ltc.core.api import install_error_handlers
 from ltc.customers.api import router as customers_router
 from ltc.leads.api import public_router as leads_public_router
 from ltc.leads.api import router as leads_router
+from ltc.opportunities.api import router as opportunities_router
 from ltc.org.api import router as org_router
 from ltc.org.auth import api_auth
 
@@ -35,3 +36,4 @@ api.add_router("", org_router)
 api.add_router("", customers_router)
 api.add_router("", leads_router)
 api.add_router("", leads_public_router)
+api.add_router("", opportunities_router)

@@ -6,6 +6,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from ltc.core.models import ActivityKind
 
 
 class StyledFormMixin:
@@ -74,3 +77,17 @@ def _to_int(value: Any, default: int, *, minimum: int, maximum: int | None = Non
         return default
     number = max(minimum, number)
     return min(number, maximum) if maximum is not None else number
+
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class ActivityForm(StyledFormMixin, forms.Form):
+    """Plan or log an activity on any record (leads, deals, ...)."""
+
+    kind = forms.ChoiceField(label=_("Type"), choices=ActivityKind.choices)
+    title = forms.CharField(label=_("What"), max_length=200)
+    done = forms.BooleanField(label=_("Already done"), required=False)
+    due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DATETIME_WIDGET)
+    remind_at = forms.DateTimeField(label=_("Remind me at"), required=False, widget=DATETIME_WIDGET)
+    outcome = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

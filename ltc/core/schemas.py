@@ -58,3 +58,27 @@ class DuplicateOut(Schema):
     @staticmethod
     def resolve_id(obj: Any) -> int:
         return int(obj.pk)
+
+
+class ActivityIn(Schema):
+    kind: str
+    title: str
+    done: bool = False
+    due_at: datetime | None = None
+    remind_at: datetime | None = None
+    outcome: str = ""
+
+
+class ActivityOut(Schema):
+    id: int
+    kind: str
+    title: str
+    owner: UserRef
+    due_at: datetime | None
+    remind_at: datetime | None
+    done_at: datetime | None
+    outcome: str
+
+
+class CompleteIn(Schema):
+    outcome: str = ""

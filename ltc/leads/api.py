@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 from ltc.core.activities import activities_for
 from ltc.core.api import Page, etag, if_match_version, paginate, problem
 from ltc.core.models import Activity
-from ltc.core.schemas import NoteIn, TimelineEventOut, UserRef
+from ltc.core.schemas import ActivityIn, ActivityOut, CompleteIn, NoteIn, TimelineEventOut, UserRef
 from ltc.customers import selectors as customer_selectors
 from ltc.leads import selectors, services
 from ltc.leads.dedupe import lead_matches
@@ -182,30 +182,6 @@ class RouteIn(Schema):
 
 class RouteOut(Schema):
     routed: int
-
-
-class ActivityIn(Schema):
-    kind: str
-    title: str
-    done: bool = False
-    due_at: datetime | None = None
-    remind_at: datetime | None = None
-    outcome: str = ""
-
-
-class ActivityOut(Schema):
-    id: int
-    kind: str
-    title: str
-    owner: UserRef
-    due_at: datetime | None
-    remind_at: datetime | None
-    done_at: datetime | None
-    outcome: str
-
-
-class CompleteIn(Schema):
-    outcome: str = ""
 
 
 class ImportOut(Schema):

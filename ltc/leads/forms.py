@@ -6,15 +6,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ltc.core.forms import StyledFormMixin
-from ltc.core.models import ActivityKind
 from ltc.leads import selectors
 from ltc.leads.choices import DisqualifyReason, DuplicatePolicy, LeadSource, LeadStatus, Temperature
 from ltc.leads.models import Lead
 from ltc.leads.services.capture import CAPTURE_FIELDS
 from ltc.leads.services.rows import IMPORT_FIELDS
 from ltc.org.selectors import assignable_users
-
-DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class LeadForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-arg]
@@ -121,15 +118,6 @@ class LeadFilterForm(StyledFormMixin, forms.Form):
             overdue=bool(data.get("overdue")),
             sort=data.get("sort") or "-created",
         )
-
-
-class ActivityForm(StyledFormMixin, forms.Form):
-    kind = forms.ChoiceField(label=_("Type"), choices=ActivityKind.choices)
-    title = forms.CharField(label=_("What"), max_length=200)
-    done = forms.BooleanField(label=_("Already done"), required=False)
-    due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DATETIME_WIDGET)
-    remind_at = forms.DateTimeField(label=_("Remind me at"), required=False, widget=DATETIME_WIDGET)
-    outcome = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class DisqualifyForm(StyledFormMixin, forms.Form):

@@ -25,13 +25,12 @@ from ltc.core.activities import activities_for
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
-from ltc.core.forms import ListParams, add_service_errors
+from ltc.core.forms import ActivityForm, ListParams, add_service_errors
 from ltc.leads import selectors, services
 from ltc.leads.access import LEAD_WRITE_ROLES, can_change_lead, can_route
 from ltc.leads.choices import CheckItem, ImportStatus, LeadSource, LeadStatus
 from ltc.leads.dedupe import lead_matches
 from ltc.leads.forms import (
-    ActivityForm,
     DisqualifyForm,
     ImportMappingForm,
     ImportUploadForm,

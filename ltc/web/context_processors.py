@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 NAV_SECTIONS = [
     ("customers:account_list", _("Customers"), "building", "/customers/"),
     ("leads:lead_list", _("Leads"), "target-arrow", "/leads/"),
-    (None, _("Opportunities"), "chart-funnel", "/opportunities/"),
+    ("opportunities:opportunity_list", _("Opportunities"), "chart-funnel", "/opportunities/"),
     (None, _("Quotes"), "file-dollar", "/quotes/"),
     (None, _("Contracts"), "file-certificate", "/contracts/"),
     (None, _("Billing"), "cash", "/billing/"),

@@ -17,6 +17,7 @@ from ltc.customers.validators import CREDIT_CODE_ALPHABET, credit_code_check_cha
 from ltc.leads.models import Lead
 from ltc.org.choices import Industry, Region, RoleCode
 from ltc.org.models import Role, Team, Territory, User
+from ltc.web.demo_deals import seed_deals
 
 DEMO_PASSWORD = "ltc-demo-2026"  # noqa: S105 - published demo login
 
@@ -446,6 +447,7 @@ def seed_demo(*, rng_seed: int = 2026) -> bool:
                 },
             )
     seed_leads(users, rng)
+    seed_deals(users, rng)
     return True
 
 

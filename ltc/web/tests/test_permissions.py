@@ -18,11 +18,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from ltc.api.root import api
+from ltc.core.activities import activity_create
 from ltc.customers.tests.factories import ContactFactory
 from ltc.leads import services as lead_services
 from ltc.leads.models import LeadImport, SavedView
 from ltc.leads.tests.factories import LeadFactory
+from ltc.opportunities.models import Opportunity, Pipeline, RequirementCheck
+from ltc.opportunities.tests.factories import make_opportunity, make_pipeline
 from ltc.org.services import token_create
+from ltc.org.tests.factories import UserFactory
 
 ACTORS = ["owner", "teammate", "manager", "boss", "other", "executive", "finance", "admin", "marketing", "anonymous"]
 SIGNED_IN = set(ACTORS) - {"anonymous"}
@@ -116,6 +120,77 @@ def finished_import(w: Any) -> int:
 
 def owners_view(w: Any) -> int:
     return SavedView.objects.create(user=w.owner, name="mine", query="status=new").pk
+
+
+# --- deals -----------------------------------------------------------------------------------
+WRITES_DEALS = {"owner", "teammate", "manager", "boss", "other", "admin"}
+
+
+def _deal(w: Any, **fields: Any) -> Opportunity:
+    pipeline = Pipeline.objects.filter(name="项目销售").first() or make_pipeline()
+    return make_opportunity(w, pipeline, **fields)
+
+
+def deal(w: Any) -> int:
+    return _deal(w).pk
+
+
+def pipeline_id(w: Any) -> int:
+    return (Pipeline.objects.filter(name="项目销售").first() or make_pipeline()).pk
+
+
+def ready_deal(w: Any) -> int:
+    """A deal whose first stage's checklist is done: it may move on."""
+    opportunity = _deal(w)
+    requirement = opportunity.stage.requirements.get()
+    RequirementCheck.objects.create(
+        opportunity=opportunity, requirement=requirement, done_by=w.owner, done_at=timezone.now()
+    )
+    return opportunity.pk
+
+
+def signing_deal(w: Any) -> int:
+    fr = UserFactory(username="fr-user", team=w.east, roles=["fr"])
+    pipeline = Pipeline.objects.filter(name="项目销售").first() or make_pipeline()
+    return _deal(w, stage=pipeline.stages.get(name="签约"), fr=fr).pk
+
+
+def lost_deal(w: Any) -> int:
+    pipeline = Pipeline.objects.filter(name="项目销售").first() or make_pipeline()
+    first = pipeline.stages.get(name="确认")
+    return _deal(w, stage=pipeline.stages.get(name="输单"), status="lost", stage_before_close=first).pk
+
+
+def deal_requirement(w: Any) -> str:
+    opportunity = _deal(w)
+    return f"{opportunity.pk}/checklist/{opportunity.stage.requirements.get().pk}"
+
+
+def deal_activity(w: Any) -> str:
+    opportunity = _deal(w)
+    activity = activity_create(actor=w.owner, subject=opportunity, kind="call", title="电话", due_at=timezone.now())
+    return f"{opportunity.pk}/activities/{activity.pk}"
+
+
+def qualified_lead(w: Any) -> int:
+    lead_services.lead_qualify(actor=w.admin, lead=w.lead, override_reason="测试")
+    return w.lead.pk
+
+
+def creates_deal(ok: int, *, api: bool = True) -> Callable[[str], int]:
+    """Writers who can see the account (or lead) in the body: ok; writers who cannot: a field
+    error (API) or 404 (page); everyone else 403."""
+
+    def expect(actor: str) -> int:
+        if actor == "anonymous":
+            return 401 if api else 302
+        if actor in CHANGES_RECORD:
+            return ok
+        if actor in WRITES_DEALS:
+            return 422 if api else 404
+        return 403
+
+    return expect
 
 
 IF_MATCH = {"If-Match": '"1"'}
@@ -374,6 +449,91 @@ CASES = [
         {"text": "电话"},
     ),
     # Lead pages
+    Case("GET /api/v1/pipelines", lambda w: "/api/v1/pipelines", signed_in(200)),
+    Case("GET /api/v1/pipelines/{pipeline_id}", lambda w: f"/api/v1/pipelines/{pipeline_id(w)}", signed_in(200)),
+    Case(
+        "GET /api/v1/pipelines/{pipeline_id}/board",
+        lambda w: f"/api/v1/pipelines/{pipeline_id(w)}/board",
+        signed_in(200),
+    ),
+    Case("GET /api/v1/opportunities", lambda w: "/api/v1/opportunities", signed_in(200)),
+    Case("POST /api/v1/opportunities", lambda w: "/api/v1/opportunities", creates_deal(201), None),
+    Case("POST /api/v1/opportunities/from-lead", lambda w: "/api/v1/opportunities/from-lead", creates_deal(201), None),
+    Case("GET /api/v1/opportunities/{opportunity_id}", lambda w: f"/api/v1/opportunities/{deal(w)}", record_rule(200)),
+    Case(
+        "PATCH /api/v1/opportunities/{opportunity_id}",
+        lambda w: f"/api/v1/opportunities/{deal(w)}",
+        record_rule(200, who=CHANGES_RECORD),
+        {"competitors": "对手甲"},
+        IF_MATCH,
+    ),
+    Case(
+        "GET /api/v1/opportunities/{opportunity_id}/checklist",
+        lambda w: f"/api/v1/opportunities/{deal(w)}/checklist",
+        record_rule(200),
+    ),
+    Case(
+        "POST /api/v1/opportunities/{opportunity_id}/checklist/{requirement_id}",
+        lambda w: f"/api/v1/opportunities/{deal_requirement(w)}",
+        record_rule(200, who=CHANGES_RECORD),
+        {"done": True},
+    ),
+    Case(
+        "POST /api/v1/opportunities/{opportunity_id}/advance",
+        lambda w: f"/api/v1/opportunities/{ready_deal(w)}/advance",
+        record_rule(200, who=CHANGES_RECORD),
+        {},
+        IF_MATCH,
+    ),
+    Case(
+        "POST /api/v1/opportunities/{opportunity_id}/win",
+        lambda w: f"/api/v1/opportunities/{signing_deal(w)}/win",
+        record_rule(200, who=CHANGES_RECORD),
+        {"reason": "solution"},
+        IF_MATCH,
+    ),
+    Case(
+        "POST /api/v1/opportunities/{opportunity_id}/lose",
+        lambda w: f"/api/v1/opportunities/{deal(w)}/lose",
+        record_rule(200, who=CHANGES_RECORD),
+        {"reason": "price"},
+        IF_MATCH,
+    ),
+    Case(
+        "POST /api/v1/opportunities/{opportunity_id}/reopen",
+        lambda w: f"/api/v1/opportunities/{lost_deal(w)}/reopen",
+        record_rule(200, who=CHANGES_RECORD),
+        {},
+        IF_MATCH,
+    ),
+    Case(
+        "GET /api/v1/opportunities/{opportunity_id}/timeline",
+        lambda w: f"/api/v1/opportunities/{deal(w)}/timeline",
+        record_rule(200),
+    ),
+    Case(
+        "POST /api/v1/opportunities/{opportunity_id}/notes",
+        lambda w: f"/api/v1/opportunities/{deal(w)}/notes",
+        record_rule(201, who=CHANGES_RECORD),
+        {"text": "跟进"},
+    ),
+    Case(
+        "GET /api/v1/opportunities/{opportunity_id}/activities",
+        lambda w: f"/api/v1/opportunities/{deal(w)}/activities",
+        record_rule(200),
+    ),
+    Case(
+        "POST /api/v1/opportunities/{opportunity_id}/activities",
+        lambda w: f"/api/v1/opportunities/{deal(w)}/activities",
+        record_rule(201, who=CHANGES_RECORD),
+        {"kind": "visit", "title": "拜访", "done": True},
+    ),
+    Case(
+        "POST /api/v1/opportunities/{opportunity_id}/activities/{activity_id}/complete",
+        lambda w: f"/api/v1/opportunities/{deal_activity(w)}/complete",
+        record_rule(200, who=CHANGES_RECORD),
+        {"outcome": "完成"},
+    ),
     Case("GET leads:lead_list", lambda w: "/leads/", signed_in(200, api=False)),
     Case("GET leads:lead_board", lambda w: "/leads/board/", signed_in(200, api=False)),
     Case("GET leads:lead_reports", lambda w: "/leads/reports/", signed_in(200, api=False)),
@@ -485,6 +645,78 @@ CASES = [
         {},
     ),
     Case("GET leads:webform_list", lambda w: "/leads/web-forms/", signed_in(200, api=False, who=MANAGES_FORMS)),
+    Case("GET opportunities:opportunity_list", lambda w: "/opportunities/", signed_in(200, api=False)),
+    Case("GET opportunities:opportunity_board", lambda w: "/opportunities/board/", signed_in(200, api=False)),
+    Case(
+        "GET opportunities:opportunity_create",
+        lambda w: "/opportunities/new/",
+        signed_in(200, api=False, who=WRITES_DEALS),
+    ),
+    Case(
+        "GET opportunities:opportunity_from_lead",
+        lambda w: f"/opportunities/from-lead/{qualified_lead(w)}/",
+        creates_deal(200, api=False),
+    ),
+    Case("GET opportunities:opportunity_detail", lambda w: f"/opportunities/{deal(w)}/", record_rule(200, api=False)),
+    Case(
+        "GET opportunities:opportunity_edit",
+        lambda w: f"/opportunities/{deal(w)}/edit/",
+        record_rule(200, who=CHANGES_RECORD, api=False),
+    ),
+    Case(
+        "POST opportunities:opportunity_move",
+        lambda w: f"/opportunities/{ready_deal(w)}/move/",
+        record_rule(200, who=CHANGES_RECORD, api=False),
+        None,  # body built per world below
+    ),
+    Case(
+        "POST opportunities:opportunity_advance",
+        lambda w: f"/opportunities/{ready_deal(w)}/advance/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        {"version": "1"},
+    ),
+    Case(
+        "POST opportunities:opportunity_win",
+        lambda w: f"/opportunities/{signing_deal(w)}/win/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        {"version": "1", "reason": "price"},
+    ),
+    Case(
+        "POST opportunities:opportunity_lose",
+        lambda w: f"/opportunities/{deal(w)}/lose/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        {"version": "1", "reason": "price"},
+    ),
+    Case(
+        "POST opportunities:opportunity_reopen",
+        lambda w: f"/opportunities/{lost_deal(w)}/reopen/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        {"version": "1"},
+    ),
+    Case(
+        "POST opportunities:opportunity_check",
+        lambda w: f"/opportunities/{deal_requirement(w).split('/')[0]}/check/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        None,  # body built per world below
+    ),
+    Case(
+        "POST opportunities:opportunity_activity_add",
+        lambda w: f"/opportunities/{deal(w)}/activities/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        {"kind": "visit", "title": "拜访", "done": "on"},
+    ),
+    Case(
+        "POST opportunities:opportunity_activity_done",
+        lambda w: f"/opportunities/{deal_activity(w)}/done/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        {},
+    ),
+    Case(
+        "POST opportunities:opportunity_note_add",
+        lambda w: f"/opportunities/{deal(w)}/notes/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        {"text": "跟进"},
+    ),
 ]
 # Pages and endpoints that are public or belong to the framework, each for a stated reason.
 EXEMPT = {
@@ -511,6 +743,16 @@ def test_permissions(case: Case, actor: str, world: Any, api_as: Any, web_as: An
     if case.key in ("POST /api/v1/leads/{lead_id}/merge", "POST leads:lead_merge"):
         key = "other_id" if path.startswith("/api/") else "other"
         body = {key: other_lead(world)}
+    if case.key == "POST /api/v1/opportunities":
+        body = {"name": "新项目", "account_id": world.account.pk, "pipeline_id": pipeline_id(world)}
+    if case.key == "POST /api/v1/opportunities/from-lead":
+        body = {"lead_id": qualified_lead(world), "pipeline_id": pipeline_id(world)}
+    if case.key == "POST opportunities:opportunity_move":
+        opportunity = Opportunity.objects.get(pk=path.split("/")[2])
+        body = {"stage": str(opportunity.pipeline.stages.get(name="方案").pk), "version": "1"}
+    if case.key == "POST opportunities:opportunity_check":
+        opportunity = Opportunity.objects.get(pk=path.split("/")[2])
+        body = {"requirement": str(opportunity.stage.requirements.get().pk), "done": "1"}
     if case.key == "POST /api/v1/lead-imports":
         upload = SimpleUploadedFile("l.csv", "公司名称\n甲公司\n".encode("gbk"))
         client = api_as(user)

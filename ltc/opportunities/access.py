@@ -1,0 +1,60 @@
+"""Who may see, work and change deals.
+
+A deal is visible to its iron triangle (AR = owner, SR, FR) and sponsor, to the managers above
+any of them in the team tree, and to executives and admins (core.access, area "sales").
+Members work the deal (activities, checklist, notes); the AR and the AR's managers steer it
+(edit, advance, win, lose, reopen); only a manager above the AR, or an admin, overrides a gate.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db.models import Q, QuerySet
+
+from ltc.core.access import NOTHING, can_change, has_any_role, visible_q
+from ltc.opportunities.models import Opportunity
+from ltc.org.choices import RoleCode
+
+OPPORTUNITY_WRITE_ROLES = (RoleCode.AR, RoleCode.SR, RoleCode.SALES_MANAGER, RoleCode.ADMIN)
+MEMBERS = ("sr", "fr", "sponsor")
+
+OpportunitiesQS = TypeVar("OpportunitiesQS", bound=QuerySet[Opportunity])
+
+
+def opportunity_visible_q(user: Any) -> Q:
+    q = visible_q(user, member_paths=[f"{m}_id" for m in MEMBERS], area="sales")
+    if q == Q() or q == NOTHING:
+        return q
+    teams = user.managed_team_ids()
+    if teams:
+        for member in MEMBERS:
+            q |= Q(**{f"{member}__team_id__in": teams})
+    return q
+
+
+def opportunity_scope(queryset: OpportunitiesQS, user: Any) -> OpportunitiesQS:
+    return queryset.filter(opportunity_visible_q(user))
+
+
+def can_steer(user: Any, opportunity: Opportunity) -> bool:
+    """Edit, advance, win, lose, reopen: the AR, managers above the AR, admins."""
+    owner_team = opportunity.owner.team_id if opportunity.owner_id else None
+    return can_change(user, opportunity.owner_id, owner_team)
+
+
+def can_work(user: Any, opportunity: Opportunity) -> bool:
+    """Log activities, tick the checklist, add notes: the steering users and the deal's members."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.pk in opportunity.member_ids() or can_steer(user, opportunity)
+
+
+def can_override(user: Any, opportunity: Opportunity) -> bool:
+    """Pass a gate with a reason: a manager above the AR (not the AR alone), or an admin."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if has_any_role(user, (RoleCode.ADMIN,)):
+        return True
+    owner_team = opportunity.owner.team_id if opportunity.owner_id else None
+    return owner_team is not None and owner_team in user.managed_team_ids()

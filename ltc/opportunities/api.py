@@ -1,0 +1,502 @@
+"""/api/v1/pipelines and /api/v1/opportunities: thin over opportunities.services and .selectors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+
+from ltc.core.activities import activities_for
+from ltc.core.api import Page, etag, if_match_version, paginate
+from ltc.core.models import Activity
+from ltc.core.schemas import ActivityIn, ActivityOut, CompleteIn, NoteIn, TimelineEventOut, UserRef
+from ltc.core.timeline import timeline_for
+from ltc.customers import selectors as customer_selectors
+from ltc.customers.models import Contact
+from ltc.leads import selectors as lead_selectors
+from ltc.opportunities import selectors, services
+from ltc.opportunities.models import Opportunity, Pipeline, Stage, StageRequirement
+from ltc.org.models import User
+from ltc.org.types import AuthedRequest
+
+router = Router(tags=["opportunities"])
+
+
+class RequirementOut(Schema):
+    id: int
+    label: str
+    kind: str
+    activity_kind: str
+    field_name: str
+
+
+class StageOut(Schema):
+    id: int
+    order: int
+    name: str
+    category: str
+    probability: int
+    needs_fr: bool
+    guidance: str
+    requirements: list[RequirementOut]
+
+    @staticmethod
+    def resolve_requirements(obj: Stage) -> list[StageRequirement]:
+        return list(obj.requirements.all())
+
+
+class PipelineOut(Schema):
+    id: int
+    name: str
+    description: str
+    stages: list[StageOut]
+
+    @staticmethod
+    def resolve_stages(obj: Pipeline) -> list[Stage]:
+        return list(obj.stages.all())
+
+
+class OpportunityIn(Schema):
+    name: str
+    account_id: int
+    pipeline_id: int
+    stage_id: int | None = None
+    amount: Decimal = Decimal("0.00")
+    currency: str = "CNY"
+    expected_close_date: date | None = None
+    probability: int | None = None
+    forecast_category: str = "pipeline"
+    campaign: str = ""
+    competitors: str = ""
+    products_of_interest: str = ""
+    description: str = ""
+    owner_id: int | None = None
+    sr_id: int | None = None
+    fr_id: int | None = None
+    sponsor_id: int | None = None
+    contact_ids: list[int] = []
+
+
+class OpportunityPatch(Schema):
+    name: str | None = None
+    account_id: int | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    expected_close_date: date | None = None
+    probability: int | None = None
+    forecast_category: str | None = None
+    campaign: str | None = None
+    competitors: str | None = None
+    products_of_interest: str | None = None
+    description: str | None = None
+    owner_id: int | None = None
+    sr_id: int | None = None
+    fr_id: int | None = None
+    sponsor_id: int | None = None
+    contact_ids: list[int] | None = None
+
+
+class ContactRef(Schema):
+    id: int
+    name: str
+
+
+class OpportunityOut(Schema):
+    id: int
+    version: int
+    name: str
+    account_id: int
+    account_name: str
+    pipeline_id: int
+    stage_id: int
+    stage_name: str
+    stage_entered_at: datetime | None
+    status: str
+    amount: Decimal
+    currency: str
+    probability: int
+    weighted_amount: Decimal
+    forecast_category: str
+    expected_close_date: date | None
+    owner: UserRef
+    sr: UserRef | None
+    fr: UserRef | None
+    sponsor: UserRef | None
+    contacts: list[ContactRef]
+    source_lead_id: int | None
+    campaign: str
+    competitors: str
+    products_of_interest: str
+    description: str
+    close_reason: str
+    close_note: str
+    lost_to: str
+    closed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_account_name(obj: Opportunity) -> str:
+        return obj.account.name
+
+    @staticmethod
+    def resolve_stage_name(obj: Opportunity) -> str:
+        return obj.stage.name
+
+    @staticmethod
+    def resolve_contacts(obj: Opportunity) -> list[Contact]:
+        return list(obj.contacts.all())
+
+
+class OpportunityQuery(Schema):
+    q: str = ""
+    pipeline: int | None = None
+    stage: int | None = None
+    status: str = ""
+    mine: str = ""
+    owner: int | None = None
+    sort: str = "-updated"
+    limit: int = 50
+    offset: int = 0
+
+
+class ChecklistItemOut(Schema):
+    requirement_id: int
+    label: str
+    kind: str
+    done: bool
+
+    @staticmethod
+    def resolve_requirement_id(obj: services.ChecklistItem) -> int:
+        return obj.requirement.pk
+
+    @staticmethod
+    def resolve_kind(obj: services.ChecklistItem) -> str:
+        return obj.requirement.kind
+
+
+class ChecklistOut(Schema):
+    stage_id: int
+    items: list[ChecklistItemOut]
+    next_stage_id: int | None
+    missing_to_advance: list[str]
+
+
+class CheckIn(Schema):
+    done: bool = True
+
+
+class AdvanceIn(Schema):
+    stage_id: int | None = None
+    override_reason: str = ""
+
+
+class WinIn(Schema):
+    reason: str
+    note: str = ""
+    override_reason: str = ""
+
+
+class LoseIn(Schema):
+    reason: str
+    competitor: str = ""
+    note: str = ""
+
+
+class FromLeadIn(Schema):
+    lead_id: int
+    pipeline_id: int
+    stage_id: int | None = None
+    name: str = ""
+    amount: Decimal | None = None
+    expected_close_date: date | None = None
+
+
+class BoardCardOut(Schema):
+    id: int
+    version: int
+    name: str
+    account_name: str
+    amount: Decimal
+    currency: str
+    owner: UserRef
+    expected_close_date: date | None
+
+    @staticmethod
+    def resolve_account_name(obj: Opportunity) -> str:
+        return obj.account.name
+
+
+class MoneyOut(Schema):
+    currency: str
+    amount: Decimal
+
+
+class BoardColumnOut(Schema):
+    stage_id: int
+    stage_name: str
+    category: str
+    probability: int
+    count: int
+    amounts: list[MoneyOut]
+    weighted: list[MoneyOut]
+    cards: list[BoardCardOut]
+
+
+def _opportunity(request: AuthedRequest, opportunity_id: int) -> Opportunity:
+    return selectors.opportunity_get(user=request.user, pk=opportunity_id)
+
+
+def _answer(response: HttpResponse, opportunity: Opportunity) -> Opportunity:
+    response["ETag"] = etag(opportunity.version)
+    return opportunity
+
+
+def _pipeline(pk: int, field: str = "pipeline_id") -> Pipeline:
+    try:
+        return selectors.pipeline_get(pk=pk)
+    except Http404 as exc:
+        raise ValidationError({field: [_("No such pipeline.")]}) from exc
+
+
+def _stage(pipeline: Pipeline, pk: int | None, field: str = "stage_id") -> Stage | None:
+    if pk is None:
+        return None
+    stage = next((s for s in pipeline.stages.all() if s.pk == pk), None)
+    if stage is None:
+        raise ValidationError({field: [_("No such stage in this pipeline.")]})
+    return stage
+
+
+def _resolve(request: AuthedRequest, data: dict[str, Any]) -> dict[str, Any]:
+    """Turn *_id fields into records the requester may use; unknown ones are field errors."""
+    for field in ("owner", "sr", "fr", "sponsor"):
+        if f"{field}_id" in data:
+            pk = data.pop(f"{field}_id")
+            if pk is None and field == "owner":
+                continue
+            user = None if pk is None else User.objects.filter(pk=pk).first()
+            if pk is not None and user is None:
+                raise ValidationError({f"{field}_id": [_("No such user.")]})
+            data[field] = user
+    if "account_id" in data:
+        pk = data.pop("account_id")
+        if pk is not None:
+            try:
+                data["account"] = customer_selectors.account_get(user=request.user, pk=pk)
+            except Http404 as exc:
+                raise ValidationError({"account_id": [_("No such account.")]}) from exc
+    if "contact_ids" in data:
+        ids = data.pop("contact_ids")
+        if ids is not None:
+            contacts = list(Contact.objects.filter(pk__in=ids))
+            if len(contacts) != len(set(ids)):
+                raise ValidationError({"contact_ids": [_("No such contact.")]})
+            data["contacts"] = contacts
+    return data
+
+
+# --- pipelines -------------------------------------------------------------------------------
+
+
+@router.get("/pipelines", response=list[PipelineOut])
+def pipeline_list(request: AuthedRequest) -> Any:
+    return list(selectors.pipelines())
+
+
+@router.get("/pipelines/{pipeline_id}", response=PipelineOut)
+def pipeline_get(request: AuthedRequest, pipeline_id: int) -> Pipeline:
+    return selectors.pipeline_get(pk=pipeline_id)
+
+
+@router.get("/pipelines/{pipeline_id}/board", response=list[BoardColumnOut])
+def pipeline_board(request: AuthedRequest, pipeline_id: int, mine: str = "") -> Any:
+    """Per stage: count, amounts per currency, weighted amounts, and the 20 largest deals."""
+    pipeline = selectors.pipeline_get(pk=pipeline_id)
+    return [
+        {
+            "stage_id": c.stage.pk,
+            "stage_name": c.stage.name,
+            "category": c.stage.category,
+            "probability": c.stage.probability,
+            "count": c.count,
+            "amounts": [{"currency": k, "amount": v} for k, v in c.amounts.items()],
+            "weighted": [{"currency": k, "amount": v} for k, v in c.weighted.items()],
+            "cards": c.cards,
+        }
+        for c in selectors.board(user=request.user, pipeline=pipeline, mine=mine)
+    ]
+
+
+# --- opportunities ---------------------------------------------------------------------------
+
+
+@router.get("/opportunities", response=Page[OpportunityOut])
+def opportunity_list(request: AuthedRequest, query: Query[OpportunityQuery]) -> dict[str, Any]:
+    filters = selectors.OpportunityFilters(**query.model_dump(exclude={"limit", "offset"}))
+    qs = selectors.opportunity_list(user=request.user, filters=filters).prefetch_related("contacts")
+    return paginate(qs, limit=query.limit, offset=query.offset)
+
+
+@router.post("/opportunities", response={201: OpportunityOut})
+def opportunity_create(request: AuthedRequest, payload: OpportunityIn, response: HttpResponse) -> Status[Any]:
+    services.require_writer(request.user)  # roles first: a non-seller learns nothing from the body
+    data = payload.model_dump()
+    pipeline = _pipeline(data.pop("pipeline_id"))
+    data["stage"] = _stage(pipeline, data.pop("stage_id"))
+    data["pipeline"] = pipeline
+    if data["probability"] is None:
+        data.pop("probability")
+    opportunity = services.opportunity_create(actor=request.user, data=_resolve(request, data))
+    response["Location"] = f"/api/v1/opportunities/{opportunity.pk}"
+    return Status(201, _answer(response, opportunity))
+
+
+@router.post("/opportunities/from-lead", response={201: OpportunityOut})
+def opportunity_from_lead(request: AuthedRequest, payload: FromLeadIn, response: HttpResponse) -> Status[Any]:
+    """Convert a qualified lead and open a deal for it in a pipeline, at a chosen stage."""
+    services.require_writer(request.user)
+    try:
+        lead = lead_selectors.lead_get(user=request.user, pk=payload.lead_id)
+    except Http404 as exc:
+        raise ValidationError({"lead_id": [_("No such lead.")]}) from exc
+    pipeline = _pipeline(payload.pipeline_id)
+    opportunity = services.opportunity_from_lead(
+        actor=request.user,
+        lead=lead,
+        pipeline=pipeline,
+        stage=_stage(pipeline, payload.stage_id),
+        name=payload.name,
+        amount=payload.amount,
+        expected_close_date=payload.expected_close_date,  # type: ignore[arg-type]
+    )
+    response["Location"] = f"/api/v1/opportunities/{opportunity.pk}"
+    return Status(201, _answer(response, opportunity))
+
+
+@router.get("/opportunities/{opportunity_id}", response=OpportunityOut)
+def opportunity_get(request: AuthedRequest, opportunity_id: int, response: HttpResponse) -> Opportunity:
+    return _answer(response, _opportunity(request, opportunity_id))
+
+
+@router.patch("/opportunities/{opportunity_id}", response=OpportunityOut)
+def opportunity_update(
+    request: AuthedRequest, opportunity_id: int, payload: OpportunityPatch, response: HttpResponse
+) -> Opportunity:
+    opportunity = _opportunity(request, opportunity_id)
+    expected = if_match_version(request)
+    data = _resolve(request, payload.model_dump(exclude_unset=True))
+    opportunity = services.opportunity_update(
+        actor=request.user, opportunity=opportunity, data=data, expected_version=expected
+    )
+    return _answer(response, opportunity)
+
+
+@router.get("/opportunities/{opportunity_id}/checklist", response=ChecklistOut)
+def opportunity_checklist(request: AuthedRequest, opportunity_id: int) -> dict[str, Any]:
+    opportunity = _opportunity(request, opportunity_id)
+    following = services.next_stage(opportunity) if opportunity.is_open else None
+    return {
+        "stage_id": opportunity.stage_id,
+        "items": services.checklist(opportunity),
+        "next_stage_id": following.pk if following else None,
+        "missing_to_advance": services.missing_to_move(opportunity, following) if following else [],
+    }
+
+
+@router.post("/opportunities/{opportunity_id}/checklist/{requirement_id}", response=ChecklistOut)
+def opportunity_check(
+    request: AuthedRequest, opportunity_id: int, requirement_id: int, payload: CheckIn
+) -> dict[str, Any]:
+    """Confirm (done=true) or withdraw (done=false) a "check" item of the deal's pipeline."""
+    opportunity = _opportunity(request, opportunity_id)
+    requirement = get_object_or_404(StageRequirement.objects.select_related("stage"), pk=requirement_id)
+    services.opportunity_check(actor=request.user, opportunity=opportunity, requirement=requirement, done=payload.done)
+    return opportunity_checklist(request, opportunity_id)
+
+
+@router.post("/opportunities/{opportunity_id}/advance", response=OpportunityOut)
+def opportunity_advance(
+    request: AuthedRequest, opportunity_id: int, payload: AdvanceIn, response: HttpResponse
+) -> Opportunity:
+    """Move to `stage_id` (default: the next stage); If-Match required. A gate refuses with the
+    missing items (422); a manager passes it with `override_reason`."""
+    opportunity = _opportunity(request, opportunity_id)
+    expected = if_match_version(request)
+    opportunity = services.opportunity_advance(
+        actor=request.user,
+        opportunity=opportunity,
+        expected_version=expected,
+        to_stage=_stage(opportunity.pipeline, payload.stage_id),
+        override_reason=payload.override_reason,
+    )
+    return _answer(response, opportunity)
+
+
+@router.post("/opportunities/{opportunity_id}/win", response=OpportunityOut)
+def opportunity_win(request: AuthedRequest, opportunity_id: int, payload: WinIn, response: HttpResponse) -> Opportunity:
+    opportunity = _opportunity(request, opportunity_id)
+    opportunity = services.opportunity_win(
+        actor=request.user, opportunity=opportunity, expected_version=if_match_version(request), **payload.model_dump()
+    )
+    return _answer(response, opportunity)
+
+
+@router.post("/opportunities/{opportunity_id}/lose", response=OpportunityOut)
+def opportunity_lose(
+    request: AuthedRequest, opportunity_id: int, payload: LoseIn, response: HttpResponse
+) -> Opportunity:
+    opportunity = _opportunity(request, opportunity_id)
+    opportunity = services.opportunity_lose(
+        actor=request.user, opportunity=opportunity, expected_version=if_match_version(request), **payload.model_dump()
+    )
+    return _answer(response, opportunity)
+
+
+@router.post("/opportunities/{opportunity_id}/reopen", response=OpportunityOut)
+def opportunity_reopen(request: AuthedRequest, opportunity_id: int, response: HttpResponse) -> Opportunity:
+    opportunity = _opportunity(request, opportunity_id)
+    opportunity = services.opportunity_reopen(
+        actor=request.user, opportunity=opportunity, expected_version=if_match_version(request)
+    )
+    return _answer(response, opportunity)
+
+
+@router.get("/opportunities/{opportunity_id}/timeline", response=list[TimelineEventOut])
+def opportunity_timeline(request: AuthedRequest, opportunity_id: int) -> Any:
+    return timeline_for(_opportunity(request, opportunity_id))
+
+
+@router.post("/opportunities/{opportunity_id}/notes", response={201: TimelineEventOut})
+def opportunity_note_add(request: AuthedRequest, opportunity_id: int, payload: NoteIn) -> Status[Any]:
+    opportunity = _opportunity(request, opportunity_id)
+    return Status(201, services.opportunity_note_add(actor=request.user, opportunity=opportunity, text=payload.text))
+
+
+@router.get("/opportunities/{opportunity_id}/activities", response=list[ActivityOut])
+def opportunity_activities(request: AuthedRequest, opportunity_id: int) -> Any:
+    return activities_for(_opportunity(request, opportunity_id))
+
+
+@router.post("/opportunities/{opportunity_id}/activities", response={201: ActivityOut})
+def opportunity_activity_log(request: AuthedRequest, opportunity_id: int, payload: ActivityIn) -> Status[Any]:
+    opportunity = _opportunity(request, opportunity_id)
+    activity = services.opportunity_activity_log(actor=request.user, opportunity=opportunity, **payload.model_dump())
+    return Status(201, activity)
+
+
+@router.post("/opportunities/{opportunity_id}/activities/{activity_id}/complete", response=ActivityOut)
+def opportunity_activity_complete(
+    request: AuthedRequest, opportunity_id: int, activity_id: int, payload: CompleteIn
+) -> Activity:
+    opportunity = _opportunity(request, opportunity_id)
+    activity = get_object_or_404(activities_for(opportunity), pk=activity_id)
+    return services.opportunity_activity_complete(
+        actor=request.user, opportunity=opportunity, activity=activity, outcome=payload.outcome
+    )

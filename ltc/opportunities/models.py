@@ -1,0 +1,245 @@
+"""Pipelines with gated stages, and the opportunities (deals) that move through them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ltc.core.models import VersionedModel
+from ltc.core.money import Currency, money_field, quantize
+from ltc.customers.models import Account, Contact
+from ltc.opportunities.choices import (
+    ForecastCategory,
+    LossReason,
+    OpportunityStatus,
+    RequirableField,
+    RequirementKind,
+    StageCategory,
+    WinReason,
+)
+
+
+class Pipeline(models.Model):
+    """A sales process, e.g. project sales or product sales: ordered stages with gates."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("pipeline")
+        verbose_name_plural = _("pipelines")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def open_stages(self) -> list[Stage]:
+        return [s for s in self.stages.all() if s.category == StageCategory.OPEN]
+
+    def closing_stage(self, category: str) -> Stage | None:
+        return next((s for s in self.stages.all() if s.category == category), None)
+
+
+class Stage(models.Model):
+    """A step of a pipeline: its default probability, the activities that must be done to leave
+    it (requirements) and the guidance for doing them."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages", verbose_name=_("pipeline"))
+    order = models.PositiveSmallIntegerField(_("order"))
+    name = models.CharField(_("name"), max_length=100)
+    category = models.CharField(_("category"), max_length=8, choices=StageCategory.choices, default=StageCategory.OPEN)
+    probability = models.PositiveSmallIntegerField(
+        _("probability %"), default=10, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    needs_fr = models.BooleanField(
+        _("needs an FR"), default=False, help_text=_("A deal may only enter this stage once an FR is named.")
+    )
+    guidance = models.TextField(_("guidance"), blank=True, help_text=_("The method and tips for this stage."))
+
+    class Meta:
+        ordering = ["pipeline", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["pipeline", "order"], name="stage_unique_order")]
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StageRequirement(models.Model):
+    """One item of a stage's checklist: what must be done before a deal leaves the stage."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="requirements", verbose_name=_("stage"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    label = models.CharField(_("label"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=8, choices=RequirementKind.choices)
+    activity_kind = models.CharField(
+        _("activity type"), max_length=16, blank=True, help_text=_("For activity items: the type that counts.")
+    )
+    field_name = models.CharField(_("field"), max_length=32, choices=RequirableField.choices, blank=True)
+
+    class Meta:
+        ordering = ["stage", "order", "id"]
+        verbose_name = _("stage requirement")
+        verbose_name_plural = _("stage requirements")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class StageTemplate(models.Model):
+    """A downloadable template for a stage (a solution outline, a bid checklist ...)."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="templates", verbose_name=_("stage"))
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to="stage_templates/")
+
+    class Meta:
+        ordering = ["stage", "title"]
+        verbose_name = _("stage template")
+        verbose_name_plural = _("stage templates")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Opportunity(VersionedModel):
+    """A deal (机会点): an account's need worked by the iron triangle through a pipeline's stages."""
+
+    name = models.CharField(_("name"), max_length=200)
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="opportunities", verbose_name=_("account")
+    )
+    contacts = models.ManyToManyField(Contact, blank=True, related_name="opportunities", verbose_name=_("contacts"))
+    amount = money_field(_("amount"), default=Decimal("0.00"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
+    expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="+", verbose_name=_("pipeline"))
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+", verbose_name=_("stage"))
+    stage_entered_at = models.DateTimeField(_("in stage since"), null=True, blank=True, editable=False)
+    probability = models.PositiveSmallIntegerField(
+        _("probability %"), default=10, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    forecast_category = models.CharField(
+        _("forecast category"), max_length=16, choices=ForecastCategory.choices, default=ForecastCategory.PIPELINE
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=OpportunityStatus.choices, default=OpportunityStatus.OPEN, editable=False
+    )
+    source_lead = models.OneToOneField(
+        "leads.Lead",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="opportunity",
+        editable=False,
+        verbose_name=_("source lead"),
+    )
+    campaign = models.CharField(_("campaign"), max_length=100, blank=True)
+    competitors = models.TextField(_("competitors"), blank=True, max_length=2000)
+    products_of_interest = models.TextField(_("products of interest"), blank=True, max_length=2000)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+
+    # The iron triangle (铁三角) and the sponsor.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="opportunities",
+        verbose_name=_("account responsible (AR)"),
+    )
+    sr = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("solution responsible (SR)"),
+    )
+    fr = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("fulfilment responsible (FR)"),
+    )
+    sponsor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("sponsor"),
+    )
+
+    close_reason = models.CharField(_("close reason"), max_length=16, blank=True, editable=False)
+    close_note = models.TextField(_("close note"), blank=True, editable=False)
+    lost_to = models.CharField(_("lost to competitor"), max_length=200, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    stage_before_close = models.ForeignKey(
+        Stage, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
+        indexes = [
+            models.Index(fields=["stage", "-amount", "-id"], name="opp_stage_amount"),
+            models.Index(fields=["owner", "status", "-updated_at"], name="opp_owner_status"),
+            models.Index(fields=["status", "expected_close_date"], name="opp_status_close"),
+            models.Index(fields=["sr"], condition=Q(sr__isnull=False), name="opp_sr_set"),
+            models.Index(fields=["fr"], condition=Q(fr__isnull=False), name="opp_fr_set"),
+            models.Index(fields=["sponsor"], condition=Q(sponsor__isnull=False), name="opp_sponsor_set"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("opportunities:opportunity_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OpportunityStatus.OPEN
+
+    @property
+    def weighted_amount(self) -> Decimal:
+        return quantize(self.amount * self.probability / Decimal(100))
+
+    def close_reason_label(self) -> str:
+        choices = WinReason if self.status == OpportunityStatus.WON else LossReason
+        return str(dict(choices.choices).get(self.close_reason, self.close_reason))
+
+    def member_ids(self) -> set[int]:
+        return {pk for pk in (self.owner_id, self.sr_id, self.fr_id, self.sponsor_id) if pk}
+
+    def filled(self, field: str) -> bool:
+        """Whether a requirable field holds a value (contacts: at least one)."""
+        if field == RequirableField.CONTACTS:
+            return bool(self.pk) and self.contacts.exists()
+        value: Any = getattr(self, f"{field}_id" if field in ("sr", "fr", "sponsor") else field)
+        if isinstance(value, Decimal):
+            return value > 0
+        return bool(value.strip()) if isinstance(value, str) else value is not None
+
+
+class RequirementCheck(models.Model):
+    """A team member's confirmation of a "check" requirement on one deal."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="checks")
+    requirement = models.ForeignKey(StageRequirement, on_delete=models.PROTECT, related_name="+")
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    done_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["opportunity", "requirement"], name="requirement_check_once")]

@@ -1,0 +1,118 @@
+"""Every read of deals and pipelines, with access applied (ltc.opportunities.access)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
+
+from ltc.core.money import quantize
+from ltc.opportunities.access import opportunity_scope
+from ltc.opportunities.choices import OpportunityStatus
+from ltc.opportunities.models import Opportunity, Pipeline, Stage, StageRequirement
+
+OPPORTUNITY_SORTS = {
+    "-updated": ("-updated_at", "-id"),
+    "-amount": ("-amount", "-id"),
+    "amount": ("amount", "id"),
+    "close": ("expected_close_date", "id"),
+    "-close": ("-expected_close_date", "-id"),
+    "name": ("name", "id"),
+}
+ROLES = ("ar", "sr", "fr", "sponsor")  # "my deals" as each member of the iron triangle
+BOARD_CARDS = 20
+
+
+@dataclass(frozen=True)
+class OpportunityFilters:
+    q: str = ""
+    pipeline: int | None = None
+    stage: int | None = None
+    status: str = ""
+    mine: str = ""  # one of ROLES: deals where the user holds that role
+    owner: int | None = None
+    sort: str = "-updated"
+
+
+def pipelines(*, active_only: bool = True) -> QuerySet[Pipeline]:
+    stages = Stage.objects.prefetch_related(Prefetch("requirements", queryset=StageRequirement.objects.all()))
+    qs = Pipeline.objects.prefetch_related(Prefetch("stages", queryset=stages), "stages__templates")
+    return qs.filter(active=True) if active_only else qs
+
+
+def pipeline_get(*, pk: Any) -> Pipeline:
+    try:
+        return pipelines(active_only=False).get(pk=pk)
+    except (Pipeline.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def default_pipeline() -> Pipeline | None:
+    return pipelines().first()
+
+
+def _base(user: Any) -> QuerySet[Opportunity]:
+    return opportunity_scope(
+        Opportunity.objects.select_related("account", "owner", "sr", "fr", "sponsor", "stage", "pipeline"), user
+    )
+
+
+def opportunity_list(*, user: Any, filters: OpportunityFilters = OpportunityFilters()) -> QuerySet[Opportunity]:
+    qs = _base(user)
+    if term := filters.q.strip()[:100]:
+        qs = qs.filter(Q(name__icontains=term) | Q(account__name__icontains=term))
+    if filters.pipeline:
+        qs = qs.filter(pipeline_id=filters.pipeline)
+    if filters.stage:
+        qs = qs.filter(stage_id=filters.stage)
+    if filters.status in OpportunityStatus.values:
+        qs = qs.filter(status=filters.status)
+    if filters.owner:
+        qs = qs.filter(owner_id=filters.owner)
+    if filters.mine in ROLES:
+        qs = qs.filter(**{"owner_id" if filters.mine == "ar" else f"{filters.mine}_id": user.pk})
+    return qs.order_by(*OPPORTUNITY_SORTS.get(filters.sort, OPPORTUNITY_SORTS["-updated"]))
+
+
+def opportunity_get(*, user: Any, pk: Any) -> Opportunity:
+    try:
+        return _base(user).get(pk=pk)
+    except (Opportunity.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+@dataclass
+class BoardColumn:
+    stage: Stage
+    count: int
+    amounts: dict[str, Decimal]  # currency -> total; amounts in different currencies never add up
+    weighted: dict[str, Decimal]  # currency -> sum of amount x the deal's probability
+    cards: list[Opportunity]
+
+
+def board(*, user: Any, pipeline: Pipeline, mine: str = "") -> list[BoardColumn]:
+    """One column per stage: how many visible deals, their amounts per currency, and the first
+    cards (largest first). One grouped query for the totals and one per non-empty column."""
+    visible = opportunity_list(user=user, filters=OpportunityFilters(pipeline=pipeline.pk, mine=mine))
+    counts: dict[int, int] = {}
+    amounts: dict[int, dict[str, Decimal]] = {}
+    weighted: dict[int, dict[str, Decimal]] = {}
+    rows = (
+        visible.order_by()
+        .values("stage_id", "currency")
+        .annotate(n=Count("id"), total=Sum("amount"), weighted_total=Sum(F("amount") * F("probability")))
+    )
+    for row in rows:
+        stage_id = row["stage_id"]
+        counts[stage_id] = counts.get(stage_id, 0) + row["n"]
+        amounts.setdefault(stage_id, {})[row["currency"]] = quantize(Decimal(row["total"] or 0))
+        weighted.setdefault(stage_id, {})[row["currency"]] = quantize(Decimal(row["weighted_total"] or 0) / 100)
+    columns = []
+    for stage in pipeline.stages.all():
+        count = counts.get(stage.pk, 0)
+        cards = list(visible.filter(stage=stage).order_by("-amount", "-id")[:BOARD_CARDS]) if count else []
+        columns.append(BoardColumn(stage, count, amounts.get(stage.pk, {}), weighted.get(stage.pk, {}), cards))
+    return columns

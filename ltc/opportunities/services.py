@@ -1,0 +1,480 @@
+"""Every write to deals: created, edited, moved through gated stages, won, lost, reopened, worked.
+
+Gates are real: a deal leaves a stage only when the stage's checklist is complete (and enters a
+stage that needs an FR only with one); otherwise the move is refused with what is missing. A
+manager above the AR may pass a gate with a reason, which the timeline keeps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ltc.core import activities, timeline
+from ltc.core.access import has_any_role
+from ltc.core.concurrency import save_if_current
+from ltc.core.models import Activity, TimelineEvent
+from ltc.leads.models import Lead
+from ltc.leads.services import lead_convert
+from ltc.opportunities.access import OPPORTUNITY_WRITE_ROLES, can_override, can_steer, can_work
+from ltc.opportunities.choices import (
+    ForecastCategory,
+    LossReason,
+    OpportunityStatus,
+    RequirementKind,
+    StageCategory,
+    WinReason,
+)
+from ltc.opportunities.models import Opportunity, Pipeline, RequirementCheck, Stage, StageRequirement
+from ltc.org.choices import RoleCode
+from ltc.org.models import User
+
+EDITABLE_FIELDS = (
+    "name",
+    "account",
+    "amount",
+    "currency",
+    "expected_close_date",
+    "probability",
+    "forecast_category",
+    "campaign",
+    "competitors",
+    "products_of_interest",
+    "description",
+    "owner",
+    "sr",
+    "fr",
+    "sponsor",
+)
+CREATE_FIELDS = (*EDITABLE_FIELDS, "pipeline", "stage", "contacts")
+MEMBER_ROLES = {"sr": RoleCode.SR, "fr": RoleCode.FR}
+REASON_MAX = 2000
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+
+def require_writer(actor: User) -> None:
+    if not has_any_role(actor, OPPORTUNITY_WRITE_ROLES):
+        raise PermissionDenied(_("Your roles do not allow working on opportunities."))
+
+
+def _require_steer(actor: User, opportunity: Opportunity) -> None:
+    if not can_steer(actor, opportunity):
+        raise PermissionDenied(_("Only the AR, the AR's managers or an administrator may do this."))
+
+
+def _require_work(actor: User, opportunity: Opportunity) -> None:
+    if not can_work(actor, opportunity):
+        raise PermissionDenied(_("Only the deal team, their managers or an administrator may do this."))
+
+
+def _require_open(opportunity: Opportunity) -> None:
+    if not opportunity.is_open:
+        raise ValidationError({"status": [_("The deal is closed; reopen it first.")]}, code="closed")
+
+
+def _unknown_fields(data: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be set.")] for name in unknown})
+
+
+def _check_team(actor: User, opportunity: Opportunity, changed: set[str]) -> None:
+    """The AR is an active seller in the actor's reach; SR and FR hold their roles."""
+    errors: dict[str, list[str]] = {}
+    owner = opportunity.owner
+    if "owner" in changed:
+        if owner is None or not owner.is_active:
+            errors["owner"] = [_("The AR must be an active user.")]
+        elif owner.pk != actor.pk and not can_steer(actor, Opportunity(owner=owner)):
+            errors["owner"] = [_("You may only give deals to yourself or to people in your teams.")]
+    for member in ("sr", "fr", "sponsor"):
+        user = getattr(opportunity, member)
+        if member not in changed or user is None:
+            continue
+        if not user.is_active:
+            errors[member] = [_("Choose an active user.")]
+        elif member in MEMBER_ROLES and not user.has_role(MEMBER_ROLES[member]):
+            errors[member] = [_("%(user)s does not hold the %(role)s role.") % {"user": user, "role": member.upper()}]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _clean_amount(opportunity: Opportunity) -> None:
+    if opportunity.amount is None or opportunity.amount < 0:
+        raise ValidationError({"amount": [_("The amount cannot be negative.")]})
+
+
+# --- the checklist ---------------------------------------------------------------------------
+
+
+@dataclass
+class ChecklistItem:
+    requirement: StageRequirement
+    done: bool
+
+    @property
+    def code(self) -> int:
+        return self.requirement.pk
+
+    @property
+    def label(self) -> str:
+        return self.requirement.label
+
+
+def checklist(opportunity: Opportunity, stage: Stage | None = None) -> list[ChecklistItem]:
+    """The items of a stage's checklist (default: the deal's stage) with whether each is done."""
+    stage = stage or opportunity.stage
+    requirements = list(stage.requirements.all())
+    if not requirements:
+        return []
+    done_kinds: set[str] = set()
+    if any(r.kind == RequirementKind.ACTIVITY for r in requirements):
+        done_kinds = set(
+            Activity.objects.filter(
+                content_type=ContentType.objects.get_for_model(Opportunity),
+                object_id=opportunity.pk,
+                done_at__isnull=False,
+            ).values_list("kind", flat=True)
+        )
+    checked = set(opportunity.checks.values_list("requirement_id", flat=True)) if opportunity.pk else set()
+    items = []
+    for requirement in requirements:
+        if requirement.kind == RequirementKind.ACTIVITY:
+            done = requirement.activity_kind in done_kinds
+        elif requirement.kind == RequirementKind.FIELD:
+            done = opportunity.filled(requirement.field_name)
+        else:
+            done = requirement.pk in checked
+        items.append(ChecklistItem(requirement, done))
+    return items
+
+
+def missing_to_move(opportunity: Opportunity, target: Stage) -> list[str]:
+    """What blocks a move to `target`: the open checklist items of every stage the deal leaves
+    on the way forward, and a missing FR when `target` needs one. Moving back blocks nothing."""
+    missing: list[str] = []
+    if target.order > opportunity.stage.order:
+        passing = [
+            s
+            for s in opportunity.pipeline.stages.all()
+            if opportunity.stage.order <= s.order < target.order and s.category == StageCategory.OPEN
+        ]
+        for stage in passing:
+            missing += [f"{stage.name}: {item.label}" for item in checklist(opportunity, stage) if not item.done]
+    if target.needs_fr and opportunity.fr_id is None:
+        missing.append(_("%(stage)s: an FR must be named") % {"stage": target.name})
+    return missing
+
+
+def _gate(actor: User, opportunity: Opportunity, target: Stage, override_reason: str) -> str:
+    """Refuse with the missing items, or return the override text to record (empty if none)."""
+    missing = missing_to_move(opportunity, target)
+    if not missing:
+        return ""
+    reason = (override_reason or "").strip()
+    if not reason:
+        message = _("Not ready to move: %(items)s.") % {"items": "; ".join(missing)}
+        raise ValidationError({"stage": [ValidationError(message, code="gate")]})
+    if not can_override(actor, opportunity):
+        raise PermissionDenied(_("Only a manager above the AR or an administrator may override a gate."))
+    if len(reason) > REASON_MAX:
+        raise ValidationError({"override_reason": [_("At most %(n)d characters.") % {"n": REASON_MAX}]})
+    return _("Gate overridden (missing: %(items)s). Reason: %(reason)s") % {
+        "items": "; ".join(missing),
+        "reason": reason,
+    }
+
+
+# --- create and edit -------------------------------------------------------------------------
+
+
+def opportunity_create(*, actor: User, data: dict[str, Any], source_lead: Lead | None = None) -> Opportunity:
+    """Open a deal in a pipeline, at its first stage or at any open stage (deals may enter
+    anywhere). The AR defaults to the actor; probability defaults to the stage's."""
+    require_writer(actor)
+    _unknown_fields(data, CREATE_FIELDS)
+    data = {**data}
+    contacts = data.pop("contacts", None) or []
+    pipeline: Pipeline | None = data.get("pipeline")
+    if pipeline is None or not pipeline.active:
+        raise ValidationError({"pipeline": [_("Choose an active pipeline.")]})
+    stage: Stage | None = data.get("stage") or next(iter(pipeline.open_stages()), None)
+    if stage is None or stage.pipeline_id != pipeline.pk or stage.category != StageCategory.OPEN:
+        raise ValidationError({"stage": [_("Choose an open stage of this pipeline.")]})
+    data["stage"] = stage
+    data.setdefault("owner", actor)
+    data.setdefault("probability", stage.probability)
+    opportunity = Opportunity(**data, source_lead=source_lead, stage_entered_at=timezone.now())
+    _check_team(actor, opportunity, {"owner", "sr", "fr", "sponsor"})
+    if stage.needs_fr and opportunity.fr_id is None:
+        raise ValidationError({"fr": [_("This stage needs an FR: name one first.")]})
+    _clean_amount(opportunity)
+    opportunity.full_clean(exclude=["contacts"])
+    for contact in contacts:
+        if contact.account_id != opportunity.account_id:
+            raise ValidationError({"contacts": [_("Contacts must work for the deal's account.")]})
+    with transaction.atomic():
+        opportunity.save()
+        opportunity.contacts.set(contacts)
+        timeline.record_created(actor=actor, subject=opportunity)
+    return opportunity
+
+
+def opportunity_update(
+    *, actor: User, opportunity: Opportunity, data: dict[str, Any], expected_version: int
+) -> Opportunity:
+    """Change fields (not the stage: see `opportunity_advance`) if the version is current."""
+    _require_steer(actor, opportunity)
+    _unknown_fields(data, (*EDITABLE_FIELDS, "contacts"))
+    data = {**data}
+    contacts = data.pop("contacts", None)
+    before = timeline.snapshot(opportunity, data.keys())
+    for name, value in data.items():
+        setattr(opportunity, name, value)
+    _check_team(actor, opportunity, set(data))
+    if "fr" in data and opportunity.fr_id is None and opportunity.stage.needs_fr and opportunity.is_open:
+        raise ValidationError({"fr": [_("The deal's stage needs an FR.")]})
+    _clean_amount(opportunity)
+    opportunity.full_clean(exclude=["contacts"])
+    if contacts is not None and any(c.account_id != opportunity.account_id for c in contacts):
+        raise ValidationError({"contacts": [_("Contacts must work for the deal's account.")]})
+    with transaction.atomic():
+        save_if_current(opportunity, expected_version=expected_version, fields=list(data))
+        if contacts is not None:
+            opportunity.contacts.set(contacts)
+        timeline.record_changes(actor=actor, subject=opportunity, before=before)
+    return opportunity
+
+
+# --- moving through the pipeline -------------------------------------------------------------
+
+
+def next_stage(opportunity: Opportunity) -> Stage | None:
+    return next((s for s in opportunity.pipeline.open_stages() if s.order > opportunity.stage.order), None)
+
+
+def _move(actor: User, opportunity: Opportunity, expected_version: int, changes: dict[str, Any], text: str) -> None:
+    before = timeline.snapshot(opportunity, changes.keys())
+    for name, value in changes.items():
+        setattr(opportunity, name, value)
+    with transaction.atomic():
+        save_if_current(opportunity, expected_version=expected_version, fields=list(changes))
+        timeline.record_changes(actor=actor, subject=opportunity, before=before)
+        if text:
+            timeline.note_add(actor=actor, subject=opportunity, text=text)
+
+
+def opportunity_advance(
+    *,
+    actor: User,
+    opportunity: Opportunity,
+    expected_version: int,
+    to_stage: Stage | None = None,
+    override_reason: str = "",
+) -> Opportunity:
+    """Move the deal to `to_stage` (default: the next open stage). Forward moves pass the gates
+    of the stages left behind; the stage's probability becomes the deal's."""
+    _require_steer(actor, opportunity)
+    _require_open(opportunity)
+    target = to_stage or next_stage(opportunity)
+    if target is None:
+        raise ValidationError({"stage": [_("This is the last open stage: win or lose the deal.")]})
+    if target.pipeline_id != opportunity.pipeline_id:
+        raise ValidationError({"stage": [_("Choose a stage of the deal's pipeline.")]})
+    if target.category != StageCategory.OPEN:
+        raise ValidationError({"stage": [_("Use win or lose to close the deal.")]})
+    if target.pk == opportunity.stage_id:
+        raise ValidationError({"stage": [_("The deal is already in this stage.")]})
+    text = _gate(actor, opportunity, target, override_reason)
+    changes = {"stage": target, "probability": target.probability, "stage_entered_at": timezone.now()}
+    _move(actor, opportunity, expected_version, changes, text)
+    return opportunity
+
+
+def opportunity_win(
+    *,
+    actor: User,
+    opportunity: Opportunity,
+    expected_version: int,
+    reason: str,
+    note: str = "",
+    override_reason: str = "",
+) -> Opportunity:
+    """Close the deal as won: the current stage's checklist must be complete (or overridden)."""
+    _require_steer(actor, opportunity)
+    _require_open(opportunity)
+    if reason not in WinReason.values:
+        raise ValidationError({"reason": [_("Choose why the deal was won.")]})
+    won = opportunity.pipeline.closing_stage(StageCategory.WON)
+    if won is None:
+        raise ValidationError({"stage": [_("This pipeline has no won stage.")]})
+    text = _gate(actor, opportunity, won, override_reason)
+    _close(actor, opportunity, expected_version, won, OpportunityStatus.WON, reason, note, "", text)
+    return opportunity
+
+
+def opportunity_lose(
+    *, actor: User, opportunity: Opportunity, expected_version: int, reason: str, competitor: str = "", note: str = ""
+) -> Opportunity:
+    """Close the deal as lost with the reason and, when one won, the competitor. No gate: a deal
+    can be lost at any stage."""
+    _require_steer(actor, opportunity)
+    _require_open(opportunity)
+    errors: dict[str, list[str]] = {}
+    if reason not in LossReason.values:
+        errors["reason"] = [_("Choose why the deal was lost.")]
+    competitor = (competitor or "").strip()
+    if reason == LossReason.COMPETITOR and not competitor:
+        errors["competitor"] = [_("Name the competitor who won.")]
+    if len(competitor) > 200:
+        errors["competitor"] = [_("At most %(n)d characters.") % {"n": 200}]
+    lost = opportunity.pipeline.closing_stage(StageCategory.LOST)
+    if lost is None:
+        errors["stage"] = [_("This pipeline has no lost stage.")]
+    if errors or lost is None:
+        raise ValidationError(errors)
+    _close(actor, opportunity, expected_version, lost, OpportunityStatus.LOST, reason, note, competitor, "")
+    return opportunity
+
+
+def _close(
+    actor: User,
+    opportunity: Opportunity,
+    expected_version: int,
+    stage: Stage,
+    status: str,
+    reason: str,
+    note: str,
+    competitor: str,
+    text: str,
+) -> None:
+    note = (note or "").strip()
+    if len(note) > REASON_MAX:
+        raise ValidationError({"note": [_("At most %(n)d characters.") % {"n": REASON_MAX}]})
+    changes = {
+        "stage_before_close": opportunity.stage,
+        "stage": stage,
+        "status": status,
+        "probability": 100 if status == OpportunityStatus.WON else 0,
+        "forecast_category": ForecastCategory.CLOSED if status == OpportunityStatus.WON else ForecastCategory.OMITTED,
+        "close_reason": reason,
+        "close_note": note,
+        "lost_to": competitor,
+        "closed_at": timezone.now(),
+        "stage_entered_at": timezone.now(),
+    }
+    _move(actor, opportunity, expected_version, changes, text)
+
+
+def opportunity_reopen(*, actor: User, opportunity: Opportunity, expected_version: int) -> Opportunity:
+    """Reopen a closed deal at the stage it was closed from."""
+    _require_steer(actor, opportunity)
+    if opportunity.is_open:
+        raise ValidationError({"status": [_("The deal is already open.")]})
+    stage = opportunity.stage_before_close or next(iter(opportunity.pipeline.open_stages()), None)
+    if stage is None:
+        raise ValidationError({"stage": [_("This pipeline has no open stage.")]})
+    changes = {
+        "stage": stage,
+        "status": OpportunityStatus.OPEN,
+        "probability": stage.probability,
+        "forecast_category": ForecastCategory.PIPELINE,
+        "close_reason": "",
+        "close_note": "",
+        "lost_to": "",
+        "closed_at": None,
+        "stage_before_close": None,
+        "stage_entered_at": timezone.now(),
+    }
+    _move(actor, opportunity, expected_version, changes, _("Deal reopened."))
+    return opportunity
+
+
+# --- working the deal ------------------------------------------------------------------------
+
+
+def opportunity_check(
+    *, actor: User, opportunity: Opportunity, requirement: StageRequirement, done: bool
+) -> Opportunity:
+    """Confirm (or withdraw) a "check" item of the deal's checklist."""
+    _require_work(actor, opportunity)
+    _require_open(opportunity)
+    if requirement.stage.pipeline_id != opportunity.pipeline_id:
+        raise ValidationError({"requirement": [_("This item belongs to another pipeline.")]})
+    if requirement.kind != RequirementKind.CHECK:
+        raise ValidationError({"requirement": [_("This item is done by its activity or field, not by a tick.")]})
+    with transaction.atomic():
+        if done:
+            _check, created = RequirementCheck.objects.get_or_create(
+                opportunity=opportunity,
+                requirement=requirement,
+                defaults={"done_by": actor, "done_at": timezone.now()},
+            )
+            text = _("Confirmed: %(item)s") % {"item": requirement.label}
+        else:
+            created = bool(
+                RequirementCheck.objects.filter(opportunity=opportunity, requirement=requirement).delete()[0]
+            )
+            text = _("Withdrawn: %(item)s") % {"item": requirement.label}
+        if created:
+            timeline.note_add(actor=actor, subject=opportunity, text=text)
+    return opportunity
+
+
+def opportunity_activity_log(*, actor: User, opportunity: Opportunity, **fields: Any) -> Activity:
+    _require_work(actor, opportunity)
+    return activities.activity_create(actor=actor, subject=opportunity, **fields)
+
+
+def opportunity_activity_complete(
+    *, actor: User, opportunity: Opportunity, activity: Activity, outcome: str = ""
+) -> Activity:
+    _require_work(actor, opportunity)
+    return activities.activity_complete(actor=actor, activity=activity, outcome=outcome)
+
+
+def opportunity_note_add(*, actor: User, opportunity: Opportunity, text: str) -> TimelineEvent:
+    _require_work(actor, opportunity)
+    return timeline.note_add(actor=actor, subject=opportunity, text=text)
+
+
+def opportunity_from_lead(
+    *,
+    actor: User,
+    lead: Lead,
+    pipeline: Pipeline,
+    stage: Stage | None = None,
+    name: str = "",
+    amount: Decimal | None = None,
+    expected_close_date: datetime | None = None,
+) -> Opportunity:
+    """Convert a qualified lead (account and contact, as lead conversion does) and open a deal
+    for it in a pipeline, at a chosen stage; the lead's budget, campaign and need carry over."""
+    with transaction.atomic():
+        lead = lead_convert(actor=actor, lead=lead)
+        if lead.account is None:  # conversion always links an account; guard the type
+            raise ValidationError({"lead": [_("The lead has no account after conversion.")]})
+        data: dict[str, Any] = {
+            "name": (name or "").strip() or f"{lead.account.name} — {lead.need[:60] or _('new deal')}",
+            "account": lead.account,
+            "pipeline": pipeline,
+            "stage": stage,
+            "owner": lead.owner or actor,
+            "amount": amount if amount is not None else (lead.budget_amount or Decimal("0.00")),
+            "currency": lead.budget_currency,
+            "expected_close_date": expected_close_date,
+            "campaign": lead.campaign,
+            "description": lead.need,
+            "contacts": [lead.contact] if lead.contact else [],
+        }
+        return opportunity_create(actor=actor, data=data, source_lead=lead)

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from ltc.opportunities import views
+
+app_name = "opportunities"
+urlpatterns = [
+    path("", views.opportunity_list, name="opportunity_list"),
+    path("board/", views.opportunity_board, name="opportunity_board"),
+    path("new/", views.opportunity_create, name="opportunity_create"),
+    path("from-lead/<int:lead_pk>/", views.opportunity_from_lead, name="opportunity_from_lead"),
+    path("<int:pk>/", views.opportunity_detail, name="opportunity_detail"),
+    path("<int:pk>/edit/", views.opportunity_edit, name="opportunity_edit"),
+    path("<int:pk>/move/", views.opportunity_move, name="opportunity_move"),
+    path("<int:pk>/advance/", views.opportunity_advance, name="opportunity_advance"),
+    path("<int:pk>/win/", views.opportunity_win, name="opportunity_win"),
+    path("<int:pk>/lose/", views.opportunity_lose, name="opportunity_lose"),
+    path("<int:pk>/reopen/", views.opportunity_reopen, name="opportunity_reopen"),
+    path("<int:pk>/check/", views.opportunity_check, name="opportunity_check"),
+    path("<int:pk>/activities/", views.opportunity_activity_add, name="opportunity_activity_add"),
+    path(
+        "<int:pk>/activities/<int:activity_id>/done/",
+        views.opportunity_activity_done,
+        name="opportunity_activity_done",
+    ),
+    path("<int:pk>/notes/", views.opportunity_note_add, name="opportunity_note_add"),
+]

@@ -1,0 +1,337 @@
+"""Deal pages: list, board, detail with the stage path and checklist, forms and actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ltc.core.access import has_any_role
+from ltc.core.activities import activities_for
+from ltc.core.api import paginate
+from ltc.core.concurrency import StaleVersionError
+from ltc.core.forms import ActivityForm, ListParams, add_service_errors
+from ltc.core.timeline import timeline_for
+from ltc.leads import selectors as lead_selectors
+from ltc.opportunities import selectors, services
+from ltc.opportunities.access import OPPORTUNITY_WRITE_ROLES, can_override, can_steer, can_work
+from ltc.opportunities.forms import (
+    FromLeadForm,
+    LoseForm,
+    OpportunityFilterForm,
+    OpportunityForm,
+    WinForm,
+    visible_accounts,
+)
+from ltc.opportunities.models import Opportunity, StageRequirement
+from ltc.org.types import AuthedRequest
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _version(request: HttpRequest) -> int:
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else 0
+
+
+def _messages_for(request: HttpRequest, exc: ValidationError) -> None:
+    for text in exc.messages:
+        messages.error(request, text)
+
+
+@login_required
+def opportunity_list(request: AuthedRequest) -> HttpResponse:
+    form = OpportunityFilterForm(request.GET or None)
+    filters = form.filters() if form.is_bound else selectors.OpportunityFilters()
+    params = ListParams(request.GET)
+    queryset = selectors.opportunity_list(user=request.user, filters=filters)
+    page = params.page(paginate(queryset, limit=params.limit, offset=params.offset))
+    context = {"filter_form": form, "page": page, "can_create": has_any_role(request.user, OPPORTUNITY_WRITE_ROLES)}
+    template = (
+        "opportunities/opportunity_list.html#results" if _is_htmx(request) else "opportunities/opportunity_list.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+def opportunity_board(request: AuthedRequest) -> HttpResponse:
+    pipelines = list(selectors.pipelines())
+    chosen = request.GET.get("pipeline", "")
+    pipeline = next((p for p in pipelines if str(p.pk) == chosen), pipelines[0] if pipelines else None)
+    mine = request.GET.get("mine", "")
+    columns = selectors.board(user=request.user, pipeline=pipeline, mine=mine) if pipeline else []
+    context = {"pipelines": pipelines, "pipeline": pipeline, "columns": columns, "mine": mine}
+    return render(request, "opportunities/board.html", context)
+
+
+@login_required
+@require_POST
+def opportunity_move(request: AuthedRequest, pk: int) -> JsonResponse:
+    """The board's drop: move a deal to a stage with the version the card was drawn with.
+    Answers JSON; a refusal carries the reason so the card snaps back with it."""
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    stage_id = request.POST.get("stage", "")
+    stage = next((s for s in opportunity.pipeline.stages.all() if str(s.pk) == stage_id), None)
+    try:
+        if stage is None:
+            raise ValidationError({"stage": [_("No such stage in this pipeline.")]})
+        services.opportunity_advance(
+            actor=request.user,
+            opportunity=opportunity,
+            expected_version=_version(request),
+            to_stage=stage,
+            override_reason=request.POST.get("override_reason", ""),
+        )
+    except ValidationError as exc:
+        return JsonResponse({"ok": False, "error": " ".join(exc.messages)}, status=422)
+    except StaleVersionError as exc:
+        return JsonResponse({"ok": False, "error": str(exc)}, status=412)
+    except PermissionDenied as exc:
+        return JsonResponse({"ok": False, "error": str(exc) or _("You may not move this deal.")}, status=403)
+    return JsonResponse({"ok": True, "version": opportunity.version, "stage": opportunity.stage_id})
+
+
+@login_required
+def opportunity_create(request: AuthedRequest) -> HttpResponse:
+    services.require_writer(request.user)
+    accounts = visible_accounts(request.user)
+    initial = {"account": request.GET.get("account")} if request.GET.get("account", "").isdigit() else None
+    form = OpportunityForm(request.POST or None, initial=initial, user=request.user, accounts=accounts)
+    if request.method == "POST" and form.is_valid():
+        try:
+            opportunity = services.opportunity_create(actor=request.user, data=form.data_for_service())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Opportunity created."))
+            return redirect(opportunity)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "opportunities/opportunity_form.html", {"form": form, "creating": True}, status=status)
+
+
+@login_required
+def opportunity_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    if not can_steer(request.user, opportunity):
+        raise PermissionDenied
+    accounts = visible_accounts(request.user)
+    form = OpportunityForm(request.POST or None, instance=opportunity, user=request.user, accounts=accounts)
+    stale = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.opportunity_update(
+                actor=request.user,
+                opportunity=opportunity,
+                data=form.data_for_service(),
+                expected_version=form.cleaned_data.get("version") or 0,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except StaleVersionError as exc:
+            stale = True
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Opportunity saved."))
+            return redirect(opportunity)
+    status = (409 if stale else 422) if request.method == "POST" else 200
+    context = {"form": form, "opportunity": opportunity, "creating": False}
+    return render(request, "opportunities/opportunity_form.html", context, status=status)
+
+
+@login_required
+def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    following = services.next_stage(opportunity) if opportunity.is_open else None
+    stages = list(opportunity.pipeline.stages.all())
+    context = {
+        "opportunity": opportunity,
+        "stages": stages,
+        "checklist": services.checklist(opportunity),
+        "next_stage": following,
+        "missing": services.missing_to_move(opportunity, following) if following else [],
+        "open_stages": [s for s in stages if s.category == "open" and s.pk != opportunity.stage_id],
+        "activities": activities_for(opportunity),
+        "events": timeline_for(opportunity),
+        "contacts": list(opportunity.contacts.all()),
+        "note_url": reverse("opportunities:opportunity_note_add", args=[opportunity.pk]),
+        "can_steer": can_steer(request.user, opportunity),
+        "can_work": can_work(request.user, opportunity),
+        "can_override": can_override(request.user, opportunity),
+        "activity_form": ActivityForm(),
+        "win_form": WinForm(),
+        "lose_form": LoseForm(),
+    }
+    return render(request, "opportunities/opportunity_detail.html", context)
+
+
+def _action(request: AuthedRequest, pk: int, action: Any, success: str) -> HttpResponse:
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    try:
+        action(opportunity)
+    except ValidationError as exc:
+        _messages_for(request, exc)
+    except StaleVersionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return redirect(opportunity)
+
+
+@login_required
+@require_POST
+def opportunity_advance(request: AuthedRequest, pk: int) -> HttpResponse:
+    def advance(opportunity: Opportunity) -> None:
+        stage_id = request.POST.get("stage", "")
+        stage = next((s for s in opportunity.pipeline.stages.all() if str(s.pk) == stage_id), None)
+        if stage_id and stage is None:
+            raise ValidationError({"stage": [_("No such stage in this pipeline.")]})
+        services.opportunity_advance(
+            actor=request.user,
+            opportunity=opportunity,
+            expected_version=_version(request),
+            to_stage=stage,
+            override_reason=request.POST.get("override_reason", ""),
+        )
+
+    return _action(request, pk, advance, _("Stage changed."))
+
+
+@login_required
+@require_POST
+def opportunity_win(request: AuthedRequest, pk: int) -> HttpResponse:
+    form = WinForm(request.POST)
+    return _action(
+        request,
+        pk,
+        lambda o: services.opportunity_win(
+            actor=request.user,
+            opportunity=o,
+            expected_version=_version(request),
+            reason=form.data.get("reason", ""),
+            note=form.data.get("note", ""),
+            override_reason=request.POST.get("override_reason", ""),
+        ),
+        _("Deal won."),
+    )
+
+
+@login_required
+@require_POST
+def opportunity_lose(request: AuthedRequest, pk: int) -> HttpResponse:
+    form = LoseForm(request.POST)
+    return _action(
+        request,
+        pk,
+        lambda o: services.opportunity_lose(
+            actor=request.user,
+            opportunity=o,
+            expected_version=_version(request),
+            reason=form.data.get("reason", ""),
+            competitor=form.data.get("competitor", ""),
+            note=form.data.get("note", ""),
+        ),
+        _("Deal lost."),
+    )
+
+
+@login_required
+@require_POST
+def opportunity_reopen(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        pk,
+        lambda o: services.opportunity_reopen(actor=request.user, opportunity=o, expected_version=_version(request)),
+        _("Deal reopened."),
+    )
+
+
+@login_required
+@require_POST
+def opportunity_check(request: AuthedRequest, pk: int) -> HttpResponse:
+    requirement_id = request.POST.get("requirement", "")
+    if not requirement_id.isdigit():
+        raise Http404
+    requirement = get_object_or_404(StageRequirement.objects.select_related("stage"), pk=requirement_id)
+    done = request.POST.get("done") == "1"
+    return _action(
+        request,
+        pk,
+        lambda o: services.opportunity_check(actor=request.user, opportunity=o, requirement=requirement, done=done),
+        _("Checklist updated."),
+    )
+
+
+@login_required
+@require_POST
+def opportunity_activity_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    form = ActivityForm(request.POST)
+    if not form.is_valid():
+        opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+        problems = (f"{form.fields[f].label}: {' '.join(str(m) for m in e)}" for f, e in form.errors.items())
+        messages.error(request, " ".join(problems))
+        return redirect(opportunity)
+    return _action(
+        request,
+        pk,
+        lambda o: services.opportunity_activity_log(actor=request.user, opportunity=o, **form.cleaned_data),
+        _("Activity saved."),
+    )
+
+
+@login_required
+@require_POST
+def opportunity_activity_done(request: AuthedRequest, pk: int, activity_id: int) -> HttpResponse:
+    def complete(opportunity: Opportunity) -> None:
+        activity = get_object_or_404(activities_for(opportunity), pk=activity_id)
+        services.opportunity_activity_complete(
+            actor=request.user, opportunity=opportunity, activity=activity, outcome=request.POST.get("outcome", "")
+        )
+
+    return _action(request, pk, complete, _("Activity done."))
+
+
+@login_required
+@require_POST
+def opportunity_note_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        pk,
+        lambda o: services.opportunity_note_add(actor=request.user, opportunity=o, text=request.POST.get("text", "")),
+        _("Note added."),
+    )
+
+
+@login_required
+def opportunity_from_lead(request: AuthedRequest, lead_pk: int) -> HttpResponse:
+    """Convert a qualified lead into a deal: choose the pipeline and the stage it enters at."""
+    services.require_writer(request.user)
+    lead = lead_selectors.lead_get(user=request.user, pk=lead_pk)
+    form = FromLeadForm(request.POST or None, initial={"amount": lead.budget_amount})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            opportunity = services.opportunity_from_lead(
+                actor=request.user,
+                lead=lead,
+                pipeline=data["pipeline"],
+                stage=data["stage"],
+                name=data["name"],
+                amount=data["amount"],
+                expected_close_date=data["expected_close_date"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Lead converted; the deal is open."))
+            return redirect(opportunity)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "opportunities/from_lead.html", {"form": form, "lead": lead}, status=status)

@@ -1,0 +1,184 @@
+"""Demo pipelines following the article (线索确认 → 立项 → 标前引导 → 投标 → 谈判 → 签约) and
+demo deals worked through them by the iron triangles of the demo company."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from ltc.core.models import ActivityKind
+from ltc.customers.models import Account
+from ltc.opportunities import services
+from ltc.opportunities.choices import LossReason, RequirableField, RequirementKind, StageCategory, WinReason
+from ltc.opportunities.models import Opportunity, Pipeline, Stage, StageRequirement
+from ltc.org.models import User
+
+CHECK, ACTIVITY, FIELD = RequirementKind.CHECK, RequirementKind.ACTIVITY, RequirementKind.FIELD
+# (name, probability, needs FR, guidance, [(kind, label, activity kind or field)])
+PROJECT_STAGES = [
+    (
+        "线索确认",
+        10,
+        False,
+        "确认客户的痛点和需求是否真实存在，识别关键联系人；与 SR 一起判断是否值得投入。",
+        [(CHECK, "客户痛点与需求已确认", ""), (FIELD, "关键联系人已录入", RequirableField.CONTACTS)],
+    ),
+    (
+        "立项 (ATI)",
+        20,
+        False,
+        "组建铁三角（AR/SR/FR），评估客户关系、需求匹配与可交付性，提交立项决策（ATI）。",
+        [
+            (ACTIVITY, "与客户召开立项沟通会", ActivityKind.MEETING),
+            (FIELD, "SR 已指定", RequirableField.SR),
+            (FIELD, "预估金额已填写", RequirableField.AMOUNT),
+        ],
+    ),
+    (
+        "需求引导 / 标前引导",
+        40,
+        False,
+        "通过技术交流、样板点参观引导客户需求，把我方优势写进客户的需求与评标标准。",
+        [
+            (ACTIVITY, "技术交流或现场拜访", ActivityKind.VISIT),
+            (CHECK, "解决方案已与客户确认", ""),
+            (FIELD, "竞争对手已识别", RequirableField.COMPETITORS),
+        ],
+    ),
+    (
+        "投标 (ATB)",
+        60,
+        False,
+        "组织标书的商务、技术、交付章节，投标决策（ATB）通过后按时递交。",
+        [(CHECK, "标书已按时递交", ""), (FIELD, "FR 已指定", RequirableField.FR)],
+    ),
+    (
+        "谈判",
+        80,
+        False,
+        "在授权范围内谈判价格与付款条件；超出授权的折扣逐级审批。",
+        [(CHECK, "商务条款已谈妥", ""), (FIELD, "预计签约日期已填写", RequirableField.EXPECTED_CLOSE_DATE)],
+    ),
+    ("签约 (ATC)", 90, True, "签约决策（ATC）通过后签署合同，交接给交付团队（FR）。", [(CHECK, "合同已签署", "")]),
+]
+PRODUCT_STAGES = [
+    ("需求确认", 20, False, "确认型号、数量和交付时间。", [(CHECK, "需求清单已确认", "")]),
+    ("报价", 50, False, "按价格手册报价，必要时申请折扣。", [(CHECK, "报价已发送", "")]),
+    ("谈判", 75, False, "确认价格与付款方式。", [(CHECK, "客户口头确认", "")]),
+]
+
+
+def _pipeline(name: str, order: int, description: str, stages: list[tuple]) -> Pipeline:  # type: ignore[type-arg]
+    pipeline, created = Pipeline.objects.get_or_create(name=name, defaults={"order": order, "description": description})
+    if not created:
+        return pipeline
+    for index, (stage_name, probability, needs_fr, guidance, requirements) in enumerate(stages, start=1):
+        stage = Stage.objects.create(
+            pipeline=pipeline,
+            order=index * 10,
+            name=stage_name,
+            probability=probability,
+            needs_fr=needs_fr,
+            guidance=guidance,
+        )
+        for position, (kind, label, extra) in enumerate(requirements):
+            StageRequirement.objects.create(
+                stage=stage,
+                order=position,
+                kind=kind,
+                label=label,
+                activity_kind=extra if kind == ACTIVITY else "",
+                field_name=extra if kind == FIELD else "",
+            )
+    Stage.objects.create(pipeline=pipeline, order=900, name="赢单", category=StageCategory.WON, probability=100)
+    Stage.objects.create(pipeline=pipeline, order=910, name="输单", category=StageCategory.LOST, probability=0)
+    return pipeline
+
+
+def seed_pipelines() -> tuple[Pipeline, Pipeline]:
+    project = _pipeline("项目销售", 1, "大项目：经过立项、投标、签约三个决策评审点。", PROJECT_STAGES)
+    product = _pipeline("产品销售", 2, "标准产品的快速销售流程。", PRODUCT_STAGES)
+    return project, product
+
+
+def _work_through(deal: Opportunity, until: int, users: dict[str, User]) -> None:
+    """Do the checklists of the stages before `until` and move the deal there, as its AR would."""
+    ar = deal.owner
+    for stage in deal.pipeline.open_stages():
+        if stage.order < deal.stage.order:
+            continue
+        if stage.order >= until:
+            break
+        for item in services.checklist(deal, stage):
+            requirement = item.requirement
+            if item.done:
+                continue
+            if requirement.kind == CHECK:
+                services.opportunity_check(actor=ar, opportunity=deal, requirement=requirement, done=True)
+            elif requirement.kind == ACTIVITY:
+                services.opportunity_activity_log(
+                    actor=ar, opportunity=deal, kind=requirement.activity_kind, title=requirement.label, done=True
+                )
+            else:
+                values: dict[str, object] = {
+                    RequirableField.SR: users["chen"],
+                    RequirableField.FR: users["yang"],
+                    RequirableField.COMPETITORS: "竞争对手甲；竞争对手乙",
+                    RequirableField.EXPECTED_CLOSE_DATE: (timezone.now() + timedelta(days=45)).date(),
+                }
+                if requirement.field_name in values:
+                    services.opportunity_update(
+                        actor=ar,
+                        opportunity=deal,
+                        data={requirement.field_name: values[requirement.field_name]},
+                        expected_version=deal.version,
+                    )
+        following = services.next_stage(deal)
+        if following is None or following.order > until:
+            break
+        services.opportunity_advance(actor=ar, opportunity=deal, expected_version=deal.version, to_stage=following)
+
+
+def seed_deals(users: dict[str, User], rng: random.Random) -> None:
+    """Demo deals at every stage of the project pipeline, plus won and lost ones."""
+    if Opportunity.objects.exists():
+        return
+    project, product = seed_pipelines()
+    stages = project.open_stages()
+    accounts = list(Account.objects.select_related("owner").prefetch_related("contacts").order_by("id"))
+    for index, account in enumerate(accounts):
+        owner = account.owner
+        if not owner.has_role("ar"):
+            continue
+        pipeline = project if index % 4 else product
+        deal = services.opportunity_create(
+            actor=owner,
+            data={
+                "name": f"{account.name[:8]} · {rng.choice(['智能工厂', '数据中心', '云平台', '安全升级', '运维外包'])}项目",
+                "account": account,
+                "pipeline": pipeline,
+                "amount": Decimal(rng.randint(20, 800) * 10000),
+                "expected_close_date": (timezone.now() + timedelta(days=rng.randint(20, 200))).date(),
+                "sponsor": users["li"] if owner.team_id == users["li"].team_id else users["zhao"],
+                "contacts": list(account.contacts.all()[:2]),
+            },
+        )
+        if pipeline == project:
+            target = stages[index % len(stages)].order
+            _work_through(deal, target, users)
+        if index % 9 == 5:
+            _work_through(deal, 10_000, users)
+            services.opportunity_win(
+                actor=owner, opportunity=deal, expected_version=deal.version, reason=WinReason.SOLUTION
+            )
+        elif index % 9 == 7:
+            services.opportunity_lose(
+                actor=owner,
+                opportunity=deal,
+                expected_version=deal.version,
+                reason=LossReason.COMPETITOR,
+                competitor="竞争对手甲",
+            )
