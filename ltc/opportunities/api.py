@@ -21,7 +21,15 @@ from ltc.customers import selectors as customer_selectors
 from ltc.customers.models import Contact
 from ltc.leads import selectors as lead_selectors
 from ltc.opportunities import selectors, services
-from ltc.opportunities.models import Opportunity, Pipeline, Stage, StageRequirement
+from ltc.opportunities.choices import CRITERIA
+from ltc.opportunities.models import (
+    DecisionReview,
+    Opportunity,
+    Pipeline,
+    ReviewAssessment,
+    Stage,
+    StageRequirement,
+)
 from ltc.org.models import User
 from ltc.org.types import AuthedRequest
 
@@ -34,6 +42,7 @@ class RequirementOut(Schema):
     kind: str
     activity_kind: str
     field_name: str
+    review_type: str
 
 
 class StageOut(Schema):
@@ -500,3 +509,126 @@ def opportunity_activity_complete(
     return services.opportunity_activity_complete(
         actor=request.user, opportunity=opportunity, activity=activity, outcome=payload.outcome
     )
+
+
+# --- decision reviews ------------------------------------------------------------------------
+
+
+class CriterionOut(Schema):
+    code: str
+    label: str
+    score: int
+
+
+class AssessmentOut(Schema):
+    role: str
+    assessor: UserRef
+    criteria: list[CriterionOut]
+    average: Decimal
+    comments: str
+    submitted_at: datetime
+
+    @staticmethod
+    def resolve_criteria(obj: ReviewAssessment) -> list[dict[str, Any]]:
+        return [
+            {"code": code, "label": str(label), "score": int(obj.scores.get(code, 0))}
+            for code, label in CRITERIA[obj.role]
+        ]
+
+
+class ReviewOut(Schema):
+    id: int
+    opportunity_id: int
+    opportunity_name: str
+    review_type: str
+    status: str
+    amount: Decimal
+    currency: str
+    opened_by: UserRef
+    opened_at: datetime
+    decider: UserRef | None
+    passed_over: list[str]
+    escalation: str
+    decision: str
+    decision_note: str
+    conditions: str
+    decided_by: UserRef | None
+    decided_at: datetime | None
+    assessments: list[AssessmentOut]
+
+    @staticmethod
+    def resolve_opportunity_name(obj: DecisionReview) -> str:
+        return obj.opportunity.name
+
+    @staticmethod
+    def resolve_escalation(obj: DecisionReview) -> str:
+        return obj.escalation_text()
+
+    @staticmethod
+    def resolve_assessments(obj: DecisionReview) -> list[ReviewAssessment]:
+        return list(obj.assessments.all())
+
+
+class ReviewQuery(Schema):
+    opportunity: int | None = None
+    status: str = ""
+    to_decide: bool = False
+    limit: int = 50
+    offset: int = 0
+
+
+class ReviewIn(Schema):
+    opportunity_id: int
+    review_type: str
+
+
+class AssessIn(Schema):
+    role: str
+    scores: dict[str, int]
+    comments: str = ""
+
+
+class DecideIn(Schema):
+    decision: str
+    note: str = ""
+    conditions: str = ""
+
+
+@router.get("/decision-reviews", response=Page[ReviewOut])
+def review_list(request: AuthedRequest, query: Query[ReviewQuery]) -> dict[str, Any]:
+    qs = selectors.review_list(
+        user=request.user, opportunity=query.opportunity, status=query.status, to_decide=query.to_decide
+    ).prefetch_related("assessments__assessor")
+    return paginate(qs, limit=query.limit, offset=query.offset)
+
+
+@router.post("/decision-reviews", response={201: ReviewOut})
+def review_open(request: AuthedRequest, payload: ReviewIn, response: HttpResponse) -> Status[Any]:
+    try:
+        opportunity = selectors.opportunity_get(user=request.user, pk=payload.opportunity_id)
+    except Http404 as exc:
+        raise ValidationError({"opportunity_id": [_("No such opportunity.")]}) from exc
+    review = services.review_open(actor=request.user, opportunity=opportunity, review_type=payload.review_type)
+    response["Location"] = f"/api/v1/decision-reviews/{review.pk}"
+    return Status(201, review)
+
+
+@router.get("/decision-reviews/{review_id}", response=ReviewOut)
+def review_get(request: AuthedRequest, review_id: int) -> DecisionReview:
+    return selectors.review_get(user=request.user, pk=review_id)
+
+
+@router.post("/decision-reviews/{review_id}/assess", response=ReviewOut)
+def review_assess(request: AuthedRequest, review_id: int, payload: AssessIn) -> DecisionReview:
+    """The deal's AR, SR or FR scores each criterion of their role from 1 to 5."""
+    review = selectors.review_get(user=request.user, pk=review_id)
+    services.review_assess(actor=request.user, review=review, **payload.model_dump())
+    return selectors.review_get(user=request.user, pk=review_id)
+
+
+@router.post("/decision-reviews/{review_id}/decide", response=ReviewOut)
+def review_decide(request: AuthedRequest, review_id: int, payload: DecideIn) -> DecisionReview:
+    """Go / go_conditions / no_go / hold, by a user whose authority covers the amount."""
+    review = selectors.review_get(user=request.user, pk=review_id)
+    services.review_decide(actor=request.user, review=review, **payload.model_dump())
+    return selectors.review_get(user=request.user, pk=review_id)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +28,7 @@ class RequirementKind(models.TextChoices):
     ACTIVITY = "activity", _("An activity of a type, done")
     FIELD = "field", _("A field of the deal filled in")
     CHECK = "check", _("Confirmed by the deal team")
+    REVIEW = "review", _("A decision review passed")
 
 
 class RequirableField(models.TextChoices):
@@ -58,3 +61,49 @@ class LossReason(models.TextChoices):
     BUDGET = "budget", _("Budget cut")
     NO_GO = "no_go", _("No-go decision")
     OTHER = "other", _("Other")
+
+
+class ReviewType(models.TextChoices):
+    ATI = "ATI", _("ATI — project initiation (立项)")
+    ATB = "ATB", _("ATB — bid (投标)")
+    ATC = "ATC", _("ATC — contract signing (签约)")
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DECIDED = "decided", _("Decided")
+
+
+class Decision(models.TextChoices):
+    GO = "go", _("Go")
+    GO_WITH_CONDITIONS = "go_conditions", _("Go with conditions")
+    NO_GO = "no_go", _("No-go")
+    HOLD = "hold", _("Hold")
+
+
+PASSING_DECISIONS = (Decision.GO, Decision.GO_WITH_CONDITIONS)
+
+
+class AssessorRole(models.TextChoices):
+    AR = "ar", _("AR: customer and relationship")
+    SR = "sr", _("SR: solution and competition")
+    FR = "fr", _("FR: delivery")
+
+
+# What each role of the iron triangle scores (1 = poor, 5 = strong) in a decision review.
+CRITERIA: dict[str, list[tuple[str, Any]]] = {
+    AssessorRole.AR: [
+        ("relationship", _("Customer relationship")),
+        ("decision_chain", _("Decision chain coverage")),
+    ],
+    AssessorRole.SR: [
+        ("requirements_fit", _("Requirements fit")),
+        ("solution", _("Solution strength")),
+        ("competition", _("Competitive position")),
+    ],
+    AssessorRole.FR: [
+        ("deliverability", _("Deliverability")),
+        ("delivery_risk", _("Delivery risk (5 = low)")),
+        ("cost", _("Delivery cost (5 = within plan)")),
+    ],
+}

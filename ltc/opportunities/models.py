@@ -10,17 +10,25 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ltc.core.models import VersionedModel
 from ltc.core.money import Currency, money_field, quantize
 from ltc.customers.models import Account, Contact
 from ltc.opportunities.choices import (
+    CRITERIA,
+    PASSING_DECISIONS,
+    AssessorRole,
+    Decision,
     ForecastCategory,
     LossReason,
     OpportunityStatus,
     RequirableField,
     RequirementKind,
+    ReviewStatus,
+    ReviewType,
     StageCategory,
     WinReason,
 )
@@ -86,6 +94,7 @@ class StageRequirement(models.Model):
         _("activity type"), max_length=16, blank=True, help_text=_("For activity items: the type that counts.")
     )
     field_name = models.CharField(_("field"), max_length=32, choices=RequirableField.choices, blank=True)
+    review_type = models.CharField(_("review"), max_length=3, choices=ReviewType.choices, blank=True)
 
     class Meta:
         ordering = ["stage", "order", "id"]
@@ -243,3 +252,101 @@ class RequirementCheck(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["opportunity", "requirement"], name="requirement_check_once")]
+
+
+class DecisionReview(models.Model):
+    """A decision review (决策评审) on a deal: ATI, ATB or ATC. The AR, SR and FR each assess;
+    a user whose authority covers the deal's amount decides. Nothing changes after the decision."""
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("opportunity")
+    )
+    review_type = models.CharField(_("review"), max_length=3, choices=ReviewType.choices)
+    status = models.CharField(_("status"), max_length=8, choices=ReviewStatus.choices, default=ReviewStatus.OPEN)
+    amount = money_field(_("amount reviewed"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    decider = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reviews_to_decide",
+        verbose_name=_("decider"),
+    )
+    passed_over = models.JSONField(
+        _("escalated past"), default=list, blank=True, help_text=_("Managers whose authority the amount exceeded.")
+    )
+    decider_task = models.ForeignKey(
+        "core.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    conditions = models.TextField(_("conditions"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("decision review")
+        verbose_name_plural = _("decision reviews")
+        indexes = [
+            models.Index(fields=["opportunity", "review_type"], name="review_deal_type"),
+            models.Index(fields=["decider", "status"], name="review_decider"),
+        ]
+        constraints = [
+            # One open review of a type per deal at a time.
+            models.UniqueConstraint(
+                fields=["opportunity", "review_type"], condition=Q(status="open"), name="review_one_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review_type} · {self.opportunity}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("opportunities:review_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ReviewStatus.OPEN
+
+    @property
+    def passed(self) -> bool:
+        return self.decision in PASSING_DECISIONS
+
+    def escalation_text(self) -> str:
+        """The escalation, in the reader's language ("" when the natural decider decides)."""
+        if not self.passed_over:
+            return ""
+        return gettext("Above the authority of %(passed)s: escalated to %(decider)s.") % {
+            "passed": ", ".join(self.passed_over),
+            "decider": self.decider,
+        }
+
+
+class ReviewAssessment(models.Model):
+    """One role's assessment in a review: a score per criterion (1–5) and comments."""
+
+    review = models.ForeignKey(DecisionReview, on_delete=models.PROTECT, related_name="assessments")
+    role = models.CharField(_("role"), max_length=2, choices=AssessorRole.choices)
+    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    scores = models.JSONField(_("scores"), default=dict)
+    comments = models.TextField(_("comments"), blank=True, max_length=5000)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["review", "role"]
+        constraints = [models.UniqueConstraint(fields=["review", "role"], name="assessment_once_per_role")]
+
+    def criteria(self) -> list[tuple[str, int]]:
+        """(criterion label, score) in the role's order."""
+        return [(str(label), int(self.scores.get(code, 0))) for code, label in CRITERIA[self.role]]
+
+    @property
+    def average(self) -> Decimal:
+        values = [int(v) for v in self.scores.values()]
+        return (Decimal(sum(values)) / len(values)).quantize(Decimal("0.1")) if values else Decimal(0)

@@ -11,8 +11,8 @@ from django.http import Http404
 
 from ltc.core.money import quantize
 from ltc.opportunities.access import opportunity_scope
-from ltc.opportunities.choices import OpportunityStatus
-from ltc.opportunities.models import Opportunity, Pipeline, Stage, StageRequirement
+from ltc.opportunities.choices import OpportunityStatus, RequirementKind, ReviewStatus
+from ltc.opportunities.models import DecisionReview, Opportunity, Pipeline, Stage, StageRequirement
 
 OPPORTUNITY_SORTS = {
     "-updated": ("-updated_at", "-id"),
@@ -116,3 +116,36 @@ def board(*, user: Any, pipeline: Pipeline, mine: str = "") -> list[BoardColumn]
         cards = list(visible.filter(stage=stage).order_by("-amount", "-id")[:BOARD_CARDS]) if count else []
         columns.append(BoardColumn(stage, count, amounts.get(stage.pk, {}), weighted.get(stage.pk, {}), cards))
     return columns
+
+
+def review_list(
+    *, user: Any, opportunity: int | None = None, status: str = "", to_decide: bool = False
+) -> QuerySet[DecisionReview]:
+    """Reviews of the deals the user sees, and those the user is to decide."""
+    qs = DecisionReview.objects.select_related("opportunity", "decider", "opened_by", "decided_by").filter(
+        Q(opportunity__in=opportunity_scope(Opportunity.objects.all(), user)) | Q(decider_id=user.pk)
+    )
+    if opportunity:
+        qs = qs.filter(opportunity_id=opportunity)
+    if status in ReviewStatus.values:
+        qs = qs.filter(status=status)
+    if to_decide:
+        qs = qs.filter(decider_id=user.pk, status=ReviewStatus.OPEN)
+    return qs.order_by("-opened_at", "-id")
+
+
+def review_get(*, user: Any, pk: Any) -> DecisionReview:
+    try:
+        return review_list(user=user).prefetch_related("assessments__assessor").get(pk=pk)
+    except (DecisionReview.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def review_types_of(pipeline: Pipeline) -> list[str]:
+    """The review types a pipeline's stages require, in stage order."""
+    seen: list[str] = []
+    for stage in pipeline.stages.all():
+        for requirement in stage.requirements.all():
+            if requirement.kind == RequirementKind.REVIEW and requirement.review_type not in seen:
+                seen.append(requirement.review_type)
+    return seen

@@ -23,4 +23,8 @@ urlpatterns = [
         name="opportunity_activity_done",
     ),
     path("<int:pk>/notes/", views.opportunity_note_add, name="opportunity_note_add"),
+    path("<int:pk>/reviews/", views.review_open, name="review_open"),
+    path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
+    path("reviews/<int:pk>/assess/", views.review_assess, name="review_assess"),
+    path("reviews/<int:pk>/decide/", views.review_decide, name="review_decide"),
 ]

@@ -22,6 +22,7 @@ from ltc.core.timeline import timeline_for
 from ltc.leads import selectors as lead_selectors
 from ltc.opportunities import selectors, services
 from ltc.opportunities.access import OPPORTUNITY_WRITE_ROLES, can_override, can_steer, can_work
+from ltc.opportunities.choices import CRITERIA, AssessorRole, Decision
 from ltc.opportunities.forms import (
     FromLeadForm,
     LoseForm,
@@ -31,6 +32,8 @@ from ltc.opportunities.forms import (
     visible_accounts,
 )
 from ltc.opportunities.models import Opportunity, StageRequirement
+from ltc.opportunities.services import reviews
+from ltc.org import authority
 from ltc.org.types import AuthedRequest
 
 
@@ -169,6 +172,8 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "activity_form": ActivityForm(),
         "win_form": WinForm(),
         "lose_form": LoseForm(),
+        "reviews": list(selectors.review_list(user=request.user, opportunity=opportunity.pk)),
+        "review_types": selectors.review_types_of(opportunity.pipeline),
     }
     return render(request, "opportunities/opportunity_detail.html", context)
 
@@ -335,3 +340,101 @@ def opportunity_from_lead(request: AuthedRequest, lead_pk: int) -> HttpResponse:
             return redirect(opportunity)
     status = 422 if request.method == "POST" else 200
     return render(request, "opportunities/from_lead.html", {"form": form, "lead": lead}, status=status)
+
+
+# --- decision reviews ------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def review_open(request: AuthedRequest, pk: int) -> HttpResponse:
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    try:
+        review = services.review_open(
+            actor=request.user, opportunity=opportunity, review_type=request.POST.get("review_type", "")
+        )
+    except ValidationError as exc:
+        _messages_for(request, exc)
+        return redirect(opportunity)
+    messages.success(request, _("Review opened."))
+    return redirect(review)
+
+
+@login_required
+def review_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    review = selectors.review_get(user=request.user, pk=pk)
+    opportunity = review.opportunity
+    given = {a.role: a for a in review.assessments.all()}
+    roles = []
+    for role in AssessorRole:
+        member = getattr(opportunity, reviews.MEMBER_OF_ROLE[role])
+        assessment = given.get(role)
+        criteria = [
+            {"code": code, "label": label, "score": assessment.scores.get(code) if assessment else None}
+            for code, label in CRITERIA[role]
+        ]
+        roles.append(
+            {
+                "code": role.value,
+                "label": role.label,
+                "member": member,
+                "assessment": assessment,
+                "criteria": criteria,
+                "mine": review.is_open and member is not None and member.pk == request.user.pk,
+            }
+        )
+    context = {
+        "review": review,
+        "opportunity": opportunity,
+        "roles": roles,
+        "missing": reviews.missing_assessments(review) if review.is_open else [],
+        "can_decide": review.is_open
+        and authority.covers(request.user, reviews.subject_of(review.review_type), review.amount, review.currency),
+        "decisions": Decision.choices,
+        "scores": range(1, 6),
+    }
+    return render(request, "opportunities/review_detail.html", context)
+
+
+def _review_action(request: AuthedRequest, pk: int, action: Any, success: str) -> HttpResponse:
+    review = selectors.review_get(user=request.user, pk=pk)
+    try:
+        action(review)
+    except ValidationError as exc:
+        _messages_for(request, exc)
+    else:
+        messages.success(request, success)
+    return redirect(review)
+
+
+@login_required
+@require_POST
+def review_assess(request: AuthedRequest, pk: int) -> HttpResponse:
+    role = request.POST.get("role", "")
+    codes = [code for code, _label in CRITERIA.get(role, [])]
+    scores = {code: request.POST.get(f"score_{code}", "") for code in codes}
+    return _review_action(
+        request,
+        pk,
+        lambda r: services.review_assess(
+            actor=request.user, review=r, role=role, scores=scores, comments=request.POST.get("comments", "")
+        ),
+        _("Assessment saved."),
+    )
+
+
+@login_required
+@require_POST
+def review_decide(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _review_action(
+        request,
+        pk,
+        lambda r: services.review_decide(
+            actor=request.user,
+            review=r,
+            decision=request.POST.get("decision", ""),
+            note=request.POST.get("note", ""),
+            conditions=request.POST.get("conditions", ""),
+        ),
+        _("Decision recorded."),
+    )

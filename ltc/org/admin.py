@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from ltc.org.models import ApiToken, Team, Territory, User
+from ltc.org.models import ApiToken, Authority, Team, Territory, User
 
 
 @admin.register(User)
@@ -30,3 +30,9 @@ class TerritoryAdmin(admin.ModelAdmin[Territory]):
 class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("digest", "prefix", "created_at", "last_used_at")
+
+
+@admin.register(Authority)
+class AuthorityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("subject", "role", "user", "max_amount", "currency")
+    list_filter = ("subject", "role")

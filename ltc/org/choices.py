@@ -51,3 +51,11 @@ class Industry(models.TextChoices):
 class Language(models.TextChoices):
     ZH_HANS = "zh-hans", "简体中文"
     EN = "en", "English"
+
+
+class AuthoritySubject(models.TextChoices):
+    """What an authority rule lets a user decide (授权). Quotes add discount approval later."""
+
+    REVIEW_ATI = "review_ati", _("ATI decision (立项)")
+    REVIEW_ATB = "review_atb", _("ATB decision (投标)")
+    REVIEW_ATC = "review_atc", _("ATC decision (签约)")

@@ -1,4 +1,4 @@
-"""Users, roles, the team tree, territories and personal API tokens."""
+"""Users, roles, the team tree, territories, personal API tokens and the authority matrix."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ltc.org.choices import GLOBAL_SCOPE_ROLES, Industry, Language, Region, RoleCode
+from ltc.core.money import Currency, money_field
+from ltc.org.choices import GLOBAL_SCOPE_ROLES, AuthoritySubject, Industry, Language, Region, RoleCode
 
 
 class Role(models.Model):
@@ -154,3 +156,34 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Authority(models.Model):
+    """One line of the authority matrix: a role or a user may decide a subject up to an amount
+    (in one currency; blank = no limit). A user's authority is the highest line that applies."""
+
+    subject = models.CharField(_("decides"), max_length=32, choices=AuthoritySubject.choices)
+    role = models.ForeignKey(
+        Role, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("role")
+    )
+    user = models.ForeignKey(
+        "org.User", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    max_amount = money_field(_("up to amount"), null=True, blank=True, help_text=_("Blank: no limit."))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
+
+    class Meta:
+        ordering = ["subject", "max_amount"]
+        verbose_name = _("authority")
+        verbose_name_plural = _("authority matrix")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role__isnull=False, user__isnull=True) | Q(role__isnull=True, user__isnull=False)),
+                name="authority_role_or_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        who = self.user or self.role
+        limit = f"{self.max_amount} {self.currency}" if self.max_amount is not None else "∞"
+        return f"{self.get_subject_display()}: {who} ≤ {limit}"

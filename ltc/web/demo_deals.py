@@ -12,11 +12,26 @@ from django.utils import timezone
 from ltc.core.models import ActivityKind
 from ltc.customers.models import Account
 from ltc.opportunities import services
-from ltc.opportunities.choices import LossReason, RequirableField, RequirementKind, StageCategory, WinReason
-from ltc.opportunities.models import Opportunity, Pipeline, Stage, StageRequirement
-from ltc.org.models import User
+from ltc.opportunities.choices import (
+    CRITERIA,
+    Decision,
+    LossReason,
+    RequirableField,
+    RequirementKind,
+    ReviewType,
+    StageCategory,
+    WinReason,
+)
+from ltc.opportunities.models import DecisionReview, Opportunity, Pipeline, Stage, StageRequirement
+from ltc.org.choices import AuthoritySubject, RoleCode
+from ltc.org.models import Authority, Role, User
 
-CHECK, ACTIVITY, FIELD = RequirementKind.CHECK, RequirementKind.ACTIVITY, RequirementKind.FIELD
+CHECK, ACTIVITY, FIELD, REVIEW = (
+    RequirementKind.CHECK,
+    RequirementKind.ACTIVITY,
+    RequirementKind.FIELD,
+    RequirementKind.REVIEW,
+)
 # (name, probability, needs FR, guidance, [(kind, label, activity kind or field)])
 PROJECT_STAGES = [
     (
@@ -35,6 +50,7 @@ PROJECT_STAGES = [
             (ACTIVITY, "与客户召开立项沟通会", ActivityKind.MEETING),
             (FIELD, "SR 已指定", RequirableField.SR),
             (FIELD, "预估金额已填写", RequirableField.AMOUNT),
+            (REVIEW, "立项决策（ATI）通过", ReviewType.ATI),
         ],
     ),
     (
@@ -53,7 +69,11 @@ PROJECT_STAGES = [
         60,
         False,
         "组织标书的商务、技术、交付章节，投标决策（ATB）通过后按时递交。",
-        [(CHECK, "标书已按时递交", ""), (FIELD, "FR 已指定", RequirableField.FR)],
+        [
+            (FIELD, "FR 已指定", RequirableField.FR),
+            (REVIEW, "投标决策（ATB）通过", ReviewType.ATB),
+            (CHECK, "标书已按时递交", ""),
+        ],
     ),
     (
         "谈判",
@@ -62,7 +82,13 @@ PROJECT_STAGES = [
         "在授权范围内谈判价格与付款条件；超出授权的折扣逐级审批。",
         [(CHECK, "商务条款已谈妥", ""), (FIELD, "预计签约日期已填写", RequirableField.EXPECTED_CLOSE_DATE)],
     ),
-    ("签约 (ATC)", 90, True, "签约决策（ATC）通过后签署合同，交接给交付团队（FR）。", [(CHECK, "合同已签署", "")]),
+    (
+        "签约 (ATC)",
+        90,
+        True,
+        "签约决策（ATC）通过后签署合同，交接给交付团队（FR）。",
+        [(REVIEW, "签约决策（ATC）通过", ReviewType.ATC), (CHECK, "合同已签署", "")],
+    ),
 ]
 PRODUCT_STAGES = [
     ("需求确认", 20, False, "确认型号、数量和交付时间。", [(CHECK, "需求清单已确认", "")]),
@@ -92,10 +118,29 @@ def _pipeline(name: str, order: int, description: str, stages: list[tuple]) -> P
                 label=label,
                 activity_kind=extra if kind == ACTIVITY else "",
                 field_name=extra if kind == FIELD else "",
+                review_type=extra if kind == REVIEW else "",
             )
     Stage.objects.create(pipeline=pipeline, order=900, name="赢单", category=StageCategory.WON, probability=100)
     Stage.objects.create(pipeline=pipeline, order=910, name="输单", category=StageCategory.LOST, probability=0)
     return pipeline
+
+
+# (subject, role, up to CNY; None = no limit): managers decide smaller deals, executives any.
+AUTHORITY = [
+    (AuthoritySubject.REVIEW_ATI, RoleCode.SALES_MANAGER, Decimal("5000000")),
+    (AuthoritySubject.REVIEW_ATB, RoleCode.SALES_MANAGER, Decimal("3000000")),
+    (AuthoritySubject.REVIEW_ATC, RoleCode.SALES_MANAGER, Decimal("2000000")),
+    (AuthoritySubject.REVIEW_ATI, RoleCode.EXECUTIVE, None),
+    (AuthoritySubject.REVIEW_ATB, RoleCode.EXECUTIVE, None),
+    (AuthoritySubject.REVIEW_ATC, RoleCode.EXECUTIVE, None),
+]
+
+
+def seed_authority() -> None:
+    for subject, role, limit in AUTHORITY:
+        Authority.objects.get_or_create(
+            subject=subject, role=Role.objects.get(code=role), defaults={"max_amount": limit}
+        )
 
 
 def seed_pipelines() -> tuple[Pipeline, Pipeline]:
@@ -112,11 +157,14 @@ def _work_through(deal: Opportunity, until: int, users: dict[str, User]) -> None
             continue
         if stage.order >= until:
             break
-        for item in services.checklist(deal, stage):
+        order: dict[str, int] = {FIELD: 0, ACTIVITY: 1, CHECK: 2, REVIEW: 3}
+        for item in sorted(services.checklist(deal, stage), key=lambda i: order[i.requirement.kind]):
             requirement = item.requirement
             if item.done:
                 continue
-            if requirement.kind == CHECK:
+            if requirement.kind == REVIEW:
+                _pass_review(deal, requirement.review_type)
+            elif requirement.kind == CHECK:
                 services.opportunity_check(actor=ar, opportunity=deal, requirement=requirement, done=True)
             elif requirement.kind == ACTIVITY:
                 services.opportunity_activity_log(
@@ -142,10 +190,23 @@ def _work_through(deal: Opportunity, until: int, users: dict[str, User]) -> None
         services.opportunity_advance(actor=ar, opportunity=deal, expected_version=deal.version, to_stage=following)
 
 
+def _pass_review(deal: Opportunity, review_type: str, *, decide: bool = True) -> DecisionReview:
+    """Open a review, let each named member of the iron triangle assess, and let the decider say Go."""
+    review = services.review_open(actor=deal.owner, opportunity=deal, review_type=review_type)
+    for role, member in (("ar", deal.owner), ("sr", deal.sr), ("fr", deal.fr)):
+        if member is not None:
+            scores = {code: 4 for code, _label in CRITERIA[role]}
+            services.review_assess(actor=member, review=review, role=role, scores=scores, comments="评估通过。")
+    if decide and review.decider is not None:
+        services.review_decide(actor=review.decider, review=review, decision=Decision.GO, note="同意。")
+    return review
+
+
 def seed_deals(users: dict[str, User], rng: random.Random) -> None:
     """Demo deals at every stage of the project pipeline, plus won and lost ones."""
     if Opportunity.objects.exists():
         return
+    seed_authority()
     project, product = seed_pipelines()
     stages = project.open_stages()
     accounts = list(Account.objects.select_related("owner").prefetch_related("contacts").order_by("id"))
@@ -174,6 +235,12 @@ def seed_deals(users: dict[str, User], rng: random.Random) -> None:
             services.opportunity_win(
                 actor=owner, opportunity=deal, expected_version=deal.version, reason=WinReason.SOLUTION
             )
+        elif index == 6:
+            # Too large for the AR's manager: the ATI review goes up to the general manager.
+            services.opportunity_update(
+                actor=owner, opportunity=deal, data={"amount": Decimal("6800000")}, expected_version=deal.version
+            )
+            _pass_review(deal, ReviewType.ATI, decide=False)
         elif index % 9 == 7:
             services.opportunity_lose(
                 actor=owner,

@@ -5,6 +5,7 @@ from typing import Any
 
 from ltc.opportunities.choices import RequirableField, RequirementKind, StageCategory
 from ltc.opportunities.models import Opportunity, Pipeline, Stage, StageRequirement
+from ltc.org.models import Authority, Role
 
 
 def make_pipeline(name: str = "项目销售") -> Pipeline:
@@ -44,3 +45,21 @@ def make_opportunity(world: Any, pipeline: Pipeline | None = None, **fields: Any
         **fields,
     }
     return Opportunity.objects.create(**values)
+
+
+def require_review(pipeline: Pipeline, stage_name: str, review_type: str) -> StageRequirement:
+    return StageRequirement.objects.create(
+        stage=pipeline.stages.get(name=stage_name),
+        label=f"{review_type} 通过",
+        kind=RequirementKind.REVIEW,
+        review_type=review_type,
+    )
+
+
+def grant(subject: str, *, role: str | None = None, user: Any = None, up_to: str | None = None) -> Authority:
+    return Authority.objects.create(
+        subject=subject,
+        role=Role.objects.get(code=role) if role else None,
+        user=user,
+        max_amount=Decimal(up_to) if up_to is not None else None,
+    )

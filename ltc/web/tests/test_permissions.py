@@ -23,8 +23,9 @@ from ltc.customers.tests.factories import ContactFactory
 from ltc.leads import services as lead_services
 from ltc.leads.models import LeadImport, SavedView
 from ltc.leads.tests.factories import LeadFactory
+from ltc.opportunities import services
 from ltc.opportunities.models import Opportunity, Pipeline, RequirementCheck
-from ltc.opportunities.tests.factories import make_opportunity, make_pipeline
+from ltc.opportunities.tests.factories import grant, make_opportunity, make_pipeline, require_review
 from ltc.org.services import token_create
 from ltc.org.tests.factories import UserFactory
 
@@ -191,6 +192,44 @@ def creates_deal(ok: int, *, api: bool = True) -> Callable[[str], int]:
         return 403
 
     return expect
+
+
+def _review_pipeline() -> Pipeline:
+    pipeline = Pipeline.objects.filter(name="项目销售").first() or make_pipeline()
+    if not pipeline.stages.filter(requirements__kind="review").exists():
+        require_review(pipeline, "确认", "ATI")
+        grant("review_ati", role="sales_manager", up_to="5000000")
+        grant("review_ati", role="executive")
+    return pipeline
+
+
+def review_deal(w: Any) -> int:
+    return make_opportunity(w, _review_pipeline()).pk
+
+
+def assessed_review(w: Any) -> int:
+    """An open ATI review on the owner's deal, assessed by its AR (the deal has no SR or FR)."""
+    opportunity = Opportunity.objects.get(pk=review_deal(w))
+    review = services.review_open(actor=w.owner, opportunity=opportunity, review_type="ATI")
+    services.review_assess(actor=w.owner, review=review, role="ar", scores={"relationship": 4, "decision_chain": 4})
+    return review.pk
+
+
+def opens_review(ok: int) -> Callable[[str], int]:
+    """The AR side opens reviews; the executive sees the deal but may not (403); anyone who
+    cannot see the deal names an unknown one in the body (422)."""
+
+    def expect(actor: str) -> int:
+        if actor == "anonymous":
+            return 401
+        if actor in CHANGES_RECORD:
+            return ok
+        return 403 if actor in SEES_RECORD else 422
+
+    return expect
+
+
+DECIDES = {"manager", "boss", "executive"}  # sales managers up to 5M, executives without limit
 
 
 IF_MATCH = {"If-Match": '"1"'}
@@ -534,6 +573,25 @@ CASES = [
         record_rule(200, who=CHANGES_RECORD),
         {"outcome": "完成"},
     ),
+    Case("GET /api/v1/decision-reviews", lambda w: "/api/v1/decision-reviews", signed_in(200)),
+    Case("POST /api/v1/decision-reviews", lambda w: "/api/v1/decision-reviews", opens_review(201), None),
+    Case(
+        "GET /api/v1/decision-reviews/{review_id}",
+        lambda w: f"/api/v1/decision-reviews/{assessed_review(w)}",
+        record_rule(200),
+    ),
+    Case(
+        "POST /api/v1/decision-reviews/{review_id}/assess",
+        lambda w: f"/api/v1/decision-reviews/{assessed_review(w)}/assess",
+        record_rule(200, who={"owner"}),
+        {"role": "ar", "scores": {"relationship": 5, "decision_chain": 4}},
+    ),
+    Case(
+        "POST /api/v1/decision-reviews/{review_id}/decide",
+        lambda w: f"/api/v1/decision-reviews/{assessed_review(w)}/decide",
+        record_rule(200, who=DECIDES),
+        {"decision": "go"},
+    ),
     Case("GET leads:lead_list", lambda w: "/leads/", signed_in(200, api=False)),
     Case("GET leads:lead_board", lambda w: "/leads/board/", signed_in(200, api=False)),
     Case("GET leads:lead_reports", lambda w: "/leads/reports/", signed_in(200, api=False)),
@@ -717,6 +775,29 @@ CASES = [
         record_rule(302, who=CHANGES_RECORD, api=False),
         {"text": "跟进"},
     ),
+    Case(
+        "POST opportunities:review_open",
+        lambda w: f"/opportunities/{review_deal(w)}/reviews/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        {"review_type": "ATI"},
+    ),
+    Case(
+        "GET opportunities:review_detail",
+        lambda w: f"/opportunities/reviews/{assessed_review(w)}/",
+        record_rule(200, api=False),
+    ),
+    Case(
+        "POST opportunities:review_assess",
+        lambda w: f"/opportunities/reviews/{assessed_review(w)}/assess/",
+        record_rule(302, who={"owner"}, api=False),
+        {"role": "ar", "score_relationship": "5", "score_decision_chain": "4"},
+    ),
+    Case(
+        "POST opportunities:review_decide",
+        lambda w: f"/opportunities/reviews/{assessed_review(w)}/decide/",
+        record_rule(302, who=DECIDES, api=False),
+        {"decision": "go"},
+    ),
 ]
 # Pages and endpoints that are public or belong to the framework, each for a stated reason.
 EXEMPT = {
@@ -745,6 +826,8 @@ def test_permissions(case: Case, actor: str, world: Any, api_as: Any, web_as: An
         body = {key: other_lead(world)}
     if case.key == "POST /api/v1/opportunities":
         body = {"name": "新项目", "account_id": world.account.pk, "pipeline_id": pipeline_id(world)}
+    if case.key == "POST /api/v1/decision-reviews":
+        body = {"opportunity_id": review_deal(world), "review_type": "ATI"}
     if case.key == "POST /api/v1/opportunities/from-lead":
         body = {"lead_id": qualified_lead(world), "pipeline_id": pipeline_id(world)}
     if case.key == "POST opportunities:opportunity_move":

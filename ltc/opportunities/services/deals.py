@@ -26,6 +26,7 @@ from ltc.leads.models import Lead
 from ltc.leads.services import lead_convert
 from ltc.opportunities.access import OPPORTUNITY_WRITE_ROLES, can_override, can_steer, can_work
 from ltc.opportunities.choices import (
+    PASSING_DECISIONS,
     ForecastCategory,
     LossReason,
     OpportunityStatus,
@@ -67,7 +68,7 @@ def require_writer(actor: User) -> None:
         raise PermissionDenied(_("Your roles do not allow working on opportunities."))
 
 
-def _require_steer(actor: User, opportunity: Opportunity) -> None:
+def require_steer(actor: User, opportunity: Opportunity) -> None:
     if not can_steer(actor, opportunity):
         raise PermissionDenied(_("Only the AR, the AR's managers or an administrator may do this."))
 
@@ -77,7 +78,7 @@ def _require_work(actor: User, opportunity: Opportunity) -> None:
         raise PermissionDenied(_("Only the deal team, their managers or an administrator may do this."))
 
 
-def _require_open(opportunity: Opportunity) -> None:
+def require_open(opportunity: Opportunity) -> None:
     if not opportunity.is_open:
         raise ValidationError({"status": [_("The deal is closed; reopen it first.")]}, code="closed")
 
@@ -147,12 +148,17 @@ def checklist(opportunity: Opportunity, stage: Stage | None = None) -> list[Chec
             ).values_list("kind", flat=True)
         )
     checked = set(opportunity.checks.values_list("requirement_id", flat=True)) if opportunity.pk else set()
+    passed: set[str] = set()
+    if any(r.kind == RequirementKind.REVIEW for r in requirements):
+        passed = set(opportunity.reviews.filter(decision__in=PASSING_DECISIONS).values_list("review_type", flat=True))
     items = []
     for requirement in requirements:
         if requirement.kind == RequirementKind.ACTIVITY:
             done = requirement.activity_kind in done_kinds
         elif requirement.kind == RequirementKind.FIELD:
             done = opportunity.filled(requirement.field_name)
+        elif requirement.kind == RequirementKind.REVIEW:
+            done = requirement.review_type in passed
         else:
             done = requirement.pk in checked
         items.append(ChecklistItem(requirement, done))
@@ -234,7 +240,7 @@ def opportunity_update(
     *, actor: User, opportunity: Opportunity, data: dict[str, Any], expected_version: int
 ) -> Opportunity:
     """Change fields (not the stage: see `opportunity_advance`) if the version is current."""
-    _require_steer(actor, opportunity)
+    require_steer(actor, opportunity)
     _unknown_fields(data, (*EDITABLE_FIELDS, "contacts"))
     data = {**data}
     contacts = data.pop("contacts", None)
@@ -284,8 +290,8 @@ def opportunity_advance(
 ) -> Opportunity:
     """Move the deal to `to_stage` (default: the next open stage). Forward moves pass the gates
     of the stages left behind; the stage's probability becomes the deal's."""
-    _require_steer(actor, opportunity)
-    _require_open(opportunity)
+    require_steer(actor, opportunity)
+    require_open(opportunity)
     target = to_stage or next_stage(opportunity)
     if target is None:
         raise ValidationError({"stage": [_("This is the last open stage: win or lose the deal.")]})
@@ -311,15 +317,15 @@ def opportunity_win(
     override_reason: str = "",
 ) -> Opportunity:
     """Close the deal as won: the current stage's checklist must be complete (or overridden)."""
-    _require_steer(actor, opportunity)
-    _require_open(opportunity)
+    require_steer(actor, opportunity)
+    require_open(opportunity)
     if reason not in WinReason.values:
         raise ValidationError({"reason": [_("Choose why the deal was won.")]})
     won = opportunity.pipeline.closing_stage(StageCategory.WON)
     if won is None:
         raise ValidationError({"stage": [_("This pipeline has no won stage.")]})
     text = _gate(actor, opportunity, won, override_reason)
-    _close(actor, opportunity, expected_version, won, OpportunityStatus.WON, reason, note, "", text)
+    close_deal(actor, opportunity, expected_version, won, OpportunityStatus.WON, reason, note, "", text)
     return opportunity
 
 
@@ -328,8 +334,8 @@ def opportunity_lose(
 ) -> Opportunity:
     """Close the deal as lost with the reason and, when one won, the competitor. No gate: a deal
     can be lost at any stage."""
-    _require_steer(actor, opportunity)
-    _require_open(opportunity)
+    require_steer(actor, opportunity)
+    require_open(opportunity)
     errors: dict[str, list[str]] = {}
     if reason not in LossReason.values:
         errors["reason"] = [_("Choose why the deal was lost.")]
@@ -343,11 +349,11 @@ def opportunity_lose(
         errors["stage"] = [_("This pipeline has no lost stage.")]
     if errors or lost is None:
         raise ValidationError(errors)
-    _close(actor, opportunity, expected_version, lost, OpportunityStatus.LOST, reason, note, competitor, "")
+    close_deal(actor, opportunity, expected_version, lost, OpportunityStatus.LOST, reason, note, competitor, "")
     return opportunity
 
 
-def _close(
+def close_deal(
     actor: User,
     opportunity: Opportunity,
     expected_version: int,
@@ -378,7 +384,7 @@ def _close(
 
 def opportunity_reopen(*, actor: User, opportunity: Opportunity, expected_version: int) -> Opportunity:
     """Reopen a closed deal at the stage it was closed from."""
-    _require_steer(actor, opportunity)
+    require_steer(actor, opportunity)
     if opportunity.is_open:
         raise ValidationError({"status": [_("The deal is already open.")]})
     stage = opportunity.stage_before_close or next(iter(opportunity.pipeline.open_stages()), None)
@@ -408,7 +414,7 @@ def opportunity_check(
 ) -> Opportunity:
     """Confirm (or withdraw) a "check" item of the deal's checklist."""
     _require_work(actor, opportunity)
-    _require_open(opportunity)
+    require_open(opportunity)
     if requirement.stage.pipeline_id != opportunity.pipeline_id:
         raise ValidationError({"requirement": [_("This item belongs to another pipeline.")]})
     if requirement.kind != RequirementKind.CHECK:

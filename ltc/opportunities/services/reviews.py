@@ -1,0 +1,220 @@
+"""Decision reviews (决策评审): opened on a deal, assessed by its AR, SR and FR, decided by a user
+whose authority covers the deal's amount. A review that is above its natural decider's
+authority goes up the team tree (escalation); a No-go closes the deal as lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ltc.core import activities, timeline
+from ltc.opportunities.choices import CRITERIA, AssessorRole, Decision, LossReason, RequirementKind, ReviewStatus
+from ltc.opportunities.choices import ReviewType as Type
+from ltc.opportunities.models import DecisionReview, Opportunity, ReviewAssessment, StageRequirement
+from ltc.opportunities.services.deals import (
+    REASON_MAX,
+    close_deal,
+    require_open,
+    require_steer,
+)
+from ltc.org import authority
+from ltc.org.models import User
+
+DECIDE_WITHIN = timedelta(days=3)
+CONDITIONS_DUE = timedelta(days=14)
+MEMBER_OF_ROLE: dict[str, str] = {AssessorRole.AR: "owner", AssessorRole.SR: "sr", AssessorRole.FR: "fr"}
+
+
+def subject_of(review_type: str) -> str:
+    return f"review_{review_type.lower()}"
+
+
+def review_open(*, actor: User, opportunity: Opportunity, review_type: str) -> DecisionReview:
+    """Open a review of a type the deal's pipeline uses. The decider is routed by the authority
+    matrix; the managers passed over are named in the escalation note, and the decider gets a task."""
+    require_steer(actor, opportunity)
+    require_open(opportunity)
+    if review_type not in Type.values:
+        raise ValidationError({"review_type": [_("Choose ATI, ATB or ATC.")]})
+    uses = StageRequirement.objects.filter(
+        stage__pipeline=opportunity.pipeline_id, kind=RequirementKind.REVIEW, review_type=review_type
+    ).exists()
+    if not uses:
+        raise ValidationError(
+            {"review_type": [_("This pipeline does not use %(type)s reviews.") % {"type": review_type}]}
+        )
+    decider, passed = authority.route(
+        subject=subject_of(review_type),
+        amount=opportunity.amount,
+        currency=opportunity.currency,
+        owner=opportunity.owner,
+    )
+    if decider is None:
+        raise ValidationError(
+            {"review_type": [_("Nobody holds the authority to decide this review: set up the authority matrix.")]}
+        )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                review = DecisionReview.objects.create(
+                    opportunity=opportunity,
+                    review_type=review_type,
+                    amount=opportunity.amount,
+                    currency=opportunity.currency,
+                    opened_by=actor,
+                    decider=decider,
+                    passed_over=[str(u) for u in passed],
+                )
+        except IntegrityError as exc:
+            raise ValidationError(
+                {"review_type": [_("A %(type)s review is already open on this deal.") % {"type": review_type}]}
+            ) from exc
+        review.decider_task = activities.activity_create(
+            actor=actor,
+            subject=opportunity,
+            kind="task",
+            title=_("Decide the %(type)s review of “%(deal)s”") % {"type": review_type, "deal": opportunity},
+            owner=decider,
+            due_at=timezone.now() + DECIDE_WITHIN,
+        )
+        review.save(update_fields=["decider_task"])
+        text = _("%(type)s review opened; decider: %(decider)s.") % {"type": review_type, "decider": decider}
+        timeline.note_add(actor=actor, subject=opportunity, text=f"{text} {review.escalation_text()}".strip())
+    return review
+
+
+def _clean_scores(role: str, scores: dict[str, Any]) -> dict[str, int]:
+    wanted = [code for code, _label in CRITERIA[role]]
+    errors = []
+    clean: dict[str, int] = {}
+    for code in wanted:
+        value = scores.get(code)
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
+            errors.append(code)
+        else:
+            clean[code] = value
+    unknown = sorted(set(scores) - set(wanted))
+    if errors or unknown:
+        message = _("Score each criterion from 1 to 5: %(codes)s.") % {"codes": ", ".join(errors + unknown)}
+        raise ValidationError({"scores": [message]})
+    return clean
+
+
+def review_assess(
+    *, actor: User, review: DecisionReview, role: str, scores: dict[str, Any], comments: str = ""
+) -> ReviewAssessment:
+    """Record (or revise, until the decision) the assessment of one role of the iron triangle,
+    given by the deal's member holding that role."""
+    if role not in AssessorRole.values:
+        raise ValidationError({"role": [_("Choose AR, SR or FR.")]})
+    opportunity = review.opportunity
+    member_id = getattr(opportunity, f"{MEMBER_OF_ROLE[role]}_id")
+    if member_id != actor.pk:
+        raise PermissionDenied(_("Only the deal's %(role)s assesses for that role.") % {"role": role.upper()})
+    if not review.is_open:
+        raise ValidationError({"review": [_("The review is decided; its assessments are final.")]})
+    clean = _clean_scores(role, scores or {})
+    comments = (comments or "").strip()
+    if len(comments) > 5000:
+        raise ValidationError({"comments": [_("At most %(n)d characters.") % {"n": 5000}]})
+    with transaction.atomic():
+        assessment, _created = ReviewAssessment.objects.update_or_create(
+            review=review,
+            role=role,
+            defaults={"assessor": actor, "scores": clean, "comments": comments, "submitted_at": timezone.now()},
+        )
+        timeline.note_add(
+            actor=actor,
+            subject=opportunity,
+            text=_("%(role)s assessed the %(type)s review: %(avg)s / 5.")
+            % {"role": role.upper(), "type": review.review_type, "avg": assessment.average},
+        )
+    return assessment
+
+
+def missing_assessments(review: DecisionReview) -> list[str]:
+    """The roles named on the deal that have not assessed yet (AR always; SR and FR once named)."""
+    opportunity = review.opportunity
+    given = set(review.assessments.values_list("role", flat=True))
+    needed = [r for r in AssessorRole if getattr(opportunity, f"{MEMBER_OF_ROLE[r]}_id") is not None]
+    return [str(r.value).upper() for r in needed if r not in given]
+
+
+def review_decide(
+    *, actor: User, review: DecisionReview, decision: str, note: str = "", conditions: str = ""
+) -> DecisionReview:
+    """Decide within one's authority: Go, Go with conditions (each line becomes a task for the
+    AR), No-go (the deal closes as lost) or Hold. Above one's authority: refused, naming who decides."""
+    if not review.is_open:
+        raise ValidationError({"review": [_("This review is already decided.")]})
+    subject = subject_of(review.review_type)
+    if not authority.covers(actor, subject, review.amount, review.currency):
+        raise PermissionDenied(
+            _("%(amount)s %(currency)s is above your authority for %(type)s decisions; %(decider)s decides.")
+            % {
+                "amount": review.amount,
+                "currency": review.currency,
+                "type": review.review_type,
+                "decider": review.decider,
+            }
+        )
+    errors: dict[str, list[str]] = {}
+    if decision not in Decision.values:
+        errors["decision"] = [_("Choose Go, Go with conditions, No-go or Hold.")]
+    missing = missing_assessments(review)
+    if missing:
+        errors["assessments"] = [_("Still to assess: %(roles)s.") % {"roles": ", ".join(missing)}]
+    lines = [line.strip() for line in (conditions or "").splitlines() if line.strip()]
+    if decision == Decision.GO_WITH_CONDITIONS and not lines:
+        errors["conditions"] = [_("List the conditions, one per line.")]
+    note = (note or "").strip()
+    if len(note) > REASON_MAX:
+        errors["note"] = [_("At most %(n)d characters.") % {"n": REASON_MAX}]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    opportunity = Opportunity.objects.select_related("pipeline", "stage").get(pk=review.opportunity_id)
+    with transaction.atomic():
+        updated = DecisionReview.objects.filter(pk=review.pk, status=ReviewStatus.OPEN).update(
+            status=ReviewStatus.DECIDED,
+            decision=decision,
+            decision_note=note,
+            conditions="\n".join(lines),
+            decided_by=actor,
+            decided_at=now,
+        )
+        if not updated:  # decided concurrently by someone else
+            raise ValidationError({"review": [_("This review is already decided.")]})
+        review.refresh_from_db()
+        label = Decision(decision).label
+        text = _("%(type)s decision: %(decision)s (by %(user)s).") % {
+            "type": review.review_type,
+            "decision": label,
+            "user": actor,
+        }
+        timeline.note_add(actor=actor, subject=opportunity, text=f"{text} {note}".strip())
+        for line in lines:
+            activities.activity_create(
+                actor=actor,
+                subject=opportunity,
+                kind="task",
+                title=(_("Condition: %(text)s") % {"text": line})[:200],
+                owner=opportunity.owner,
+                due_at=now + CONDITIONS_DUE,
+            )
+        task = review.decider_task
+        if task is not None and task.done_at is None:
+            task.done_at, task.outcome = now, str(label)
+            task.save(update_fields=["done_at", "outcome"])
+        if decision == Decision.NO_GO and opportunity.is_open:
+            lost = opportunity.pipeline.closing_stage("lost")
+            if lost is not None:
+                close_deal(actor, opportunity, opportunity.version, lost, "lost", LossReason.NO_GO, note, "", "")
+    return review

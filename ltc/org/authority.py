@@ -1,0 +1,73 @@
+"""The authority matrix (授权): who may decide what, up to which amount, and where a decision
+goes when it is above someone's authority (up the team tree, then to whoever holds enough)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+
+from ltc.org.models import Authority, Team, User
+
+UNLIMITED = None
+
+
+def limit_of(user: Any, subject: str, currency: str) -> tuple[bool, Decimal | None]:
+    """(has any authority, the highest amount it covers — None meaning no limit)."""
+    if not (user.is_authenticated and user.is_active):
+        return False, Decimal(0)
+    rules = Authority.objects.filter(subject=subject, currency=currency).filter(
+        Q(user=user) | Q(role__code__in=user.role_codes())
+    )
+    limits = [rule.max_amount for rule in rules]
+    if not limits:
+        return False, Decimal(0)
+    if any(limit is None for limit in limits):
+        return True, UNLIMITED
+    return True, max(limit for limit in limits if limit is not None)
+
+
+def covers(user: Any, subject: str, amount: Decimal, currency: str) -> bool:
+    has, limit = limit_of(user, subject, currency)
+    return has and (limit is None or amount <= limit)
+
+
+def route(*, subject: str, amount: Decimal, currency: str, owner: User) -> tuple[User | None, list[User]]:
+    """Who decides: the first manager up the owner's team tree whose authority covers the amount.
+    Returns (decider, the managers passed over because the amount was above their authority).
+    When no manager in the tree may decide, the decider is whoever holds the smallest covering
+    authority (an executive, typically); None when nobody does."""
+    passed: list[User] = []
+    team: Team | None = owner.team
+    seen: set[int] = set()
+    while team is not None and team.pk not in seen:
+        seen.add(team.pk)
+        manager = team.manager
+        if manager is not None and manager.pk != owner.pk and manager.is_active:
+            if covers(manager, subject, amount, currency):
+                return manager, passed
+            passed.append(manager)
+        team = team.parent
+    return _smallest_covering(subject, amount, currency, exclude=owner), passed
+
+
+def _smallest_covering(subject: str, amount: Decimal, currency: str, *, exclude: User) -> User | None:
+    """The active user whose authority covers `amount` with the smallest limit (ties: lowest id)."""
+    limits: dict[int, Decimal | None] = {}
+    for rule in Authority.objects.filter(subject=subject, currency=currency):
+        if rule.user_id is not None:
+            holders = [rule.user_id]
+        else:
+            holders = list(User.objects.filter(roles=rule.role_id, is_active=True).values_list("pk", flat=True))
+        for pk in holders:
+            current = limits.get(pk, Decimal(0))
+            limits[pk] = None if current is None or rule.max_amount is None else max(current, rule.max_amount)
+    covering = [
+        (limit is None, limit or Decimal(0), pk)
+        for pk, limit in limits.items()
+        if pk != exclude.pk and (limit is None or amount <= limit)
+    ]
+    if not covering:
+        return None
+    return User.objects.filter(pk=min(covering)[2], is_active=True).first()
