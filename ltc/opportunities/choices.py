@@ -107,3 +107,24 @@ CRITERIA: dict[str, list[tuple[str, Any]]] = {
         ("cost", _("Delivery cost (5 = within plan)")),
     ],
 }
+
+
+class DecisionRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+    TECHNICAL = "technical", _("Technical evaluator")
+    BUSINESS = "business", _("Business evaluator")
+    USER = "user", _("User")
+    INFLUENCER = "influencer", _("Influencer")
+    COACH = "coach", _("Coach / champion")
+
+
+class Attitude(models.TextChoices):
+    SUPPORTER = "supporter", _("Supporter")
+    NEUTRAL = "neutral", _("Neutral")
+    OPPONENT = "opponent", _("Opponent")
+
+
+class Level(models.TextChoices):
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")

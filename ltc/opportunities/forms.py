@@ -10,7 +10,7 @@ from ltc.customers.models import Account, Contact
 from ltc.customers.selectors import account_list
 from ltc.opportunities import selectors
 from ltc.opportunities.choices import LossReason, OpportunityStatus, WinReason
-from ltc.opportunities.models import Opportunity, Pipeline, Stage
+from ltc.opportunities.models import Opportunity, Pipeline, Stage, Stakeholder
 from ltc.opportunities.services import EDITABLE_FIELDS
 from ltc.org.models import User
 from ltc.org.selectors import assignable_users
@@ -185,3 +185,13 @@ class FromLeadForm(StyledFormMixin, forms.Form):
 
 def visible_accounts(user: Any) -> Any:
     return account_list(user=user).order_by("name") if user.is_authenticated else Account.objects.none()
+
+
+class StakeholderForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Stakeholder
+        fields = ["role", "attitude", "influence", "relationship", "last_contact_on", "notes"]
+        widgets = {"last_contact_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def _post_clean(self) -> None:
+        pass

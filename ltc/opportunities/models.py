@@ -21,8 +21,11 @@ from ltc.opportunities.choices import (
     CRITERIA,
     PASSING_DECISIONS,
     AssessorRole,
+    Attitude,
     Decision,
+    DecisionRole,
     ForecastCategory,
+    Level,
     LossReason,
     OpportunityStatus,
     RequirableField,
@@ -350,3 +353,31 @@ class ReviewAssessment(models.Model):
     def average(self) -> Decimal:
         values = [int(v) for v in self.scores.values()]
         return (Decimal(sum(values)) / len(values)).quantize(Decimal("0.1")) if values else Decimal(0)
+
+
+class Stakeholder(models.Model):
+    """A person of the customer in the deal's decision chain (决策链): their role in the decision,
+    attitude towards us, influence, how strong our relationship is, and when we last spoke."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stakeholders")
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="+", verbose_name=_("contact"))
+    role = models.CharField(_("role in the decision"), max_length=16, choices=DecisionRole.choices)
+    attitude = models.CharField(_("attitude"), max_length=10, choices=Attitude.choices, default=Attitude.NEUTRAL)
+    influence = models.CharField(_("influence"), max_length=8, choices=Level.choices, default=Level.MEDIUM)
+    relationship = models.PositiveSmallIntegerField(
+        _("relationship strength"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("1 = none, 5 = trusted."),
+    )
+    last_contact_on = models.DateField(_("last contact"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["opportunity", "role", "id"]
+        verbose_name = _("stakeholder")
+        verbose_name_plural = _("decision chain")
+        constraints = [models.UniqueConstraint(fields=["opportunity", "contact"], name="stakeholder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.contact} ({self.get_role_display()})"

@@ -24,6 +24,8 @@ urlpatterns = [
     ),
     path("<int:pk>/notes/", views.opportunity_note_add, name="opportunity_note_add"),
     path("<int:pk>/reviews/", views.review_open, name="review_open"),
+    path("<int:pk>/chain/", views.stakeholder_set, name="stakeholder_set"),
+    path("<int:pk>/chain/<int:stakeholder_id>/remove/", views.stakeholder_remove, name="stakeholder_remove"),
     path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
     path("reviews/<int:pk>/assess/", views.review_assess, name="review_assess"),
     path("reviews/<int:pk>/decide/", views.review_decide, name="review_decide"),

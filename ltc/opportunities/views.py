@@ -19,15 +19,17 @@ from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.forms import ActivityForm, ListParams, add_service_errors
 from ltc.core.timeline import timeline_for
+from ltc.customers.models import Contact
 from ltc.leads import selectors as lead_selectors
 from ltc.opportunities import selectors, services
 from ltc.opportunities.access import OPPORTUNITY_WRITE_ROLES, can_override, can_steer, can_work
-from ltc.opportunities.choices import CRITERIA, AssessorRole, Decision
+from ltc.opportunities.choices import CRITERIA, AssessorRole, Decision, DecisionRole
 from ltc.opportunities.forms import (
     FromLeadForm,
     LoseForm,
     OpportunityFilterForm,
     OpportunityForm,
+    StakeholderForm,
     WinForm,
     visible_accounts,
 )
@@ -155,6 +157,7 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     opportunity = selectors.opportunity_get(user=request.user, pk=pk)
     following = services.next_stage(opportunity) if opportunity.is_open else None
     stages = list(opportunity.pipeline.stages.all())
+    chain = list(opportunity.stakeholders.select_related("contact"))
     context = {
         "opportunity": opportunity,
         "stages": stages,
@@ -174,6 +177,11 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "lose_form": LoseForm(),
         "reviews": list(selectors.review_list(user=request.user, opportunity=opportunity.pk)),
         "review_types": selectors.review_types_of(opportunity.pipeline),
+        "chain": chain,
+        "chain_roles": [(label, [s for s in chain if s.role == code]) for code, label in DecisionRole.choices],
+        "chain_warnings": services.chain_warnings(chain),
+        "stakeholder_form": StakeholderForm(),
+        "account_contacts": list(opportunity.account.contacts.all()),
     }
     return render(request, "opportunities/opportunity_detail.html", context)
 
@@ -438,3 +446,37 @@ def review_decide(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("Decision recorded."),
     )
+
+
+# --- decision chain --------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def stakeholder_set(request: AuthedRequest, pk: int) -> HttpResponse:
+    form = StakeholderForm(request.POST)
+
+    def save(opportunity: Opportunity) -> None:
+        contact_id = request.POST.get("contact", "")
+        contact = (
+            Contact.objects.filter(pk=contact_id, account_id=opportunity.account_id).first()
+            if contact_id.isdigit()
+            else None
+        )
+        if contact is None:
+            raise ValidationError({"contact": [_("Choose a contact of the deal's account.")]})
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        services.stakeholder_set(actor=request.user, opportunity=opportunity, contact=contact, data=form.cleaned_data)
+
+    return _action(request, pk, save, _("Decision chain updated."))
+
+
+@login_required
+@require_POST
+def stakeholder_remove(request: AuthedRequest, pk: int, stakeholder_id: int) -> HttpResponse:
+    def remove(opportunity: Opportunity) -> None:
+        stakeholder = get_object_or_404(opportunity.stakeholders.select_related("contact"), pk=stakeholder_id)
+        services.stakeholder_remove(actor=request.user, stakeholder=stakeholder)
+
+    return _action(request, pk, remove, _("Removed from the decision chain."))

@@ -227,6 +227,24 @@ def seed_deals(users: dict[str, User], rng: random.Random) -> None:
                 "contacts": list(account.contacts.all()[:2]),
             },
         )
+        chain = [
+            ("decision_maker", "supporter", "high"),
+            ("technical", "opponent", "high"),
+            ("coach", "supporter", "low"),
+        ]
+        for contact, (role, attitude, influence) in zip(account.contacts.all(), chain[: 1 + index % 3], strict=False):
+            services.stakeholder_set(
+                actor=owner,
+                opportunity=deal,
+                contact=contact,
+                data={
+                    "role": role,
+                    "attitude": attitude if index % 2 else "neutral",
+                    "influence": influence,
+                    "relationship": 2 + index % 3,
+                    "last_contact_on": timezone.localdate() - timedelta(days=rng.randint(1, 60)),
+                },
+            )
         if pipeline == project:
             target = stages[index % len(stages)].order
             _work_through(deal, target, users)

@@ -1,5 +1,6 @@
 """Every write to deals and their decision reviews (see deals.py and reviews.py)."""
 
+from ltc.opportunities.services.chain import chain_warnings, stakeholder_remove, stakeholder_set
 from ltc.opportunities.services.deals import (
     EDITABLE_FIELDS,
     ChecklistItem,
@@ -24,6 +25,7 @@ from ltc.opportunities.services.reviews import review_assess, review_decide, rev
 __all__ = [
     "EDITABLE_FIELDS",
     "ChecklistItem",
+    "chain_warnings",
     "checklist",
     "missing_to_move",
     "next_stage",
@@ -42,4 +44,6 @@ __all__ = [
     "review_assess",
     "review_decide",
     "review_open",
+    "stakeholder_remove",
+    "stakeholder_set",
 ]

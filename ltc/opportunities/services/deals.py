@@ -73,7 +73,7 @@ def require_steer(actor: User, opportunity: Opportunity) -> None:
         raise PermissionDenied(_("Only the AR, the AR's managers or an administrator may do this."))
 
 
-def _require_work(actor: User, opportunity: Opportunity) -> None:
+def require_work(actor: User, opportunity: Opportunity) -> None:
     if not can_work(actor, opportunity):
         raise PermissionDenied(_("Only the deal team, their managers or an administrator may do this."))
 
@@ -413,7 +413,7 @@ def opportunity_check(
     *, actor: User, opportunity: Opportunity, requirement: StageRequirement, done: bool
 ) -> Opportunity:
     """Confirm (or withdraw) a "check" item of the deal's checklist."""
-    _require_work(actor, opportunity)
+    require_work(actor, opportunity)
     require_open(opportunity)
     if requirement.stage.pipeline_id != opportunity.pipeline_id:
         raise ValidationError({"requirement": [_("This item belongs to another pipeline.")]})
@@ -438,19 +438,19 @@ def opportunity_check(
 
 
 def opportunity_activity_log(*, actor: User, opportunity: Opportunity, **fields: Any) -> Activity:
-    _require_work(actor, opportunity)
+    require_work(actor, opportunity)
     return activities.activity_create(actor=actor, subject=opportunity, **fields)
 
 
 def opportunity_activity_complete(
     *, actor: User, opportunity: Opportunity, activity: Activity, outcome: str = ""
 ) -> Activity:
-    _require_work(actor, opportunity)
+    require_work(actor, opportunity)
     return activities.activity_complete(actor=actor, activity=activity, outcome=outcome)
 
 
 def opportunity_note_add(*, actor: User, opportunity: Opportunity, text: str) -> TimelineEvent:
-    _require_work(actor, opportunity)
+    require_work(actor, opportunity)
     return timeline.note_add(actor=actor, subject=opportunity, text=text)
 
 

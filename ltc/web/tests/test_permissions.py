@@ -24,7 +24,7 @@ from ltc.leads import services as lead_services
 from ltc.leads.models import LeadImport, SavedView
 from ltc.leads.tests.factories import LeadFactory
 from ltc.opportunities import services
-from ltc.opportunities.models import Opportunity, Pipeline, RequirementCheck
+from ltc.opportunities.models import Opportunity, Pipeline, RequirementCheck, Stakeholder
 from ltc.opportunities.tests.factories import grant, make_opportunity, make_pipeline, require_review
 from ltc.org.services import token_create
 from ltc.org.tests.factories import UserFactory
@@ -230,6 +230,14 @@ def opens_review(ok: int) -> Callable[[str], int]:
 
 
 DECIDES = {"manager", "boss", "executive"}  # sales managers up to 5M, executives without limit
+
+
+def chain_entry(w: Any) -> str:
+    opportunity = _deal(w)
+    stakeholder = Stakeholder.objects.create(
+        opportunity=opportunity, contact=ContactFactory(account=w.account), role="decision_maker"
+    )
+    return f"{opportunity.pk}/decision-chain/{stakeholder.pk}"
 
 
 IF_MATCH = {"If-Match": '"1"'}
@@ -592,6 +600,22 @@ CASES = [
         record_rule(200, who=DECIDES),
         {"decision": "go"},
     ),
+    Case(
+        "GET /api/v1/opportunities/{opportunity_id}/decision-chain",
+        lambda w: f"/api/v1/opportunities/{deal(w)}/decision-chain",
+        record_rule(200),
+    ),
+    Case(
+        "POST /api/v1/opportunities/{opportunity_id}/decision-chain",
+        lambda w: f"/api/v1/opportunities/{deal(w)}/decision-chain",
+        record_rule(200, who=CHANGES_RECORD),
+        None,  # body built per world below
+    ),
+    Case(
+        "DELETE /api/v1/opportunities/{opportunity_id}/decision-chain/{stakeholder_id}",
+        lambda w: f"/api/v1/opportunities/{chain_entry(w)}",
+        record_rule(204, who=CHANGES_RECORD),
+    ),
     Case("GET leads:lead_list", lambda w: "/leads/", signed_in(200, api=False)),
     Case("GET leads:lead_board", lambda w: "/leads/board/", signed_in(200, api=False)),
     Case("GET leads:lead_reports", lambda w: "/leads/reports/", signed_in(200, api=False)),
@@ -798,6 +822,18 @@ CASES = [
         record_rule(302, who=DECIDES, api=False),
         {"decision": "go"},
     ),
+    Case(
+        "POST opportunities:stakeholder_set",
+        lambda w: f"/opportunities/{deal(w)}/chain/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        None,  # body built per world below
+    ),
+    Case(
+        "POST opportunities:stakeholder_remove",
+        lambda w: f"/opportunities/{chain_entry(w).replace('decision-chain', 'chain')}/remove/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        {},
+    ),
 ]
 # Pages and endpoints that are public or belong to the framework, each for a stated reason.
 EXEMPT = {
@@ -826,6 +862,11 @@ def test_permissions(case: Case, actor: str, world: Any, api_as: Any, web_as: An
         body = {key: other_lead(world)}
     if case.key == "POST /api/v1/opportunities":
         body = {"name": "新项目", "account_id": world.account.pk, "pipeline_id": pipeline_id(world)}
+    if case.key == "POST /api/v1/opportunities/{opportunity_id}/decision-chain":
+        body = {"contact_id": ContactFactory(account=world.account).pk, "role": "user"}
+    if case.key == "POST opportunities:stakeholder_set":
+        body = {"contact": str(ContactFactory(account=world.account).pk), "role": "user", "attitude": "neutral"}
+        body |= {"influence": "medium", "relationship": "3"}
     if case.key == "POST /api/v1/decision-reviews":
         body = {"opportunity_id": review_deal(world), "review_type": "ATI"}
     if case.key == "POST /api/v1/opportunities/from-lead":

@@ -1,0 +1,20 @@
+"""`make demo` seeds a company one can walk through: customers, leads, and deals at every stage."""
+
+from ltc.customers.models import Account
+from ltc.leads.models import Lead
+from ltc.opportunities.models import DecisionReview, Opportunity, Stakeholder
+from ltc.web.demo import seed_demo
+
+
+def test_the_demo_company_is_seeded_once_with_deals_worked_through_their_gates(db):
+    assert seed_demo() is True
+    assert seed_demo() is False  # idempotent
+    assert Account.objects.count() >= 10
+    assert Lead.objects.exists()
+    stages = set(Opportunity.objects.filter(status="open").values_list("stage__name", flat=True))
+    assert {"线索确认", "立项 (ATI)", "投标 (ATB)", "签约 (ATC)"} <= stages
+    assert set(Opportunity.objects.values_list("status", flat=True)) == {"open", "won", "lost"}
+    assert DecisionReview.objects.filter(decision="go").exists()
+    escalated = DecisionReview.objects.get(status="open")
+    assert escalated.passed_over and escalated.decider.username == "wang"
+    assert Stakeholder.objects.filter(role="decision_maker").exists()
