@@ -138,6 +138,8 @@ class Opportunity(VersionedModel):
     pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="+", verbose_name=_("pipeline"))
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+", verbose_name=_("stage"))
     stage_entered_at = models.DateTimeField(_("in stage since"), null=True, blank=True, editable=False)
+    # The order of the furthest stage the deal reached (for funnel conversion); won deals reach all.
+    max_stage_order = models.PositiveSmallIntegerField(default=0, editable=False)
     probability = models.PositiveSmallIntegerField(
         _("probability %"), default=10, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
@@ -209,6 +211,7 @@ class Opportunity(VersionedModel):
             models.Index(fields=["stage", "-amount", "-id"], name="opp_stage_amount"),
             models.Index(fields=["owner", "status", "-updated_at"], name="opp_owner_status"),
             models.Index(fields=["status", "expected_close_date"], name="opp_status_close"),
+            models.Index(fields=["pipeline", "max_stage_order"], name="opp_pipeline_reached"),
             models.Index(fields=["sr"], condition=Q(sr__isnull=False), name="opp_sr_set"),
             models.Index(fields=["fr"], condition=Q(fr__isnull=False), name="opp_fr_set"),
             models.Index(fields=["sponsor"], condition=Q(sponsor__isnull=False), name="opp_sponsor_set"),

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.http import Http404
 
 from ltc.core.money import quantize
 from ltc.opportunities.access import opportunity_scope
-from ltc.opportunities.choices import OpportunityStatus, RequirementKind, ReviewStatus
+from ltc.opportunities.choices import ForecastCategory, OpportunityStatus, RequirementKind, ReviewStatus
 from ltc.opportunities.models import DecisionReview, Opportunity, Pipeline, Stage, StageRequirement
+from ltc.org.models import Team, User
 
 OPPORTUNITY_SORTS = {
     "-updated": ("-updated_at", "-id"),
@@ -149,3 +152,129 @@ def review_types_of(pipeline: Pipeline) -> list[str]:
             if requirement.kind == RequirementKind.REVIEW and requirement.review_type not in seen:
                 seen.append(requirement.review_type)
     return seen
+
+
+# --- funnel and forecast ---------------------------------------------------------------------
+
+
+@dataclass
+class FunnelStage:
+    stage: Stage
+    count: int  # open deals in the stage now
+    amounts: dict[str, Decimal]
+    reached: int  # deals that ever reached the stage
+    conversion: Decimal | None  # % of those that went on to the next stage (or won, after the last)
+
+
+@dataclass
+class Funnel:
+    stages: list[FunnelStage]
+    won: int
+    lost: int
+
+    @property
+    def win_rate(self) -> Decimal | None:
+        closed = self.won + self.lost
+        return _percent(self.won, closed)
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    return (Decimal(part * 100) / whole).quantize(Decimal("0.1")) if whole else None
+
+
+def funnel(*, user: Any, pipeline: Pipeline) -> Funnel:
+    """Per open stage: the deals in it now (count, amount per currency), how many ever reached it,
+    and the stage-to-stage conversion. Three grouped queries whatever the number of deals."""
+    visible = opportunity_scope(Opportunity.objects.filter(pipeline=pipeline), user).order_by()
+    now: dict[int, int] = {}
+    amounts: dict[int, dict[str, Decimal]] = {}
+    rows = (
+        visible.filter(status=OpportunityStatus.OPEN)
+        .values("stage_id", "currency")
+        .annotate(n=Count("id"), total=Sum("amount"))
+    )
+    for row in rows:
+        now[row["stage_id"]] = now.get(row["stage_id"], 0) + row["n"]
+        amounts.setdefault(row["stage_id"], {})[row["currency"]] = quantize(Decimal(row["total"] or 0))
+    furthest = dict(visible.values_list("max_stage_order").annotate(n=Count("id")).values_list("max_stage_order", "n"))
+    closed = dict(visible.exclude(status=OpportunityStatus.OPEN).values_list("status").annotate(n=Count("id")))
+    open_stages = pipeline.open_stages()
+    reached = [sum(n for order, n in furthest.items() if order >= s.order) for s in open_stages]
+    won = closed.get(OpportunityStatus.WON, 0)
+    stages = []
+    for index, stage in enumerate(open_stages):
+        following = reached[index + 1] if index + 1 < len(open_stages) else won
+        stages.append(
+            FunnelStage(
+                stage,
+                now.get(stage.pk, 0),
+                amounts.get(stage.pk, {}),
+                reached[index],
+                _percent(following, reached[index]),
+            )
+        )
+    return Funnel(stages, won, closed.get(OpportunityStatus.LOST, 0))
+
+
+FORECAST_GROUPS = {"month": "month", "owner": "owner_id", "team": "owner__team_id"}
+
+
+@dataclass
+class ForecastRow:
+    key: Any
+    label: str
+    by_category: dict[str, Decimal]
+    weighted: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.by_category.values(), Decimal(0))
+
+
+def forecast(
+    *, user: Any, start: date, months: int = 6, group: str = "month", currency: str = "CNY"
+) -> list[ForecastRow]:
+    """Deals expected to close (open) or closed (won) from `start` for `months` months, in one
+    currency: the amount per forecast category and the weighted amount, per month, owner or team.
+    One grouped query."""
+    end = _add_months(start, months)
+    qs = (
+        opportunity_scope(Opportunity.objects.all(), user)
+        .filter(
+            currency=currency,
+            status__in=[OpportunityStatus.OPEN, OpportunityStatus.WON],
+            expected_close_date__gte=start,
+            expected_close_date__lt=end,
+        )
+        .exclude(forecast_category=ForecastCategory.OMITTED)
+        .order_by()
+    )
+    key = FORECAST_GROUPS.get(group, "month")
+    if key == "month":
+        qs = qs.annotate(month=TruncMonth("expected_close_date"))
+    rows = qs.values(key, "forecast_category").annotate(
+        total=Sum("amount"), weighted_total=Sum(F("amount") * F("probability"))
+    )
+    table: dict[Any, ForecastRow] = {}
+    for row in rows:
+        entry = table.setdefault(row[key], ForecastRow(row[key], "", {}, Decimal(0)))
+        entry.by_category[row["forecast_category"]] = quantize(Decimal(row["total"] or 0))
+        entry.weighted += quantize(Decimal(row["weighted_total"] or 0) / 100)
+    _label_rows(table, key)
+    return sorted(table.values(), key=lambda r: (r.key is None, r.key if key == "month" else r.label))
+
+
+def _label_rows(table: dict[Any, ForecastRow], key: str) -> None:
+    if key == "month":
+        for row in table.values():
+            row.label = row.key.strftime("%Y-%m") if row.key else "—"
+        return
+    model = User if key == "owner_id" else Team
+    names = {obj.pk: str(obj) for obj in model.objects.filter(pk__in=[k for k in table if k is not None])}
+    for row in table.values():
+        row.label = names.get(row.key, "—")
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    return date(day.year + month // 12, month % 12 + 1, 1)

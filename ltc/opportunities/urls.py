@@ -6,6 +6,7 @@ app_name = "opportunities"
 urlpatterns = [
     path("", views.opportunity_list, name="opportunity_list"),
     path("board/", views.opportunity_board, name="opportunity_board"),
+    path("funnel/", views.opportunity_funnel, name="opportunity_funnel"),
     path("new/", views.opportunity_create, name="opportunity_create"),
     path("from-lead/<int:lead_pk>/", views.opportunity_from_lead, name="opportunity_from_lead"),
     path("<int:pk>/", views.opportunity_detail, name="opportunity_detail"),

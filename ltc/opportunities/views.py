@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,7 +24,7 @@ from ltc.customers.models import Contact
 from ltc.leads import selectors as lead_selectors
 from ltc.opportunities import selectors, services
 from ltc.opportunities.access import OPPORTUNITY_WRITE_ROLES, can_override, can_steer, can_work
-from ltc.opportunities.choices import CRITERIA, AssessorRole, Decision, DecisionRole
+from ltc.opportunities.choices import CRITERIA, AssessorRole, Decision, DecisionRole, ForecastCategory
 from ltc.opportunities.forms import (
     FromLeadForm,
     LoseForm,
@@ -480,3 +481,29 @@ def stakeholder_remove(request: AuthedRequest, pk: int, stakeholder_id: int) -> 
         services.stakeholder_remove(actor=request.user, stakeholder=stakeholder)
 
     return _action(request, pk, remove, _("Removed from the decision chain."))
+
+
+# --- funnel and forecast ---------------------------------------------------------------------
+
+
+@login_required
+def opportunity_funnel(request: AuthedRequest) -> HttpResponse:
+    pipelines = list(selectors.pipelines())
+    chosen = request.GET.get("pipeline", "")
+    pipeline = next((p for p in pipelines if str(p.pk) == chosen), pipelines[0] if pipelines else None)
+    group = request.GET.get("group", "month")
+    group = group if group in selectors.FORECAST_GROUPS else "month"
+    start = timezone.localdate().replace(day=1)
+    result = selectors.funnel(user=request.user, pipeline=pipeline) if pipeline else None
+    chart = [{"name": s.stage.name, "value": s.reached} for s in result.stages] if result else []
+    context = {
+        "pipelines": pipelines,
+        "pipeline": pipeline,
+        "funnel": result,
+        "chart": chart,
+        "group": group,
+        "groups": [("month", _("By close month")), ("owner", _("By owner")), ("team", _("By team"))],
+        "forecast": selectors.forecast(user=request.user, start=start, months=6, group=group),
+        "categories": [c for c in ForecastCategory if c != ForecastCategory.OMITTED],
+    }
+    return render(request, "opportunities/funnel.html", context)

@@ -220,7 +220,9 @@ def opportunity_create(*, actor: User, data: dict[str, Any], source_lead: Lead |
     data["stage"] = stage
     data.setdefault("owner", actor)
     data.setdefault("probability", stage.probability)
-    opportunity = Opportunity(**data, source_lead=source_lead, stage_entered_at=timezone.now())
+    opportunity = Opportunity(
+        **data, source_lead=source_lead, stage_entered_at=timezone.now(), max_stage_order=stage.order
+    )
     _check_team(actor, opportunity, {"owner", "sr", "fr", "sponsor"})
     if stage.needs_fr and opportunity.fr_id is None:
         raise ValidationError({"fr": [_("This stage needs an FR: name one first.")]})
@@ -302,7 +304,12 @@ def opportunity_advance(
     if target.pk == opportunity.stage_id:
         raise ValidationError({"stage": [_("The deal is already in this stage.")]})
     text = _gate(actor, opportunity, target, override_reason)
-    changes = {"stage": target, "probability": target.probability, "stage_entered_at": timezone.now()}
+    changes = {
+        "stage": target,
+        "probability": target.probability,
+        "stage_entered_at": timezone.now(),
+        "max_stage_order": max(opportunity.max_stage_order, target.order),
+    }
     _move(actor, opportunity, expected_version, changes, text)
     return opportunity
 
@@ -379,6 +386,9 @@ def close_deal(
         "closed_at": timezone.now(),
         "stage_entered_at": timezone.now(),
     }
+    if status == OpportunityStatus.WON:
+        changes["max_stage_order"] = max(opportunity.max_stage_order, stage.order)
+        changes["expected_close_date"] = timezone.localdate()  # the forecast counts a won deal when it closed
     _move(actor, opportunity, expected_version, changes, text)
 
 

@@ -44,6 +44,7 @@ def make_opportunity(world: Any, pipeline: Pipeline | None = None, **fields: Any
         "probability": first.probability,
         **fields,
     }
+    values.setdefault("max_stage_order", values["stage"].order)
     return Opportunity.objects.create(**values)
 
 

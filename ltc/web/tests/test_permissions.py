@@ -616,6 +616,13 @@ CASES = [
         lambda w: f"/api/v1/opportunities/{chain_entry(w)}",
         record_rule(204, who=CHANGES_RECORD),
     ),
+    Case(
+        "GET /api/v1/pipelines/{pipeline_id}/funnel",
+        lambda w: f"/api/v1/pipelines/{pipeline_id(w)}/funnel",
+        signed_in(200),
+    ),
+    Case("GET /api/v1/forecast", lambda w: "/api/v1/forecast", signed_in(200)),
+    Case("GET opportunities:opportunity_funnel", lambda w: "/opportunities/funnel/", signed_in(200, api=False)),
     Case("GET leads:lead_list", lambda w: "/leads/", signed_in(200, api=False)),
     Case("GET leads:lead_board", lambda w: "/leads/board/", signed_in(200, api=False)),
     Case("GET leads:lead_reports", lambda w: "/leads/reports/", signed_in(200, api=False)),
