@@ -10,7 +10,7 @@ export LTC_VAR_DIR=$work
 mkdir -p "$work/static"
 export PYTHONPATH=$PWD
 
-only=${BENCH_ONLY:-accounts leads}
+only=${BENCH_ONLY:-accounts leads opportunities}
 echo "== SQLite =="
 for b in $only; do DATABASE_URL="sqlite:///$work/$b.sqlite3" $PY benchmarks/$b.py; done
 

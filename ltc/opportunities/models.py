@@ -209,6 +209,10 @@ class Opportunity(VersionedModel):
         verbose_name_plural = _("opportunities")
         indexes = [
             models.Index(fields=["stage", "-amount", "-id"], name="opp_stage_amount"),
+            # Covers the board's and the funnel's per-stage totals (an index-only scan).
+            models.Index(
+                fields=["pipeline", "status", "stage", "currency", "amount", "probability"], name="opp_stage_totals"
+            ),
             models.Index(fields=["owner", "status", "-updated_at"], name="opp_owner_status"),
             models.Index(fields=["status", "expected_close_date"], name="opp_status_close"),
             models.Index(fields=["pipeline", "max_stage_order"], name="opp_pipeline_reached"),
