@@ -128,3 +128,26 @@ class Level(models.TextChoices):
     HIGH = "high", _("High")
     MEDIUM = "medium", _("Medium")
     LOW = "low", _("Low")
+
+
+class BidStatus(models.TextChoices):
+    PREPARING = "preparing", _("Preparing")
+    SUBMITTED = "submitted", _("Submitted")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+BID_RESULTS = (BidStatus.WON, BidStatus.LOST, BidStatus.CANCELLED)
+
+
+class SubmissionMethod(models.TextChoices):
+    PORTAL = "portal", _("Online tender portal")
+    PHYSICAL = "physical", _("Sealed paper delivery")
+    EMAIL = "email", _("Email")
+
+
+class BidSectionKind(models.TextChoices):
+    COMMERCIAL = "commercial", _("Commercial")
+    TECHNICAL = "technical", _("Technical")
+    DELIVERY = "delivery", _("Delivery")

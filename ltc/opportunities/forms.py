@@ -10,7 +10,7 @@ from ltc.customers.models import Account, Contact
 from ltc.customers.selectors import account_list
 from ltc.opportunities import selectors
 from ltc.opportunities.choices import LossReason, OpportunityStatus, WinReason
-from ltc.opportunities.models import Opportunity, Pipeline, Stage, Stakeholder
+from ltc.opportunities.models import Bid, Opportunity, Pipeline, Stage, Stakeholder
 from ltc.opportunities.services import EDITABLE_FIELDS
 from ltc.org.models import User
 from ltc.org.selectors import assignable_users
@@ -192,6 +192,18 @@ class StakeholderForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-ar
         model = Stakeholder
         fields = ["role", "attitude", "influence", "relationship", "last_contact_on", "notes"]
         widgets = {"last_contact_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class BidForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Bid
+        fields = ["tender_number", "issuer", "submission_deadline", "submission_method", "quote_reference"]
+        widgets = {
+            "submission_deadline": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+        }
 
     def _post_clean(self) -> None:
         pass

@@ -22,6 +22,8 @@ from ltc.opportunities.choices import (
     PASSING_DECISIONS,
     AssessorRole,
     Attitude,
+    BidSectionKind,
+    BidStatus,
     Decision,
     DecisionRole,
     ForecastCategory,
@@ -33,6 +35,7 @@ from ltc.opportunities.choices import (
     ReviewStatus,
     ReviewType,
     StageCategory,
+    SubmissionMethod,
     WinReason,
 )
 
@@ -388,3 +391,92 @@ class Stakeholder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact} ({self.get_role_display()})"
+
+
+class Bid(VersionedModel):
+    """A bid (制定并提交标书) on a deal: the tender, its sections, the documents to hand in,
+    the submission and the result."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.PROTECT, related_name="bids")
+    tender_number = models.CharField(_("tender number"), max_length=100)
+    issuer = models.CharField(_("issuer"), max_length=200)
+    submission_deadline = models.DateTimeField(_("submission deadline"))
+    submission_method = models.CharField(
+        _("submission method"), max_length=10, choices=SubmissionMethod.choices, default=SubmissionMethod.PORTAL
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=BidStatus.choices, default=BidStatus.PREPARING, editable=False
+    )
+    quote_reference = models.CharField(_("commercial offer reference"), max_length=100, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    result_price = money_field(_("winning price"), null=True, blank=True)
+    winning_competitor = models.CharField(_("winning competitor"), max_length=200, blank=True)
+    result_note = models.TextField(_("result note"), blank=True, max_length=2000)
+    deadline_task = models.ForeignKey(
+        "core.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-submission_deadline", "-id"]
+        verbose_name = _("bid")
+        verbose_name_plural = _("bids")
+
+    def __str__(self) -> str:
+        return f"{self.tender_number} · {self.issuer}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("opportunities:bid_detail", args=[self.pk])
+
+    @property
+    def is_preparing(self) -> bool:
+        return self.status == BidStatus.PREPARING
+
+
+class BidSection(models.Model):
+    """A part of the bid (commercial, technical, delivery) with its owner and due date."""
+
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="sections")
+    kind = models.CharField(_("section"), max_length=10, choices=BidSectionKind.choices)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due_at = models.DateTimeField(_("due"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    task = models.ForeignKey("core.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["bid", "due_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["bid", "kind"], name="bid_section_once")]
+
+
+class BidDocument(models.Model):
+    """An item of the bid's document checklist; its files are uploaded as numbered versions."""
+
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("document"), max_length=200)
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        ordering = ["bid", "id"]
+
+    def latest(self) -> BidDocumentVersion | None:
+        versions = list(self.versions.all())
+        return versions[0] if versions else None
+
+
+class BidDocumentVersion(models.Model):
+    """One uploaded file of a bid document; earlier versions stay."""
+
+    document = models.ForeignKey(BidDocument, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveSmallIntegerField(_("version"))
+    file = models.FileField(_("file"), upload_to="bids/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["document", "-number"]
+        constraints = [models.UniqueConstraint(fields=["document", "number"], name="bid_document_version_once")]

@@ -14,7 +14,7 @@ from django.http import Http404
 from ltc.core.money import quantize
 from ltc.opportunities.access import opportunity_scope
 from ltc.opportunities.choices import ForecastCategory, OpportunityStatus, RequirementKind, ReviewStatus
-from ltc.opportunities.models import DecisionReview, Opportunity, Pipeline, Stage, StageRequirement
+from ltc.opportunities.models import Bid, DecisionReview, Opportunity, Pipeline, Stage, StageRequirement
 from ltc.org.models import Team, User
 
 OPPORTUNITY_SORTS = {
@@ -304,3 +304,22 @@ def _label_rows(table: dict[Any, ForecastRow], key: str) -> None:
 def _add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     return date(day.year + month // 12, month % 12 + 1, 1)
+
+
+def bid_list(*, user: Any, opportunity: int | None = None) -> QuerySet[Bid]:
+    qs = Bid.objects.select_related("opportunity", "submitted_by").filter(
+        opportunity__in=opportunity_scope(Opportunity.objects.all(), user)
+    )
+    return qs.filter(opportunity_id=opportunity) if opportunity else qs
+
+
+def bid_get(*, user: Any, pk: Any) -> Bid:
+    try:
+        return (
+            bid_list(user=user)
+            .select_related("opportunity__owner", "opportunity__pipeline", "deadline_task")
+            .prefetch_related("sections__owner", "documents__versions__uploaded_by")
+            .get(pk=pk)
+        )
+    except (Bid.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,8 +26,18 @@ from ltc.customers.models import Contact
 from ltc.leads import selectors as lead_selectors
 from ltc.opportunities import selectors, services
 from ltc.opportunities.access import OPPORTUNITY_WRITE_ROLES, can_override, can_steer, can_work
-from ltc.opportunities.choices import CRITERIA, AssessorRole, Decision, DecisionRole, ForecastCategory
+from ltc.opportunities.choices import (
+    BID_RESULTS,
+    CRITERIA,
+    AssessorRole,
+    BidSectionKind,
+    BidStatus,
+    Decision,
+    DecisionRole,
+    ForecastCategory,
+)
 from ltc.opportunities.forms import (
+    BidForm,
     FromLeadForm,
     LoseForm,
     OpportunityFilterForm,
@@ -34,9 +46,11 @@ from ltc.opportunities.forms import (
     WinForm,
     visible_accounts,
 )
-from ltc.opportunities.models import Opportunity, StageRequirement
+from ltc.opportunities.models import BidDocumentVersion, Opportunity, StageRequirement
 from ltc.opportunities.services import reviews
 from ltc.org import authority
+from ltc.org.models import User
+from ltc.org.selectors import assignable_users
 from ltc.org.types import AuthedRequest
 
 
@@ -183,6 +197,8 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "chain_warnings": services.chain_warnings(chain),
         "stakeholder_form": StakeholderForm(),
         "account_contacts": list(opportunity.account.contacts.all()),
+        "bids": list(selectors.bid_list(user=request.user, opportunity=opportunity.pk)),
+        "bid_form": BidForm(),
     }
     return render(request, "opportunities/opportunity_detail.html", context)
 
@@ -507,3 +523,155 @@ def opportunity_funnel(request: AuthedRequest) -> HttpResponse:
         "categories": [c for c in ForecastCategory if c != ForecastCategory.OMITTED],
     }
     return render(request, "opportunities/funnel.html", context)
+
+
+# --- bids ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def bid_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    form = BidForm(request.POST)
+    if not form.is_valid():
+        _messages_for(request, ValidationError(form.errors))
+        return redirect(opportunity)
+    try:
+        bid = services.bid_create(actor=request.user, opportunity=opportunity, data=form.cleaned_data)
+    except ValidationError as exc:
+        _messages_for(request, exc)
+        return redirect(opportunity)
+    messages.success(request, _("Bid started."))
+    return redirect(bid)
+
+
+@login_required
+def bid_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    bid = selectors.bid_get(user=request.user, pk=pk)
+    opportunity = bid.opportunity
+    context = {
+        "bid": bid,
+        "opportunity": opportunity,
+        "sections": list(bid.sections.all()),
+        "documents": list(bid.documents.all()),
+        "missing": services.missing_to_submit(bid) if bid.is_preparing else [],
+        "can_steer": can_steer(request.user, opportunity),
+        "can_work": can_work(request.user, opportunity),
+        "section_kinds": BidSectionKind.choices,
+        "results": [(s.value, s.label) for s in BidStatus if s in BID_RESULTS],
+        "users": assignable_users(),
+    }
+    return render(request, "opportunities/bid_detail.html", context)
+
+
+def _bid_action(request: AuthedRequest, pk: int, action: Any, success: str) -> HttpResponse:
+    bid = selectors.bid_get(user=request.user, pk=pk)
+    try:
+        action(bid)
+    except ValidationError as exc:
+        _messages_for(request, exc)
+    except StaleVersionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return redirect(bid)
+
+
+def _datetime(raw: str) -> Any:
+    return forms.DateTimeField().clean(raw) if raw else None
+
+
+@login_required
+@require_POST
+def bid_section_set(request: AuthedRequest, pk: int) -> HttpResponse:
+    def save(bid: Any) -> None:
+        owner_id = request.POST.get("owner", "")
+        owner = User.objects.filter(pk=owner_id).first() if owner_id.isdigit() else None
+        services.bid_section_set(
+            actor=request.user,
+            bid=bid,
+            kind=request.POST.get("kind", ""),
+            owner=owner,
+            due_at=_datetime(request.POST.get("due_at", "")),
+        )
+
+    return _bid_action(request, pk, save, _("Section planned."))
+
+
+@login_required
+@require_POST
+def bid_section_done(request: AuthedRequest, pk: int, section_id: int) -> HttpResponse:
+    def done(bid: Any) -> None:
+        section = get_object_or_404(bid.sections.select_related("task", "bid__opportunity"), pk=section_id)
+        services.bid_section_done(actor=request.user, section=section)
+
+    return _bid_action(request, pk, done, _("Section done."))
+
+
+@login_required
+@require_POST
+def bid_document_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _bid_action(
+        request,
+        pk,
+        lambda bid: services.bid_document_add(
+            actor=request.user,
+            bid=bid,
+            title=request.POST.get("title", ""),
+            required=request.POST.get("required") == "on",
+        ),
+        _("Document added to the checklist."),
+    )
+
+
+@login_required
+@require_POST
+def bid_document_upload(request: AuthedRequest, pk: int, document_id: int) -> HttpResponse:
+    def upload(bid: Any) -> None:
+        document = get_object_or_404(bid.documents.all(), pk=document_id)
+        file = request.FILES.get("file")
+        if file is None:
+            raise ValidationError({"file": [_("Choose a file.")]})
+        services.bid_document_upload(actor=request.user, document=document, upload=file)
+
+    return _bid_action(request, pk, upload, _("New version uploaded."))
+
+
+@login_required
+def bid_document_download(request: AuthedRequest, pk: int, version_id: int) -> FileResponse:
+    bid = selectors.bid_get(user=request.user, pk=pk)
+    version = get_object_or_404(BidDocumentVersion.objects.filter(document__bid=bid), pk=version_id)
+    return FileResponse(version.file.open("rb"), as_attachment=True, filename=version.original_name)
+
+
+@login_required
+@require_POST
+def bid_submit(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _bid_action(
+        request,
+        pk,
+        lambda bid: services.bid_submit(actor=request.user, bid=bid, expected_version=_version(request)),
+        _("Bid submitted."),
+    )
+
+
+@login_required
+@require_POST
+def bid_result(request: AuthedRequest, pk: int) -> HttpResponse:
+    def record(bid: Any) -> None:
+        raw_price = request.POST.get("price", "").strip()
+        try:
+            price = Decimal(raw_price) if raw_price else None
+        except InvalidOperation as exc:
+            raise ValidationError({"price": [_("Enter an amount.")]}) from exc
+        services.bid_record_result(
+            actor=request.user,
+            bid=bid,
+            expected_version=_version(request),
+            result=request.POST.get("result", ""),
+            price=price,
+            competitor=request.POST.get("competitor", ""),
+            note=request.POST.get("note", ""),
+        )
+
+    return _bid_action(request, pk, record, _("Result recorded."))

@@ -267,3 +267,30 @@ def seed_deals(users: dict[str, User], rng: random.Random) -> None:
                 reason=LossReason.COMPETITOR,
                 competitor="竞争对手甲",
             )
+    _seed_bids(users)
+
+
+def _seed_bids(users: dict[str, User]) -> None:
+    """A bid in preparation on each open deal at the bid stage: sections, a document checklist."""
+    now = timezone.now()
+    for index, deal in enumerate(Opportunity.objects.filter(status="open", stage__name__startswith="投标")):
+        bid = services.bid_create(
+            actor=deal.owner,
+            opportunity=deal,
+            data={
+                "tender_number": f"ZB-2026-{118 + index:03d}",
+                "issuer": f"{deal.account.name[:6]}采购中心",
+                "submission_deadline": now + timedelta(days=10 + index),
+                "submission_method": "portal",
+            },
+        )
+        for kind, owner, days in (
+            ("commercial", deal.owner, 6),
+            ("technical", users["chen"], 7),
+            ("delivery", users["yang"], 8),
+        ):
+            services.bid_section_set(
+                actor=deal.owner, bid=bid, kind=kind, owner=owner, due_at=now + timedelta(days=days)
+            )
+        for title in ("投标函", "营业执照副本", "技术方案", "报价一览表"):
+            services.bid_document_add(actor=deal.owner, bid=bid, title=title)

@@ -1,5 +1,16 @@
 """Every write to deals and their decision reviews (see deals.py and reviews.py)."""
 
+from ltc.opportunities.services.bids import (
+    bid_create,
+    bid_document_add,
+    bid_document_upload,
+    bid_record_result,
+    bid_section_done,
+    bid_section_set,
+    bid_submit,
+    bid_update,
+    missing_to_submit,
+)
 from ltc.opportunities.services.chain import chain_warnings, stakeholder_remove, stakeholder_set
 from ltc.opportunities.services.deals import (
     EDITABLE_FIELDS,
@@ -23,6 +34,15 @@ from ltc.opportunities.services.deals import (
 from ltc.opportunities.services.reviews import review_assess, review_decide, review_open
 
 __all__ = [
+    "bid_create",
+    "bid_document_add",
+    "bid_document_upload",
+    "bid_record_result",
+    "bid_section_done",
+    "bid_section_set",
+    "bid_submit",
+    "bid_update",
+    "missing_to_submit",
     "EDITABLE_FIELDS",
     "ChecklistItem",
     "chain_warnings",

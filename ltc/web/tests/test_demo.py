@@ -2,7 +2,7 @@
 
 from ltc.customers.models import Account
 from ltc.leads.models import Lead
-from ltc.opportunities.models import DecisionReview, Opportunity, Stakeholder
+from ltc.opportunities.models import Bid, DecisionReview, Opportunity, Stakeholder
 from ltc.web.demo import seed_demo
 
 
@@ -19,3 +19,4 @@ def test_the_demo_company_is_seeded_once_with_deals_worked_through_their_gates(d
     assert escalated.passed_over
     assert escalated.decider.username == "wang"
     assert Stakeholder.objects.filter(role="decision_maker").exists()
+    assert Bid.objects.filter(status="preparing", sections__kind="technical").exists()

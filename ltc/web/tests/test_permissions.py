@@ -24,7 +24,7 @@ from ltc.leads import services as lead_services
 from ltc.leads.models import LeadImport, SavedView
 from ltc.leads.tests.factories import LeadFactory
 from ltc.opportunities import services
-from ltc.opportunities.models import Opportunity, Pipeline, RequirementCheck, Stakeholder
+from ltc.opportunities.models import Bid, Opportunity, Pipeline, RequirementCheck, Stakeholder
 from ltc.opportunities.tests.factories import grant, make_opportunity, make_pipeline, require_review
 from ltc.org.services import token_create
 from ltc.org.tests.factories import UserFactory
@@ -238,6 +238,41 @@ def chain_entry(w: Any) -> str:
         opportunity=opportunity, contact=ContactFactory(account=w.account), role="decision_maker"
     )
     return f"{opportunity.pk}/decision-chain/{stakeholder.pk}"
+
+
+def _a_bid(w: Any) -> Bid:
+    deadline = timezone.now() + timedelta(days=10)
+    return services.bid_create(
+        actor=w.owner,
+        opportunity=_deal(w),
+        data={"tender_number": "ZB-1", "issuer": "采购中心", "submission_deadline": deadline},
+    )
+
+
+def bid_id(w: Any) -> int:
+    return _a_bid(w).pk
+
+
+def bid_section(w: Any) -> str:
+    bid = _a_bid(w)
+    section = services.bid_section_set(
+        actor=w.owner, bid=bid, kind="technical", owner=w.owner, due_at=timezone.now() + timedelta(days=2)
+    )
+    return f"{bid.pk}/sections/{section.pk}"
+
+
+def bid_document(w: Any) -> str:
+    bid = _a_bid(w)
+    return f"{bid.pk}/documents/{services.bid_document_add(actor=w.owner, bid=bid, title='投标函').pk}"
+
+
+def bid_version(w: Any) -> tuple[int, int, int]:
+    bid = _a_bid(w)
+    document = services.bid_document_add(actor=w.owner, bid=bid, title="投标函")
+    version = services.bid_document_upload(
+        actor=w.owner, document=document, upload=SimpleUploadedFile("投标函.pdf", b"%PDF-1.4")
+    )
+    return bid.pk, document.pk, version.pk
 
 
 IF_MATCH = {"If-Match": '"1"'}
@@ -623,6 +658,59 @@ CASES = [
     ),
     Case("GET /api/v1/forecast", lambda w: "/api/v1/forecast", signed_in(200)),
     Case("GET opportunities:opportunity_funnel", lambda w: "/opportunities/funnel/", signed_in(200, api=False)),
+    Case("GET /api/v1/bids", lambda w: "/api/v1/bids", signed_in(200)),
+    Case("POST /api/v1/bids", lambda w: "/api/v1/bids", opens_review(201), None),
+    Case("GET /api/v1/bids/{bid_id}", lambda w: f"/api/v1/bids/{bid_id(w)}", record_rule(200)),
+    Case(
+        "PATCH /api/v1/bids/{bid_id}",
+        lambda w: f"/api/v1/bids/{bid_id(w)}",
+        record_rule(200, who=CHANGES_RECORD),
+        {"issuer": "新采购中心"},
+        IF_MATCH,
+    ),
+    Case(
+        "POST /api/v1/bids/{bid_id}/sections",
+        lambda w: f"/api/v1/bids/{bid_id(w)}/sections",
+        record_rule(200, who=CHANGES_RECORD),
+        None,  # body built per world below
+    ),
+    Case(
+        "POST /api/v1/bids/{bid_id}/sections/{section_id}/done",
+        lambda w: f"/api/v1/bids/{bid_section(w)}/done",
+        record_rule(200, who=CHANGES_RECORD),
+        {},
+    ),
+    Case(
+        "POST /api/v1/bids/{bid_id}/documents",
+        lambda w: f"/api/v1/bids/{bid_id(w)}/documents",
+        record_rule(200, who=CHANGES_RECORD),
+        {"title": "资质证明"},
+    ),
+    Case(
+        "POST /api/v1/bids/{bid_id}/documents/{document_id}/versions",
+        lambda w: f"/api/v1/bids/{bid_document(w)}/versions",
+        record_rule(200, who=CHANGES_RECORD),
+        None,  # a multipart upload, below
+    ),
+    Case(
+        "GET /api/v1/bids/{bid_id}/documents/{document_id}/versions/{version_id}/file",
+        lambda w: "/api/v1/bids/{}/documents/{}/versions/{}/file".format(*bid_version(w)),
+        record_rule(200),
+    ),
+    Case(
+        "POST /api/v1/bids/{bid_id}/submit",
+        lambda w: f"/api/v1/bids/{bid_id(w)}/submit",
+        record_rule(200, who=CHANGES_RECORD),
+        {},
+        IF_MATCH,
+    ),
+    Case(
+        "POST /api/v1/bids/{bid_id}/result",
+        lambda w: f"/api/v1/bids/{bid_id(w)}/result",
+        record_rule(200, who=CHANGES_RECORD),
+        {"result": "cancelled"},
+        IF_MATCH,
+    ),
     Case("GET leads:lead_list", lambda w: "/leads/", signed_in(200, api=False)),
     Case("GET leads:lead_board", lambda w: "/leads/board/", signed_in(200, api=False)),
     Case("GET leads:lead_reports", lambda w: "/leads/reports/", signed_in(200, api=False)),
@@ -841,6 +929,59 @@ CASES = [
         record_rule(302, who=CHANGES_RECORD, api=False),
         {},
     ),
+    Case(
+        "POST opportunities:bid_create",
+        lambda w: f"/opportunities/{deal(w)}/bids/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        {
+            "tender_number": "ZB-2",
+            "issuer": "采购中心",
+            "submission_deadline": "2031-01-01T10:00",
+            "submission_method": "portal",
+        },
+    ),
+    Case("GET opportunities:bid_detail", lambda w: f"/opportunities/bids/{bid_id(w)}/", record_rule(200, api=False)),
+    Case(
+        "POST opportunities:bid_section_set",
+        lambda w: f"/opportunities/bids/{bid_id(w)}/sections/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        {"kind": "delivery", "due_at": "2030-01-01T10:00"},
+    ),
+    Case(
+        "POST opportunities:bid_section_done",
+        lambda w: f"/opportunities/bids/{bid_section(w)}/done/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        {},
+    ),
+    Case(
+        "POST opportunities:bid_document_add",
+        lambda w: f"/opportunities/bids/{bid_id(w)}/documents/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        {"title": "资质证明", "required": "on"},
+    ),
+    Case(
+        "POST opportunities:bid_document_upload",
+        lambda w: f"/opportunities/bids/{bid_document(w)}/upload/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        None,  # a multipart upload, below
+    ),
+    Case(
+        "GET opportunities:bid_document_download",
+        lambda w: "/opportunities/bids/{0}/versions/{2}/".format(*bid_version(w)),
+        record_rule(200, api=False),
+    ),
+    Case(
+        "POST opportunities:bid_submit",
+        lambda w: f"/opportunities/bids/{bid_id(w)}/submit/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        {"version": "1"},
+    ),
+    Case(
+        "POST opportunities:bid_result",
+        lambda w: f"/opportunities/bids/{bid_id(w)}/result/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        {"version": "1", "result": "cancelled"},
+    ),
 ]
 # Pages and endpoints that are public or belong to the framework, each for a stated reason.
 EXEMPT = {
@@ -874,6 +1015,31 @@ def test_permissions(case: Case, actor: str, world: Any, api_as: Any, web_as: An
     if case.key == "POST opportunities:stakeholder_set":
         body = {"contact": str(ContactFactory(account=world.account).pk), "role": "user", "attitude": "neutral"}
         body |= {"influence": "medium", "relationship": "3"}
+    if case.key == "POST /api/v1/bids":
+        deadline = (timezone.now() + timedelta(days=5)).isoformat()
+        body = {
+            "opportunity_id": deal(world),
+            "tender_number": "ZB-3",
+            "issuer": "采购中心",
+            "submission_deadline": deadline,
+        }
+    if case.key == "POST /api/v1/bids/{bid_id}/sections":
+        due = (timezone.now() + timedelta(days=2)).isoformat()
+        body = {"kind": "commercial", "owner_id": world.owner.pk, "due_at": due}
+    if case.key == "POST opportunities:bid_section_set":
+        body = {**(body or {}), "owner": str(world.owner.pk)}
+    if case.key in (
+        "POST /api/v1/bids/{bid_id}/documents/{document_id}/versions",
+        "POST opportunities:bid_document_upload",
+    ):
+        upload = SimpleUploadedFile("报价单.pdf", b"%PDF-1.4")
+        if path.startswith("/api/"):
+            client = api_as(user)
+            response = client.client.post(path, {"file": upload}, headers=client.headers)
+        else:
+            response = web_as(user).post(path, {"file": upload})
+        assert response.status_code == case.expect(actor), f"{case.key} as {actor}: {response.status_code}"
+        return
     if case.key == "POST /api/v1/decision-reviews":
         body = {"opportunity_id": review_deal(world), "review_type": "ATI"}
     if case.key == "POST /api/v1/opportunities/from-lead":
