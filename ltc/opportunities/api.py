@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ltc.core.activities import activities_for
@@ -1000,3 +1000,48 @@ def bid_result(request: AuthedRequest, bid_id: int, payload: ResultIn, response:
         actor=request.user, bid=bid, expected_version=if_match_version(request), **payload.model_dump()
     )
     return _bid_answer(request, response, bid_id)
+
+
+# --- deal documents --------------------------------------------------------------------------
+
+
+class DealDocumentOut(Schema):
+    id: int
+    title: str
+    requirement_id: int | None
+    original_name: str
+    size: int
+    uploaded_by: UserRef
+    uploaded_at: datetime
+
+
+@router.get("/opportunities/{opportunity_id}/documents", response=list[DealDocumentOut])
+def opportunity_documents(request: AuthedRequest, opportunity_id: int) -> Any:
+    return list(_opportunity(request, opportunity_id).documents.select_related("uploaded_by"))
+
+
+@router.post("/opportunities/{opportunity_id}/documents", response={201: DealDocumentOut})
+def opportunity_document_add(
+    request: AuthedRequest,
+    opportunity_id: int,
+    file: File[UploadedFile],
+    title: Form[str] = "",
+    requirement_id: Form[int | None] = None,
+) -> Status[Any]:
+    """Attach a file (multipart `file`), optionally for the checklist item that asks for it."""
+    opportunity = _opportunity(request, opportunity_id)
+    requirement = None
+    if requirement_id is not None:
+        requirement = StageRequirement.objects.select_related("stage").filter(pk=requirement_id).first()
+        if requirement is None:
+            raise ValidationError({"requirement_id": [_("No such checklist item.")]})
+    document = services.opportunity_document_add(
+        actor=request.user, opportunity=opportunity, upload=file, title=title, requirement=requirement
+    )
+    return Status(201, document)
+
+
+@router.get("/opportunities/{opportunity_id}/documents/{document_id}/file")
+def opportunity_document_file(request: AuthedRequest, opportunity_id: int, document_id: int) -> FileResponse:
+    document = get_object_or_404(_opportunity(request, opportunity_id).documents.all(), pk=document_id)
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name)

@@ -29,6 +29,7 @@ class RequirementKind(models.TextChoices):
     FIELD = "field", _("A field of the deal filled in")
     CHECK = "check", _("Confirmed by the deal team")
     REVIEW = "review", _("A decision review passed")
+    DOCUMENT = "document", _("A document attached")
 
 
 class RequirableField(models.TextChoices):

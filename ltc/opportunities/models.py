@@ -480,3 +480,27 @@ class BidDocumentVersion(models.Model):
     class Meta:
         ordering = ["document", "-number"]
         constraints = [models.UniqueConstraint(fields=["document", "number"], name="bid_document_version_once")]
+
+
+class OpportunityDocument(models.Model):
+    """A file attached to a deal (a solution outline, meeting minutes ...), possibly the one a
+    stage's checklist asks for. Files are kept; a newer upload adds another document."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.PROTECT, related_name="documents")
+    requirement = models.ForeignKey(
+        StageRequirement, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to="deals/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("deal document")
+        verbose_name_plural = _("deal documents")
+
+    def __str__(self) -> str:
+        return self.title

@@ -27,6 +27,13 @@ urlpatterns = [
     path("<int:pk>/reviews/", views.review_open, name="review_open"),
     path("<int:pk>/chain/", views.stakeholder_set, name="stakeholder_set"),
     path("<int:pk>/bids/", views.bid_create, name="bid_create"),
+    path("<int:pk>/documents/", views.opportunity_document_add, name="opportunity_document_add"),
+    path(
+        "<int:pk>/documents/<int:document_id>/",
+        views.opportunity_document_download,
+        name="opportunity_document_download",
+    ),
+    path("templates/<int:pk>/", views.stage_template_download, name="stage_template_download"),
     path("bids/<int:pk>/", views.bid_detail, name="bid_detail"),
     path("bids/<int:pk>/sections/", views.bid_section_set, name="bid_section_set"),
     path("bids/<int:pk>/sections/<int:section_id>/done/", views.bid_section_done, name="bid_section_done"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -46,7 +47,7 @@ from ltc.opportunities.forms import (
     WinForm,
     visible_accounts,
 )
-from ltc.opportunities.models import BidDocumentVersion, Opportunity, StageRequirement
+from ltc.opportunities.models import BidDocumentVersion, Opportunity, StageRequirement, StageTemplate
 from ltc.opportunities.services import reviews
 from ltc.org import authority
 from ltc.org.models import User
@@ -198,6 +199,7 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "stakeholder_form": StakeholderForm(),
         "account_contacts": list(opportunity.account.contacts.all()),
         "bids": list(selectors.bid_list(user=request.user, opportunity=opportunity.pk)),
+        "documents": list(opportunity.documents.select_related("uploaded_by")),
         "bid_form": BidForm(),
     }
     return render(request, "opportunities/opportunity_detail.html", context)
@@ -675,3 +677,46 @@ def bid_result(request: AuthedRequest, pk: int) -> HttpResponse:
         )
 
     return _bid_action(request, pk, record, _("Result recorded."))
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def opportunity_document_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    def attach(opportunity: Opportunity) -> None:
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": [_("Choose a file.")]})
+        requirement_id = request.POST.get("requirement", "")
+        requirement = (
+            StageRequirement.objects.select_related("stage").filter(pk=requirement_id).first()
+            if requirement_id.isdigit()
+            else None
+        )
+        services.opportunity_document_add(
+            actor=request.user,
+            opportunity=opportunity,
+            upload=upload,
+            title=request.POST.get("title", ""),
+            requirement=requirement,
+        )
+
+    return _action(request, pk, attach, _("Document attached."))
+
+
+@login_required
+def opportunity_document_download(request: AuthedRequest, pk: int, document_id: int) -> FileResponse:
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    document = get_object_or_404(opportunity.documents.all(), pk=document_id)
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name)
+
+
+@login_required
+def stage_template_download(request: AuthedRequest, pk: int) -> FileResponse:
+    """A stage's guidance template, for anyone who works on deals (internal sales material)."""
+    if not has_any_role(request.user, (*OPPORTUNITY_WRITE_ROLES, "fr", "executive")):
+        raise PermissionDenied
+    template = get_object_or_404(StageTemplate, pk=pk)
+    return FileResponse(template.file.open("rb"), as_attachment=True, filename=Path(template.file.name).name)

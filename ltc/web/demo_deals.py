@@ -7,6 +7,7 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from ltc.core.models import ActivityKind
@@ -26,11 +27,12 @@ from ltc.opportunities.models import DecisionReview, Opportunity, Pipeline, Stag
 from ltc.org.choices import AuthoritySubject, RoleCode
 from ltc.org.models import Authority, Role, User
 
-CHECK, ACTIVITY, FIELD, REVIEW = (
+CHECK, ACTIVITY, FIELD, REVIEW, DOCUMENT = (
     RequirementKind.CHECK,
     RequirementKind.ACTIVITY,
     RequirementKind.FIELD,
     RequirementKind.REVIEW,
+    RequirementKind.DOCUMENT,
 )
 # (name, probability, needs FR, guidance, [(kind, label, activity kind or field)])
 PROJECT_STAGES = [
@@ -61,6 +63,7 @@ PROJECT_STAGES = [
         [
             (ACTIVITY, "技术交流或现场拜访", ActivityKind.VISIT),
             (CHECK, "解决方案已与客户确认", ""),
+            (DOCUMENT, "解决方案建议书已上传", ""),
             (FIELD, "竞争对手已识别", RequirableField.COMPETITORS),
         ],
     ),
@@ -157,13 +160,16 @@ def _work_through(deal: Opportunity, until: int, users: dict[str, User]) -> None
             continue
         if stage.order >= until:
             break
-        order: dict[str, int] = {FIELD: 0, ACTIVITY: 1, CHECK: 2, REVIEW: 3}
+        order: dict[str, int] = {FIELD: 0, ACTIVITY: 1, CHECK: 2, DOCUMENT: 2, REVIEW: 3}
         for item in sorted(services.checklist(deal, stage), key=lambda i: order[i.requirement.kind]):
             requirement = item.requirement
             if item.done:
                 continue
             if requirement.kind == REVIEW:
                 _pass_review(deal, requirement.review_type)
+            elif requirement.kind == DOCUMENT:
+                upload = SimpleUploadedFile(f"{requirement.label}.pdf", b"%PDF-1.4\n% demo\n")
+                services.opportunity_document_add(actor=ar, opportunity=deal, upload=upload, requirement=requirement)
             elif requirement.kind == CHECK:
                 services.opportunity_check(actor=ar, opportunity=deal, requirement=requirement, done=True)
             elif requirement.kind == ACTIVITY:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,11 +21,10 @@ from ltc.core.models import Activity
 from ltc.opportunities.choices import BID_RESULTS, BidSectionKind, BidStatus, SubmissionMethod
 from ltc.opportunities.models import Bid, BidDocument, BidDocumentVersion, BidSection, Opportunity
 from ltc.opportunities.services.deals import require_open, require_steer, require_work
+from ltc.opportunities.services.files import checked_name
 from ltc.org.models import User
 
 REMIND_BEFORE = timedelta(days=2)
-MAX_FILE_BYTES = 50 * 1024 * 1024
-ALLOWED_SUFFIXES = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".zip", ".png", ".jpg", ".jpeg"}
 BID_FIELDS = ("tender_number", "issuer", "submission_deadline", "submission_method", "quote_reference")
 
 
@@ -173,20 +171,15 @@ def bid_document_upload(*, actor: User, document: BidDocument, upload: UploadedF
     bid = document.bid
     require_work(actor, bid.opportunity)
     _require_preparing(bid)
-    name = Path(upload.name or "").name
-    if Path(name).suffix.lower() not in ALLOWED_SUFFIXES:
-        raise ValidationError({"file": [_("Upload a PDF, Office document, image or ZIP file.")]})
-    if not upload.size:
-        raise ValidationError({"file": [_("The file is empty.")]})
-    if upload.size > MAX_FILE_BYTES:
-        raise ValidationError({"file": [_("The file is larger than %(mb)d MB.") % {"mb": MAX_FILE_BYTES // 2**20}]})
+    name = checked_name(upload)
     with transaction.atomic():
-        latest = BidDocument.objects.select_for_update().filter(pk=document.pk).aggregate(n=Max("versions__number"))
+        BidDocument.objects.select_for_update().get(pk=document.pk)  # numbers stay unique under concurrent uploads
+        latest = document.versions.aggregate(n=Max("number"))
         version = BidDocumentVersion(
             document=document,
             number=(latest["n"] or 0) + 1,
-            original_name=name[:255],
-            size=upload.size,
+            original_name=name,
+            size=upload.size or 0,
             uploaded_by=actor,
         )
         version.file.save(name, upload, save=False)

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +35,15 @@ from ltc.opportunities.choices import (
     StageCategory,
     WinReason,
 )
-from ltc.opportunities.models import Opportunity, Pipeline, RequirementCheck, Stage, StageRequirement
+from ltc.opportunities.models import (
+    Opportunity,
+    OpportunityDocument,
+    Pipeline,
+    RequirementCheck,
+    Stage,
+    StageRequirement,
+)
+from ltc.opportunities.services.files import checked_name
 from ltc.org.choices import RoleCode
 from ltc.org.models import User
 
@@ -151,6 +160,9 @@ def checklist(opportunity: Opportunity, stage: Stage | None = None) -> list[Chec
     passed: set[str] = set()
     if any(r.kind == RequirementKind.REVIEW for r in requirements):
         passed = set(opportunity.reviews.filter(decision__in=PASSING_DECISIONS).values_list("review_type", flat=True))
+    attached: set[int] = set()
+    if any(r.kind == RequirementKind.DOCUMENT for r in requirements) and opportunity.pk:
+        attached = set(opportunity.documents.filter(requirement__isnull=False).values_list("requirement_id", flat=True))
     items = []
     for requirement in requirements:
         if requirement.kind == RequirementKind.ACTIVITY:
@@ -159,6 +171,8 @@ def checklist(opportunity: Opportunity, stage: Stage | None = None) -> list[Chec
             done = opportunity.filled(requirement.field_name)
         elif requirement.kind == RequirementKind.REVIEW:
             done = requirement.review_type in passed
+        elif requirement.kind == RequirementKind.DOCUMENT:
+            done = requirement.pk in attached
         else:
             done = requirement.pk in checked
         items.append(ChecklistItem(requirement, done))
@@ -494,3 +508,36 @@ def opportunity_from_lead(
             "contacts": [lead.contact] if lead.contact else [],
         }
         return opportunity_create(actor=actor, data=data, source_lead=lead)
+
+
+def opportunity_document_add(
+    *,
+    actor: User,
+    opportunity: Opportunity,
+    upload: UploadedFile,
+    title: str = "",
+    requirement: StageRequirement | None = None,
+) -> OpportunityDocument:
+    """Attach a file to the deal, for a checklist item that asks for a document or on its own."""
+    require_work(actor, opportunity)
+    if requirement is not None and (
+        requirement.kind != RequirementKind.DOCUMENT or requirement.stage.pipeline_id != opportunity.pipeline_id
+    ):
+        raise ValidationError({"requirement": [_("This checklist item does not ask for a document.")]})
+    name = checked_name(upload)
+    title = (title or "").strip() or (requirement.label if requirement else name)
+    document = OpportunityDocument(
+        opportunity=opportunity,
+        requirement=requirement,
+        title=title[:200],
+        original_name=name,
+        size=upload.size or 0,
+        uploaded_by=actor,
+    )
+    with transaction.atomic():
+        document.file.save(name, upload, save=False)
+        document.save()
+        timeline.note_add(
+            actor=actor, subject=opportunity, text=_("Document attached: %(title)s") % {"title": document.title}
+        )
+    return document

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -24,7 +25,7 @@ from ltc.leads import services as lead_services
 from ltc.leads.models import LeadImport, SavedView
 from ltc.leads.tests.factories import LeadFactory
 from ltc.opportunities import services
-from ltc.opportunities.models import Bid, Opportunity, Pipeline, RequirementCheck, Stakeholder
+from ltc.opportunities.models import Bid, Opportunity, Pipeline, RequirementCheck, StageTemplate, Stakeholder
 from ltc.opportunities.tests.factories import grant, make_opportunity, make_pipeline, require_review
 from ltc.org.services import token_create
 from ltc.org.tests.factories import UserFactory
@@ -273,6 +274,21 @@ def bid_version(w: Any) -> tuple[int, int, int]:
         actor=w.owner, document=document, upload=SimpleUploadedFile("投标函.pdf", b"%PDF-1.4")
     )
     return bid.pk, document.pk, version.pk
+
+
+def deal_document(w: Any) -> str:
+    opportunity = _deal(w)
+    document = services.opportunity_document_add(
+        actor=w.owner, opportunity=opportunity, upload=SimpleUploadedFile("纪要.pdf", b"%PDF-1.4")
+    )
+    return f"{opportunity.pk}/documents/{document.pk}"
+
+
+def stage_template(w: Any) -> int:
+    pipeline = Pipeline.objects.filter(name="项目销售").first() or make_pipeline()
+    template = StageTemplate.objects.create(stage=pipeline.stages.first(), title="模板")
+    template.file.save("模板.docx", ContentFile(b"template"))
+    return template.pk
 
 
 IF_MATCH = {"If-Match": '"1"'}
@@ -711,6 +727,22 @@ CASES = [
         {"result": "cancelled"},
         IF_MATCH,
     ),
+    Case(
+        "GET /api/v1/opportunities/{opportunity_id}/documents",
+        lambda w: f"/api/v1/opportunities/{deal(w)}/documents",
+        record_rule(200),
+    ),
+    Case(
+        "POST /api/v1/opportunities/{opportunity_id}/documents",
+        lambda w: f"/api/v1/opportunities/{deal(w)}/documents",
+        record_rule(201, who=CHANGES_RECORD),
+        None,  # a multipart upload, below
+    ),
+    Case(
+        "GET /api/v1/opportunities/{opportunity_id}/documents/{document_id}/file",
+        lambda w: f"/api/v1/opportunities/{deal_document(w)}/file",
+        record_rule(200),
+    ),
     Case("GET leads:lead_list", lambda w: "/leads/", signed_in(200, api=False)),
     Case("GET leads:lead_board", lambda w: "/leads/board/", signed_in(200, api=False)),
     Case("GET leads:lead_reports", lambda w: "/leads/reports/", signed_in(200, api=False)),
@@ -982,6 +1014,22 @@ CASES = [
         record_rule(302, who=CHANGES_RECORD, api=False),
         {"version": "1", "result": "cancelled"},
     ),
+    Case(
+        "POST opportunities:opportunity_document_add",
+        lambda w: f"/opportunities/{deal(w)}/documents/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+        None,  # a multipart upload, below
+    ),
+    Case(
+        "GET opportunities:opportunity_document_download",
+        lambda w: f"/opportunities/{deal_document(w)}/",
+        record_rule(200, api=False),
+    ),
+    Case(
+        "GET opportunities:stage_template_download",
+        lambda w: f"/opportunities/templates/{stage_template(w)}/",
+        signed_in(200, api=False, who=SIGNED_IN - {"finance", "marketing"}),
+    ),
 ]
 # Pages and endpoints that are public or belong to the framework, each for a stated reason.
 EXEMPT = {
@@ -1031,6 +1079,8 @@ def test_permissions(case: Case, actor: str, world: Any, api_as: Any, web_as: An
     if case.key in (
         "POST /api/v1/bids/{bid_id}/documents/{document_id}/versions",
         "POST opportunities:bid_document_upload",
+        "POST /api/v1/opportunities/{opportunity_id}/documents",
+        "POST opportunities:opportunity_document_add",
     ):
         upload = SimpleUploadedFile("报价单.pdf", b"%PDF-1.4")
         if path.startswith("/api/"):
