@@ -270,6 +270,15 @@ def opportunity_update(
     opportunity.full_clean(exclude=["contacts"])
     if contacts is not None and any(c.account_id != opportunity.account_id for c in contacts):
         raise ValidationError({"contacts": [_("Contacts must work for the deal's account.")]})
+    if "account" in data and before.get("account") != timeline.stored_value(opportunity, "account"):
+        kept = opportunity.contacts.all() if contacts is None else contacts
+        if (
+            any(c.account_id != opportunity.account_id for c in kept)
+            or opportunity.stakeholders.exclude(contact__account=opportunity.account).exists()
+        ):
+            raise ValidationError(
+                {"account": [_("The deal's contacts and decision chain belong to the old account: change them first.")]}
+            )
     with transaction.atomic():
         save_if_current(opportunity, expected_version=expected_version, fields=list(data))
         if contacts is not None:

@@ -188,3 +188,24 @@ def test_converting_a_qualified_lead_opens_a_deal_at_the_chosen_stage(world, pip
     assert "产线数字化" in deal.name
     with pytest.raises(ValidationError):  # converted once only
         services.opportunity_from_lead(actor=world.owner, lead=lead, pipeline=pipeline)
+
+
+def test_the_account_cannot_change_under_contacts_of_the_old_one(world, pipeline):
+    from ltc.customers.tests.factories import AccountFactory, ContactFactory
+
+    contact = ContactFactory(account=world.account)
+    deal = make_opportunity(world, pipeline)
+    deal.contacts.set([contact])
+    other_account = AccountFactory(owner=world.owner)
+    with pytest.raises(ValidationError) as refused:
+        services.opportunity_update(
+            actor=world.owner, opportunity=deal, data={"account": other_account}, expected_version=1
+        )
+    assert "account" in refused.value.message_dict
+    moved = services.opportunity_update(
+        actor=world.owner,
+        opportunity=Opportunity.objects.get(pk=deal.pk),
+        data={"account": other_account, "contacts": []},
+        expected_version=1,
+    )
+    assert moved.account == other_account
