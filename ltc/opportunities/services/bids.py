@@ -123,7 +123,10 @@ def bid_section_set(*, actor: User, bid: Bid, kind: str, owner: User | None, due
     with transaction.atomic():
         section = BidSection.objects.filter(bid=bid, kind=kind).first()
         if section is not None and section.task_id is not None:
-            Activity.objects.filter(pk=section.task_id, done_at__isnull=True).delete()
+            # The old task stays on the record, closed as replanned.
+            Activity.objects.filter(pk=section.task_id, done_at__isnull=True).update(
+                done_at=timezone.now(), outcome=_("Replanned.")
+            )
         section = section or BidSection(bid=bid, kind=kind)
         section.owner, section.due_at, section.done_at = owner, due_at, None
         section.task = activities.activity_create(

@@ -131,3 +131,18 @@ def test_bid_api_and_pages(world, api_as, web_as, deal):
     page = web_as(world.owner).get(f"/opportunities/bids/{bid_id}/").content.decode()
     assert "投标函.pdf" in page
     assert "ZB-9" in web_as(world.owner).get(f"/opportunities/{deal.pk}/").content.decode()
+
+
+def test_replanning_a_section_closes_its_old_task_and_keeps_it(world, deal):
+    bid = _bid(world, deal)
+    first = services.bid_section_set(
+        actor=world.owner, bid=bid, kind="delivery", owner=world.owner, due_at=timezone.now() + timedelta(days=3)
+    )
+    old_task = first.task_id
+    again = services.bid_section_set(
+        actor=world.owner, bid=bid, kind="delivery", owner=world.teammate, due_at=timezone.now() + timedelta(days=4)
+    )
+    assert again.pk == first.pk
+    assert again.task_id != old_task
+    closed = Activity.objects.get(pk=old_task)
+    assert (closed.outcome, closed.done_at is not None) == ("Replanned.", True)
