@@ -185,7 +185,10 @@ def bench(pipeline: Pipeline, runs: int) -> list[tuple[str, str, str, str]]:
                     cursor.fetchall()
 
         raw = _timed(raw_board, runs)
-        verdict = "PASS" if _p95(board) < 150 else "FAIL (target p95 < 150 ms)"
+        if connection.vendor != "postgresql":
+            verdict = "— (the target is for PostgreSQL)"
+        else:
+            verdict = "PASS" if _p95(board) < 150 else "FAIL (target p95 < 150 ms)"
         results.append(
             (
                 f"board, {open_count:,} open deals — {who}",

@@ -47,7 +47,9 @@ class LeadMatcher:
     accounts_by_key: dict[tuple[str, str], list[tuple[int, str]]] = field(default_factory=dict)
     contacts_by_key: dict[tuple[str, str], list[tuple[int, str]]] = field(default_factory=dict)
 
-    def load(self, keys: Iterable[Keys], *, exclude_lead: int | None = None) -> LeadMatcher:
+    def load(self, keys: Iterable[Keys], *, exclude_lead: int | None = None, leads_only: bool = False) -> LeadMatcher:
+        """Look up every record sharing a key with `keys`; `leads_only` skips accounts and
+        contacts (an import decides on leads alone)."""
         keys = list(keys)
         emails = {k.email for k in keys if k.email}
         mobiles = {k.mobile for k in keys if k.mobile}
@@ -76,6 +78,8 @@ class LeadMatcher:
             ):
                 if value and value in wanted:
                     self.leads_by_key.setdefault((kind, value), []).append(pk)
+        if leads_only:
+            return self
         account_rows: dict[int, tuple[Any, ...]] = {}
         for column, wanted_values in (("name_key", companies), ("credit_code", codes)):
             for row in _rows_with(Account, ("id", "name", "name_key", "credit_code"), column, wanted_values):

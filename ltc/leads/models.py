@@ -178,8 +178,6 @@ class Lead(VersionedModel):
             models.Index(fields=["-created_at", "-id"], name="lead_created"),
             models.Index(fields=["-score", "-id"], name="lead_score"),
             models.Index(fields=["owner", "-score", "-id"], name="lead_owner_score"),
-            models.Index(fields=["source", "-score", "-id"], name="lead_source_score"),
-            models.Index(fields=["owner", "-created_at", "-id"], name="lead_owner_created"),
             # The unassigned pool, newest first: small, and immune to how owners correlate with age.
             models.Index(fields=["-created_at", "-id"], condition=Q(owner__isnull=True), name="lead_pool_created"),
             models.Index(fields=["email_key"], name="lead_email_key"),

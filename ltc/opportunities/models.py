@@ -217,7 +217,11 @@ class Opportunity(VersionedModel):
                 fields=["pipeline", "status", "stage", "currency", "amount", "probability"], name="opp_stage_totals"
             ),
             models.Index(fields=["owner", "status", "-updated_at"], name="opp_owner_status"),
-            models.Index(fields=["status", "expected_close_date"], name="opp_status_close"),
+            # Covers the forecast: open and won deals by close date (an index-only range scan).
+            models.Index(
+                fields=["status", "expected_close_date", "currency", "forecast_category", "amount", "probability"],
+                name="opp_forecast",
+            ),
             models.Index(fields=["pipeline", "max_stage_order"], name="opp_pipeline_reached"),
             models.Index(fields=["sr"], condition=Q(sr__isnull=False), name="opp_sr_set"),
             models.Index(fields=["fr"], condition=Q(fr__isnull=False), name="opp_fr_set"),

@@ -369,7 +369,7 @@ def _run_chunk(
             rejected.append([str(first_line + offset), *row, "; ".join(errors)])
         else:
             candidates.append((row, _probe(batch, values)))
-    matcher = LeadMatcher().load(Keys.of(lead) for _row, lead in candidates)
+    matcher = LeadMatcher().load((Keys.of(lead) for _row, lead in candidates), leads_only=True)
     creates: list[Any] = []
     updates: list[tuple[int, Any]] = []
     skipped = 0
