@@ -4,18 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('leads', '0002_partial_indexes'),
+        ("leads", "0002_partial_indexes"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='lead',
-            name='lead_source_score',
+            model_name="lead",
+            name="lead_source_score",
         ),
         migrations.RemoveIndex(
-            model_name='lead',
-            name='lead_owner_created',
+            model_name="lead",
+            name="lead_owner_created",
         ),
     ]
