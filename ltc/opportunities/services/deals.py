@@ -119,6 +119,32 @@ def _check_team(actor: User, opportunity: Opportunity, changed: set[str]) -> Non
         raise ValidationError(errors)
 
 
+def _validate(
+    actor: User,
+    opportunity: Opportunity,
+    changed: set[str],
+    contacts: list[Any] | None,
+    extra: dict[str, list[str]],
+) -> None:
+    """Every problem of a deal at once (team, amount, fields, contacts), as field errors."""
+    errors: dict[str, list[str]] = {name: list(messages) for name, messages in extra.items()}
+    for step in ("team", "amount", "fields"):
+        try:
+            if step == "team":
+                _check_team(actor, opportunity, changed)
+            elif step == "amount":
+                _clean_amount(opportunity)
+            else:
+                opportunity.full_clean(exclude=["contacts"])
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.setdefault(name, []).extend(m for m in messages if m not in errors.get(name, []))
+    if contacts is not None and any(c.account_id != opportunity.account_id for c in contacts):
+        errors.setdefault("contacts", []).append(_("Contacts must work for the deal's account."))
+    if errors:
+        raise ValidationError(errors)
+
+
 def _clean_amount(opportunity: Opportunity) -> None:
     if opportunity.amount is None or opportunity.amount < 0:
         raise ValidationError({"amount": [_("The amount cannot be negative.")]})
@@ -237,14 +263,8 @@ def opportunity_create(*, actor: User, data: dict[str, Any], source_lead: Lead |
     opportunity = Opportunity(
         **data, source_lead=source_lead, stage_entered_at=timezone.now(), max_stage_order=stage.order
     )
-    _check_team(actor, opportunity, {"owner", "sr", "fr", "sponsor"})
-    if stage.needs_fr and opportunity.fr_id is None:
-        raise ValidationError({"fr": [_("This stage needs an FR: name one first.")]})
-    _clean_amount(opportunity)
-    opportunity.full_clean(exclude=["contacts"])
-    for contact in contacts:
-        if contact.account_id != opportunity.account_id:
-            raise ValidationError({"contacts": [_("Contacts must work for the deal's account.")]})
+    extra = {"fr": [_("This stage needs an FR: name one first.")]} if stage.needs_fr and not opportunity.fr_id else {}
+    _validate(actor, opportunity, {"owner", "sr", "fr", "sponsor"}, contacts, extra)
     with transaction.atomic():
         opportunity.save()
         opportunity.contacts.set(contacts)
@@ -263,13 +283,9 @@ def opportunity_update(
     before = timeline.snapshot(opportunity, data.keys())
     for name, value in data.items():
         setattr(opportunity, name, value)
-    _check_team(actor, opportunity, set(data))
-    if "fr" in data and opportunity.fr_id is None and opportunity.stage.needs_fr and opportunity.is_open:
-        raise ValidationError({"fr": [_("The deal's stage needs an FR.")]})
-    _clean_amount(opportunity)
-    opportunity.full_clean(exclude=["contacts"])
-    if contacts is not None and any(c.account_id != opportunity.account_id for c in contacts):
-        raise ValidationError({"contacts": [_("Contacts must work for the deal's account.")]})
+    needs_fr = "fr" in data and opportunity.fr_id is None and opportunity.stage.needs_fr and opportunity.is_open
+    extra = {"fr": [_("The deal's stage needs an FR.")]} if needs_fr else {}
+    _validate(actor, opportunity, set(data), contacts, extra)
     if "account" in data and before.get("account") != timeline.stored_value(opportunity, "account"):
         kept = opportunity.contacts.all() if contacts is None else contacts
         if (

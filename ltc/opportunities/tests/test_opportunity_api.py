@@ -81,6 +81,8 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_created(world, api_a
         assert answer.status_code == 422, (extra, answer.json())
         assert answer["Content-Type"] == "application/problem+json"
         assert field in {e["field"] for e in answer.json()["errors"]}, (extra, answer.json())
+    everything_wrong = api.post("/opportunities", {**base, "name": "", "amount": "-1", "sr_id": world.teammate.pk})
+    assert {e["field"] for e in everything_wrong.json()["errors"]} >= {"name", "amount", "sr"}
     assert not Opportunity.objects.exists()
 
 
