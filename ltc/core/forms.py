@@ -1,4 +1,4 @@
-"""Form helpers shared by every app's UI."""
+"""Form and page helpers shared by every app's UI."""
 
 from __future__ import annotations
 
@@ -35,6 +35,16 @@ class StyledFormMixin:
                 widget = self.fields[name].widget  # type: ignore[attr-defined]
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
                 widget.attrs["aria-invalid"] = "true"
+
+
+def is_htmx(request: Any) -> bool:
+    """Whether htmx sent the request (the view answers with a partial)."""
+    return bool(request.headers.get("HX-Request") == "true")
+
+
+def errors_as_text(form: forms.BaseForm) -> str:
+    """A bound form's errors as one line, "Label: message", for a flash message."""
+    return " ".join(f"{form.fields[f].label}: {' '.join(str(m) for m in e)}" for f, e in form.errors.items())
 
 
 def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:

@@ -19,7 +19,7 @@ from ltc.core.access import can_change, has_any_role
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
-from ltc.core.forms import ListParams, add_service_errors
+from ltc.core.forms import ListParams, add_service_errors, is_htmx
 from ltc.core.timeline import timeline_for
 from ltc.customers import selectors, services
 from ltc.customers.forms import AccountFilterForm, AccountForm, ContactFilterForm, ContactForm
@@ -50,10 +50,6 @@ CONTACT_COLUMNS: list[Column] = [
 ]
 
 
-def _is_htmx(request: AuthedRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _list_page(
     request: AuthedRequest, queryset: Any, *, template: str, columns: list[Column], basename: str, extra: dict[str, Any]
 ) -> HttpResponseBase:
@@ -65,7 +61,7 @@ def _list_page(
     export_query = request.GET.copy()
     export_query.pop("offset", None)
     context = {**extra, "page": page, "export_query": export_query.urlencode()}
-    return render(request, f"{template}#results" if _is_htmx(request) else template, context)
+    return render(request, f"{template}#results" if is_htmx(request) else template, context)
 
 
 def _can_change_account(user: Any, account: Account) -> bool:

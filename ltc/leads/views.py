@@ -25,7 +25,7 @@ from ltc.core.activities import activities_for
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
-from ltc.core.forms import ActivityForm, ListParams, add_service_errors
+from ltc.core.forms import ActivityForm, ListParams, add_service_errors, errors_as_text, is_htmx
 from ltc.leads import selectors, services
 from ltc.leads.access import LEAD_WRITE_ROLES, can_change_lead, can_route
 from ltc.leads.choices import CheckItem, ImportStatus, LeadSource, LeadStatus
@@ -64,10 +64,6 @@ LEAD_COLUMNS: list[Column] = [
 ]
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _require_writer(user: Any) -> None:
     if not has_any_role(user, LEAD_WRITE_ROLES):
         raise PermissionDenied
@@ -101,7 +97,7 @@ def lead_list(request: AuthedRequest) -> HttpResponseBase:
         "users": assignable_users(),
         "disqualify_form": DisqualifyForm(),
     }
-    template = "leads/lead_list.html#results" if _is_htmx(request) else "leads/lead_list.html"
+    template = "leads/lead_list.html#results" if is_htmx(request) else "leads/lead_list.html"
     return render(request, template, context)
 
 
@@ -380,8 +376,7 @@ def lead_activity_add(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ActivityForm(request.POST)
     if not form.is_valid():
         lead = selectors.lead_get(user=request.user, pk=pk)
-        problems = (f"{form.fields[f].label}: {' '.join(str(m) for m in e)}" for f, e in form.errors.items())
-        messages.error(request, " ".join(problems))
+        messages.error(request, errors_as_text(form))
         return redirect(lead)
     return _lead_action(
         request,
@@ -458,7 +453,7 @@ def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             preview = services.lead_import_preview(batch=batch, mapping=form.chosen_mapping())
         except ValidationError as exc:
             add_service_errors(form, exc)
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "leads/import_detail.html#progress", {"batch": batch})
     context = {"batch": batch, "form": form, "preview": preview, "ImportStatus": ImportStatus}
     return render(request, "leads/import_detail.html", context)

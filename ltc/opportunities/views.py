@@ -21,7 +21,7 @@ from ltc.core.access import has_any_role
 from ltc.core.activities import activities_for
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
-from ltc.core.forms import ActivityForm, ListParams, add_service_errors
+from ltc.core.forms import ActivityForm, ListParams, add_service_errors, errors_as_text, is_htmx
 from ltc.core.timeline import timeline_for
 from ltc.customers.models import Contact
 from ltc.leads import selectors as lead_selectors
@@ -55,10 +55,6 @@ from ltc.org.selectors import assignable_users
 from ltc.org.types import AuthedRequest
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _version(request: HttpRequest) -> int:
     raw = request.POST.get("version", "")
     return int(raw) if raw.isdigit() else 0
@@ -78,7 +74,7 @@ def opportunity_list(request: AuthedRequest) -> HttpResponse:
     page = params.page(paginate(queryset, limit=params.limit, offset=params.offset))
     context = {"filter_form": form, "page": page, "can_create": has_any_role(request.user, OPPORTUNITY_WRITE_ROLES)}
     template = (
-        "opportunities/opportunity_list.html#results" if _is_htmx(request) else "opportunities/opportunity_list.html"
+        "opportunities/opportunity_list.html#results" if is_htmx(request) else "opportunities/opportunity_list.html"
     )
     return render(request, template, context)
 
@@ -308,8 +304,7 @@ def opportunity_activity_add(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ActivityForm(request.POST)
     if not form.is_valid():
         opportunity = selectors.opportunity_get(user=request.user, pk=pk)
-        problems = (f"{form.fields[f].label}: {' '.join(str(m) for m in e)}" for f, e in form.errors.items())
-        messages.error(request, " ".join(problems))
+        messages.error(request, errors_as_text(form))
         return redirect(opportunity)
     return _action(
         request,
