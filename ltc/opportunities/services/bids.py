@@ -194,7 +194,7 @@ def missing_to_submit(bid: Bid) -> list[str]:
     missing = [
         _("document “%(title)s”") % {"title": d.title}
         for d in bid.documents.all()
-        if d.required and not d.versions.exists()
+        if d.required and not d.versions.all()  # prefetched by the bid selectors
     ]
     missing += [
         _("%(section)s section") % {"section": s.get_kind_display()} for s in bid.sections.all() if s.done_at is None

@@ -170,11 +170,15 @@ class ChecklistItem:
 def checklist(opportunity: Opportunity, stage: Stage | None = None) -> list[ChecklistItem]:
     """The items of a stage's checklist (default: the deal's stage) with whether each is done."""
     stage = stage or opportunity.stage
-    requirements = list(stage.requirements.all())
-    if not requirements:
-        return []
+    return _checklists(opportunity, [stage])[stage.pk]
+
+
+def _checklists(opportunity: Opportunity, stages: list[Stage]) -> dict[int, list[ChecklistItem]]:
+    """The checklists of several stages; what the deal has done is read once for all of them."""
+    requirements = {stage.pk: list(stage.requirements.all()) for stage in stages}
+    kinds = {r.kind for items in requirements.values() for r in items}
     done_kinds: set[str] = set()
-    if any(r.kind == RequirementKind.ACTIVITY for r in requirements):
+    if RequirementKind.ACTIVITY in kinds:
         done_kinds = set(
             Activity.objects.filter(
                 content_type=ContentType.objects.get_for_model(Opportunity),
@@ -182,27 +186,28 @@ def checklist(opportunity: Opportunity, stage: Stage | None = None) -> list[Chec
                 done_at__isnull=False,
             ).values_list("kind", flat=True)
         )
-    checked = set(opportunity.checks.values_list("requirement_id", flat=True)) if opportunity.pk else set()
+    checked: set[int] = set()
+    if RequirementKind.CHECK in kinds and opportunity.pk:
+        checked = set(opportunity.checks.values_list("requirement_id", flat=True))
     passed: set[str] = set()
-    if any(r.kind == RequirementKind.REVIEW for r in requirements):
+    if RequirementKind.REVIEW in kinds:
         passed = set(opportunity.reviews.filter(decision__in=PASSING_DECISIONS).values_list("review_type", flat=True))
     attached: set[int] = set()
-    if any(r.kind == RequirementKind.DOCUMENT for r in requirements) and opportunity.pk:
+    if RequirementKind.DOCUMENT in kinds and opportunity.pk:
         attached = set(opportunity.documents.filter(requirement__isnull=False).values_list("requirement_id", flat=True))
-    items = []
-    for requirement in requirements:
+
+    def done(requirement: StageRequirement) -> bool:
         if requirement.kind == RequirementKind.ACTIVITY:
-            done = requirement.activity_kind in done_kinds
-        elif requirement.kind == RequirementKind.FIELD:
-            done = opportunity.filled(requirement.field_name)
-        elif requirement.kind == RequirementKind.REVIEW:
-            done = requirement.review_type in passed
-        elif requirement.kind == RequirementKind.DOCUMENT:
-            done = requirement.pk in attached
-        else:
-            done = requirement.pk in checked
-        items.append(ChecklistItem(requirement, done))
-    return items
+            return requirement.activity_kind in done_kinds
+        if requirement.kind == RequirementKind.FIELD:
+            return opportunity.filled(requirement.field_name)
+        if requirement.kind == RequirementKind.REVIEW:
+            return requirement.review_type in passed
+        if requirement.kind == RequirementKind.DOCUMENT:
+            return requirement.pk in attached
+        return requirement.pk in checked
+
+    return {pk: [ChecklistItem(r, done(r)) for r in items] for pk, items in requirements.items()}
 
 
 def missing_to_move(opportunity: Opportunity, target: Stage) -> list[str]:
@@ -215,8 +220,9 @@ def missing_to_move(opportunity: Opportunity, target: Stage) -> list[str]:
             for s in opportunity.pipeline.stages.all()
             if opportunity.stage.order <= s.order < target.order and s.category == StageCategory.OPEN
         ]
+        lists = _checklists(opportunity, passing)
         for stage in passing:
-            missing += [f"{stage.name}: {item.label}" for item in checklist(opportunity, stage) if not item.done]
+            missing += [f"{stage.name}: {item.label}" for item in lists[stage.pk] if not item.done]
     if target.needs_fr and opportunity.fr_id is None:
         missing.append(_("%(stage)s: an FR must be named") % {"stage": target.name})
     return missing
