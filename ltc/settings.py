@@ -52,7 +52,9 @@ INSTALLED_APPS = [
     "ltc.org",
     "ltc.customers",
     "ltc.leads",
+    "ltc.catalog",
     "ltc.opportunities",
+    "ltc.quotes",
     "ltc.api",
     "ltc.web",
 ]

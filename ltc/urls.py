@@ -10,6 +10,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("customers/", include("ltc.customers.urls")),
     path("leads/", include("ltc.leads.urls")),
     path("opportunities/", include("ltc.opportunities.urls")),
+    path("quotes/", include("ltc.quotes.urls")),
+    path("q/", include("ltc.quotes.public_urls")),
+    path("catalog/", include("ltc.catalog.urls")),
     path("", include("ltc.web.urls")),
 ]
 if settings.DEBUG:

@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
+from ltc.catalog.api import router as catalog_router
 from ltc.core.api import install_error_handlers
 from ltc.customers.api import router as customers_router
 from ltc.leads.api import public_router as leads_public_router
@@ -10,6 +11,8 @@ from ltc.leads.api import router as leads_router
 from ltc.opportunities.api import router as opportunities_router
 from ltc.org.api import router as org_router
 from ltc.org.auth import api_auth
+from ltc.quotes.api import public_router as quotes_public_router
+from ltc.quotes.api import router as quotes_router
 
 
 class UnicodeJSONRenderer(JSONRenderer):
@@ -37,3 +40,6 @@ api.add_router("", customers_router)
 api.add_router("", leads_router)
 api.add_router("", leads_public_router)
 api.add_router("", opportunities_router)
+api.add_router("", catalog_router)
+api.add_router("", quotes_router)
+api.add_router("", quotes_public_router)

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,17 @@ def _readable(field: Any, value: str) -> str:
             return value
         return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
     return value
+
+
+def _field_at(model: Any, path: str) -> Any:
+    """The field a timeline change names: "amount", or "current.valid_until" across a relation."""
+    *relations, name = path.split(".")
+    try:
+        for relation in relations:
+            model = model._meta.get_field(relation).related_model
+        return model._meta.get_field(name) if model is not None else None
+    except (FieldDoesNotExist, AttributeError):
+        return None
 
 
 class TimelineKind(models.TextChoices):
@@ -105,10 +117,9 @@ class TimelineEvent(models.Model):
     def display_changes(self) -> list[dict[str, str]]:
         """The changes with field labels and choice labels in the active language."""
         model = ContentType.objects.get_for_id(self.content_type_id).model_class()
-        fields = {f.name: f for f in model._meta.get_fields()} if model else {}
         shown = []
         for change in self.changes:
-            field = fields.get(change["field"])
+            field = _field_at(model, change["field"])
             label = str(getattr(field, "verbose_name", change["field"]))
             shown.append(
                 {
@@ -191,3 +202,20 @@ class Activity(models.Model):
 
     def is_overdue(self, now: Any = None) -> bool:
         return self.done_at is None and self.due_at is not None and self.due_at < (now or timezone.now())
+
+
+class NumberSequence(models.Model):
+    """The last number issued in a series (quotes, contracts, invoices), per year.
+
+    Numbers are taken under a row lock in the caller's transaction, so they are gapless:
+    a rolled-back transaction gives its number back (core.numbering)."""
+
+    series = models.CharField(max_length=32)
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["series", "year"], name="sequence_unique_series_year")]
+
+    def __str__(self) -> str:
+        return f"{self.series}-{self.year}: {self.last_value}"

@@ -32,13 +32,17 @@ def record_created(*, actor: Any, subject: models.Model, text: str = "") -> Time
     return _append(actor=actor, subject=subject, kind=TimelineKind.CREATED, text=text)
 
 
-def record_changes(*, actor: Any, subject: models.Model, before: dict[str, str]) -> TimelineEvent | None:
-    """Append one CHANGED event listing each field whose stored value differs from `before`."""
+def record_changes(
+    *, actor: Any, subject: models.Model, before: dict[str, str], source: models.Model | None = None, via: str = ""
+) -> TimelineEvent | None:
+    """Append one CHANGED event listing each field whose stored value differs from `before`.
+    When the fields live on a related record (a quote's current version), pass it as `source`
+    and the relation's name as `via`: the change is kept as "via.field" and labelled from there."""
     changes = []
     for name, old in before.items():
-        new = stored_value(subject, name)
+        new = stored_value(source if source is not None else subject, name)
         if new != old:
-            changes.append({"field": name, "old": old, "new": new})
+            changes.append({"field": f"{via}.{name}" if via else name, "old": old, "new": new})
     if not changes:
         return None
     return _append(actor=actor, subject=subject, kind=TimelineKind.CHANGED, changes=changes)

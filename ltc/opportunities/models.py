@@ -47,6 +47,15 @@ class Pipeline(models.Model):
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     active = models.BooleanField(_("active"), default=True)
+    quote_accepted_stage = models.ForeignKey(
+        "Stage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("stage when a quote is accepted"),
+        help_text=_("A deal still before this stage moves to it when its customer accepts a quote."),
+    )
 
     class Meta:
         ordering = ["order", "id"]

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from ltc.org.models import ApiToken, Authority, Team, Territory, User
+from ltc.org.models import ApiToken, Authority, CompanyProfile, Team, Territory, User
 
 
 @admin.register(User)
@@ -34,5 +34,13 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
 
 @admin.register(Authority)
 class AuthorityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("subject", "role", "user", "max_amount", "currency")
+    list_display = ("subject", "role", "user", "max_amount", "currency", "max_discount_pct", "min_margin_pct")
     list_filter = ("subject", "role")
+
+
+@admin.register(CompanyProfile)
+class CompanyProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name", "tax_id", "phone")
+
+    def has_add_permission(self, request: object) -> bool:
+        return not CompanyProfile.objects.exists()

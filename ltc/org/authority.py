@@ -71,3 +71,82 @@ def _smallest_covering(subject: str, amount: Decimal, currency: str, *, exclude:
     if not covering:
         return None
     return User.objects.filter(pk=min(covering)[2], is_active=True).first()
+
+
+# --- quote discounts: amount, discount and margin together ----------------------------------
+
+
+def _quote_rules(user: Any, currency: str) -> list[Authority]:
+    if not (user.is_authenticated and user.is_active):
+        return []
+    return list(
+        Authority.objects.filter(subject="quote_discount", currency=currency).filter(
+            Q(user=user) | Q(role__code__in=user.role_codes())
+        )
+    )
+
+
+def _rule_covers(rule: Authority, amount: Decimal, discount_pct: Decimal, margin_pct: Decimal | None) -> bool:
+    if rule.max_amount is not None and amount > rule.max_amount:
+        return False
+    if rule.max_discount_pct is not None and discount_pct > rule.max_discount_pct:
+        return False
+    return rule.min_margin_pct is None or (margin_pct is not None and margin_pct >= rule.min_margin_pct)
+
+
+def covers_quote(
+    user: Any, *, amount: Decimal, discount_pct: Decimal, margin_pct: Decimal | None, currency: str
+) -> bool:
+    """Whether one of the user's quote-discount lines covers the amount, the discount and the
+    margin together (a quote with no known margin passes only lines without a margin floor)."""
+    return any(_rule_covers(rule, amount, discount_pct, margin_pct) for rule in _quote_rules(user, currency))
+
+
+def quote_limits_text(user: Any, currency: str) -> str:
+    """The user's quote-discount lines, readable ("≤ 10% discount, ≤ 1,000,000 CNY, margin ≥ 20%")."""
+    parts = []
+    for rule in _quote_rules(user, currency):
+        bits = [
+            f"≤ {rule.max_discount_pct}%" if rule.max_discount_pct is not None else "∞%",
+            f"≤ {rule.max_amount} {currency}" if rule.max_amount is not None else f"∞ {currency}",
+        ]
+        if rule.min_margin_pct is not None:
+            bits.append(f"≥ {rule.min_margin_pct}% margin")
+        parts.append(", ".join(bits))
+    return "; ".join(parts) or "—"
+
+
+def approvers_above(owner: User, *, after: User | None = None) -> list[User]:
+    """The active managers up the owner's team tree, nearest first (the owner excluded);
+    with `after`, only those above that manager."""
+    chain: list[User] = []
+    team: Team | None = owner.team
+    seen: set[int] = set()
+    while team is not None and team.pk not in seen:
+        seen.add(team.pk)
+        manager = team.manager
+        if manager is not None and manager.pk != owner.pk and manager.is_active and manager not in chain:
+            chain.append(manager)
+        team = team.parent
+    if after is not None and after in chain:
+        return chain[chain.index(after) + 1 :]
+    return chain if after is None else []
+
+
+def quote_final_approver(
+    *, amount: Decimal, discount_pct: Decimal, margin_pct: Decimal | None, currency: str, exclude: User
+) -> User | None:
+    """Who approves when nobody up the tree may: the active holder of a covering line,
+    preferring named users, then the lowest id (an executive, typically)."""
+    for rule in Authority.objects.filter(subject="quote_discount", currency=currency).order_by("max_amount", "pk"):
+        if not _rule_covers(rule, amount, discount_pct, margin_pct):
+            continue
+        holders = (
+            User.objects.filter(pk=rule.user_id, is_active=True)
+            if rule.user_id is not None
+            else User.objects.filter(roles=rule.role_id, is_active=True)
+        )
+        holder = holders.exclude(pk=exclude.pk).order_by("pk").first()
+        if holder is not None:
+            return holder
+    return None

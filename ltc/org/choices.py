@@ -54,8 +54,9 @@ class Language(models.TextChoices):
 
 
 class AuthoritySubject(models.TextChoices):
-    """What an authority rule lets a user decide (授权). Quotes add discount approval later."""
+    """What an authority rule lets a user decide (授权)."""
 
     REVIEW_ATI = "review_ati", _("ATI decision (立项)")
     REVIEW_ATB = "review_atb", _("ATB decision (投标)")
     REVIEW_ATC = "review_atc", _("ATC decision (签约)")
+    QUOTE_DISCOUNT = "quote_discount", _("Quote discount approval (报价授权)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -160,7 +161,9 @@ class ApiToken(models.Model):
 
 class Authority(models.Model):
     """One line of the authority matrix: a role or a user may decide a subject up to an amount
-    (in one currency; blank = no limit). A user's authority is the highest line that applies."""
+    (in one currency; blank = no limit). A user's authority is the highest line that applies.
+    Quote discount lines also bound the discount and the margin: a line covers a quote when the
+    amount, the discount and the margin are all within it."""
 
     subject = models.CharField(_("decides"), max_length=32, choices=AuthoritySubject.choices)
     role = models.ForeignKey(
@@ -171,6 +174,24 @@ class Authority(models.Model):
     )
     max_amount = money_field(_("up to amount"), null=True, blank=True, help_text=_("Blank: no limit."))
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
+    max_discount_pct = models.DecimalField(
+        _("up to discount %"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Quote discounts only. Blank: no limit."),
+    )
+    min_margin_pct = models.DecimalField(
+        _("margin at least %"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-100), MaxValueValidator(100)],
+        help_text=_("Quote discounts only. Blank: any margin."),
+    )
 
     class Meta:
         ordering = ["subject", "max_amount"]
@@ -187,3 +208,35 @@ class Authority(models.Model):
         who = self.user or self.role
         limit = f"{self.max_amount} {self.currency}" if self.max_amount is not None else "∞"
         return f"{self.get_subject_display()}: {who} ≤ {limit}"
+
+
+class CompanyProfile(models.Model):
+    """The selling company as its documents (quotes, contracts, invoices) present it: one row."""
+
+    name = models.CharField(_("company name"), max_length=200, default="")
+    name_en = models.CharField(_("company name (English)"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    website = models.CharField(_("website"), max_length=200, blank=True)
+    tax_id = models.CharField(_("taxpayer ID (统一社会信用代码)"), max_length=18, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=200, blank=True)
+    bank_account = models.CharField(_("bank account"), max_length=64, blank=True)
+    logo = models.FileField(
+        _("logo"), upload_to="company/", blank=True, help_text=_("PNG or JPEG, printed at the top of documents.")
+    )
+    quote_terms = models.TextField(
+        _("standard quote terms"), blank=True, max_length=5000, help_text=_("Printed under every quote.")
+    )
+
+    class Meta:
+        verbose_name = _("company profile")
+        verbose_name_plural = _("company profile")
+
+    def __str__(self) -> str:
+        return self.name or "—"
+
+    @classmethod
+    def current(cls) -> CompanyProfile:
+        """The profile, or an empty unsaved one before it is set up."""
+        return cls.objects.order_by("pk").first() or cls(name="")

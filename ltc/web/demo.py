@@ -18,6 +18,7 @@ from ltc.leads.models import Lead
 from ltc.org.choices import Industry, Region, RoleCode
 from ltc.org.models import Role, Team, Territory, User
 from ltc.web.demo_deals import seed_deals
+from ltc.web.demo_quotes import seed_quotes
 
 DEMO_PASSWORD = "ltc-demo-2026"  # noqa: S105 - published demo login
 
@@ -448,6 +449,7 @@ def seed_demo(*, rng_seed: int = 2026) -> bool:
             )
     seed_leads(users, rng)
     seed_deals(users, rng)
+    seed_quotes(users)
     return True
 
 

@@ -359,6 +359,24 @@ def opportunity_advance(
     return opportunity
 
 
+def opportunity_quote_accepted(*, opportunity: Opportunity, text: str) -> bool:
+    """The customer accepted a quote: move an open deal still before its pipeline's
+    quote-accepted stage to that stage (a customer's act, so no gate applies; the timeline says
+    why). Returns whether the deal moved."""
+    target = opportunity.pipeline.quote_accepted_stage
+    if not opportunity.is_open or target is None or target.order <= opportunity.stage.order:
+        timeline.note_add(actor=None, subject=opportunity, text=text)
+        return False
+    changes = {
+        "stage": target,
+        "probability": target.probability,
+        "stage_entered_at": timezone.now(),
+        "max_stage_order": max(opportunity.max_stage_order, target.order),
+    }
+    _move(None, opportunity, opportunity.version, changes, text)  # type: ignore[arg-type]
+    return True
+
+
 def opportunity_win(
     *,
     actor: User,

@@ -3,6 +3,7 @@
 from ltc.customers.models import Account
 from ltc.leads.models import Lead
 from ltc.opportunities.models import Bid, DecisionReview, Opportunity, Stakeholder
+from ltc.quotes.models import Quote
 from ltc.web.demo import seed_demo
 
 
@@ -20,3 +21,9 @@ def test_the_demo_company_is_seeded_once_with_deals_worked_through_their_gates(d
     assert escalated.decider.username == "wang"
     assert Stakeholder.objects.filter(role="decision_maker").exists()
     assert Bid.objects.filter(status="preparing", sections__kind="technical").exists()
+    statuses = sorted(Quote.objects.values_list("status", flat=True))
+    assert statuses == ["accepted", "draft", "in_approval", "sent"]
+    waiting = Quote.objects.get(status="in_approval").current.approvals.get()
+    assert waiting.approver.username == "li"
+    accepted = Quote.objects.get(status="accepted")
+    assert accepted.opportunity.stage == accepted.opportunity.pipeline.quote_accepted_stage

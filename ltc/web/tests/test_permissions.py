@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from ltc.api.root import api
+from ltc.catalog.tests.factories import Catalog
 from ltc.core.activities import activity_create
 from ltc.customers.tests.factories import ContactFactory
 from ltc.leads import services as lead_services
@@ -29,6 +30,9 @@ from ltc.opportunities.models import Bid, Opportunity, Pipeline, RequirementChec
 from ltc.opportunities.tests.factories import grant, make_opportunity, make_pipeline, require_review
 from ltc.org.services import token_create
 from ltc.org.tests.factories import UserFactory
+from ltc.quotes import services as quote_services
+from ltc.quotes.models import Quote
+from ltc.quotes.tests.factories import quote_authority
 
 ACTORS = ["owner", "teammate", "manager", "boss", "other", "executive", "finance", "admin", "marketing", "anonymous"]
 SIGNED_IN = set(ACTORS) - {"anonymous"}
@@ -289,6 +293,76 @@ def stage_template(w: Any) -> int:
     template = StageTemplate.objects.create(stage=pipeline.stages.first(), title="模板")
     template.file.save("模板.docx", ContentFile(b"template"))
     return template.pk
+
+
+# --- quotes and the catalog ------------------------------------------------------------------
+WRITES_QUOTE = CHANGES_RECORD
+APPROVER = {"manager"}
+
+
+def _catalog(w: Any) -> Catalog:
+    if not hasattr(w, "catalog"):
+        w.catalog = Catalog()
+        for role in ("ar", "sales_manager", "admin"):
+            quote_authority(role, discount="5")
+        quote_authority("executive", discount=None)
+    return w.catalog
+
+
+def _quote(w: Any, *, discount: str = "0") -> Quote:
+    catalog = _catalog(w)
+    quote, _unmatched = quote_services.quote_create(actor=w.owner, opportunity=_deal(w), price_book=catalog.book)
+    quote_services.quote_version_update(
+        actor=w.owner,
+        quote=quote,
+        expected_version=quote.version,
+        data={"lines": [catalog.bundle_line()], "document_discount_pct": discount},
+    )
+    return quote
+
+
+def draft_quote(w: Any) -> int:
+    return _quote(w).pk
+
+
+def approved_quote(w: Any) -> int:
+    quote = _quote(w)
+    quote_services.quote_submit(actor=w.owner, quote=quote, expected_version=quote.version)
+    return quote.pk
+
+
+def pending_quote(w: Any) -> int:
+    quote = _quote(w, discount="8")  # above the AR's 5%; the manager (10%) approves
+    quote_authority(user=w.manager, discount="10")
+    quote_services.quote_submit(actor=w.owner, quote=quote, expected_version=quote.version)
+    return quote.pk
+
+
+def sent_quote(w: Any) -> int:
+    quote = Quote.objects.get(pk=approved_quote(w))
+    quote_services.quote_send(actor=w.owner, quote=quote, to="buyer@jincheng.cn", base_url="http://testserver/")
+    return quote.pk
+
+
+def product_id(w: Any) -> int:
+    return _catalog(w).server.pk
+
+
+def price_book_id(w: Any) -> int:
+    return _catalog(w).book.pk
+
+
+def quote_opening(actor: str) -> int:
+    """A deal the actor cannot see is refused as a field error; seeing without writing is 403."""
+    if actor == "anonymous":
+        return 401
+    if actor in WRITES_QUOTE:
+        return 201
+    return 403 if actor in SEES_RECORD else 422
+
+
+def quote_page_rule(ok: int) -> Callable[[str], int]:
+    return record_rule(ok, who=WRITES_QUOTE, api=False)
 
 
 IF_MATCH = {"If-Match": '"1"'}
@@ -1030,6 +1104,124 @@ CASES = [
         lambda w: f"/opportunities/templates/{stage_template(w)}/",
         signed_in(200, api=False, who=SIGNED_IN - {"finance", "marketing"}),
     ),
+    Case("GET /api/v1/products", lambda w: "/api/v1/products", signed_in(200)),
+    Case(
+        "POST /api/v1/products",
+        lambda w: "/api/v1/products",
+        signed_in(201, who={"admin"}),
+        body={"code": "NEW-1", "name": "新产品", "product_type": "service"},
+    ),
+    Case("GET /api/v1/products/{product_id}", lambda w: f"/api/v1/products/{product_id(w)}", signed_in(200)),
+    Case(
+        "PATCH /api/v1/products/{product_id}",
+        lambda w: f"/api/v1/products/{product_id(w)}",
+        signed_in(200, who={"admin"}),
+        body={"family": "边缘计算"},
+        headers={"If-Match": '"1"'},
+    ),
+    Case("GET /api/v1/price-books", lambda w: "/api/v1/price-books", signed_in(200)),
+    Case(
+        "GET /api/v1/price-books/{price_book_id}", lambda w: f"/api/v1/price-books/{price_book_id(w)}", signed_in(200)
+    ),
+    Case("GET /api/v1/quotes", lambda w: "/api/v1/quotes", signed_in(200)),
+    Case("POST /api/v1/quotes", lambda w: "/api/v1/quotes", quote_opening),
+    Case("GET /api/v1/quotes/{quote_id}", lambda w: f"/api/v1/quotes/{draft_quote(w)}", record_rule(200)),
+    Case(
+        "PATCH /api/v1/quotes/{quote_id}",
+        lambda w: f"/api/v1/quotes/{draft_quote(w)}",
+        record_rule(200, who=WRITES_QUOTE),
+        body={"notes": "含三年维保"},
+        headers={"If-Match": '"2"'},
+    ),
+    Case(
+        "GET /api/v1/quotes/{quote_id}/versions",
+        lambda w: f"/api/v1/quotes/{draft_quote(w)}/versions",
+        record_rule(200),
+    ),
+    Case(
+        "GET /api/v1/quotes/{quote_id}/versions/{number}",
+        lambda w: f"/api/v1/quotes/{draft_quote(w)}/versions/1",
+        record_rule(200),
+    ),
+    Case(
+        "GET /api/v1/quotes/{quote_id}/compare",
+        lambda w: f"/api/v1/quotes/{draft_quote(w)}/compare?a=1&b=1",
+        record_rule(200),
+    ),
+    Case("GET /api/v1/quotes/{quote_id}/pdf", lambda w: f"/api/v1/quotes/{draft_quote(w)}/pdf", record_rule(200)),
+    Case(
+        "GET /api/v1/quotes/{quote_id}/timeline",
+        lambda w: f"/api/v1/quotes/{draft_quote(w)}/timeline",
+        record_rule(200),
+    ),
+    Case(
+        "POST /api/v1/quotes/{quote_id}/submit",
+        lambda w: f"/api/v1/quotes/{draft_quote(w)}/submit",
+        record_rule(200, who=WRITES_QUOTE),
+        headers={"If-Match": '"2"'},
+    ),
+    Case(
+        "POST /api/v1/quotes/{quote_id}/revise",
+        lambda w: f"/api/v1/quotes/{approved_quote(w)}/revise",
+        record_rule(200, who=WRITES_QUOTE),
+        headers={"If-Match": '"3"'},
+    ),
+    Case(
+        "POST /api/v1/quotes/{quote_id}/approve",
+        lambda w: f"/api/v1/quotes/{pending_quote(w)}/approve",
+        record_rule(200, who=APPROVER),
+        body={"comment": ""},
+    ),
+    Case(
+        "POST /api/v1/quotes/{quote_id}/reject",
+        lambda w: f"/api/v1/quotes/{pending_quote(w)}/reject",
+        record_rule(200, who=APPROVER),
+        body={"comment": "折扣过高"},
+    ),
+    Case(
+        "POST /api/v1/quotes/{quote_id}/send",
+        lambda w: f"/api/v1/quotes/{approved_quote(w)}/send",
+        record_rule(200, who=WRITES_QUOTE),
+        body={"to": "buyer@jincheng.cn"},
+    ),
+    Case(
+        "POST /api/v1/quotes/{quote_id}/accept",
+        lambda w: f"/api/v1/quotes/{sent_quote(w)}/accept",
+        record_rule(200, who=WRITES_QUOTE),
+        body={"name": "李采购"},
+    ),
+    Case(
+        "POST /api/v1/quotes/{quote_id}/decline",
+        lambda w: f"/api/v1/quotes/{sent_quote(w)}/decline",
+        record_rule(200, who=WRITES_QUOTE),
+        body={"name": "李采购"},
+    ),
+    Case(
+        "POST /api/v1/quotes/{quote_id}/bid-offer",
+        lambda w: f"/api/v1/quotes/{approved_quote(w)}/bid-offer",
+        record_rule(200, who=WRITES_QUOTE),
+    ),
+    Case("GET quotes:quote_list", lambda w: "/quotes/", signed_in(200, api=False)),
+    Case("GET quotes:quote_create", lambda w: f"/quotes/new/?opportunity={deal(w)}", quote_page_rule(200)),
+    Case("POST quotes:quote_create", lambda w: f"/quotes/new/?opportunity={deal(w)}", quote_page_rule(302)),
+    Case("GET quotes:quote_detail", lambda w: f"/quotes/{draft_quote(w)}/", record_rule(200, api=False)),
+    Case("GET quotes:quote_edit", lambda w: f"/quotes/{draft_quote(w)}/edit/", quote_page_rule(200)),
+    Case("POST quotes:quote_edit", lambda w: f"/quotes/{draft_quote(w)}/edit/", quote_page_rule(302)),
+    Case("GET quotes:quote_compare", lambda w: f"/quotes/{draft_quote(w)}/compare/", record_rule(200, api=False)),
+    Case("GET quotes:quote_document", lambda w: f"/quotes/{draft_quote(w)}/document/", record_rule(200, api=False)),
+    Case(
+        "POST quotes:quote_action",
+        lambda w: f"/quotes/{draft_quote(w)}/submit/",
+        quote_page_rule(302),
+        body={"version": "2"},
+    ),
+    Case("GET catalog:product_list", lambda w: "/catalog/products/", signed_in(200, api=False)),
+    Case("GET catalog:product_detail", lambda w: f"/catalog/products/{product_id(w)}/", signed_in(200, api=False)),
+    Case(
+        "GET catalog:price_book_detail",
+        lambda w: f"/catalog/price-books/{price_book_id(w)}/",
+        signed_in(200, api=False),
+    ),
 ]
 # Pages and endpoints that are public or belong to the framework, each for a stated reason.
 EXEMPT = {
@@ -1041,6 +1233,12 @@ EXEMPT = {
     "POST /api/v1/public/web-forms/{key}",  # public web-to-lead (tested in leads/tests/test_webforms_and_api.py)
     "GET leads:webform_public",  # public web-to-lead page (same tests)
     "GET leads:webform_thanks",  # public thank-you page
+    "GET /api/v1/public/quotes/{token}",  # the customer's private quote link (quotes/tests/test_quote_api.py)
+    "POST /api/v1/public/quotes/{token}/accept",
+    "POST /api/v1/public/quotes/{token}/decline",
+    "GET quote_links:public_quote",  # the customer's quote page (quotes/tests/test_quote_views.py)
+    "POST quote_links:public_quote",
+    "GET quote_links:public_quote_pdf",
 }
 
 
@@ -1090,6 +1288,40 @@ def test_permissions(case: Case, actor: str, world: Any, api_as: Any, web_as: An
             response = web_as(user).post(path, {"file": upload})
         assert response.status_code == case.expect(actor), f"{case.key} as {actor}: {response.status_code}"
         return
+    if case.key == "POST /api/v1/quotes":
+        body = {"opportunity_id": deal(world)}
+        _catalog(world)
+    if case.key == "POST /api/v1/quotes/{quote_id}/bid-offer":
+        quote = Quote.objects.get(pk=path.split("/")[4])
+        bid = services.bid_create(
+            actor=world.owner,
+            opportunity=quote.opportunity,
+            data={
+                "tender_number": "ZB-9",
+                "issuer": "采购中心",
+                "submission_deadline": timezone.now() + timedelta(days=5),
+            },
+        )
+        section = services.bid_section_set(
+            actor=world.owner, bid=bid, kind="commercial", owner=world.owner, due_at=timezone.now() + timedelta(days=2)
+        )
+        body = {"section_id": section.pk}
+    if case.key == "POST quotes:quote_create":
+        _catalog(world)
+    if case.key == "POST quotes:quote_edit":
+        quote = Quote.objects.get(pk=path.split("/")[2])
+        version = quote.current
+        body = {
+            "version": str(quote.version),
+            "title": quote.title,
+            "price_book": str(version.price_book_id),
+            "valid_until": version.valid_until.isoformat(),
+            "document_discount_pct": "0",
+            "term-0-label": "全款",
+            "term-0-percent": "100",
+            "term-0-trigger": "signing",
+            "term-0-days": "0",
+        }
     if case.key == "POST /api/v1/decision-reviews":
         body = {"opportunity_id": review_deal(world), "review_type": "ATI"}
     if case.key == "POST /api/v1/opportunities/from-lead":

@@ -1,0 +1,34 @@
+"""Who may see and write quotes: a quote is visible to whoever sees its deal; the deal's AR side
+(AR, managers above, admins) and its SR write it; the pending approver approves."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db.models import Q, QuerySet
+
+from ltc.core.access import NOTHING, has_any_role
+from ltc.opportunities.access import can_steer, opportunity_visible_q
+from ltc.opportunities.models import Opportunity
+from ltc.org.choices import RoleCode
+
+QUOTE_WRITE_ROLES = (RoleCode.AR, RoleCode.SR, RoleCode.SALES_MANAGER, RoleCode.ADMIN)
+QuotesQS = TypeVar("QuotesQS", bound=QuerySet[Any])
+
+
+def quote_visible_q(user: Any, *, path: str = "opportunity") -> Q:
+    deals = opportunity_visible_q(user)
+    if deals == Q() or deals == NOTHING:
+        return deals
+    return Q(**{f"{path}__in": Opportunity.objects.filter(deals).values("pk")})
+
+
+def quote_scope(queryset: QuotesQS, user: Any) -> QuotesQS:
+    return queryset.filter(quote_visible_q(user))
+
+
+def can_write(user: Any, opportunity: Opportunity) -> bool:
+    """Build, revise, submit, send: the deal's AR side and its SR, holding a sales role."""
+    if not has_any_role(user, QUOTE_WRITE_ROLES):
+        return False
+    return user.pk == opportunity.sr_id or can_steer(user, opportunity)

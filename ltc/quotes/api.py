@@ -1,0 +1,492 @@
+"""/api/v1/quotes: thin over quotes.services and .selectors; the public acceptance endpoints."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+
+from ltc.catalog.models import PriceBook
+from ltc.core.api import Page, etag, if_match_version, paginate
+from ltc.core.schemas import TimelineEventOut, UserRef
+from ltc.core.timeline import timeline_for
+from ltc.opportunities import selectors as deal_selectors
+from ltc.opportunities.models import BidSection
+from ltc.org.types import AuthedRequest
+from ltc.quotes import documents, selectors, services
+from ltc.quotes.models import Quote, QuoteLine, QuoteVersion
+
+router = Router(tags=["quotes"])
+public_router = Router(tags=["public"])
+
+
+class QuoteOut(Schema):
+    id: int
+    version: int
+    number: str
+    title: str
+    opportunity_id: int
+    account_id: int
+    account_name: str
+    owner: UserRef
+    currency: str
+    status: str
+    total: Decimal
+    valid_until: date | None
+    current_version: int | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_account_name(obj: Quote) -> str:
+        return obj.account.name
+
+    @staticmethod
+    def resolve_current_version(obj: Quote) -> int | None:
+        return obj.current.number if obj.current_id and obj.current else None
+
+
+class LineOut(Schema):
+    position: int
+    product_id: int
+    code: str
+    name: str
+    unit: str
+    quantity: Decimal
+    list_price: Decimal
+    unit_price: Decimal
+    price_source: str
+    discount_pct: Decimal
+    base_amount: Decimal
+    net_amount: Decimal
+    tax_rate: int
+    tax_amount: Decimal
+    total: Decimal
+    cost_amount: Decimal
+    components: list[LineOut] = []
+
+
+class TermOut(Schema):
+    position: int
+    label: str
+    percent: Decimal
+    trigger: str
+    days: int
+    due_date: date | None
+    amount: Decimal
+
+
+class ApprovalOut(Schema):
+    level: int
+    approver: UserRef
+    status: str
+    comment: str
+    requested_at: datetime
+    decided_at: datetime | None
+
+
+class VersionSummaryOut(Schema):
+    number: int
+    status: str
+    grand_total: Decimal
+    discount_pct: Decimal
+    margin_pct: Decimal | None
+    valid_until: date
+    created_at: datetime
+
+
+class VersionOut(VersionSummaryOut):
+    price_book_id: int
+    price_book: str
+    currency: str
+    quote_date: date
+    expired: bool
+    document_discount_pct: Decimal
+    delivery_terms: str
+    notes: str
+    base_total: Decimal
+    net_total: Decimal
+    tax_total: Decimal
+    cost_total: Decimal
+    approval_reason: str
+    sent_at: datetime | None
+    sent_to: str
+    answered_at: datetime | None
+    answer_channel: str
+    answer_name: str
+    answer_title: str
+    lines: list[LineOut]
+    terms: list[TermOut]
+    approvals: list[ApprovalOut]
+
+    @staticmethod
+    def resolve_price_book(obj: QuoteVersion) -> str:
+        return obj.price_book.name
+
+    @staticmethod
+    def resolve_expired(obj: QuoteVersion) -> bool:
+        return obj.is_expired()
+
+    @staticmethod
+    def resolve_lines(obj: QuoteVersion) -> list[dict[str, Any]]:
+        return [_line(top, parts) for top, parts in selectors.line_tree(obj)]
+
+    @staticmethod
+    def resolve_terms(obj: QuoteVersion) -> list[Any]:
+        return list(obj.terms.all())
+
+    @staticmethod
+    def resolve_approvals(obj: QuoteVersion) -> list[Any]:
+        return list(obj.approvals.all())
+
+
+def _line(line: QuoteLine, parts: list[QuoteLine]) -> dict[str, Any]:
+    fields = LineOut.model_fields.keys() - {"components"}
+    out = {name: getattr(line, name) for name in fields}
+    out["components"] = [_line(part, []) for part in parts]
+    return out
+
+
+class QuoteDetailOut(QuoteOut):
+    current: VersionOut
+    unmatched_interest: list[str] = []
+
+    @staticmethod
+    def resolve_current(obj: Quote) -> QuoteVersion:
+        return selectors.version_get(obj, obj.current.number if obj.current else 0)
+
+
+class QuoteQuery(Schema):
+    q: str = ""
+    status: str = ""
+    opportunity: int | None = None
+    account: int | None = None
+    mine: bool = False
+    awaiting_me: bool = False
+    sort: str = "-created"
+    limit: int = 50
+    offset: int = 0
+
+
+class QuoteIn(Schema):
+    opportunity_id: int
+    price_book_id: int | None = None
+    title: str = ""
+
+
+class LineIn(Schema):
+    product_id: int
+    quantity: Decimal
+    discount_pct: Decimal = Decimal(0)
+    components: list[LineIn] = []
+
+
+class TermIn(Schema):
+    label: str
+    percent: Decimal
+    trigger: str
+    days: int = 0
+    due_date: date | None = None
+
+
+class QuotePatch(Schema):
+    title: str | None = None
+    price_book_id: int | None = None
+    valid_until: date | None = None
+    document_discount_pct: Decimal | None = None
+    delivery_terms: str | None = None
+    notes: str | None = None
+    lines: list[LineIn] | None = None
+    terms: list[TermIn] | None = None
+
+
+class CommentIn(Schema):
+    comment: str = ""
+
+
+class SendIn(Schema):
+    to: str
+    message: str = ""
+
+
+class SendOut(Schema):
+    link: str
+    quote: QuoteOut
+
+
+class AnswerIn(Schema):
+    name: str
+    title: str = ""
+    note: str = ""
+
+
+class BidOfferIn(Schema):
+    section_id: int
+    version: int | None = None
+
+
+class BidOfferOut(Schema):
+    section_id: int
+    bid_id: int
+    quote_id: int
+    version: int
+
+
+class ChangeOut(Schema):
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+class LineChangeOut(Schema):
+    code: str
+    name: str
+    bundle: str
+    kind: str
+    changes: list[ChangeOut]
+
+
+class CompareOut(Schema):
+    a: int
+    b: int
+    changed: bool
+    header: list[ChangeOut]
+    lines: list[LineChangeOut]
+    terms_before: list[str] | None
+    terms_after: list[str] | None
+
+
+class PublicQuoteOut(Schema):
+    number: str
+    title: str
+    customer: str
+    version: VersionOut
+    can_answer: bool
+
+
+def _quote(request: AuthedRequest, quote_id: int) -> Quote:
+    return selectors.quote_get(user=request.user, pk=quote_id)
+
+
+def _answer(response: HttpResponse, quote: Quote) -> Quote:
+    response["ETag"] = etag(quote.version)
+    return quote
+
+
+def _fresh(request: AuthedRequest, quote: Quote, response: HttpResponse) -> Quote:
+    return _answer(response, _quote(request, quote.pk))
+
+
+@router.get("/quotes", response=Page[QuoteOut])
+def quote_list(request: AuthedRequest, query: Query[QuoteQuery]) -> dict[str, Any]:
+    filters = selectors.QuoteFilters(**query.model_dump(exclude={"limit", "offset"}))
+    qs = selectors.quote_list(user=request.user, filters=filters).select_related("current")
+    return paginate(qs, limit=query.limit, offset=query.offset)
+
+
+@router.post("/quotes", response={201: QuoteDetailOut})
+def quote_create(request: AuthedRequest, payload: QuoteIn, response: HttpResponse) -> Status[Any]:
+    """Open a quote on a deal (version 1, a draft with the deal's products of interest)."""
+    try:
+        opportunity = deal_selectors.opportunity_get(user=request.user, pk=payload.opportunity_id)
+    except Http404 as exc:
+        raise ValidationError({"opportunity_id": [_("No such opportunity.")]}) from exc
+    book = None
+    if payload.price_book_id is not None:
+        book = PriceBook.objects.filter(pk=payload.price_book_id).first()
+        if book is None:
+            raise ValidationError({"price_book_id": [_("No such price book.")]})
+    quote, unmatched = services.quote_create(
+        actor=request.user, opportunity=opportunity, price_book=book, title=payload.title
+    )
+    response["Location"] = f"/api/v1/quotes/{quote.pk}"
+    fresh = _fresh(request, quote, response)
+    fresh.unmatched_interest = unmatched  # type: ignore[attr-defined]
+    return Status(201, fresh)
+
+
+@router.get("/quotes/{quote_id}", response=QuoteDetailOut)
+def quote_get(request: AuthedRequest, quote_id: int, response: HttpResponse) -> Quote:
+    return _answer(response, _quote(request, quote_id))
+
+
+@router.patch("/quotes/{quote_id}", response=QuoteDetailOut)
+def quote_update(request: AuthedRequest, quote_id: int, payload: QuotePatch, response: HttpResponse) -> Quote:
+    """Edit the current draft version: header, lines (bundles with components), payment terms.
+    Everything is re-priced; needs If-Match."""
+    quote = _quote(request, quote_id)
+    expected = if_match_version(request)
+    data = payload.model_dump(exclude_unset=True)
+    if "price_book_id" in data:
+        book_id = data.pop("price_book_id")
+        data["price_book"] = PriceBook.objects.filter(pk=book_id).first() if book_id else None
+    services.quote_version_update(actor=request.user, quote=quote, expected_version=expected, data=data)
+    return _fresh(request, quote, response)
+
+
+@router.get("/quotes/{quote_id}/versions", response=list[VersionSummaryOut])
+def quote_versions(request: AuthedRequest, quote_id: int) -> list[QuoteVersion]:
+    return selectors.versions_of(_quote(request, quote_id))
+
+
+@router.get("/quotes/{quote_id}/versions/{number}", response=VersionOut)
+def quote_version(request: AuthedRequest, quote_id: int, number: int) -> QuoteVersion:
+    return selectors.version_get(_quote(request, quote_id), number)
+
+
+@router.get("/quotes/{quote_id}/compare", response=CompareOut)
+def quote_compare(request: AuthedRequest, quote_id: int, a: int, b: int) -> dict[str, Any]:
+    """What changed between versions a and b (header, lines, payment terms)."""
+    quote = _quote(request, quote_id)
+    old, new = selectors.version_get(quote, a), selectors.version_get(quote, b)
+    diff = selectors.compare_versions(old, new)
+    terms = diff["terms"] or (None, None)
+    return {
+        "a": a,
+        "b": b,
+        "changed": diff["changed"],
+        "header": [{"field": f, "label": lb, "old": o, "new": n} for f, lb, o, n in diff["header"]],
+        "lines": [
+            {**vars(c), "changes": [{"field": f, "label": lb, "old": o, "new": n} for f, lb, o, n in c.changes]}
+            for c in diff["lines"]
+        ],
+        "terms_before": terms[0],
+        "terms_after": terms[1],
+    }
+
+
+@router.post("/quotes/{quote_id}/revise", response=QuoteDetailOut)
+def quote_revise(request: AuthedRequest, quote_id: int, response: HttpResponse) -> Quote:
+    """Start the next version as a draft copy of the current one; needs If-Match."""
+    quote = _quote(request, quote_id)
+    services.quote_revise(actor=request.user, quote=quote, expected_version=if_match_version(request))
+    return _fresh(request, quote, response)
+
+
+@router.post("/quotes/{quote_id}/submit", response=QuoteDetailOut)
+def quote_submit(request: AuthedRequest, quote_id: int, response: HttpResponse) -> Quote:
+    """Approve within the author's authority, else lock and route for approval; needs If-Match."""
+    quote = _quote(request, quote_id)
+    services.quote_submit(actor=request.user, quote=quote, expected_version=if_match_version(request))
+    return _fresh(request, quote, response)
+
+
+@router.post("/quotes/{quote_id}/approve", response=QuoteDetailOut)
+def quote_approve(request: AuthedRequest, quote_id: int, payload: CommentIn, response: HttpResponse) -> Quote:
+    quote = _quote(request, quote_id)
+    services.quote_approve(actor=request.user, quote=quote, comment=payload.comment)
+    return _fresh(request, quote, response)
+
+
+@router.post("/quotes/{quote_id}/reject", response=QuoteDetailOut)
+def quote_reject(request: AuthedRequest, quote_id: int, payload: CommentIn, response: HttpResponse) -> Quote:
+    quote = _quote(request, quote_id)
+    services.quote_reject(actor=request.user, quote=quote, comment=payload.comment)
+    return _fresh(request, quote, response)
+
+
+@router.post("/quotes/{quote_id}/send", response=SendOut)
+def quote_send(request: AuthedRequest, quote_id: int, payload: SendIn, response: HttpResponse) -> dict[str, Any]:
+    """Mail the approved version with a new private link (returned once, never stored)."""
+    quote = _quote(request, quote_id)
+    link = services.quote_send(
+        actor=request.user,
+        quote=quote,
+        to=payload.to,
+        message=payload.message,
+        base_url=request.build_absolute_uri("/"),
+    )
+    return {"link": link, "quote": _fresh(request, quote, response)}
+
+
+@router.post("/quotes/{quote_id}/accept", response=QuoteDetailOut)
+def quote_accept(request: AuthedRequest, quote_id: int, payload: AnswerIn, response: HttpResponse) -> Quote:
+    """Record the customer's acceptance given outside the link (name of who accepted)."""
+    quote = _quote(request, quote_id)
+    services.quote_record_answer(actor=request.user, quote=quote, accept=True, **payload.model_dump())
+    return _fresh(request, quote, response)
+
+
+@router.post("/quotes/{quote_id}/decline", response=QuoteDetailOut)
+def quote_decline(request: AuthedRequest, quote_id: int, payload: AnswerIn, response: HttpResponse) -> Quote:
+    quote = _quote(request, quote_id)
+    services.quote_record_answer(actor=request.user, quote=quote, accept=False, **payload.model_dump())
+    return _fresh(request, quote, response)
+
+
+@router.get("/quotes/{quote_id}/pdf")
+def quote_pdf(request: AuthedRequest, quote_id: int, version: int | None = None) -> HttpResponse:
+    """The quote document (PDF) of the current version, or of `version`."""
+    quote = _quote(request, quote_id)
+    chosen = selectors.version_get(quote, version or (quote.current.number if quote.current else 0))
+    return documents.pdf_response(chosen)
+
+
+@router.post("/quotes/{quote_id}/bid-offer", response=BidOfferOut)
+def quote_bid_offer(request: AuthedRequest, quote_id: int, payload: BidOfferIn) -> dict[str, Any]:
+    """Offer a version (default: the current one) in a bid's commercial section of the same deal."""
+    quote = _quote(request, quote_id)
+    section = BidSection.objects.select_related("bid").filter(pk=payload.section_id).first()
+    if section is None or section.bid.opportunity_id != quote.opportunity_id:
+        raise ValidationError({"section_id": [_("Choose a bid section of this quote's deal.")]})
+    version = selectors.version_get(quote, payload.version or (quote.current.number if quote.current else 0))
+    reference = services.quote_offer_in_bid(actor=request.user, quote=quote, version=version, section=section)
+    return {
+        "section_id": section.pk,
+        "bid_id": section.bid_id,
+        "quote_id": quote.pk,
+        "version": reference.version.number,
+    }
+
+
+@router.get("/quotes/{quote_id}/timeline", response=list[TimelineEventOut])
+def quote_timeline(request: AuthedRequest, quote_id: int) -> list[Any]:
+    return timeline_for(_quote(request, quote_id))
+
+
+# --- the customer's side: the private link ---------------------------------------------------
+
+
+def _by_link(token: str) -> QuoteVersion:
+    version = services.version_by_link(token)
+    if version is None:
+        raise Http404
+    return selectors.version_get(version.quote, version.number)
+
+
+def _public(version: QuoteVersion) -> dict[str, Any]:
+    quote = version.quote
+    return {
+        "number": quote.number,
+        "title": quote.title,
+        "customer": quote.account.name,
+        "version": version,
+        "can_answer": version.can_be_answered(),
+    }
+
+
+@public_router.get("/public/quotes/{token}", auth=None, response=PublicQuoteOut)
+def public_quote(request: HttpRequest, token: str) -> dict[str, Any]:
+    """The quote behind a private link (no sign-in; the link is the key)."""
+    return _public(_by_link(token))
+
+
+@public_router.post("/public/quotes/{token}/accept", auth=None, response=PublicQuoteOut)
+def public_accept(request: HttpRequest, token: str, payload: AnswerIn) -> dict[str, Any]:
+    version = _by_link(token)
+    services.quote_answer(version=version, accept=True, address=request.META.get("REMOTE_ADDR"), **payload.model_dump())
+    return _public(selectors.version_get(version.quote, version.number))
+
+
+@public_router.post("/public/quotes/{token}/decline", auth=None, response=PublicQuoteOut)
+def public_decline(request: HttpRequest, token: str, payload: AnswerIn) -> dict[str, Any]:
+    version = _by_link(token)
+    services.quote_answer(
+        version=version, accept=False, address=request.META.get("REMOTE_ADDR"), **payload.model_dump()
+    )
+    return _public(selectors.version_get(version.quote, version.number))

@@ -1,0 +1,179 @@
+"""Every read of quotes, with access applied: a quote is visible to whoever sees its deal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from ltc.quotes.access import quote_scope
+from ltc.quotes.choices import ApprovalStatus, QuoteStatus
+from ltc.quotes.models import PaymentTerm, Quote, QuoteApproval, QuoteLine, QuoteVersion
+
+QUOTE_SORTS = {
+    "-created": ("-created_at", "-id"),
+    "created": ("created_at", "id"),
+    "-total": ("-total", "-id"),
+    "valid": ("valid_until", "id"),
+    "number": ("number",),
+}
+
+
+@dataclass(frozen=True)
+class QuoteFilters:
+    q: str = ""
+    status: str = ""
+    opportunity: int | None = None
+    account: int | None = None
+    mine: bool = False
+    awaiting_me: bool = False
+    sort: str = "-created"
+
+
+def quote_list(*, user: Any, filters: QuoteFilters = QuoteFilters()) -> QuerySet[Quote]:
+    qs = quote_scope(Quote.objects.select_related("account", "owner", "opportunity"), user)
+    if term := filters.q.strip()[:100]:
+        qs = qs.filter(Q(number__icontains=term) | Q(title__icontains=term) | Q(account__name__icontains=term))
+    if filters.status in QuoteStatus.values:
+        qs = qs.filter(status=filters.status)
+    if filters.opportunity:
+        qs = qs.filter(opportunity_id=filters.opportunity)
+    if filters.account:
+        qs = qs.filter(account_id=filters.account)
+    if filters.mine:
+        qs = qs.filter(owner_id=user.pk)
+    if filters.awaiting_me:
+        qs = qs.filter(current__approvals__approver_id=user.pk, current__approvals__status=ApprovalStatus.PENDING)
+    return qs.order_by(*QUOTE_SORTS.get(filters.sort, QUOTE_SORTS["-created"]))
+
+
+def quote_get(*, user: Any, pk: Any) -> Quote:
+    """Fetch and authorise: a quote whose deal the user may not see does not exist for them."""
+    qs = Quote.objects.select_related(
+        "account",
+        "owner",
+        "opportunity",
+        "opportunity__owner",
+        "opportunity__pipeline",
+        "current",
+        "current__price_book",
+    )
+    try:
+        return quote_scope(qs, user).get(pk=pk)
+    except (Quote.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def version_get(quote: Quote, number: Any) -> QuoteVersion:
+    """A version of a quote the caller already holds, with lines, terms and approvals (4 queries)."""
+    lines = QuoteLine.objects.select_related("product").order_by("position")
+    approvals = QuoteApproval.objects.select_related("approver").order_by("level")
+    try:
+        return (
+            QuoteVersion.objects.select_related("price_book", "created_by", "answer_recorded_by")
+            .prefetch_related(
+                Prefetch("lines", queryset=lines),
+                Prefetch("terms", queryset=PaymentTerm.objects.order_by("position")),
+                Prefetch("approvals", queryset=approvals),
+            )
+            .get(quote=quote, number=number)
+        )
+    except (QuoteVersion.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def versions_of(quote: Quote) -> list[QuoteVersion]:
+    return list(quote.versions.order_by("-number"))
+
+
+def line_tree(version: QuoteVersion) -> list[tuple[QuoteLine, list[QuoteLine]]]:
+    """Top lines with their components, in position order (from the prefetched lines)."""
+    lines = list(version.lines.all())
+    children: dict[int, list[QuoteLine]] = {}
+    for line in lines:
+        if line.parent_id is not None:
+            children.setdefault(line.parent_id, []).append(line)
+    return [(line, children.get(line.pk, [])) for line in lines if line.parent_id is None]
+
+
+# --- comparing two versions ------------------------------------------------------------------
+
+
+@dataclass
+class LineChange:
+    code: str
+    name: str
+    bundle: str
+    kind: str  # added, removed, changed, same
+    changes: list[tuple[str, str, str, str]] = field(default_factory=list)  # (field, label, old, new)
+
+
+LINE_FIELDS = ("quantity", "unit_price", "discount_pct", "net_amount", "total")
+HEADER_FIELDS = (
+    "price_book",
+    "valid_until",
+    "document_discount_pct",
+    "discount_pct",
+    "margin_pct",
+    "net_total",
+    "tax_total",
+    "grand_total",
+    "delivery_terms",
+)
+
+
+def _line_key(line: QuoteLine, codes: dict[int, str]) -> tuple[str, str]:
+    return (codes.get(line.parent_id, "") if line.parent_id else "", line.code)
+
+
+def compare_versions(old: QuoteVersion, new: QuoteVersion) -> dict[str, Any]:
+    """What changed from `old` to `new`: header fields, lines (by product within its bundle)
+    and payment terms, each change as (field, label, old, new)."""
+    header = [
+        (
+            name,
+            str(QuoteVersion._meta.get_field(name).verbose_name),
+            str(getattr(old, name) if getattr(old, name) is not None else "—"),
+            str(getattr(new, name) if getattr(new, name) is not None else "—"),
+        )
+        for name in HEADER_FIELDS
+        if getattr(old, name) != getattr(new, name)
+    ]
+    old_lines, new_lines = list(old.lines.all()), list(new.lines.all())
+    old_codes = {line.pk: line.code for line in old_lines}
+    new_codes = {line.pk: line.code for line in new_lines}
+    before = {_line_key(line, old_codes): line for line in old_lines}
+    after = {_line_key(line, new_codes): line for line in new_lines}
+    lines: list[LineChange] = []
+    for key, line in after.items():
+        previous = before.get(key)
+        if previous is None:
+            lines.append(LineChange(line.code, line.name, key[0], "added"))
+            continue
+        changed = [
+            (
+                name,
+                str(QuoteLine._meta.get_field(name).verbose_name),
+                str(getattr(previous, name)),
+                str(getattr(line, name)),
+            )
+            for name in LINE_FIELDS
+            if getattr(previous, name) != getattr(line, name)
+        ]
+        lines.append(LineChange(line.code, line.name, key[0], "changed" if changed else "same", changed))
+    lines += [LineChange(line.code, line.name, key[0], "removed") for key, line in before.items() if key not in after]
+
+    def term_text(term: PaymentTerm) -> str:
+        days = f" +{term.days}d" if term.days else ""
+        return f"{term.label} {term.percent}% ({term.get_trigger_display()}{days})"
+
+    old_terms = [term_text(t) for t in old.terms.all()]
+    new_terms = [term_text(t) for t in new.terms.all()]
+    return {
+        "header": header,
+        "lines": lines,
+        "terms": (old_terms, new_terms) if old_terms != new_terms else None,
+        "changed": bool(header or any(c.kind != "same" for c in lines) or old_terms != new_terms),
+    }

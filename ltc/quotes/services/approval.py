@@ -1,0 +1,239 @@
+"""Submitting a version and its discount approval (授权), level by level up the author's team tree.
+
+The authority matrix's quote-discount lines bound the amount, the discount and the margin
+together. A version within its author's authority is approved on submit; otherwise the nearest
+manager is asked. An approver whose authority covers it approves; one whose authority does not
+agrees and passes it to the next manager up (and, past the top of the tree, to the holder of a
+covering authority). A rejection returns it to the author with the approver's comment. The
+version is locked from submit to the decision; every step is kept."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ltc.core import activities, timeline
+from ltc.core.concurrency import save_if_current
+from ltc.org import authority
+from ltc.org.models import User
+from ltc.quotes.choices import ApprovalStatus, QuoteStatus
+from ltc.quotes.models import Quote, QuoteApproval, QuoteVersion
+from ltc.quotes.services.editing import (
+    _build_lines,
+    _inputs_of,
+    current_of,
+    mirror_current,
+    require_draft,
+    require_write,
+    set_quote_status,
+)
+
+APPROVE_WITHIN = timedelta(days=2)
+COMMENT_MAX = 2000
+
+
+def _covers(user: User, version: QuoteVersion) -> bool:
+    return authority.covers_quote(
+        user,
+        amount=version.grand_total,
+        discount_pct=version.discount_pct,
+        margin_pct=version.margin_pct,
+        currency=version.currency,
+    )
+
+
+def _figures(version: QuoteVersion) -> str:
+    margin = f"{version.margin_pct}%" if version.margin_pct is not None else "—"
+    return _("discount %(discount)s%%, margin %(margin)s, total %(total)s %(currency)s") % {
+        "discount": version.discount_pct,
+        "margin": margin,
+        "total": version.grand_total,
+        "currency": version.currency,
+    }
+
+
+def _ready_to_submit(version: QuoteVersion, quote: Quote) -> None:
+    """Lines that still price and configure, terms, a validity from today on."""
+    errors: dict[str, list[str]] = {}
+    if not version.lines.exists():
+        errors["lines"] = [_("Add at least one line.")]
+    else:
+        _build_lines(
+            _inputs_of(version), book=version.price_book, account=quote.account, on=version.quote_date, errors=errors
+        )
+    if not version.terms.exists():
+        errors["terms"] = [_("Give at least one payment milestone.")]
+    if version.valid_until < timezone.localdate():
+        errors["valid_until"] = [_("The validity date has passed: set a new one.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _ask(actor: User, version: QuoteVersion, approver: User | None, level: int) -> QuoteApproval:
+    if approver is None:  # callers check first; kept for the type checker
+        raise ValidationError({"version": [_("This quote is not waiting for approval.")]})
+    step = QuoteApproval.objects.create(version=version, level=level, approver=approver)
+    step.task = activities.activity_create(
+        actor=actor,
+        subject=version.quote,
+        kind="task",
+        title=(_("Approve the discount of quote %(number)s") % {"number": version.quote.number})[:200],
+        owner=approver,
+        due_at=timezone.now() + APPROVE_WITHIN,
+    )
+    step.save(update_fields=["task"])
+    return step
+
+
+def _next_approver(version: QuoteVersion, author: User, after: User | None) -> User | None:
+    """The next manager up the author's tree (after `after`), else the holder of a covering
+    line outside the tree; None when nobody may approve."""
+    above = authority.approvers_above(author, after=after) if after is not None else authority.approvers_above(author)
+    if above:
+        return above[0]
+    holder = authority.quote_final_approver(
+        amount=version.grand_total,
+        discount_pct=version.discount_pct,
+        margin_pct=version.margin_pct,
+        currency=version.currency,
+        exclude=author,
+    )
+    return holder if holder is not None and holder != after else None
+
+
+def _someone_covers(version: QuoteVersion, author: User) -> bool:
+    """Whether the route can end: a manager up the tree, or someone outside it, covers the quote."""
+    if any(_covers(manager, version) for manager in authority.approvers_above(author)):
+        return True
+    final = authority.quote_final_approver(
+        amount=version.grand_total,
+        discount_pct=version.discount_pct,
+        margin_pct=version.margin_pct,
+        currency=version.currency,
+        exclude=author,
+    )
+    return final is not None
+
+
+def quote_submit(*, actor: User, quote: Quote, expected_version: int) -> QuoteVersion:
+    """Submit the draft: approved at once within the actor's authority, else locked and sent to
+    the first approver. Refused without lines or terms, with a broken configuration, past its
+    validity, or when nobody holds a covering authority."""
+    require_write(actor, quote.opportunity)
+    version = current_of(quote)
+    require_draft(version)
+    _ready_to_submit(version, quote)
+    now = timezone.now()
+    within = _covers(actor, version)
+    approver = None
+    if not within:
+        approver = _next_approver(version, actor, None)
+        if approver is None or not _someone_covers(version, actor):
+            raise ValidationError(
+                {"version": [_("Nobody holds the authority to approve this quote: set up the authority matrix.")]}
+            )
+    with transaction.atomic():
+        version.submitted_at = now
+        if within:
+            version.status, version.approved_at, version.approval_reason = QuoteStatus.APPROVED, now, ""
+        else:
+            version.status = QuoteStatus.IN_APPROVAL
+            version.approval_reason = (
+                _("Above %(user)s's authority: %(figures)s.") % {"user": actor, "figures": _figures(version)}
+            )[:500]
+        version.save(update_fields=["status", "submitted_at", "approved_at", "approval_reason"])
+        save_if_current(quote, expected_version=expected_version, fields=mirror_current(quote, version))
+        if within:
+            text = _("Version %(n)d approved within %(user)s's authority (%(figures)s).")
+        else:
+            _ask(actor, version, approver, 1)
+            text = _("Version %(n)d submitted for approval to %(approver)s (%(figures)s).")
+        timeline.note_add(
+            actor=actor,
+            subject=quote,
+            text=text % {"n": version.number, "user": actor, "approver": approver, "figures": _figures(version)},
+        )
+    return version
+
+
+def _pending(version: QuoteVersion, actor: User) -> QuoteApproval:
+    if version.status != QuoteStatus.IN_APPROVAL:
+        raise ValidationError({"version": [_("This quote is not waiting for approval.")]})
+    step = version.approvals.select_related("approver", "task").filter(status=ApprovalStatus.PENDING).first()
+    if step is None:
+        raise ValidationError({"version": [_("This quote is not waiting for approval.")]})
+    if step.approver_id != actor.pk:
+        raise PermissionDenied(_("The quote waits for %(user)s's approval.") % {"user": step.approver})
+    return step
+
+
+def _close_step(step: QuoteApproval, status: str, comment: str, now: datetime) -> None:
+    updated = QuoteApproval.objects.filter(pk=step.pk, status=ApprovalStatus.PENDING).update(
+        status=status, comment=comment, decided_at=now
+    )
+    if not updated:  # decided concurrently
+        raise ValidationError({"version": [_("This approval step was already decided.")]})
+    task = step.task
+    if task is not None and task.done_at is None:
+        task.done_at, task.outcome = now, str(ApprovalStatus(status).label)
+        task.save(update_fields=["done_at", "outcome"])
+
+
+def _clean_comment(comment: str, *, required: bool) -> str:
+    comment = (comment or "").strip()
+    if required and not comment:
+        raise ValidationError({"comment": [_("Say why, for the author.")]})
+    if len(comment) > COMMENT_MAX:
+        raise ValidationError({"comment": [_("At most %(n)d characters.") % {"n": COMMENT_MAX}]})
+    return comment
+
+
+def quote_approve(*, actor: User, quote: Quote, comment: str = "") -> QuoteVersion:
+    """The pending approver agrees. Within the approver's authority the version is approved;
+    above it, it goes to the next level (refused, changing nothing, when there is none)."""
+    version = current_of(quote)
+    step = _pending(version, actor)
+    comment = _clean_comment(comment, required=False)
+    now = timezone.now()
+    within = _covers(actor, version)
+    following = None if within else _next_approver(version, quote.owner, actor)
+    if not within and following is None:
+        raise ValidationError(
+            {"version": [_("This quote is above your authority and nobody above you may approve it.")]}
+        )
+    with transaction.atomic():
+        _close_step(step, ApprovalStatus.APPROVED if within else ApprovalStatus.ESCALATED, comment, now)
+        if within:
+            version.status, version.approved_at = QuoteStatus.APPROVED, now
+            version.save(update_fields=["status", "approved_at"])
+            set_quote_status(quote, version.status)
+            text = _("Version %(n)d approved by %(user)s.")
+        else:
+            _ask(actor, version, following, step.level + 1)
+            text = _("Version %(n)d: %(user)s agrees; above that authority, escalated to %(next)s.")
+        note = text % {"n": version.number, "user": actor, "next": following}
+        timeline.note_add(actor=actor, subject=quote, text=f"{note} {comment}".strip())
+    return version
+
+
+def quote_reject(*, actor: User, quote: Quote, comment: str) -> QuoteVersion:
+    """The pending approver refuses, saying why; the version is rejected (revise to go on)."""
+    version = current_of(quote)
+    step = _pending(version, actor)
+    comment = _clean_comment(comment, required=True)
+    with transaction.atomic():
+        _close_step(step, ApprovalStatus.REJECTED, comment, timezone.now())
+        version.status = QuoteStatus.REJECTED
+        version.save(update_fields=["status"])
+        set_quote_status(quote, version.status)
+        timeline.note_add(
+            actor=actor,
+            subject=quote,
+            text=_("Version %(n)d rejected by %(user)s: %(comment)s")
+            % {"n": version.number, "user": actor, "comment": comment},
+        )
+    return version
