@@ -124,6 +124,10 @@ HEADER_FIELDS = (
 )
 
 
+def _label(model: Any, name: str) -> str:
+    return str(getattr(model._meta.get_field(name), "verbose_name", name))
+
+
 def _line_key(line: QuoteLine, codes: dict[int, str]) -> tuple[str, str]:
     return (codes.get(line.parent_id, "") if line.parent_id else "", line.code)
 
@@ -134,7 +138,7 @@ def compare_versions(old: QuoteVersion, new: QuoteVersion) -> dict[str, Any]:
     header = [
         (
             name,
-            str(QuoteVersion._meta.get_field(name).verbose_name),
+            _label(QuoteVersion, name),
             str(getattr(old, name) if getattr(old, name) is not None else "—"),
             str(getattr(new, name) if getattr(new, name) is not None else "—"),
         )
@@ -155,7 +159,7 @@ def compare_versions(old: QuoteVersion, new: QuoteVersion) -> dict[str, Any]:
         changed = [
             (
                 name,
-                str(QuoteLine._meta.get_field(name).verbose_name),
+                _label(QuoteLine, name),
                 str(getattr(previous, name)),
                 str(getattr(line, name)),
             )
