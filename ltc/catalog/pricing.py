@@ -15,7 +15,15 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from ltc.catalog.choices import PriceSource, RuleKind
-from ltc.catalog.models import BundleComponent, ConfigurationRule, ContractPrice, PriceBook, PriceBookEntry, Product
+from ltc.catalog.models import (
+    BundleComponent,
+    ConfigurationRule,
+    ContractPrice,
+    PriceBook,
+    PriceBookEntry,
+    PriceTier,
+    Product,
+)
 from ltc.customers.models import Account
 
 
@@ -27,14 +35,20 @@ class UnitPrice:
     unit_cost: Decimal
 
 
+@dataclass(frozen=True)
+class Entry:
+    list_price: Decimal
+    unit_cost: Decimal | None
+    tiers: tuple[tuple[Decimal, Decimal], ...]  # (from quantity, unit price), ascending
+
+
 @dataclass
 class PriceContext:
     """Everything needed to price lines of one quote: its book, customer and date."""
 
     book: PriceBook
     on: date
-    entries: dict[int, PriceBookEntry] = field(default_factory=dict)
-    tiers: dict[int, list[tuple[Decimal, Decimal]]] = field(default_factory=dict)
+    entries: dict[int, Entry] = field(default_factory=dict)
     contract: dict[int, Decimal] = field(default_factory=dict)
 
     def unit_price(self, product: Product, quantity: Decimal) -> UnitPrice | None:
@@ -45,28 +59,37 @@ class PriceContext:
         cost = entry.unit_cost if entry.unit_cost is not None else product.cost
         contracted = self.contract.get(product.pk)
         if contracted is not None:
-            return UnitPrice(entry.unit_price, contracted, PriceSource.CONTRACT, cost)
-        price, source = entry.unit_price, PriceSource.LIST
-        for min_quantity, tier_price in self.tiers.get(entry.pk, ()):
+            return UnitPrice(entry.list_price, contracted, PriceSource.CONTRACT, cost)
+        price, source = entry.list_price, PriceSource.LIST
+        for min_quantity, tier_price in entry.tiers:
             if quantity >= min_quantity:
                 price, source = tier_price, PriceSource.TIER
-        return UnitPrice(entry.unit_price, price, source, cost)
+        return UnitPrice(entry.list_price, price, source, cost)
 
 
 def price_context(*, book: PriceBook, account: Account | None, on: date, product_ids: Iterable[int]) -> PriceContext:
-    """Load the book's entries and tiers and the customer's contracted prices for these products
-    (three queries, whatever the number of lines)."""
+    """Load the book's prices and volume tiers and the customer's contracted prices for these
+    products: three queries of plain values, whatever the number of lines."""
     ids = sorted(set(product_ids))
     context = PriceContext(book=book, on=on)
-    for entry in PriceBookEntry.objects.filter(price_book=book, product_id__in=ids).prefetch_related("tiers"):
-        context.entries[entry.product_id] = entry
-        context.tiers[entry.pk] = sorted((t.min_quantity, t.unit_price) for t in entry.tiers.all())
+    rows = PriceBookEntry.objects.filter(price_book=book, product_id__in=ids).values_list(
+        "pk", "product_id", "unit_price", "unit_cost"
+    )
+    entries = {pk: (product_id, price, cost) for pk, product_id, price, cost in rows}
+    tiers: dict[int, list[tuple[Decimal, Decimal]]] = {}
+    for entry_id, min_quantity, price in PriceTier.objects.filter(entry_id__in=list(entries)).values_list(
+        "entry_id", "min_quantity", "unit_price"
+    ):
+        tiers.setdefault(entry_id, []).append((min_quantity, price))
+    for pk, (product_id, price, cost) in entries.items():
+        context.entries[product_id] = Entry(price, cost, tuple(sorted(tiers.get(pk, ()))))
     if account is not None:
         contracted = ContractPrice.objects.filter(
             account=account, currency=book.currency, product_id__in=ids, valid_from__lte=on
         ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-        for row in contracted.order_by("valid_from", "pk"):  # the latest agreement wins
-            context.contract[row.product_id] = row.unit_price
+        ordered = contracted.order_by("valid_from", "pk").values_list("product_id", "unit_price")
+        for product_id, price in ordered:  # the latest agreement wins
+            context.contract[product_id] = price
     return context
 
 

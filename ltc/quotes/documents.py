@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils import formats
 from weasyprint import HTML
 
 from ltc.core.money import cny_in_words
@@ -21,12 +23,24 @@ def document_context(version: QuoteVersion) -> dict[str, Any]:
     logo = ""
     if company.logo and Path(company.logo.path).is_file():
         logo = Path(company.logo.path).as_uri()
+    tree = line_tree(version)
+    by_rate: dict[int, list[Decimal]] = {}
+    for line, parts in tree:
+        for item in (line, *parts):
+            sums = by_rate.setdefault(item.tax_rate, [Decimal(0), Decimal(0)])
+            sums[0] += item.net_amount
+            sums[1] += item.tax_amount
+    vat = [
+        (rate, formats.number_format(net, 2, force_grouping=True), tax)
+        for rate, (net, tax) in sorted(by_rate.items(), reverse=True)
+    ]
     return {
         "company": company,
+        "vat_by_rate": vat,
         "logo": logo,
         "quote": version.quote,
         "version": version,
-        "tree": line_tree(version),
+        "tree": tree,
         "terms": list(version.terms.all()),
         "in_words": cny_in_words(version.grand_total) if version.currency == "CNY" else "",
     }

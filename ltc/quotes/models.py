@@ -145,8 +145,9 @@ class QuoteLine(models.Model):
 
     version = models.ForeignKey(QuoteVersion, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField()
+    # A draft's lines are replaced together (one DELETE per version), so components need no cascade.
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="components", verbose_name=_("bundle")
+        "self", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="components", verbose_name=_("bundle")
     )
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product"))
     code = models.CharField(_("code"), max_length=40)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from ltc.catalog.models import PriceBook, Product
 from ltc.catalog.pricing import bundle_definitions, configuration_errors, price_context, proposed_book
 from ltc.core import timeline
+from ltc.core.bulk import bulk_insert, next_ids
 from ltc.core.concurrency import save_if_current
 from ltc.core.numbering import formatted, next_number
 from ltc.opportunities.models import Opportunity
@@ -322,22 +323,74 @@ def version_inputs(version: QuoteVersion) -> list[dict[str, Any]]:
     return [as_dict(line) for line in _inputs_of(version)]
 
 
+LINE_COLUMNS = (
+    "id",
+    "version_id",
+    "position",
+    "parent_id",
+    "product_id",
+    "code",
+    "name",
+    "unit",
+    "quantity",
+    "list_price",
+    "unit_price",
+    "price_source",
+    "discount_pct",
+    "base_amount",
+    "net_amount",
+    "tax_rate",
+    "tax_amount",
+    "total",
+    "unit_cost",
+    "cost_amount",
+)
+
+
+def _line_row(
+    pk: int, version: QuoteVersion, line: pricing.PricedLine, position: int, parent: int | None
+) -> tuple[Any, ...]:
+    product = line.product
+    return (
+        pk,
+        version.pk,
+        position,
+        parent,
+        product.pk,
+        product.code,
+        product.display_name,
+        product.unit,
+        line.quantity,
+        line.price.list_price,
+        line.price.price,
+        line.price.source,
+        line.discount_pct,
+        line.base_amount,
+        line.net_amount,
+        product.tax_rate,
+        line.tax_amount,
+        line.total,
+        line.price.unit_cost,
+        line.cost_amount,
+    )
+
+
 def _store(version: QuoteVersion, lines: list[pricing.PricedLine], terms: list[dict[str, Any]] | None) -> None:
-    """Replace the draft's lines (two bulk inserts: bundles and single lines, then components)
-    and, when given, its terms; the terms' amounts follow the total."""
-    version.lines.all().delete()
+    """Replace the draft's lines in one DELETE and one bulk insert (ids reserved up front so
+    components can name their bundle) and, when given, its terms; the terms' amounts follow
+    the total."""
+    QuoteLine.objects.filter(version=version).delete()
+    ids = iter(next_ids(QuoteLine, len(pricing.flatten(lines))))
+    rows = []
     position = 0
-    tops, children = [], []
     for line in lines:
         position += 1
-        top = _line_row(version, line, position, None)
-        tops.append((top, line))
-    QuoteLine.objects.bulk_create([row for row, _line in tops])
-    for top, line in tops:
+        parent = next(ids)
+        rows.append(_line_row(parent, version, line, position, None))
         for component in line.components:
             position += 1
-            children.append(_line_row(version, component, position, top))
-    QuoteLine.objects.bulk_create(children)
+            rows.append(_line_row(next(ids), version, component, position, parent))
+    bulk_insert(QuoteLine, LINE_COLUMNS, rows)
     if terms is not None:
         version.terms.all().delete()
         PaymentTerm.objects.bulk_create(
@@ -349,31 +402,6 @@ def _store(version: QuoteVersion, lines: list[pricing.PricedLine], terms: list[d
     ):
         term.amount = amount
     PaymentTerm.objects.bulk_update(stored_terms, ["amount"])
-
-
-def _line_row(version: QuoteVersion, line: pricing.PricedLine, position: int, parent: QuoteLine | None) -> QuoteLine:
-    product = line.product
-    return QuoteLine(
-        version=version,
-        position=position,
-        parent=parent,
-        product=product,
-        code=product.code,
-        name=product.display_name,
-        unit=product.unit,
-        quantity=line.quantity,
-        list_price=line.price.list_price,
-        unit_price=line.price.price,
-        price_source=line.price.source,
-        discount_pct=line.discount_pct,
-        base_amount=line.base_amount,
-        net_amount=line.net_amount,
-        tax_rate=product.tax_rate,
-        tax_amount=line.tax_amount,
-        total=line.total,
-        unit_cost=line.price.unit_cost,
-        cost_amount=line.cost_amount,
-    )
 
 
 TOTAL_FIELDS = ("base_total", "net_total", "tax_total", "grand_total", "cost_total", "discount_pct", "margin_pct")

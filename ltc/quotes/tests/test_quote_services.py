@@ -41,7 +41,7 @@ def test_create_starts_from_products_of_interest(world: Any, catalog: Catalog) -
     assert version.price_book == catalog.book  # the only valid CNY book
     codes = list(version.lines.order_by("position").values_list("code", flat=True))
     # The bundle brings its required components at their default quantities.
-    assert codes == ["MES-SUITE", "SVC-IMP", "SRV-01", "MES-LIC"]
+    assert codes == ["MES-SUITE", "SRV-01", "MES-LIC", "SVC-IMP"]
     assert [t.percent for t in version.terms.all()] == [Decimal(30), Decimal(60), Decimal(10)]
 
 
