@@ -75,6 +75,7 @@ DEAL_FIELDS = [
     "updated_at",
 ]
 QUOTE_FIELDS = [
+    "search_text",
     "number",
     "opportunity_id",
     "account_id",
@@ -173,6 +174,7 @@ def seed_quotes(total: int, rng: random.Random) -> Pipeline:
                 created = now - timedelta(minutes=total - pk)
                 rows.append(
                     (
+                        f"b2026-{pk:07d} 基准报价{pk} {account.name}".lower(),
                         f"B2026-{pk:07d}",
                         deal_id,
                         account.pk,

@@ -12,7 +12,7 @@ class StageInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(Pipeline)
 class PipelineAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("name", "order", "active")
+    list_display = ("name", "order", "active", "quote_accepted_stage")
     inlines = [StageInline]
 
 

@@ -116,9 +116,8 @@ def quote_limits_text(user: Any, currency: str) -> str:
     return "; ".join(parts) or "—"
 
 
-def approvers_above(owner: User, *, after: User | None = None) -> list[User]:
-    """The active managers up the owner's team tree, nearest first (the owner excluded);
-    with `after`, only those above that manager."""
+def approvers_above(owner: User) -> list[User]:
+    """The active managers up the owner's team tree, nearest first (the owner excluded)."""
     chain: list[User] = []
     team: Team | None = owner.team
     seen: set[int] = set()
@@ -128,9 +127,7 @@ def approvers_above(owner: User, *, after: User | None = None) -> list[User]:
         if manager is not None and manager.pk != owner.pk and manager.is_active and manager not in chain:
             chain.append(manager)
         team = team.parent
-    if after is not None and after in chain:
-        return chain[chain.index(after) + 1 :]
-    return chain if after is None else []
+    return chain
 
 
 def quote_final_approver(

@@ -51,6 +51,8 @@ class Quote(VersionedModel):
     status = models.CharField(_("status"), max_length=12, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT)
     total = money_field(_("total"), default=Decimal(0))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    # Lower-cased "number title customer": the list's search reads one column of one table.
+    search_text = models.CharField(max_length=600, editable=False, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -65,6 +67,9 @@ class Quote(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    def refresh_search_text(self) -> None:
+        self.search_text = f"{self.number} {self.title} {self.account.name}".lower()[:600]
 
 
 class QuoteVersionQuerySet(models.QuerySet["QuoteVersion"]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from ltc.quotes.access import quote_scope
@@ -35,7 +35,7 @@ class QuoteFilters:
 def quote_list(*, user: Any, filters: QuoteFilters = QuoteFilters()) -> QuerySet[Quote]:
     qs = quote_scope(Quote.objects.select_related("account", "owner", "opportunity"), user)
     if term := filters.q.strip()[:100]:
-        qs = qs.filter(Q(number__icontains=term) | Q(title__icontains=term) | Q(account__name__icontains=term))
+        qs = qs.filter(search_text__contains=term.lower())
     if filters.status in QuoteStatus.values:
         qs = qs.filter(status=filters.status)
     if filters.opportunity:

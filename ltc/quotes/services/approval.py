@@ -89,12 +89,15 @@ def _ask(actor: User, version: QuoteVersion, approver: User | None, level: int) 
     return step
 
 
-def _next_approver(version: QuoteVersion, author: User, after: User | None) -> User | None:
-    """The next manager up the author's tree (after `after`), else the holder of a covering
-    line outside the tree; None when nobody may approve."""
-    above = authority.approvers_above(author, after=after) if after is not None else authority.approvers_above(author)
-    if above:
-        return above[0]
+def _next_approver(version: QuoteVersion, author: User, after: User, *, starting: bool) -> User | None:
+    """Who is asked next: the manager up the author's team tree above `after` — when starting,
+    from the nearest manager if the submitter is not in the tree (the author, an SR) — else the
+    holder of a covering line outside the tree; None when nobody is left who may approve."""
+    chain = authority.approvers_above(author)
+    start = chain.index(after) + 1 if after in chain else (0 if starting else len(chain))
+    rest = chain[start:]
+    if rest:
+        return rest[0]
     holder = authority.quote_final_approver(
         amount=version.grand_total,
         discount_pct=version.discount_pct,
@@ -131,8 +134,8 @@ def quote_submit(*, actor: User, quote: Quote, expected_version: int) -> QuoteVe
     within = _covers(actor, version)
     approver = None
     if not within:
-        approver = _next_approver(version, actor, None)
-        if approver is None or not _someone_covers(version, actor):
+        approver = _next_approver(version, quote.owner, actor, starting=True)
+        if approver is None or not _someone_covers(version, quote.owner):
             raise ValidationError(
                 {"version": [_("Nobody holds the authority to approve this quote: set up the authority matrix.")]}
             )
@@ -200,7 +203,7 @@ def quote_approve(*, actor: User, quote: Quote, comment: str = "") -> QuoteVersi
     comment = _clean_comment(comment, required=False)
     now = timezone.now()
     within = _covers(actor, version)
-    following = None if within else _next_approver(version, quote.owner, actor)
+    following = None if within else _next_approver(version, quote.owner, actor, starting=False)
     if not within and following is None:
         raise ValidationError(
             {"version": [_("This quote is above your authority and nobody above you may approve it.")]}

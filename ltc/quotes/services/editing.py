@@ -437,7 +437,10 @@ def quote_version_update(*, actor: User, quote: Quote, expected_version: int, da
     totals = pricing.price(lines, version.document_discount_pct)
     _apply_totals(version, totals)
     with transaction.atomic():
-        save_if_current(quote, expected_version=expected_version, fields=["title", *mirror_current(quote, version)])
+        quote.refresh_search_text()
+        save_if_current(
+            quote, expected_version=expected_version, fields=["title", "search_text", *mirror_current(quote, version)]
+        )
         version.save(update_fields=[name for name in HEADER_FIELDS if name != "title"] + list(TOTAL_FIELDS))
         _store(version, lines, terms)
         timeline.record_changes(actor=actor, subject=quote, before=before_title)
@@ -540,7 +543,7 @@ def quote_create(
     totals = pricing.price(lines, Decimal(0))
     with transaction.atomic():
         number = formatted("Q", today.year, next_number("quote", today.year))
-        quote = Quote.objects.create(
+        quote = Quote(
             number=number,
             opportunity=opportunity,
             account=opportunity.account,
@@ -548,6 +551,8 @@ def quote_create(
             title=title,
             currency=opportunity.currency,
         )
+        quote.refresh_search_text()
+        quote.save()
         version = QuoteVersion(
             quote=quote,
             number=1,
