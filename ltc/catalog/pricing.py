@@ -72,12 +72,12 @@ def price_context(*, book: PriceBook, account: Account | None, on: date, product
     products: three queries of plain values, whatever the number of lines."""
     ids = sorted(set(product_ids))
     context = PriceContext(book=book, on=on)
-    rows = PriceBookEntry.objects.filter(price_book=book, product_id__in=ids).values_list(
+    rows = PriceBookEntry.objects.filter(price_book=book, product_id__any=ids).values_list(
         "pk", "product_id", "unit_price", "unit_cost"
     )
     entries = {pk: (product_id, price, cost) for pk, product_id, price, cost in rows}
     tiers: dict[int, list[tuple[Decimal, Decimal]]] = {}
-    for entry_id, min_quantity, price in PriceTier.objects.filter(entry_id__in=list(entries)).values_list(
+    for entry_id, min_quantity, price in PriceTier.objects.filter(entry_id__any=list(entries)).values_list(
         "entry_id", "min_quantity", "unit_price"
     ):
         tiers.setdefault(entry_id, []).append((min_quantity, price))
@@ -85,7 +85,7 @@ def price_context(*, book: PriceBook, account: Account | None, on: date, product
         context.entries[product_id] = Entry(price, cost, tuple(sorted(tiers.get(pk, ()))))
     if account is not None:
         contracted = ContractPrice.objects.filter(
-            account=account, currency=book.currency, product_id__in=ids, valid_from__lte=on
+            account=account, currency=book.currency, product_id__any=ids, valid_from__lte=on
         ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
         ordered = contracted.order_by("valid_from", "pk").values_list("product_id", "unit_price")
         for product_id, price in ordered:  # the latest agreement wins
@@ -124,9 +124,9 @@ def bundle_definitions(bundle_ids: Iterable[int]) -> dict[int, BundleDefinition]
     """Components and rules of the given bundles, in two queries."""
     ids = sorted(set(bundle_ids))
     definitions = {pk: BundleDefinition({}, []) for pk in ids}
-    for part in BundleComponent.objects.filter(bundle_id__in=ids).select_related("component"):
+    for part in BundleComponent.objects.filter(bundle_id__any=ids).select_related("component"):
         definitions[part.bundle_id].components[part.component_id] = part
-    for rule in ConfigurationRule.objects.filter(bundle_id__in=ids).select_related("product", "other"):
+    for rule in ConfigurationRule.objects.filter(bundle_id__any=ids).select_related("product", "other"):
         definitions[rule.bundle_id].rules.append(rule)
     return definitions
 

@@ -25,6 +25,10 @@ def _converter(field: Any) -> Any:
         isinstance(field, models.ForeignKey)
     ):
         return None
+    if isinstance(field, models.DecimalField):
+        # Both drivers take Decimal as it is (Django registers it with sqlite3); the column's
+        # scale rounds it, as the field's own preparation would.
+        return None
     if isinstance(field, models.JSONField) and field.encoder is None:
         return _json_converter()
     cache: dict[Any, Any] = {}

@@ -1,7 +1,8 @@
 """`field__any=[...]`: membership in a list, for bulk paths.
 
 On PostgreSQL it is `= ANY(%s)` with one array parameter, which plans in constant time however
-long the list; elsewhere it is the usual IN list. Registered for integer fields (primary keys).
+long the list; elsewhere it is the usual IN list. Registered for integer fields (primary keys)
+and foreign keys.
 """
 
 from __future__ import annotations
@@ -25,3 +26,6 @@ class AnyOf(Lookup):  # type: ignore[type-arg]
         if not values:
             return "1 = 0", list(lhs_params)
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+
+
+models.ForeignKey.register_lookup(AnyOf)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import formats
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 
 from ltc.core.money import cny_in_words
 from ltc.org.models import CompanyProfile
@@ -50,8 +52,20 @@ def render_html(version: QuoteVersion) -> str:
     return render_to_string("quotes/document.html", document_context(version))
 
 
+_local = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    """One font configuration per thread: loading the system's fonts (a large CJK font among
+    them) is paid once, not per document; threads never share one."""
+    config = getattr(_local, "font_config", None)
+    if config is None:
+        config = _local.font_config = FontConfiguration()
+    return config
+
+
 def render_pdf(version: QuoteVersion) -> bytes:
-    return HTML(string=render_html(version)).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=render_html(version)).write_pdf(font_config=_font_config())  # type: ignore[no-any-return]
 
 
 def pdf_response(version: QuoteVersion, *, download: bool = False) -> HttpResponse:

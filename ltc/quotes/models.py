@@ -150,11 +150,21 @@ class QuoteLine(models.Model):
 
     version = models.ForeignKey(QuoteVersion, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField()
-    # A draft's lines are replaced together (one DELETE per version), so components need no cascade.
+    # A draft's lines are replaced together (one DELETE, one bulk insert per edit): components
+    # need no cascade, and neither key needs a database check per row at COMMIT (the product is
+    # still protected by Django: a quoted product cannot be deleted).
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="components", verbose_name=_("bundle")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="components",
+        verbose_name=_("bundle"),
     )
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product"))
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, db_constraint=False, related_name="+", verbose_name=_("product")
+    )
     code = models.CharField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
     unit = models.CharField(_("unit"), max_length=20)

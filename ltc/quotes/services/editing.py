@@ -146,7 +146,7 @@ def _build_lines(
         errors["lines"] = [_("A quote has at most %(n)d lines.") % {"n": MAX_LINES}]
         return []
     ids = [int(line.product_id) for _p, line in flat if str(line.product_id).isdigit()]
-    products = {p.pk: p for p in Product.objects.filter(pk__in=ids)}
+    products = {p.pk: p for p in Product.objects.filter(pk__any=ids)}
     context = price_context(book=book, account=account, on=on, product_ids=products)
     definitions = bundle_definitions(p.pk for p in products.values() if p.is_bundle)
 
