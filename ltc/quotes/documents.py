@@ -20,11 +20,12 @@ from ltc.quotes.models import QuoteVersion
 from ltc.quotes.selectors import line_tree
 
 
-def document_context(version: QuoteVersion) -> dict[str, Any]:
+def document_context(version: QuoteVersion, *, for_pdf: bool = False) -> dict[str, Any]:
+    """What the document shows; the logo is a file for WeasyPrint and a URL for a browser."""
     company = CompanyProfile.current()
     logo = ""
     if company.logo and Path(company.logo.path).is_file():
-        logo = Path(company.logo.path).as_uri()
+        logo = Path(company.logo.path).as_uri() if for_pdf else company.logo.url
     tree = line_tree(version)
     by_rate: dict[int, list[Decimal]] = {}
     for line, parts in tree:
@@ -48,8 +49,8 @@ def document_context(version: QuoteVersion) -> dict[str, Any]:
     }
 
 
-def render_html(version: QuoteVersion) -> str:
-    return render_to_string("quotes/document.html", document_context(version))
+def render_html(version: QuoteVersion, *, for_pdf: bool = False) -> str:
+    return render_to_string("quotes/document.html", document_context(version, for_pdf=for_pdf))
 
 
 _local = threading.local()
@@ -65,7 +66,7 @@ def _font_config() -> FontConfiguration:
 
 
 def render_pdf(version: QuoteVersion) -> bytes:
-    return HTML(string=render_html(version)).write_pdf(font_config=_font_config())  # type: ignore[no-any-return]
+    return HTML(string=render_html(version, for_pdf=True)).write_pdf(font_config=_font_config())  # type: ignore[no-any-return]
 
 
 def pdf_response(version: QuoteVersion, *, download: bool = False) -> HttpResponse:

@@ -446,13 +446,7 @@ def public_quote(request: HttpRequest, token: str) -> HttpResponse:
         else:
             status = 422
     version = selectors.version_get(found.quote, found.number)
-    context = {
-        "version": version,
-        "quote": version.quote,
-        "form": form,
-        "document": documents.render_html(version),
-        "token": token,
-    }
+    context = {**documents.document_context(version), "form": form, "token": token}
     return render(request, "quotes/public_quote.html", context, status=status)
 
 
