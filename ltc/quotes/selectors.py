@@ -35,8 +35,9 @@ class QuoteFilters:
 def quote_list(*, user: Any, filters: QuoteFilters = QuoteFilters()) -> QuerySet[Quote]:
     qs = Quote.objects.select_related("account", "owner", "opportunity")
     if term := filters.q.strip()[:100]:
-        # Before the access check: SQLite tests conditions in order, and the text test is cheaper.
-        qs = qs.filter(search_text__contains=term.lower())
+        # The matching ids first, from the search column's index alone; then access and order.
+        matching = Quote.objects.filter(search_text__contains=term.lower()).values("pk")
+        qs = qs.filter(pk__in=matching)
     qs = quote_scope(qs, user)
     if filters.status in QuoteStatus.values:
         qs = qs.filter(status=filters.status)

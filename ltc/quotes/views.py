@@ -34,7 +34,7 @@ from ltc.quotes.forms import (
     SendForm,
     editor_data,
 )
-from ltc.quotes.models import Quote, QuoteVersion
+from ltc.quotes.models import Quote, QuoteLine, QuoteVersion
 
 
 def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
@@ -129,6 +129,21 @@ def quote_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "quotes/quote_detail.html", context)
 
 
+def _stored_row(line: QuoteLine, parent: str) -> dict[str, Any]:
+    return {
+        "product": line.product_id,
+        "code": line.code,
+        "name": line.name,
+        "quantity": line.quantity,
+        "discount": line.discount_pct,
+        "parent": parent,
+        "bundle": line.product.is_bundle,
+        "net": line.net_amount,
+        "unit_price": line.unit_price,
+        "source": line.get_price_source_display(),
+    }
+
+
 def _editor_context(
     quote: Quote,
     version: QuoteVersion,
@@ -141,35 +156,8 @@ def _editor_context(
         rows = []
         for line, parts in selectors.line_tree(version):
             top = len(rows)
-            rows.append(
-                {
-                    "product": line.product_id,
-                    "code": line.code,
-                    "name": line.name,
-                    "quantity": line.quantity,
-                    "discount": line.discount_pct,
-                    "parent": "",
-                    "bundle": line.product.is_bundle,
-                    "net": line.net_amount,
-                    "unit_price": line.unit_price,
-                    "source": line.get_price_source_display(),
-                }
-            )
-            for part in parts:
-                rows.append(
-                    {
-                        "product": part.product_id,
-                        "code": part.code,
-                        "name": part.name,
-                        "quantity": part.quantity,
-                        "discount": part.discount_pct,
-                        "parent": str(top),
-                        "bundle": False,
-                        "net": part.net_amount,
-                        "unit_price": part.unit_price,
-                        "source": part.get_price_source_display(),
-                    }
-                )
+            rows.append(_stored_row(line, ""))
+            rows.extend(_stored_row(part, str(top)) for part in parts)
     if terms is None:
         terms = [
             {"label": t.label, "percent": t.percent, "trigger": t.trigger, "days": t.days, "due_date": t.due_date}
