@@ -102,20 +102,6 @@ def covers_quote(
     return any(_rule_covers(rule, amount, discount_pct, margin_pct) for rule in _quote_rules(user, currency))
 
 
-def quote_limits_text(user: Any, currency: str) -> str:
-    """The user's quote-discount lines, readable ("≤ 10% discount, ≤ 1,000,000 CNY, margin ≥ 20%")."""
-    parts = []
-    for rule in _quote_rules(user, currency):
-        bits = [
-            f"≤ {rule.max_discount_pct}%" if rule.max_discount_pct is not None else "∞%",
-            f"≤ {rule.max_amount} {currency}" if rule.max_amount is not None else f"∞ {currency}",
-        ]
-        if rule.min_margin_pct is not None:
-            bits.append(f"≥ {rule.min_margin_pct}% margin")
-        parts.append(", ".join(bits))
-    return "; ".join(parts) or "—"
-
-
 def approvers_above(owner: User) -> list[User]:
     """The active managers up the owner's team tree, nearest first (the owner excluded)."""
     chain: list[User] = []

@@ -419,7 +419,10 @@ def public_quote(request: HttpRequest, token: str) -> HttpResponse:
     form = AnswerForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        accept = request.POST.get("answer") == "accept"
+        answer = request.POST.get("answer")
+        accept = answer == "accept"
+        if form.is_valid() and answer not in ("accept", "decline"):
+            form.add_error(None, _("Choose Accept or Decline."))
         if form.is_valid():
             try:
                 services.quote_answer(

@@ -89,6 +89,16 @@ def _ask(actor: User, version: QuoteVersion, approver: User | None, level: int) 
     return step
 
 
+def _outside_approver(version: QuoteVersion, author: User) -> User | None:
+    return authority.quote_final_approver(
+        amount=version.grand_total,
+        discount_pct=version.discount_pct,
+        margin_pct=version.margin_pct,
+        currency=version.currency,
+        exclude=author,
+    )
+
+
 def _next_approver(version: QuoteVersion, author: User, after: User, *, starting: bool) -> User | None:
     """Who is asked next: the manager up the author's team tree above `after` — when starting,
     from the nearest manager if the submitter is not in the tree (the author, an SR) — else the
@@ -98,13 +108,7 @@ def _next_approver(version: QuoteVersion, author: User, after: User, *, starting
     rest = chain[start:]
     if rest:
         return rest[0]
-    holder = authority.quote_final_approver(
-        amount=version.grand_total,
-        discount_pct=version.discount_pct,
-        margin_pct=version.margin_pct,
-        currency=version.currency,
-        exclude=author,
-    )
+    holder = _outside_approver(version, author)
     return holder if holder is not None and holder != after else None
 
 
@@ -112,14 +116,7 @@ def _someone_covers(version: QuoteVersion, author: User) -> bool:
     """Whether the route can end: a manager up the tree, or someone outside it, covers the quote."""
     if any(_covers(manager, version) for manager in authority.approvers_above(author)):
         return True
-    final = authority.quote_final_approver(
-        amount=version.grand_total,
-        discount_pct=version.discount_pct,
-        margin_pct=version.margin_pct,
-        currency=version.currency,
-        exclude=author,
-    )
-    return final is not None
+    return _outside_approver(version, author) is not None
 
 
 def quote_submit(*, actor: User, quote: Quote, expected_version: int) -> QuoteVersion:

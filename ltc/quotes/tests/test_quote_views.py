@@ -137,3 +137,21 @@ def test_creating_needs_a_deal_the_user_writes(world: Any, catalog: Catalog, web
     quote = make_quote(world, catalog)
     assert web_as(world.other).get(f"/quotes/new/?opportunity={quote.opportunity_id}").status_code == 404
     assert web_as(world.executive).get(f"/quotes/new/?opportunity={quote.opportunity_id}").status_code == 403
+
+
+def test_the_customer_must_choose_accept_or_decline(world: Any, catalog: Catalog, web_as: Any) -> None:
+    standard_matrix(world)
+    quote = _priced(world, catalog)
+    services.quote_submit(actor=world.owner, quote=quote, expected_version=quote.version)
+    quote.refresh_from_db()
+    link = services.quote_send(actor=world.owner, quote=quote, to="buyer@jincheng.cn", base_url="http://testserver/")
+    customer = web_as(None)
+    path = link.removeprefix("http://testserver")
+    refused = customer.post(path, {"name": "李采购"})
+    assert refused.status_code == 422
+    assert "Choose Accept or Decline." in refused.content.decode()
+    assert QuoteVersion.objects.get(pk=quote.current_id).status == "sent"
+    declined = customer.post(path, {"name": "李采购", "answer": "decline", "note": "预算不足"})
+    assert declined.status_code == 302
+    version = QuoteVersion.objects.get(pk=quote.current_id)
+    assert (version.status, version.answer_note, version.answer_address) == ("declined", "预算不足", "127.0.0.1")
