@@ -164,6 +164,11 @@ if redis_url := os.environ.get("LTC_REDIS_URL"):
     INSTALLED_APPS.append("django_tasks_rq")
 
 EMAIL_BACKEND = os.environ.get("LTC_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("LTC_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("LTC_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("LTC_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("LTC_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("LTC_EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("LTC_FROM_EMAIL", "ltc@localhost")
 
 LTC_DEFAULT_CURRENCY = "CNY"
