@@ -9,14 +9,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from ltc.catalog.models import BundleComponent, Product
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
+from ltc.core.exports import Column, export_response
 from ltc.core.forms import ListParams, is_htmx
 from ltc.core.timeline import timeline_for
 from ltc.opportunities import selectors as deal_selectors
@@ -42,8 +44,20 @@ def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
         messages.error(request, text)
 
 
+EXPORT_COLUMNS: list[Column] = [
+    (_l("Quote"), lambda q: q.number),
+    (_l("Subject"), lambda q: q.title),
+    (_l("Account"), lambda q: q.account.name),
+    (_l("Status"), lambda q: q.get_status_display()),
+    (_l("Total"), lambda q: q.total),
+    (_l("Currency"), lambda q: q.currency),
+    (_l("Valid until"), lambda q: q.valid_until),
+    (_l("Author"), lambda q: str(q.owner)),
+]
+
+
 @login_required
-def quote_list(request: AuthedRequest) -> HttpResponse:
+def quote_list(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse:
     form = QuoteFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     filters = selectors.QuoteFilters(
@@ -54,12 +68,16 @@ def quote_list(request: AuthedRequest) -> HttpResponse:
         opportunity=int(request.GET["opportunity"]) if request.GET.get("opportunity", "").isdigit() else None,
         sort=data.get("sort") or "-created",
     )
+    queryset = selectors.quote_list(user=request.user, filters=filters)
+    fmt = request.GET.get("export")
+    if fmt in ("csv", "xlsx"):
+        return export_response(queryset.iterator(chunk_size=2000), EXPORT_COLUMNS, fmt=fmt, basename="quotes")
     params = ListParams(request.GET)
-    page = params.page(
-        paginate(selectors.quote_list(user=request.user, filters=filters), limit=params.limit, offset=params.offset)
-    )
+    page = params.page(paginate(queryset, limit=params.limit, offset=params.offset))
+    export_query = request.GET.copy()
+    export_query.pop("offset", None)
     template = "quotes/quote_list.html#results" if is_htmx(request) else "quotes/quote_list.html"
-    return render(request, template, {"filter_form": form, "page": page})
+    return render(request, template, {"filter_form": form, "page": page, "export_query": export_query.urlencode()})
 
 
 @login_required

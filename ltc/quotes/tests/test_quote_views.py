@@ -155,3 +155,16 @@ def test_the_customer_must_choose_accept_or_decline(world: Any, catalog: Catalog
     assert declined.status_code == 302
     version = QuoteVersion.objects.get(pk=quote.current_id)
     assert (version.status, version.answer_note, version.answer_address) == ("declined", "预算不足", "127.0.0.1")
+
+
+def test_the_list_exports_what_the_user_sees(world: Any, catalog: Catalog, web_as: Any) -> None:
+    mine = make_quote(world, catalog)
+    answer = web_as(world.owner).get("/quotes/?status=draft&export=csv")
+    text = b"".join(answer.streaming_content).decode("utf-8-sig")
+    assert text.splitlines()[0] == "Quote,Subject,Account,Status,Total,Currency,Valid until,Author"
+    assert mine.number in text
+    assert "锦程智能制造有限公司" in text
+    other = b"".join(web_as(world.other).get("/quotes/?export=csv").streaming_content).decode("utf-8-sig")
+    assert mine.number not in other
+    xlsx = web_as(world.owner).get("/quotes/?export=xlsx")
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
