@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +46,12 @@ def is_htmx(request: Any) -> bool:
 def errors_as_text(form: forms.BaseForm) -> str:
     """A bound form's errors as one line, "Label: message", for a flash message."""
     return " ".join(f"{form.fields[f].label}: {' '.join(str(m) for m in e)}" for f, e in form.errors.items())
+
+
+def flash_errors(request: Any, exc: ValidationError) -> None:
+    """A service's refusal as error messages on the next page (for actions without a form)."""
+    for text in exc.messages:
+        messages.error(request, text)
 
 
 def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:

@@ -21,7 +21,7 @@ from ltc.core.access import has_any_role
 from ltc.core.activities import activities_for
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
-from ltc.core.forms import ActivityForm, ListParams, add_service_errors, errors_as_text, is_htmx
+from ltc.core.forms import ActivityForm, ListParams, add_service_errors, errors_as_text, flash_errors, is_htmx
 from ltc.core.timeline import timeline_for
 from ltc.customers.models import Contact
 from ltc.leads import selectors as lead_selectors
@@ -58,11 +58,6 @@ from ltc.org.types import AuthedRequest
 def _version(request: HttpRequest) -> int:
     raw = request.POST.get("version", "")
     return int(raw) if raw.isdigit() else 0
-
-
-def _messages_for(request: HttpRequest, exc: ValidationError) -> None:
-    for text in exc.messages:
-        messages.error(request, text)
 
 
 @login_required
@@ -206,7 +201,7 @@ def _action(request: AuthedRequest, pk: int, action: Any, success: str) -> HttpR
     try:
         action(opportunity)
     except ValidationError as exc:
-        _messages_for(request, exc)
+        flash_errors(request, exc)
     except StaleVersionError as exc:
         messages.error(request, str(exc))
     else:
@@ -376,7 +371,7 @@ def review_open(request: AuthedRequest, pk: int) -> HttpResponse:
             actor=request.user, opportunity=opportunity, review_type=request.POST.get("review_type", "")
         )
     except ValidationError as exc:
-        _messages_for(request, exc)
+        flash_errors(request, exc)
         return redirect(opportunity)
     messages.success(request, _("Review opened."))
     return redirect(review)
@@ -423,7 +418,7 @@ def _review_action(request: AuthedRequest, pk: int, action: Any, success: str) -
     try:
         action(review)
     except ValidationError as exc:
-        _messages_for(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, success)
     return redirect(review)
@@ -531,12 +526,12 @@ def bid_create(request: AuthedRequest, pk: int) -> HttpResponse:
     opportunity = selectors.opportunity_get(user=request.user, pk=pk)
     form = BidForm(request.POST)
     if not form.is_valid():
-        _messages_for(request, ValidationError(form.errors))
+        flash_errors(request, ValidationError(form.errors))
         return redirect(opportunity)
     try:
         bid = services.bid_create(actor=request.user, opportunity=opportunity, data=form.cleaned_data)
     except ValidationError as exc:
-        _messages_for(request, exc)
+        flash_errors(request, exc)
         return redirect(opportunity)
     messages.success(request, _("Bid started."))
     return redirect(bid)
@@ -566,7 +561,7 @@ def _bid_action(request: AuthedRequest, pk: int, action: Any, success: str) -> H
     try:
         action(bid)
     except ValidationError as exc:
-        _messages_for(request, exc)
+        flash_errors(request, exc)
     except StaleVersionError as exc:
         messages.error(request, str(exc))
     else:

@@ -157,7 +157,7 @@ class QuoteDetailOut(QuoteOut):
 
     @staticmethod
     def resolve_current(obj: Quote) -> QuoteVersion:
-        return selectors.version_get(obj, obj.current.number if obj.current else 0)
+        return selectors.version_get(obj)
 
 
 class QuoteQuery(Schema):
@@ -423,7 +423,7 @@ def quote_decline(request: AuthedRequest, quote_id: int, payload: AnswerIn, resp
 def quote_pdf(request: AuthedRequest, quote_id: int, version: int | None = None) -> HttpResponse:
     """The quote document (PDF) of the current version, or of `version`."""
     quote = _quote(request, quote_id)
-    chosen = selectors.version_get(quote, version or (quote.current.number if quote.current else 0))
+    chosen = selectors.version_get(quote, version or None)
     return documents.pdf_response(chosen)
 
 
@@ -434,7 +434,7 @@ def quote_bid_offer(request: AuthedRequest, quote_id: int, payload: BidOfferIn) 
     section = BidSection.objects.select_related("bid").filter(pk=payload.section_id).first()
     if section is None or section.bid.opportunity_id != quote.opportunity_id:
         raise ValidationError({"section_id": [_("Choose a bid section of this quote's deal.")]})
-    version = selectors.version_get(quote, payload.version or (quote.current.number if quote.current else 0))
+    version = selectors.version_get(quote, payload.version or None)
     reference = services.quote_offer_in_bid(actor=request.user, quote=quote, version=version, section=section)
     return {
         "section_id": section.pk,

@@ -69,8 +69,10 @@ def quote_get(*, user: Any, pk: Any) -> Quote:
         raise Http404 from exc
 
 
-def version_get(quote: Quote, number: Any) -> QuoteVersion:
-    """A version of a quote the caller already holds, with lines, terms and approvals (4 queries)."""
+def version_get(quote: Quote, number: Any = None) -> QuoteVersion:
+    """A version of a quote the caller already holds (`number`, default the current one), with
+    lines, terms and approvals (4 queries)."""
+    which: dict[str, Any] = {"pk": quote.current_id} if number is None else {"quote": quote, "number": number}
     lines = QuoteLine.objects.select_related("product").order_by("position")
     approvals = QuoteApproval.objects.select_related("approver").order_by("level")
     try:
@@ -81,7 +83,7 @@ def version_get(quote: Quote, number: Any) -> QuoteVersion:
                 Prefetch("terms", queryset=PaymentTerm.objects.order_by("position")),
                 Prefetch("approvals", queryset=approvals),
             )
-            .get(quote=quote, number=number)
+            .get(**which)
         )
     except (QuoteVersion.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc

@@ -19,7 +19,7 @@ from ltc.catalog.models import BundleComponent, Product
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
-from ltc.core.forms import ListParams, is_htmx
+from ltc.core.forms import ListParams, add_service_errors, flash_errors, is_htmx
 from ltc.core.timeline import timeline_for
 from ltc.opportunities import selectors as deal_selectors
 from ltc.opportunities.models import BidSection
@@ -37,12 +37,6 @@ from ltc.quotes.forms import (
     editor_data,
 )
 from ltc.quotes.models import Quote, QuoteLine, QuoteVersion
-
-
-def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
-    for text in exc.messages:
-        messages.error(request, text)
-
 
 EXPORT_COLUMNS: list[Column] = [
     (_l("Quote"), lambda q: q.number),
@@ -98,8 +92,7 @@ def quote_create(request: AuthedRequest) -> HttpResponse:
                 title=form.cleaned_data["title"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Quote %(number)s opened.") % {"number": quote.number})
             if unmatched:
@@ -114,8 +107,7 @@ def quote_create(request: AuthedRequest) -> HttpResponse:
 
 def _version_of(request: HttpRequest, quote: Quote) -> QuoteVersion:
     raw = request.GET.get("v", "")
-    current = quote.current.number if quote.current else 0
-    return selectors.version_get(quote, int(raw) if raw.isdigit() else current)
+    return selectors.version_get(quote, int(raw) if raw.isdigit() else None)
 
 
 @login_required
@@ -235,7 +227,7 @@ def quote_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_get(user=request.user, pk=pk)
     if not can_write(request.user, quote.opportunity):
         raise PermissionDenied
-    version = selectors.version_get(quote, quote.current.number if quote.current else 0)
+    version = selectors.version_get(quote)
     if not version.is_draft:
         messages.error(
             request,
@@ -392,7 +384,7 @@ def quote_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
             services.quote_offer_in_bid(actor=request.user, quote=quote, version=version, section=section)
             text = _("Offered in the bid.")
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     except StaleVersionError as exc:
         messages.error(request, str(exc))
     else:
@@ -447,8 +439,7 @@ def public_quote(request: HttpRequest, token: str) -> HttpResponse:
                     version=version, accept=accept, address=request.META.get("REMOTE_ADDR"), **form.cleaned_data
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
                 status = 422
             else:
                 return redirect("quote_links:public_quote", token=token)
