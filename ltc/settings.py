@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "ltc.catalog",
     "ltc.opportunities",
     "ltc.quotes",
+    "ltc.contracts",
     "ltc.api",
     "ltc.web",
 ]

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("quotes/", include("ltc.quotes.urls")),
     path("q/", include("ltc.quotes.public_urls")),
     path("catalog/", include("ltc.catalog.urls")),
+    path("contracts/", include("ltc.contracts.urls")),
     path("", include("ltc.web.urls")),
 ]
 if settings.DEBUG:

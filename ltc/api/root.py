@@ -3,7 +3,9 @@
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
+from ltc.api.events import router as events_router
 from ltc.catalog.api import router as catalog_router
+from ltc.contracts.api import router as contracts_router
 from ltc.core.api import install_error_handlers
 from ltc.customers.api import router as customers_router
 from ltc.leads.api import public_router as leads_public_router
@@ -43,3 +45,5 @@ api.add_router("", opportunities_router)
 api.add_router("", catalog_router)
 api.add_router("", quotes_router)
 api.add_router("", quotes_public_router)
+api.add_router("", contracts_router)
+api.add_router("", events_router)

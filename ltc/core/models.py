@@ -219,3 +219,22 @@ class NumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series}-{self.year}: {self.last_value}"
+
+
+class IntegrationEvent(models.Model):
+    """An event for integrations (an ERP, a data team): written in the transaction of the change
+    it reports, read in id order from /api/v1/events (an outbox: nothing is lost or invented)."""
+
+    kind = models.CharField(_("event"), max_length=60)
+    subject_type = models.CharField(max_length=60)
+    subject_id = models.PositiveBigIntegerField()
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("integration event")
+        verbose_name_plural = _("integration events")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject_type}#{self.subject_id}"

@@ -8,6 +8,7 @@ class RoleCode(models.TextChoices):
     FR = "fr", _("Fulfilment responsible (FR)")
     SALES_MANAGER = "sales_manager", _("Sales manager")
     FINANCE = "finance", _("Finance")
+    LEGAL = "legal", _("Legal")
     DELIVERY = "delivery", _("Delivery")
     MARKETING = "marketing", _("Marketing")
     SERVICE = "service", _("Service")
@@ -20,6 +21,8 @@ GLOBAL_SCOPE_ROLES: dict[str, frozenset[str]] = {
     "sales": frozenset({RoleCode.EXECUTIVE, RoleCode.ADMIN}),
     "billing": frozenset({RoleCode.EXECUTIVE, RoleCode.ADMIN, RoleCode.FINANCE}),
     "leads": frozenset({RoleCode.EXECUTIVE, RoleCode.ADMIN, RoleCode.MARKETING}),
+    # Contracts: their execution concerns delivery, their money finance, their clauses legal.
+    "contracts": frozenset({RoleCode.EXECUTIVE, RoleCode.ADMIN, RoleCode.FINANCE, RoleCode.DELIVERY, RoleCode.LEGAL}),
 }
 
 
@@ -60,3 +63,4 @@ class AuthoritySubject(models.TextChoices):
     REVIEW_ATB = "review_atb", _("ATB decision (投标)")
     REVIEW_ATC = "review_atc", _("ATC decision (签约)")
     QUOTE_DISCOUNT = "quote_discount", _("Quote discount approval (报价授权)")
+    CONTRACT_CHANGE = "contract_change", _("Contract change decision (合同变更)")

@@ -15,7 +15,7 @@ NAV_SECTIONS = [
     ("opportunities:opportunity_list", _("Opportunities"), "chart-funnel", "/opportunities/"),
     ("quotes:quote_list", _("Quotes"), "file-dollar", "/quotes/"),
     ("catalog:product_list", _("Catalog"), "package", "/catalog/"),
-    (None, _("Contracts"), "file-certificate", "/contracts/"),
+    ("contracts:contract_list", _("Contracts"), "file-certificate", "/contracts/"),
     (None, _("Billing"), "cash", "/billing/"),
     (None, _("Service"), "headset", "/service/"),
     (None, _("Analytics"), "chart-bar", "/analytics/"),

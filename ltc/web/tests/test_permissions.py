@@ -20,6 +20,9 @@ from django.utils import timezone
 
 from ltc.api.root import api
 from ltc.catalog.tests.factories import Catalog
+from ltc.contracts import services as contract_services
+from ltc.contracts.models import Contract, Milestone, Order
+from ltc.contracts.tests import factories as contract_factories
 from ltc.core.activities import activity_create
 from ltc.customers.tests.factories import ContactFactory
 from ltc.leads import services as lead_services
@@ -364,6 +367,128 @@ def quote_opening(actor: str) -> int:
 def quote_page_rule(ok: int) -> Callable[[str], int]:
     return record_rule(ok, who=WRITES_QUOTE, api=False)
 
+
+# --- contracts -------------------------------------------------------------------------------
+SEES_CONTRACT = SEES_RECORD | {"finance"}
+DELIVERS = {"manager", "boss", "admin"}  # the contract's FR works in the owner's team
+WORKS_CONTRACT = CHANGES_RECORD | DELIVERS
+DECIDES_CONTRACT = {"manager", "executive"}
+TERMINATES = {"manager", "boss", "admin"}  # a signed contract: a manager above the AR
+
+
+def _contract_id(w: Any, build: Callable[..., Contract]) -> int:
+    return build(w, contract_factories.team_of(w), _catalog(w)).pk
+
+
+def accepted_quote_id(w: Any) -> int:
+    return contract_factories.accepted_quote(w, contract_factories.team_of(w), _catalog(w)).pk
+
+
+def draft_contract(w: Any) -> int:
+    return _contract_id(w, contract_factories.make_contract)
+
+
+def review_contract(w: Any) -> int:
+    return _contract_id(w, contract_factories.in_review)
+
+
+def checked_contract(w: Any) -> int:
+    return _contract_id(w, lambda *a: contract_factories.in_review(*a, checked=True))
+
+
+def approved_contract(w: Any) -> int:
+    return _contract_id(w, contract_factories.approved_contract)
+
+
+def signed_contract(w: Any) -> int:
+    return _contract_id(w, contract_factories.signed_contract)
+
+
+def accepted_contract(w: Any) -> int:
+    return _contract_id(w, contract_factories.accepted_contract)
+
+
+def delivered_contract(w: Any) -> int:
+    return _contract_id(w, contract_factories.delivered_contract)
+
+
+def completed_contract(w: Any) -> int:
+    return _contract_id(w, contract_factories.completed_contract)
+
+
+def contract_order(w: Any) -> int:
+    contract = Contract.objects.get(pk=_contract_id(w, contract_factories.executing_contract))
+    return contract.orders.get().pk
+
+
+def executing_milestone(w: Any) -> int:
+    """A planned milestone of a contract in execution, with no order of its own."""
+    contract = Contract.objects.get(pk=_contract_id(w, contract_factories.executing_contract))
+    return contract.milestones.order_by("position").first().pk
+
+
+def delivered_milestone(w: Any) -> int:
+    milestone = Milestone.objects.get(pk=executing_milestone(w))
+    contract_services.milestone_deliver(
+        actor=contract_factories.team_of(w).fr, milestone=milestone, delivered_on=timezone.localdate()
+    )
+    return milestone.pk
+
+
+def accepted_milestone(w: Any) -> int:
+    contract = Contract.objects.get(pk=delivered_contract(w))
+    return contract.milestones.order_by("position").first().pk
+
+
+def draft_milestone(w: Any) -> int:
+    return Contract.objects.get(pk=draft_contract(w)).milestones.order_by("position").first().pk
+
+
+def contract_risk(w: Any) -> int:
+    contract = Contract.objects.get(pk=draft_contract(w))
+    return contract_services.risk_add(actor=w.owner, contract=contract, data={"title": "交期风险"}).pk
+
+
+def change_request(w: Any) -> int:
+    contract = Contract.objects.get(pk=accepted_contract(w))
+    key = contract.current.lines.get(code="SVC-IMP").key
+    change = contract_services.change_create(
+        actor=w.owner,
+        contract=contract,
+        origin="customer",
+        title="加一人天",
+        reason="客户要求",
+        proposal={"lines": [{"key": key, "quantity": "11"}]},
+    )
+    return change.pk
+
+
+def contract_rule(ok: int, who: set[str], *, api: bool = True) -> Callable[[str], int]:
+    return record_rule(ok, who=who, sees=SEES_CONTRACT, api=api)
+
+
+def named_in_body(ok: int, who: set[str]) -> Callable[[str], int]:
+    """A record named in the body: unseen is a field error (422), seen without the right 403."""
+
+    def expect(actor: str) -> int:
+        if actor == "anonymous":
+            return 401
+        if actor in who:
+            return ok
+        return 403 if actor in SEES_CONTRACT else 422
+
+    return expect
+
+
+def contract_opening(actor: str) -> int:
+    if actor == "anonymous":
+        return 401
+    if actor in CHANGES_RECORD:
+        return 201
+    return 403 if actor in SEES_RECORD else 422
+
+
+AUTO_IF_MATCH = {"If-Match": "auto"}
 
 IF_MATCH = {"If-Match": '"1"'}
 CASES = [
@@ -1222,6 +1347,285 @@ CASES = [
         lambda w: f"/catalog/price-books/{price_book_id(w)}/",
         signed_in(200, api=False),
     ),
+    # contracts, change requests, orders, deliveries, milestones
+    Case("GET /api/v1/contracts", lambda w: "/api/v1/contracts", signed_in(200)),
+    Case("POST /api/v1/contracts", lambda w: "/api/v1/contracts", contract_opening),
+    Case(
+        "GET /api/v1/contracts/{contract_id}",
+        lambda w: f"/api/v1/contracts/{draft_contract(w)}",
+        contract_rule(200, SEES_CONTRACT),
+    ),
+    Case(
+        "PATCH /api/v1/contracts/{contract_id}",
+        lambda w: f"/api/v1/contracts/{draft_contract(w)}",
+        contract_rule(200, CHANGES_RECORD),
+        {"penalty_clause": "逾期每日千分之一"},
+        AUTO_IF_MATCH,
+    ),
+    Case(
+        "GET /api/v1/contracts/{contract_id}/versions",
+        lambda w: f"/api/v1/contracts/{draft_contract(w)}/versions",
+        contract_rule(200, SEES_CONTRACT),
+    ),
+    Case(
+        "GET /api/v1/contracts/{contract_id}/versions/{number}",
+        lambda w: f"/api/v1/contracts/{draft_contract(w)}/versions/1",
+        contract_rule(200, SEES_CONTRACT),
+    ),
+    Case(
+        "GET /api/v1/contracts/{contract_id}/compare",
+        lambda w: f"/api/v1/contracts/{draft_contract(w)}/compare?a=1&b=1",
+        contract_rule(200, SEES_CONTRACT),
+    ),
+    Case(
+        "GET /api/v1/contracts/{contract_id}/timeline",
+        lambda w: f"/api/v1/contracts/{draft_contract(w)}/timeline",
+        contract_rule(200, SEES_CONTRACT),
+    ),
+    Case(
+        "GET /api/v1/contracts/{contract_id}/close-check",
+        lambda w: f"/api/v1/contracts/{draft_contract(w)}/close-check",
+        contract_rule(200, SEES_CONTRACT),
+    ),
+    Case(
+        "POST /api/v1/contracts/{contract_id}/submit-review",
+        lambda w: f"/api/v1/contracts/{draft_contract(w)}/submit-review",
+        contract_rule(200, CHANGES_RECORD),
+        {},
+        AUTO_IF_MATCH,
+    ),
+    Case(
+        "POST /api/v1/contracts/{contract_id}/review/checks",
+        lambda w: f"/api/v1/contracts/{review_contract(w)}/review/checks",
+        contract_rule(200, {"finance"}),
+        {"item": "margin", "result": "ok"},
+    ),
+    Case(
+        "POST /api/v1/contracts/{contract_id}/approve",
+        lambda w: f"/api/v1/contracts/{checked_contract(w)}/approve",
+        contract_rule(200, DECIDES_CONTRACT),
+        {},
+    ),
+    Case(
+        "POST /api/v1/contracts/{contract_id}/reject",
+        lambda w: f"/api/v1/contracts/{review_contract(w)}/reject",
+        contract_rule(200, DECIDES_CONTRACT),
+        {"note": "罚则过重"},
+    ),
+    Case(
+        "POST /api/v1/contracts/{contract_id}/sign",
+        lambda w: f"/api/v1/contracts/{approved_contract(w)}/sign",
+        contract_rule(200, CHANGES_RECORD),
+    ),
+    Case(
+        "GET /api/v1/contracts/{contract_id}/signed-copy",
+        lambda w: f"/api/v1/contracts/{signed_contract(w)}/signed-copy",
+        contract_rule(200, SEES_CONTRACT),
+    ),
+    Case(
+        "POST /api/v1/contracts/{contract_id}/accept",
+        lambda w: f"/api/v1/contracts/{signed_contract(w)}/accept",
+        contract_rule(200, DELIVERS),
+        {
+            "scope_confirmed": True,
+            "deliverables_confirmed": True,
+            "meeting_on": "2026-01-05",
+            "ar_present": True,
+            "sr_present": True,
+        },
+        AUTO_IF_MATCH,
+    ),
+    Case(
+        "POST /api/v1/contracts/{contract_id}/complete",
+        lambda w: f"/api/v1/contracts/{delivered_contract(w)}/complete",
+        contract_rule(200, DELIVERS),
+        {},
+        AUTO_IF_MATCH,
+    ),
+    Case(
+        "POST /api/v1/contracts/{contract_id}/close",
+        lambda w: f"/api/v1/contracts/{completed_contract(w)}/close",
+        contract_rule(200, CHANGES_RECORD),
+        {"satisfaction": 4},
+        AUTO_IF_MATCH,
+    ),
+    Case(
+        "POST /api/v1/contracts/{contract_id}/terminate",
+        lambda w: f"/api/v1/contracts/{signed_contract(w)}/terminate",
+        contract_rule(200, TERMINATES),
+        {"reason": "客户破产"},
+        AUTO_IF_MATCH,
+    ),
+    Case(
+        "POST /api/v1/contracts/{contract_id}/milestones",
+        lambda w: f"/api/v1/contracts/{draft_contract(w)}/milestones",
+        contract_rule(201, WORKS_CONTRACT),
+        {"name": "上线", "planned_date": "2027-03-01"},
+    ),
+    Case(
+        "POST /api/v1/contracts/{contract_id}/risks",
+        lambda w: f"/api/v1/contracts/{draft_contract(w)}/risks",
+        contract_rule(201, WORKS_CONTRACT),
+        {"title": "交期风险"},
+    ),
+    Case(
+        "PATCH /api/v1/risks/{risk_id}",
+        lambda w: f"/api/v1/risks/{contract_risk(w)}",
+        contract_rule(200, WORKS_CONTRACT),
+        {"status": "closed"},
+    ),
+    Case("GET /api/v1/evaluations", lambda w: "/api/v1/evaluations", signed_in(200)),
+    Case("GET /api/v1/change-requests", lambda w: "/api/v1/change-requests", signed_in(200)),
+    Case("POST /api/v1/change-requests", lambda w: "/api/v1/change-requests", named_in_body(201, WORKS_CONTRACT)),
+    Case(
+        "GET /api/v1/change-requests/{change_id}",
+        lambda w: f"/api/v1/change-requests/{change_request(w)}",
+        contract_rule(200, SEES_CONTRACT),
+    ),
+    Case(
+        "POST /api/v1/change-requests/{change_id}/assess",
+        lambda w: f"/api/v1/change-requests/{change_request(w)}/assess",
+        contract_rule(200, {"owner"}),
+        {"role": "ar", "verdict": "support"},
+    ),
+    Case(
+        "POST /api/v1/change-requests/{change_id}/decide",
+        lambda w: f"/api/v1/change-requests/{change_request(w)}/decide",
+        contract_rule(200, DECIDES_CONTRACT),
+        {"approve": False, "note": "不做"},
+    ),
+    Case("GET /api/v1/orders", lambda w: "/api/v1/orders", signed_in(200)),
+    Case("POST /api/v1/orders", lambda w: "/api/v1/orders", named_in_body(201, DELIVERS)),
+    Case(
+        "GET /api/v1/orders/{order_id}",
+        lambda w: f"/api/v1/orders/{contract_order(w)}",
+        contract_rule(200, SEES_CONTRACT),
+    ),
+    Case(
+        "PATCH /api/v1/orders/{order_id}",
+        lambda w: f"/api/v1/orders/{contract_order(w)}",
+        contract_rule(200, DELIVERS),
+        {"erp_reference": "SAP-1"},
+        IF_MATCH,
+    ),
+    Case("GET /api/v1/deliveries", lambda w: "/api/v1/deliveries", signed_in(200)),
+    Case("POST /api/v1/deliveries", lambda w: "/api/v1/deliveries", named_in_body(201, DELIVERS)),
+    Case("GET /api/v1/milestones", lambda w: "/api/v1/milestones", signed_in(200)),
+    Case(
+        "GET /api/v1/milestones/{milestone_id}",
+        lambda w: f"/api/v1/milestones/{draft_milestone(w)}",
+        contract_rule(200, SEES_CONTRACT),
+    ),
+    Case(
+        "PATCH /api/v1/milestones/{milestone_id}",
+        lambda w: f"/api/v1/milestones/{draft_milestone(w)}",
+        contract_rule(200, WORKS_CONTRACT),
+        {"name": "到货", "planned_date": "2027-01-10"},
+    ),
+    Case(
+        "POST /api/v1/milestones/{milestone_id}/deliver",
+        lambda w: f"/api/v1/milestones/{executing_milestone(w)}/deliver",
+        contract_rule(200, DELIVERS),
+        {"delivered_on": "2026-01-05"},
+    ),
+    Case(
+        "POST /api/v1/milestones/{milestone_id}/accept",
+        lambda w: f"/api/v1/milestones/{delivered_milestone(w)}/accept",
+        contract_rule(200, DELIVERS),
+    ),
+    Case(
+        "POST /api/v1/milestones/{milestone_id}/refuse",
+        lambda w: f"/api/v1/milestones/{delivered_milestone(w)}/refuse",
+        contract_rule(200, DELIVERS),
+        {"note": "文档不全"},
+    ),
+    Case(
+        "GET /api/v1/milestones/{milestone_id}/acceptance-document",
+        lambda w: f"/api/v1/milestones/{accepted_milestone(w)}/acceptance-document",
+        contract_rule(200, SEES_CONTRACT),
+    ),
+    Case("GET /api/v1/events", lambda w: "/api/v1/events", signed_in(200, who={"admin"})),
+    Case("GET contracts:contract_list", lambda w: "/contracts/", signed_in(200, api=False)),
+    Case(
+        "POST contracts:contract_create",
+        lambda w: "/contracts/new/",
+        record_rule(302, who=CHANGES_RECORD, api=False),
+    ),
+    Case(
+        "GET contracts:contract_detail",
+        lambda w: f"/contracts/{draft_contract(w)}/",
+        contract_rule(200, SEES_CONTRACT, api=False),
+    ),
+    Case(
+        "GET contracts:contract_edit",
+        lambda w: f"/contracts/{draft_contract(w)}/edit/",
+        record_rule(200, who=CHANGES_RECORD, sees=CHANGES_RECORD, api=False),
+    ),
+    Case(
+        "POST contracts:contract_edit",
+        lambda w: f"/contracts/{draft_contract(w)}/edit/",
+        record_rule(302, who=CHANGES_RECORD, sees=CHANGES_RECORD, api=False),
+    ),
+    Case(
+        "GET contracts:contract_compare",
+        lambda w: f"/contracts/{draft_contract(w)}/compare/",
+        contract_rule(200, SEES_CONTRACT, api=False),
+    ),
+    Case(
+        "GET contracts:signed_copy",
+        lambda w: f"/contracts/{signed_contract(w)}/signed-copy/",
+        contract_rule(200, SEES_CONTRACT, api=False),
+    ),
+    Case(
+        "GET contracts:change_create",
+        lambda w: f"/contracts/{accepted_contract(w)}/change/",
+        contract_rule(200, WORKS_CONTRACT, api=False),
+    ),
+    Case(
+        "POST contracts:change_create",
+        lambda w: f"/contracts/{accepted_contract(w)}/change/",
+        contract_rule(302, WORKS_CONTRACT, api=False),
+    ),
+    Case(
+        "POST contracts:contract_action",
+        lambda w: f"/contracts/{draft_contract(w)}/submit/",
+        contract_rule(302, CHANGES_RECORD, api=False),
+        {"version": "1"},
+    ),
+    Case(
+        "GET contracts:change_detail",
+        lambda w: f"/contracts/changes/{change_request(w)}/",
+        contract_rule(200, SEES_CONTRACT, api=False),
+    ),
+    Case(
+        "POST contracts:change_detail",
+        lambda w: f"/contracts/changes/{change_request(w)}/",
+        contract_rule(302, {"owner"}, api=False),
+        {"action": "assess", "role": "ar", "verdict": "support"},
+    ),
+    Case(
+        "GET contracts:order_detail",
+        lambda w: f"/contracts/orders/{contract_order(w)}/",
+        contract_rule(200, SEES_CONTRACT, api=False),
+    ),
+    Case(
+        "POST contracts:order_detail",
+        lambda w: f"/contracts/orders/{contract_order(w)}/",
+        contract_rule(302, DELIVERS, api=False),
+        {"action": "erp", "version": "1", "erp_reference": "SAP-1"},
+    ),
+    Case(
+        "POST contracts:milestone_action",
+        lambda w: f"/contracts/milestones/{executing_milestone(w)}/deliver/",
+        contract_rule(302, DELIVERS, api=False),
+        {"delivered_on": "2026-01-05"},
+    ),
+    Case(
+        "GET contracts:milestone_document",
+        lambda w: f"/contracts/milestones/{accepted_milestone(w)}/document/",
+        contract_rule(200, SEES_CONTRACT, api=False),
+    ),
+    Case("GET contracts:evaluation_report", lambda w: "/contracts/evaluations/", signed_in(200, api=False)),
 ]
 # Pages and endpoints that are public or belong to the framework, each for a stated reason.
 EXEMPT = {
@@ -1249,6 +1653,56 @@ def test_permissions(case: Case, actor: str, world: Any, api_as: Any, web_as: An
     path = case.path(world)
     method, _, _name = case.key.partition(" ")
     body = case.body
+    if case.key in ("POST /api/v1/contracts", "POST contracts:contract_create"):
+        quote_id = accepted_quote_id(world)
+        body = {"quote_id": quote_id} if path.startswith("/api/") else {"quote": str(quote_id)}
+    if case.key == "POST /api/v1/change-requests":
+        key_contract = Contract.objects.get(pk=accepted_contract(world))
+        key = key_contract.current.lines.get(code="SVC-IMP").key
+        body = {
+            "contract_id": key_contract.pk,
+            "origin": "customer",
+            "title": "加一人天",
+            "reason": "客户要求",
+            "proposal": {"lines": [{"key": key, "quantity": "11"}]},
+        }
+    if case.key == "POST contracts:change_create":
+        key_contract = Contract.objects.get(pk=path.split("/")[2])
+        key = key_contract.current.lines.get(code="SVC-IMP").key
+        body = {"origin": "customer", "title": "加一人天", "reason": "客户要求", f"line-{key}-quantity": "11"}
+    if case.key == "POST /api/v1/orders":
+        body = {"contract_id": accepted_contract(world)}
+    if case.key == "POST /api/v1/deliveries":
+        order = Order.objects.get(pk=contract_order(world))
+        line = order.lines.first()
+        body = {"order_id": order.pk, "kind": "goods", "delivered_on": "2026-01-05", "lines": {str(line.pk): "1"}}
+    if case.key == "POST contracts:contract_edit":
+        edited = Contract.objects.get(pk=path.split("/")[2])
+        body = {
+            "version": str(edited.version),
+            "title": edited.title,
+            "start_date": "2026-12-01",
+            "end_date": "2027-11-30",
+            "warranty_months": "12",
+        }
+    if case.headers == AUTO_IF_MATCH:
+        current = Contract.objects.get(pk=path.split("/")[4])
+        case = Case(case.key, case.path, case.expect, case.body, {"If-Match": f'"{current.version}"'})
+    if case.key in ("POST /api/v1/contracts/{contract_id}/sign", "POST /api/v1/milestones/{milestone_id}/accept"):
+        client = api_as(user)
+        document = SimpleUploadedFile("signed.pdf", b"%PDF-1.4 signed")
+        if "sign" in case.key:
+            current = Contract.objects.get(pk=path.split("/")[4])
+            data = {"signed_on": "2026-01-05", "customer_signatory": "王总", "our_signatory": "张经理"}
+            data["signed_copy"] = document
+            headers = {**client.headers, "If-Match": f'"{current.version}"'}
+        else:
+            data = {"accepted_on": timezone.localdate().isoformat(), "accepted_by_name": "李工"}
+            data["acceptance_document"] = document
+            headers = client.headers
+        response = client.client.post(path, data, headers=headers)
+        assert response.status_code == case.expect(actor), f"{case.key} as {actor}: {response.status_code}"
+        return
     if case.key == "POST /api/v1/contacts":
         body = {"account_id": world.account.pk, "name": "新联系人"}
     if case.key in ("POST /api/v1/leads/{lead_id}/merge", "POST leads:lead_merge"):

@@ -1,0 +1,87 @@
+"""Who may see and work contracts.
+
+A contract is visible to its iron triangle (AR = owner, SR, FR) and sponsor, to the managers
+above any of them, and to executives, admins, finance, delivery and legal (area "contracts").
+The AR side (AR, managers above, admins) steers it: edits the draft, submits it for review,
+records the signature, raises changes, closes or terminates it. The FR side (the contract's FR,
+delivery staff, admins) executes it: hand-over, orders, deliveries, milestones, completion.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from ltc.contracts.choices import ReviewArea
+from ltc.contracts.models import Contract
+from ltc.core.access import NOTHING, can_change, has_any_role, visible_q
+from ltc.org.choices import RoleCode
+from ltc.org.models import User
+
+MEMBERS = ("sr", "fr", "sponsor")
+ContractsQS = TypeVar("ContractsQS", bound=QuerySet[Any])
+
+# Who checks each area of the contract review's checklist.
+AREA_ROLES: dict[str, tuple[str, ...]] = {
+    ReviewArea.FINANCE: (RoleCode.FINANCE,),
+    ReviewArea.LEGAL: (RoleCode.LEGAL, RoleCode.ADMIN),
+    ReviewArea.DELIVERY: (RoleCode.DELIVERY,),
+}
+
+
+def contract_visible_q(user: Any, prefix: str = "") -> Q:
+    """Contracts where the user, or someone in a team the user manages, is AR, SR, FR or sponsor
+    (people looked up once: the filter is on the contract's own columns)."""
+    q = visible_q(user, area="contracts")
+    if q == Q() or q == NOTHING:
+        return q
+    people = {user.pk}
+    teams = user.managed_team_ids()
+    if teams:
+        people |= set(User.objects.filter(team_id__in=teams).values_list("pk", flat=True))
+    ids = sorted(people)
+    q = Q(**{f"{prefix}owner_id__in": ids})
+    for member in MEMBERS:
+        q |= Q(**{f"{prefix}{member}_id__in": ids})
+    return q
+
+
+def contract_scope(queryset: ContractsQS, user: Any, prefix: str = "") -> ContractsQS:
+    return queryset.filter(contract_visible_q(user, prefix))
+
+
+def can_steer(user: Any, contract: Contract) -> bool:
+    """The AR, managers above the AR, admins."""
+    return can_change(user, contract.owner_id, contract.owner.team_id)
+
+
+def can_deliver(user: Any, contract: Contract) -> bool:
+    """The contract's FR, managers above the FR, delivery staff, admins."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if has_any_role(user, (RoleCode.DELIVERY,)):
+        return True
+    if contract.fr_id is None:
+        return has_any_role(user, (RoleCode.ADMIN,))
+    return can_change(user, contract.fr_id, contract.fr.team_id)
+
+
+def can_check(user: Any, contract: Contract, area: str) -> bool:
+    """Check an item of the review: finance staff for finance, legal staff (or an admin) for the
+    clauses, the contract's FR or delivery staff for delivery."""
+    if area == ReviewArea.DELIVERY and user.pk == contract.fr_id:
+        return True
+    return has_any_role(user, AREA_ROLES.get(area, ()))
+
+
+def may_raise_change(user: Any, contract: Contract) -> bool:
+    """The iron triangle and their managers (the AR side, the FR side, the SR)."""
+    return can_steer(user, contract) or can_deliver(user, contract) or user.pk == contract.sr_id
+
+
+def require(allowed: bool, message: str = "") -> None:
+    if not allowed:
+        raise PermissionDenied(message or _("You are not allowed to do this."))

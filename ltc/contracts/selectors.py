@@ -1,0 +1,215 @@
+"""Every read of contracts and their execution, with access applied (contracts.access)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncQuarter
+from django.http import Http404
+
+from ltc.contracts.access import contract_scope
+from ltc.contracts.choices import ContractStatus
+from ltc.contracts.models import (
+    ChangeRequest,
+    Contract,
+    ContractLine,
+    ContractVersion,
+    Delivery,
+    Evaluation,
+    Milestone,
+    Order,
+    OrderLine,
+)
+
+CONTRACT_SORTS = {
+    "-created": ("-created_at", "-id"),
+    "created": ("created_at", "id"),
+    "-total": ("-total", "-id"),
+    "number": ("number",),
+}
+
+
+@dataclass(frozen=True)
+class ContractFilters:
+    q: str = ""
+    status: str = ""
+    account: int | None = None
+    opportunity: int | None = None
+    mine: bool = False
+    sort: str = "-created"
+
+
+def contract_list(*, user: Any, filters: ContractFilters = ContractFilters()) -> QuerySet[Contract]:
+    qs = Contract.objects.select_related("account", "owner", "fr")
+    if term := filters.q.strip()[:100]:
+        matching = Contract.objects.filter(search_text__contains=term.lower()).values("pk")
+        qs = qs.filter(pk__in=matching)
+    qs = contract_scope(qs, user)
+    if filters.status in ContractStatus.values:
+        qs = qs.filter(status=filters.status)
+    if filters.account:
+        qs = qs.filter(account_id=filters.account)
+    if filters.opportunity:
+        qs = qs.filter(opportunity_id=filters.opportunity)
+    if filters.mine:
+        qs = qs.filter(Q(owner_id=user.pk) | Q(fr_id=user.pk))
+    return qs.order_by(*CONTRACT_SORTS.get(filters.sort, CONTRACT_SORTS["-created"]))
+
+
+RELATED = ("account", "owner", "owner__team", "sr", "fr", "fr__team", "sponsor", "opportunity", "quote", "current")
+
+
+def contract_get(*, user: Any, pk: Any) -> Contract:
+    """Fetch and authorise: a contract the user may not see does not exist for them."""
+    try:
+        return contract_scope(Contract.objects.select_related(*RELATED), user).get(pk=pk)
+    except (Contract.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def version_get(contract: Contract, number: Any = None) -> ContractVersion:
+    """A version (default the current one) with its lines and terms (3 queries)."""
+    which: dict[str, Any] = {"pk": contract.current_id} if number is None else {"number": number}
+    try:
+        return (
+            ContractVersion.objects.select_related("change_request", "created_by")
+            .prefetch_related(
+                Prefetch("lines", queryset=ContractLine.objects.order_by("key")),
+                Prefetch("terms__milestone"),
+            )
+            .get(contract=contract, **which)
+        )
+    except (ContractVersion.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def versions_of(contract: Contract) -> list[ContractVersion]:
+    return list(contract.versions.select_related("change_request").order_by("-number"))
+
+
+def line_tree(version: ContractVersion) -> list[tuple[ContractLine, list[ContractLine]]]:
+    lines = list(version.lines.all())
+    parts: dict[int, list[ContractLine]] = {}
+    for line in lines:
+        if line.parent_key:
+            parts.setdefault(line.parent_key, []).append(line)
+    return [(line, parts.get(line.key, [])) for line in lines if not line.parent_key]
+
+
+def milestones_of(contract: Contract) -> list[Milestone]:
+    return list(contract.milestones.filter(removed=False).select_related("acceptance_recorded_by"))
+
+
+def orders_of(contract: Contract) -> list[Order]:
+    return list(
+        contract.orders.select_related("milestone")
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("line_key")))
+        .order_by("created_at", "id")
+    )
+
+
+def order_get(*, user: Any, pk: Any) -> Order:
+    qs = Order.objects.select_related("contract__owner__team", "contract__fr__team", "contract__account", "milestone")
+    try:
+        return qs.filter(contract__in=contract_scope(Contract.objects.all(), user)).get(pk=pk)
+    except (Order.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def order_list(*, user: Any, contract: int | None = None, status: str = "") -> QuerySet[Order]:
+    qs = Order.objects.select_related("contract", "milestone").filter(
+        contract__in=contract_scope(Contract.objects.all(), user)
+    )
+    if contract:
+        qs = qs.filter(contract_id=contract)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def delivery_list(*, user: Any, order: int | None = None, contract: int | None = None) -> QuerySet[Delivery]:
+    qs = (
+        Delivery.objects.select_related("order", "recorded_by")
+        .prefetch_related("lines__order_line")
+        .filter(order__contract__in=contract_scope(Contract.objects.all(), user))
+    )
+    if order:
+        qs = qs.filter(order_id=order)
+    if contract:
+        qs = qs.filter(order__contract_id=contract)
+    return qs.order_by("-delivered_on", "-id")
+
+
+def milestone_get(*, user: Any, pk: Any) -> Milestone:
+    qs = Milestone.objects.select_related("contract__owner__team", "contract__fr__team", "contract__account")
+    try:
+        return qs.filter(contract__in=contract_scope(Contract.objects.all(), user), removed=False).get(pk=pk)
+    except (Milestone.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def milestone_list(*, user: Any, contract: int | None = None, late: bool = False) -> QuerySet[Milestone]:
+    qs = Milestone.objects.select_related("contract").filter(
+        contract__in=contract_scope(Contract.objects.all(), user), removed=False
+    )
+    if contract:
+        qs = qs.filter(contract_id=contract)
+    if late:
+        qs = qs.filter(status="planned", delay_flagged_on__isnull=False)
+    return qs.order_by("planned_date", "id")
+
+
+def change_get(*, user: Any, pk: Any) -> ChangeRequest:
+    qs = ChangeRequest.objects.select_related(
+        "contract__owner__team",
+        "contract__fr__team",
+        "contract__account",
+        "contract__current",
+        "decider",
+        "created_by",
+        "result_version",
+        "base_version",
+    ).prefetch_related("assessments__assessor")
+    try:
+        return qs.filter(contract__in=contract_scope(Contract.objects.all(), user)).get(pk=pk)
+    except (ChangeRequest.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def change_list(*, user: Any, contract: int | None = None, status: str = "") -> QuerySet[ChangeRequest]:
+    qs = ChangeRequest.objects.select_related("contract", "decider").filter(
+        contract__in=contract_scope(Contract.objects.all(), user)
+    )
+    if contract:
+        qs = qs.filter(contract_id=contract)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def evaluation_list(*, user: Any) -> QuerySet[Evaluation]:
+    return (
+        Evaluation.objects.select_related("contract__account", "contract__owner")
+        .filter(contract__in=contract_scope(Contract.objects.all(), user))
+        .order_by("-evaluated_at")
+    )
+
+
+def evaluation_summary(*, user: Any) -> dict[str, Any]:
+    """Averages across the evaluations the user sees: overall, per AR and per quarter."""
+    qs = evaluation_list(user=user).order_by()
+    measures = {
+        "count": Count("pk"),
+        "signing": Avg("signing_score"),
+        "fulfilment": Avg("fulfilment_score"),
+        "satisfaction": Avg("satisfaction"),
+        "on_time": Avg("on_time_pct"),
+        "margin_gap": Avg("actual_margin_pct") - Avg("planned_margin_pct"),
+    }
+    by_ar = qs.values("contract__owner__username").annotate(**measures).order_by("contract__owner__username")
+    by_quarter = (
+        qs.annotate(quarter=TruncQuarter("evaluated_at")).values("quarter").annotate(**measures).order_by("quarter")
+    )
+    return {"overall": qs.aggregate(**measures), "by_ar": list(by_ar), "by_quarter": list(by_quarter)}

@@ -1,0 +1,71 @@
+"""Contract services: the lifecycle, execution (orders, deliveries, milestones), change control
+and the closing evaluation."""
+
+from ltc.contracts.services.changes import (
+    change_assess,
+    change_create,
+    change_decide,
+    change_preview,
+    missing_assessments,
+)
+from ltc.contracts.services.execution import (
+    delivery_record,
+    flag_delays,
+    milestone_accept,
+    milestone_deliver,
+    milestone_refuse,
+    order_generate,
+    order_update,
+)
+from ltc.contracts.services.lifecycle import (
+    CLOSE_CHECKS,
+    close_problems,
+    contract_accept,
+    contract_close,
+    contract_complete,
+    contract_create,
+    contract_sign,
+    contract_submit_review,
+    contract_terminate,
+    contract_update,
+    execution_problems,
+    milestone_remove,
+    milestone_save,
+    missing_to_review,
+    review_check,
+    review_decide,
+)
+from ltc.contracts.services.risks import risk_add, risk_update
+
+__all__ = [
+    "CLOSE_CHECKS",
+    "change_assess",
+    "change_create",
+    "change_decide",
+    "change_preview",
+    "close_problems",
+    "contract_accept",
+    "contract_close",
+    "contract_complete",
+    "contract_create",
+    "contract_sign",
+    "contract_submit_review",
+    "contract_terminate",
+    "contract_update",
+    "delivery_record",
+    "execution_problems",
+    "flag_delays",
+    "milestone_accept",
+    "milestone_deliver",
+    "milestone_refuse",
+    "milestone_remove",
+    "milestone_save",
+    "missing_assessments",
+    "missing_to_review",
+    "order_generate",
+    "order_update",
+    "review_check",
+    "review_decide",
+    "risk_add",
+    "risk_update",
+]

@@ -1,0 +1,471 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from ltc.catalog.tests.factories import Catalog
+from ltc.contracts import services
+from ltc.contracts.choices import ContractStatus, MilestoneStatus, OrderStatus
+from ltc.contracts.models import ChangeRequest, ContractLine
+from ltc.contracts.tests.factories import (
+    Team,
+    accepted_contract,
+    contract_team,
+    fresh,
+    make_contract,
+    pdf,
+    signed_contract,
+)
+from ltc.core.models import Activity, IntegrationEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def team(world: Any) -> Team:
+    return contract_team(world)
+
+
+@pytest.fixture
+def catalog(world: Any) -> Catalog:
+    return Catalog()
+
+
+def test_contract_copies_the_accepted_quote(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = make_contract(world, team, catalog)
+    quote_version = contract.quote_version
+    version = contract.current
+    assert contract.number.startswith("C")
+    assert contract.status == ContractStatus.DRAFT
+    assert (contract.owner, contract.sr, contract.fr) == (world.owner, team.sr, team.fr)
+    assert version.grand_total == quote_version.grand_total == contract.total
+    lines = list(version.lines.order_by("key"))
+    quoted = list(quote_version.lines.order_by("position"))
+    assert [(line.code, line.quantity, line.net_amount) for line in lines] == [
+        (q.code, q.quantity, q.net_amount) for q in quoted
+    ]
+    assert all(line.source_id == q.pk for line, q in zip(lines, quoted, strict=True))
+    # The bundle's components keep their bundle.
+    bundle = next(line for line in lines if line.code == "MES-SUITE")
+    assert {line.code for line in lines if line.parent_key == bundle.key} == {"SRV-01", "MES-LIC"}
+    terms = list(version.terms.all())
+    assert [t.percent for t in terms] == [Decimal(30), Decimal(60), Decimal(10)]
+    assert sum(t.amount for t in terms) == version.grand_total
+    # Terms paid on delivery or acceptance are triggered by a milestone of the default plan.
+    for term in terms:
+        assert (term.milestone_id is not None) == (term.trigger in ("delivery", "acceptance"))
+    assert version.delivery_terms == "交货期 8 周"
+
+
+def test_one_contract_per_accepted_quote_and_only_from_accepted(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = make_contract(world, team, catalog)
+    with pytest.raises(ValidationError) as caught:
+        services.contract_create(actor=world.owner, quote=contract.quote)
+    assert "already has a contract" in caught.value.message_dict["quote_id"][0]
+    with pytest.raises(PermissionDenied):
+        services.contract_create(actor=world.other, quote=contract.quote)
+
+
+def test_review_checklist_authority_and_freeze(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = make_contract(world, team, catalog)
+    services.contract_submit_review(actor=world.owner, contract=contract, expected_version=contract.version)
+    contract = fresh(contract)
+    assert contract.status == ContractStatus.IN_REVIEW
+    assert contract.current.is_frozen
+    review = contract.reviews.get()
+    assert review.serves_as_atc  # the deal passed no ATC
+    assert review.decider == world.manager
+    assert Activity.objects.filter(owner=world.manager, done_at__isnull=True).exists()
+    # A frozen draft cannot be edited.
+    with pytest.raises(ValidationError):
+        services.contract_update(
+            actor=world.owner, contract=contract, expected_version=contract.version, data={"title": "x"}
+        )
+    # Each area is checked by its own people.
+    with pytest.raises(PermissionDenied):
+        services.review_check(actor=world.owner, contract=contract, item="margin", result="ok")
+    with pytest.raises(ValidationError) as caught:
+        services.review_check(actor=team.legal, contract=contract, item="penalties", result="concern")
+    assert "comment" in caught.value.message_dict
+    services.review_check(actor=world.finance, contract=contract, item="margin", result="ok")
+    # Approval needs every item; the AR has no authority.
+    with pytest.raises(ValidationError) as caught:
+        services.review_decide(actor=world.manager, contract=contract, decision="approve")
+    assert "checks" in caught.value.message_dict
+    with pytest.raises(PermissionDenied):
+        services.review_decide(actor=world.owner, contract=contract, decision="approve")
+    # Sent back: the reviewed version stays frozen, a new draft version follows.
+    services.review_decide(actor=world.manager, contract=contract, decision="reject", note="罚则过重")
+    contract = fresh(contract)
+    assert contract.status == ContractStatus.DRAFT
+    assert contract.current.number == 2
+    assert not contract.current.is_frozen
+    assert contract.versions.get(number=1).is_frozen
+    assert contract.current.lines.count() == contract.versions.get(number=1).lines.count()
+
+
+def test_sign_checks_the_upload(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = signed_contract(world, team, catalog)
+    assert contract.status == ContractStatus.SIGNED
+    assert contract.signed_copy.name.endswith(".pdf")
+    assert IntegrationEvent.objects.filter(kind="contract.signed", subject_id=contract.pk).exists()
+
+
+def test_sign_refuses_wrong_files(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = make_contract(world, team, catalog)
+    contract.status = ContractStatus.APPROVED
+    contract.save(update_fields=["status"])
+    contract = fresh(contract)
+    fake = SimpleUploadedFile("signed.pdf", b"MZ not a pdf", content_type="application/pdf")
+    exe = SimpleUploadedFile("signed.exe", b"%PDF-1.4", content_type="application/octet-stream")
+    for upload, message in ((fake, "not a PDF"), (exe, "PDF, PNG or JPEG"), (None, "Attach")):
+        with pytest.raises(ValidationError) as caught:
+            services.contract_sign(
+                actor=world.owner,
+                contract=contract,
+                expected_version=contract.version,
+                signed_on=timezone.localdate(),
+                customer_signatory="王总",
+                our_signatory="张经理",
+                signed_copy=upload,
+            )
+        assert message in caught.value.message_dict["signed_copy"][0]
+    with pytest.raises(ValidationError) as caught:
+        services.contract_sign(
+            actor=world.owner,
+            contract=contract,
+            expected_version=contract.version,
+            signed_on=timezone.localdate() + timedelta(days=1),
+            customer_signatory="",
+            our_signatory="张经理",
+            signed_copy=pdf(),
+        )
+    assert {"signed_on", "customer_signatory"} <= set(caught.value.message_dict)
+    assert fresh(contract).status == ContractStatus.APPROVED
+
+
+def test_out_of_order_transitions_are_refused(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = make_contract(world, team, catalog)
+    with pytest.raises(ValidationError) as caught:
+        services.contract_sign(
+            actor=world.owner,
+            contract=contract,
+            expected_version=contract.version,
+            signed_on=timezone.localdate(),
+            customer_signatory="a",
+            our_signatory="b",
+            signed_copy=pdf(),
+        )
+    assert "Draft" in caught.value.message_dict["status"][0]
+    with pytest.raises(ValidationError):
+        services.order_generate(actor=team.fr, contract=contract)
+    with pytest.raises(ValidationError):
+        services.contract_complete(actor=team.fr, contract=contract, expected_version=contract.version)
+
+
+def test_handover_turns_open_questions_into_tasks(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = signed_contract(world, team, catalog)
+    with pytest.raises(ValidationError) as caught:
+        services.contract_accept(
+            actor=team.fr,
+            contract=contract,
+            expected_version=contract.version,
+            data={"meeting_on": timezone.localdate()},
+        )
+    assert {"scope_confirmed", "deliverables_confirmed", "ar_present", "sr_present"} <= set(caught.value.message_dict)
+    with pytest.raises(PermissionDenied):
+        services.contract_accept(actor=world.owner, contract=contract, expected_version=contract.version, data={})
+    services.contract_accept(
+        actor=team.fr,
+        contract=contract,
+        expected_version=contract.version,
+        data={
+            "scope_confirmed": True,
+            "deliverables_confirmed": True,
+            "meeting_on": timezone.localdate(),
+            "ar_present": True,
+            "sr_present": True,
+            "open_questions": "机房位置待确认\n\n接口清单待客户提供",
+        },
+    )
+    assert fresh(contract).status == ContractStatus.ACCEPTED
+    titles = set(Activity.objects.filter(owner=team.fr).values_list("title", flat=True))
+    assert {"Open question: 机房位置待确认", "Open question: 接口清单待客户提供"} <= titles
+
+
+def _deliver_everything(world: Any, team: Team, contract: Any) -> None:
+    milestones = list(contract.milestones.order_by("position"))
+    order = services.order_generate(actor=team.fr, contract=contract, milestone=milestones[0])
+    lines = {line.pk: line.quantity for line in order.lines.all()}
+    services.delivery_record(
+        actor=team.fr,
+        order=order,
+        kind="goods",
+        delivered_on=timezone.localdate(),
+        quantities=lines,
+        cost=Decimal("50000"),
+    )
+    for milestone in milestones:
+        milestone.refresh_from_db()
+        services.milestone_deliver(actor=team.fr, milestone=milestone, delivered_on=timezone.localdate())
+        services.milestone_accept(
+            actor=team.fr,
+            milestone=milestone,
+            accepted_on=timezone.localdate(),
+            accepted_by_name="李工",
+            document=pdf("验收单.pdf"),
+        )
+
+
+def test_orders_deliveries_and_milestones(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = accepted_contract(world, team, catalog)
+    first = contract.milestones.order_by("position").first()
+    # One batch: 5 of the 10 service days.
+    service_key = contract.current.lines.get(code="SVC-IMP").key
+    order = services.order_generate(
+        actor=team.fr, contract=contract, quantities={service_key: "5"}, milestone=first, title="第一批"
+    )
+    assert fresh(contract).status == ContractStatus.IN_EXECUTION
+    assert order.number.startswith("SO")
+    assert order.lines.get().contract_line.code == "SVC-IMP"
+    with pytest.raises(ValidationError) as caught:
+        services.order_generate(actor=team.fr, contract=fresh(contract), quantities={service_key: "6"})
+    assert "Only 5" in caught.value.message_dict[f"lines.{service_key}"][0]
+    line = order.lines.get()
+    with pytest.raises(ValidationError) as caught:
+        services.delivery_record(
+            actor=team.fr, order=order, kind="service", delivered_on=timezone.localdate(), quantities={line.pk: "6"}
+        )
+    assert "Only 5" in caught.value.message_dict[f"lines.{line.pk}"][0]
+    services.delivery_record(
+        actor=team.fr, order=order, kind="service", delivered_on=timezone.localdate(), quantities={line.pk: "2"}
+    )
+    order.refresh_from_db()
+    line.refresh_from_db()
+    assert (order.status, line.status, line.delivered_quantity) == (OrderStatus.PARTLY, "partly", Decimal(2))
+    # The milestone waits for its order, and acceptance waits for delivery.
+    with pytest.raises(ValidationError) as caught:
+        services.milestone_accept(
+            actor=team.fr, milestone=first, accepted_on=timezone.localdate(), accepted_by_name="李工", document=pdf()
+        )
+    assert "delivered milestone" in caught.value.message_dict["milestone"][0]
+    with pytest.raises(ValidationError) as caught:
+        services.milestone_deliver(actor=team.fr, milestone=first, delivered_on=timezone.localdate())
+    assert order.number in caught.value.message_dict["orders"][0]
+    services.delivery_record(
+        actor=team.fr, order=order, kind="service", delivered_on=timezone.localdate(), quantities={line.pk: "3"}
+    )
+    services.milestone_deliver(actor=team.fr, milestone=first, delivered_on=timezone.localdate())
+    first.refresh_from_db()
+    services.milestone_refuse(actor=team.fr, milestone=first, note="文档不全")
+    first.refresh_from_db()
+    assert (first.status, first.refusals) == (MilestoneStatus.PLANNED, 1)
+    services.milestone_deliver(actor=team.fr, milestone=first, delivered_on=timezone.localdate())
+    first.refresh_from_db()
+    services.milestone_accept(
+        actor=team.fr,
+        milestone=first,
+        accepted_on=timezone.localdate(),
+        accepted_by_name="李工",
+        document=pdf("验收单.pdf"),
+    )
+    first.refresh_from_db()
+    assert first.status == MilestoneStatus.ACCEPTED
+    assert first.acceptance_document.name
+    kinds = list(IntegrationEvent.objects.values_list("kind", flat=True))
+    assert {"order.created", "delivery.recorded", "milestone.accepted"} <= set(kinds)
+
+
+def test_delays_are_flagged_once_to_fr_and_ar(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = accepted_contract(world, team, catalog)
+    late = contract.milestones.order_by("position").first()
+    today = late.planned_date + timedelta(days=1)
+    assert services.flag_delays(today=today) == 1
+    assert services.flag_delays(today=today) == 0
+    owners = set(Activity.objects.filter(title__startswith="Milestone late").values_list("owner", flat=True))
+    assert owners == {team.fr.pk, world.owner.pk}
+
+
+def test_change_request_makes_an_amendment(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = accepted_contract(world, team, catalog)
+    service = contract.current.lines.get(code="SVC-IMP")
+    order = services.order_generate(actor=team.fr, contract=contract, quantities={service.key: "4"})
+    milestone = contract.milestones.order_by("position").first()
+    new_date = milestone.planned_date + timedelta(days=14)
+    # Cutting below what is ordered is refused at once.
+    with pytest.raises(ValidationError) as caught:
+        services.change_create(
+            actor=world.owner,
+            contract=fresh(contract),
+            origin="customer",
+            title="减少实施",
+            reason="客户自行实施",
+            proposal={"lines": [{"key": service.key, "quantity": "3"}]},
+        )
+    assert "already ordered" in caught.value.message_dict["lines"][0]
+    change = services.change_create(
+        actor=world.owner,
+        contract=fresh(contract),
+        origin="customer",
+        title="增加实施人天并推迟首个里程碑",
+        reason="客户新增两条产线",
+        proposal={
+            "lines": [
+                {"key": service.key, "quantity": "20"},
+                {"product_id": catalog.ai.pk, "quantity": "1", "unit_price": "70000"},
+            ],
+            "milestones": [{"id": milestone.pk, "planned_date": new_date.isoformat()}],
+        },
+    )
+    assert change.total_after - change.total_before == Decimal("95000.00")  # 10 × 1,500 × 1.06 + 70,000 × 1.13
+    assert change.decider == world.manager
+    with pytest.raises(ValidationError) as caught:
+        services.change_decide(actor=world.manager, change=change, approve=True)
+    assert "AR, SR, FR" in caught.value.message_dict["assessments"][0]
+    with pytest.raises(PermissionDenied):
+        services.change_assess(actor=world.owner, change=change, role="fr", verdict="support")
+    services.change_assess(actor=world.owner, change=change, role="ar", verdict="support")
+    services.change_assess(actor=team.sr, change=change, role="sr", verdict="support")
+    with pytest.raises(ValidationError) as caught:
+        services.change_assess(actor=team.fr, change=change, role="fr", verdict="concerns")
+    assert {"comment", "cost_impact", "schedule_days"} <= set(caught.value.message_dict)
+    services.change_assess(
+        actor=team.fr,
+        change=change,
+        role="fr",
+        verdict="concerns",
+        comment="需加派一人",
+        cost_impact="9000",
+        schedule_days="14",
+    )
+    with pytest.raises(PermissionDenied):
+        services.change_decide(actor=world.owner, change=change, approve=True)
+    services.change_decide(actor=world.manager, change=change, approve=True, note="同意")
+    contract = fresh(contract)
+    change.refresh_from_db()
+    assert change.status == "approved"
+    assert change.result_version == contract.current
+    assert contract.current.number == 2
+    assert contract.current.kind == "amendment"
+    assert contract.current.is_frozen
+    assert contract.total == change.total_after == contract.current.grand_total
+    assert contract.current.lines.get(key=service.key).quantity == Decimal(20)
+    assert contract.versions.get(number=1).lines.get(key=service.key).quantity == Decimal(10)
+    # Orders follow the new version; the milestone takes the new date; terms add up to the new total.
+    assert order.lines.get().contract_line.version == contract.current
+    milestone.refresh_from_db()
+    assert milestone.planned_date == new_date
+    assert sum(t.amount for t in contract.current.terms.all()) == contract.current.grand_total
+    assert IntegrationEvent.objects.filter(kind="contract.amended").exists()
+
+
+def test_change_above_authority_goes_up_and_rejection_is_kept(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = accepted_contract(world, team, catalog)
+    change = services.change_create(
+        actor=world.owner,
+        contract=contract,
+        origin="internal",
+        title="大额扩容",
+        reason="扩容",
+        proposal={"lines": [{"product_id": catalog.server.pk, "quantity": "10", "unit_price": "50000"}]},
+    )
+    assert change.decider == world.executive  # 565,000 is above the manager's 200,000
+    with pytest.raises(ValidationError) as caught:
+        services.change_decide(actor=world.executive, change=change, approve=False)
+    assert "note" in caught.value.message_dict
+    services.change_decide(actor=world.executive, change=change, approve=False, note="预算不足")
+    change.refresh_from_db()
+    assert change.status == "rejected"
+    assert change.decision_note == "预算不足"
+    assert fresh(contract).current.number == 1
+    assert ChangeRequest.objects.filter(contract=contract).count() == 1
+
+
+def test_bad_proposals_change_nothing(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = accepted_contract(world, team, catalog)
+    bad = [
+        ({}, "proposal"),
+        ({"lines": [{"key": 999, "quantity": "1"}]}, "lines.0.key"),
+        ({"lines": [{"product_id": catalog.ai.pk, "quantity": "-1", "unit_price": "1"}]}, "lines.0.quantity"),
+        ({"terms": [{"label": "全款", "percent": "90", "trigger": "signing"}]}, "terms"),
+        ({"milestones": [{"name": "新", "planned_date": "明天"}]}, "milestones.0.planned_date"),
+        ({"price": "1"}, "proposal"),
+    ]
+    for proposal, field in bad:
+        with pytest.raises(ValidationError) as caught:
+            services.change_create(
+                actor=world.owner, contract=contract, origin="customer", title="x", reason="y", proposal=proposal
+            )
+        assert field in caught.value.message_dict, (proposal, caught.value.message_dict)
+    assert not ChangeRequest.objects.exists()
+    assert ContractLine.objects.filter(version__contract=contract).values("version").distinct().count() == 1
+
+
+def test_complete_close_and_evaluate(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = accepted_contract(world, team, catalog)
+    services.risk_add(
+        actor=world.owner, contract=contract, data={"kind": "dispute", "title": "验收标准争议", "impact": "high"}
+    )
+    _deliver_everything(world, team, contract)
+    contract = fresh(contract)
+    services.contract_complete(actor=team.fr, contract=contract, expected_version=contract.version)
+    contract = fresh(contract)
+    with pytest.raises(ValidationError) as caught:
+        services.contract_close(
+            actor=world.owner, contract=contract, expected_version=contract.version, satisfaction="4"
+        )
+    assert "Dispute open: 验收标准争议." in caught.value.message_dict["contract"]
+    dispute = contract.risks.get()
+    services.risk_update(actor=world.owner, risk=dispute, data={"status": "closed"})
+    services.contract_close(
+        actor=world.owner,
+        contract=contract,
+        expected_version=contract.version,
+        satisfaction="4",
+        lessons="提前确认机房",
+    )
+    contract = fresh(contract)
+    evaluation = contract.evaluation
+    assert contract.status == ContractStatus.CLOSED
+    assert evaluation.on_time_pct == Decimal(100)
+    assert evaluation.acceptance_refusals == 0
+    assert evaluation.actual_margin_pct is not None
+    assert evaluation.satisfaction == 4
+    assert Decimal(1) <= evaluation.signing_score <= Decimal(5)
+    assert Decimal(1) <= evaluation.fulfilment_score <= Decimal(5)
+
+
+def test_complete_lists_what_is_open(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = accepted_contract(world, team, catalog)
+    services.order_generate(actor=team.fr, contract=contract)
+    contract = fresh(contract)
+    with pytest.raises(ValidationError) as caught:
+        services.contract_complete(actor=team.fr, contract=contract, expected_version=contract.version)
+    problems = caught.value.message_dict["contract"]
+    assert any("is not accepted" in p for p in problems)
+    assert any("is not fulfilled" in p for p in problems)
+    assert any("0 of 10 delivered" in p for p in problems)
+
+
+def test_terminate_needs_a_manager_once_signed(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = accepted_contract(world, team, catalog)
+    order = services.order_generate(actor=team.fr, contract=contract)
+    contract = fresh(contract)
+    with pytest.raises(PermissionDenied):
+        services.contract_terminate(actor=world.owner, contract=contract, expected_version=contract.version, reason="x")
+    with pytest.raises(ValidationError):
+        services.contract_terminate(
+            actor=world.manager, contract=contract, expected_version=contract.version, reason=""
+        )
+    services.contract_terminate(
+        actor=world.manager, contract=contract, expected_version=contract.version, reason="客户破产"
+    )
+    order.refresh_from_db()
+    assert fresh(contract).status == ContractStatus.TERMINATED
+    assert order.status == OrderStatus.CANCELLED

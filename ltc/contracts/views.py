@@ -1,0 +1,583 @@
+"""Contract pages: the list, the contract with its process steps (review, signature, hand-over,
+delivery plan, orders, risks, versions), the draft editor, version comparison, change requests,
+orders with their deliveries, and the evaluation report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_POST
+
+from ltc.catalog.models import Product
+from ltc.contracts import amendments, selectors, services
+from ltc.contracts.access import can_check, can_deliver, can_steer, may_raise_change
+from ltc.contracts.choices import (
+    CHECKLIST,
+    EXECUTING,
+    SIGNED_OR_LATER,
+    ChangeRole,
+    ChangeStatus,
+    CheckResult,
+    ContractStatus,
+    OrderStatus,
+    ReviewArea,
+)
+from ltc.contracts.forms import (
+    TERM_TRIGGERS,
+    AcceptanceForm,
+    AssessForm,
+    ChangeForm,
+    CloseForm,
+    ContractDraftForm,
+    ContractFilterForm,
+    DeliveryForm,
+    HandoverForm,
+    MilestoneForm,
+    OrderForm,
+    RiskForm,
+    SignForm,
+    proposal_from_post,
+)
+from ltc.contracts.models import Contract, ContractRisk, Milestone
+from ltc.contracts.services.changes import MEMBER_OF_ROLE
+from ltc.contracts.services.common import current_of
+from ltc.contracts.services.execution import deliverable_lines, ordered_by_key
+from ltc.contracts.services.lifecycle import item_label
+from ltc.core.api import paginate
+from ltc.core.concurrency import StaleVersionError
+from ltc.core.exports import Column, export_response
+from ltc.core.forms import ListParams, add_service_errors, flash_errors, is_htmx
+from ltc.core.timeline import timeline_for
+from ltc.org import authority
+from ltc.org.types import AuthedRequest
+from ltc.quotes import selectors as quote_selectors
+
+EXPORT_COLUMNS: list[Column] = [
+    (_l("Contract"), lambda c: c.number),
+    (_l("Subject"), lambda c: c.title),
+    (_l("Account"), lambda c: c.account.name),
+    (_l("Status"), lambda c: c.get_status_display()),
+    (_l("Total"), lambda c: c.total),
+    (_l("Currency"), lambda c: c.currency),
+    (_l("Signed on"), lambda c: c.signed_on),
+    (_l("AR"), lambda c: str(c.owner)),
+    (_l("FR"), lambda c: str(c.fr or "")),
+]
+STEPS: list[ContractStatus] = [
+    ContractStatus.DRAFT,
+    ContractStatus.IN_REVIEW,
+    ContractStatus.APPROVED,
+    ContractStatus.SIGNED,
+    ContractStatus.ACCEPTED,
+    ContractStatus.IN_EXECUTION,
+    ContractStatus.COMPLETED,
+    ContractStatus.CLOSED,
+]
+
+
+@login_required
+def contract_list(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse:
+    form = ContractFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = selectors.ContractFilters(
+        q=data.get("q", ""),
+        status=data.get("status", ""),
+        mine=data.get("view") == "mine",
+        sort=data.get("sort") or "-created",
+    )
+    queryset = selectors.contract_list(user=request.user, filters=filters)
+    fmt = request.GET.get("export")
+    if fmt in ("csv", "xlsx"):
+        return export_response(queryset.iterator(chunk_size=2000), EXPORT_COLUMNS, fmt=fmt, basename="contracts")
+    params = ListParams(request.GET)
+    page = params.page(paginate(queryset, limit=params.limit, offset=params.offset))
+    export_query = request.GET.copy()
+    export_query.pop("offset", None)
+    template = "contracts/contract_list.html#results" if is_htmx(request) else "contracts/contract_list.html"
+    return render(request, template, {"filter_form": form, "page": page, "export_query": export_query.urlencode()})
+
+
+@require_POST
+@login_required
+def contract_create(request: AuthedRequest) -> HttpResponse:
+    """Make the contract from the accepted quote named in the form (from the quote's page)."""
+    raw = request.POST.get("quote", "")
+    quote = quote_selectors.quote_get(user=request.user, pk=raw if raw.isdigit() else 0)
+    try:
+        contract = services.contract_create(actor=request.user, quote=quote)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+        return redirect("quotes:quote_detail", pk=quote.pk)
+    messages.success(request, _("Contract %(n)s made from the accepted quote.") % {"n": contract.number})
+    return redirect("contracts:contract_detail", pk=contract.pk)
+
+
+def _version_of(request: HttpRequest, contract: Contract) -> Any:
+    raw = request.GET.get("v", "")
+    return selectors.version_get(contract, int(raw) if raw.isdigit() else None)
+
+
+def _review_context(request: AuthedRequest, contract: Contract) -> dict[str, Any]:
+    review = (
+        contract.reviews.select_related("decider", "decided_by", "version")
+        .prefetch_related("checks__checked_by")
+        .first()
+    )
+    if review is None:
+        return {"review": None}
+    checks = list(review.checks.all())
+    areas = []
+    for area in CHECKLIST:
+        rows = [(check, item_label(check.item)) for check in checks if check.area == area]
+        if rows:
+            areas.append((ReviewArea(area).label, rows, can_check(request.user, contract, area)))
+    return {
+        "review": review,
+        "review_areas": areas,
+        "can_decide": review.is_open
+        and authority.covers(request.user, "review_atc", review.version.grand_total, contract.currency),
+        "results": [(CheckResult.OK, CheckResult.OK.label), (CheckResult.CONCERN, CheckResult.CONCERN.label)],
+    }
+
+
+@login_required
+def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    contract = selectors.contract_get(user=request.user, pk=pk)
+    version = _version_of(request, contract)
+    steer, deliver = can_steer(request.user, contract), can_deliver(request.user, contract)
+    milestones = selectors.milestones_of(contract)
+    terms = list(version.terms.all())
+    status = contract.status
+    context: dict[str, Any] = {
+        "contract": contract,
+        "version": version,
+        "is_current": version.pk == contract.current_id,
+        "tree": selectors.line_tree(version),
+        "terms": terms,
+        "versions": selectors.versions_of(contract),
+        "milestones": milestones,
+        "orders": selectors.orders_of(contract),
+        "risks": list(contract.risks.select_related("owner")),
+        "changes": list(contract.changes.select_related("decider").order_by("-number")),
+        "handover": getattr(contract, "handover", None),
+        "evaluation": getattr(contract, "evaluation", None),
+        "can_steer": steer,
+        "can_deliver": deliver,
+        "can_raise_change": status in SIGNED_OR_LATER and may_raise_change(request.user, contract),
+        "steps": [
+            (s, s.label, STEPS.index(s) <= STEPS.index(ContractStatus(status)) if status in STEPS else False)
+            for s in STEPS
+        ],
+        "missing": services.missing_to_review(contract) if status == ContractStatus.DRAFT else [],
+        "problems": services.close_problems(contract)
+        if status in (ContractStatus.IN_EXECUTION, ContractStatus.COMPLETED)
+        else [],
+        "milestone_form": MilestoneForm(terms=terms, prefix="ms"),
+        "sign_form": SignForm(initial={"version": contract.version, "our_signatory": str(request.user)}),
+        "handover_form": HandoverForm(initial={"version": contract.version}),
+        "close_form": CloseForm(initial={"version": contract.version}),
+        "order_form": OrderForm(milestones=milestones),
+        "to_order": _to_order(contract) if status in EXECUTING and deliver else [],
+        "acceptance_form": AcceptanceForm(),
+        "risk_form": RiskForm(),
+        "events": timeline_for(contract),
+        **_review_context(request, contract),
+    }
+    return render(request, "contracts/contract_detail.html", context)
+
+
+def _to_order(contract: Contract) -> list[tuple[Any, Any]]:
+    """The deliverable lines with what is left to order of each."""
+    ordered = ordered_by_key(contract)
+    rows = [(line, line.quantity - ordered.get(line.key, 0)) for line in deliverable_lines(contract)]
+    return [(line, left) for line, left in rows if left > 0]
+
+
+@login_required
+def contract_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    contract = selectors.contract_get(user=request.user, pk=pk)
+    if not can_steer(request.user, contract) or contract.status != ContractStatus.DRAFT:
+        raise Http404
+    version = current_of(contract)
+    initial = {
+        "version": contract.version,
+        "title": contract.title,
+        "sr": contract.sr_id,
+        "fr": contract.fr_id,
+        "sponsor": contract.sponsor_id,
+        **{name: getattr(version, name) for name in amendments.HEADER_FIELDS},
+    }
+    form = ContractDraftForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.contract_update(
+                actor=request.user, contract=contract, expected_version=form.cleaned_data["version"], data=data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except StaleVersionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Contract saved."))
+            return redirect("contracts:contract_detail", pk=contract.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "contracts/contract_edit.html", {"contract": contract, "form": form}, status=status)
+
+
+@login_required
+def contract_compare(request: AuthedRequest, pk: int) -> HttpResponse:
+    contract = selectors.contract_get(user=request.user, pk=pk)
+    numbers = [v.number for v in selectors.versions_of(contract)]
+    newest = numbers[0] if numbers else 1
+    a, b = request.GET.get("a", ""), request.GET.get("b", "")
+    old = selectors.version_get(contract, int(a) if a.isdigit() else max(newest - 1, 1))
+    new = selectors.version_get(contract, int(b) if b.isdigit() else newest)
+    diff = amendments.diff(amendments.snapshot_of(old), amendments.snapshot_of(new))
+    context = {"contract": contract, "old": old, "new": new, "diff": diff, "numbers": numbers}
+    return render(request, "contracts/contract_compare.html", context)
+
+
+def _quantities(post: Any) -> dict[str, str]:
+    """The form's "qty-<line>" inputs that were filled in."""
+    return {
+        name.removeprefix("qty-"): str(post.get(name, ""))
+        for name in post
+        if name.startswith("qty-") and str(post.get(name, "")).strip()
+    }
+
+
+def _expected(post: Any) -> int:
+    return int(post["version"]) if post.get("version", "").isdigit() else 0
+
+
+def _form_data(form: Any) -> dict[str, Any]:
+    """A process form's values for the service; the form's own errors become the service's."""
+    if not form.is_valid():
+        raise ValidationError({name: list(errors) for name, errors in form.errors.items()})
+    return {k: v for k, v in form.cleaned_data.items() if k != "version"}
+
+
+ACTIONS = {
+    "submit",
+    "check",
+    "approve",
+    "reject",
+    "sign",
+    "accept",
+    "complete",
+    "close",
+    "terminate",
+    "milestone_add",
+    "milestone_remove",
+    "order",
+    "risk_add",
+    "risk_close",
+}
+
+
+def _run(request: AuthedRequest, contract: Contract, action: str) -> str:
+    post, actor = request.POST, request.user
+    expected = _expected(post)
+    if action == "submit":
+        services.contract_submit_review(actor=actor, contract=contract, expected_version=expected)
+        return _("Submitted for review.")
+    if action == "check":
+        services.review_check(
+            actor=actor,
+            contract=contract,
+            item=post.get("item", ""),
+            result=post.get("result", ""),
+            comment=post.get("comment", ""),
+        )
+        return _("Checked.")
+    if action in ("approve", "reject"):
+        services.review_decide(actor=actor, contract=contract, decision=action, note=post.get("note", ""))
+        return _("Review approved.") if action == "approve" else _("Sent back to draft.")
+    if action == "sign":
+        data = _form_data(SignForm(post, request.FILES))
+        services.contract_sign(actor=actor, contract=contract, expected_version=expected, **data)
+        return _("Signature recorded.")
+    if action == "accept":
+        services.contract_accept(
+            actor=actor, contract=contract, expected_version=expected, data=_form_data(HandoverForm(post))
+        )
+        return _("Accepted for delivery.")
+    if action == "complete":
+        services.contract_complete(actor=actor, contract=contract, expected_version=expected)
+        return _("Contract completed.")
+    if action == "close":
+        data = _form_data(CloseForm(post))
+        services.contract_close(actor=actor, contract=contract, expected_version=expected, **data)
+        return _("Contract closed and evaluated.")
+    if action == "terminate":
+        services.contract_terminate(
+            actor=actor, contract=contract, expected_version=expected, reason=post.get("reason", "")
+        )
+        return _("Contract terminated.")
+    if action == "milestone_add":
+        terms = list(contract.current.terms.all()) if contract.current else []
+        data = _form_data(MilestoneForm(post, terms=terms, prefix="ms"))
+        services.milestone_save(actor=actor, contract=contract, data=data)
+        return _("Milestone added.")
+    if action == "milestone_remove":
+        milestone = contract.milestones.filter(pk=post.get("milestone") or 0).first()
+        if milestone is None:
+            raise ValidationError({"milestone": [_("No such milestone.")]})
+        services.milestone_remove(actor=actor, milestone=milestone)
+        return _("Milestone removed.")
+    if action == "order":
+        data = _form_data(OrderForm(post, milestones=selectors.milestones_of(contract)))
+        milestone = contract.milestones.filter(pk=data["milestone"]).first() if data["milestone"] else None
+        quantities = _quantities(post)
+        order = services.order_generate(
+            actor=actor,
+            contract=contract,
+            title=data["title"],
+            quantities=quantities if post.get("scope") == "batch" else None,
+            milestone=milestone,
+            planned_date=data["planned_date"],
+        )
+        return _("Order %(n)s generated.") % {"n": order.number}
+    if action == "risk_add":
+        services.risk_add(actor=actor, contract=contract, data=_form_data(RiskForm(post)))
+        return _("Added to the register.")
+    risk = ContractRisk.objects.filter(contract=contract, pk=post.get("risk") or 0).first()
+    if risk is None:
+        raise ValidationError({"risk": [_("No such entry.")]})
+    services.risk_update(actor=actor, risk=risk, data={"status": "closed"})
+    return _("Closed.")
+
+
+@require_POST
+@login_required
+def contract_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    """The contract's process steps as forms; a refusal comes back as messages."""
+    contract = selectors.contract_get(user=request.user, pk=pk)
+    if action not in ACTIONS:
+        raise Http404
+    try:
+        text = _run(request, contract, action)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    except StaleVersionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, text)
+    return redirect("contracts:contract_detail", pk=contract.pk)
+
+
+@login_required
+def signed_copy(request: AuthedRequest, pk: int) -> FileResponse:
+    contract = selectors.contract_get(user=request.user, pk=pk)
+    if not contract.signed_copy:
+        raise Http404
+    return FileResponse(contract.signed_copy.open("rb"), filename=contract.signed_copy.name.rsplit("/", 1)[-1])
+
+
+# --- milestones and orders -------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def milestone_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    milestone = selectors.milestone_get(user=request.user, pk=pk)
+    post = request.POST
+    try:
+        if action == "deliver":
+            data = _form_data(DeliveryForm({"kind": "goods", "delivered_on": post.get("delivered_on", "")}))
+            services.milestone_deliver(actor=request.user, milestone=milestone, delivered_on=data["delivered_on"])
+            text = _("Milestone delivered.")
+        elif action == "accept":
+            data = _form_data(AcceptanceForm(post, request.FILES))
+            services.milestone_accept(
+                actor=request.user,
+                milestone=milestone,
+                accepted_on=data["accepted_on"],
+                accepted_by_name=data["accepted_by_name"],
+                document=data["acceptance_document"],
+                note=data["note"],
+            )
+            text = _("Acceptance recorded.")
+        elif action == "refuse":
+            services.milestone_refuse(actor=request.user, milestone=milestone, note=post.get("note", ""))
+            text = _("Refusal recorded.")
+        else:
+            raise Http404
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, text)
+    return redirect("contracts:contract_detail", pk=milestone.contract_id)
+
+
+@login_required
+def milestone_document(request: AuthedRequest, pk: int) -> FileResponse:
+    milestone: Milestone = selectors.milestone_get(user=request.user, pk=pk)
+    if not milestone.acceptance_document:
+        raise Http404
+    name = milestone.acceptance_document.name.rsplit("/", 1)[-1]
+    return FileResponse(milestone.acceptance_document.open("rb"), filename=name)
+
+
+@login_required
+def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    order = selectors.order_get(user=request.user, pk=pk)
+    form = DeliveryForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "erp":
+                services.order_update(
+                    actor=request.user,
+                    order=order,
+                    expected_version=_expected(request.POST),
+                    erp_reference=request.POST.get("erp_reference", ""),
+                )
+                messages.success(request, _("ERP reference saved."))
+                return redirect("contracts:order_detail", pk=order.pk)
+            data = _form_data(form)
+            quantities = _quantities(request.POST)
+            delivery = services.delivery_record(actor=request.user, order=order, quantities=quantities, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            status = 422
+        except StaleVersionError as exc:
+            messages.error(request, str(exc))
+            return redirect("contracts:order_detail", pk=order.pk)
+        else:
+            messages.success(request, _("Delivery %(n)s recorded.") % {"n": delivery.number})
+            return redirect("contracts:order_detail", pk=order.pk)
+    context = {
+        "order": order,
+        "contract": order.contract,
+        "lines": list(order.lines.all()),
+        "deliveries": list(selectors.delivery_list(user=request.user, order=order.pk)),
+        "form": form,
+        "can_deliver": can_deliver(request.user, order.contract),
+        "can_record": can_deliver(request.user, order.contract)
+        and order.status in (OrderStatus.OPEN, OrderStatus.PARTLY)
+        and order.contract.status == ContractStatus.IN_EXECUTION,
+    }
+    return render(request, "contracts/order_detail.html", context, status=status)
+
+
+# --- change requests -------------------------------------------------------------------------
+
+
+def _change_form_context(contract: Contract, form: ChangeForm, post: Any = None) -> dict[str, Any]:
+    version = selectors.version_get(contract)
+    return {
+        "contract": contract,
+        "form": form,
+        "lines": list(version.lines.all()),
+        "terms": list(version.terms.all()),
+        "milestones": selectors.milestones_of(contract),
+        "products": list(Product.objects.active().filter(is_bundle=False).order_by("code")),
+        "triggers": TERM_TRIGGERS,
+        "post": post or {},
+    }
+
+
+@login_required
+def change_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    contract = selectors.contract_get(user=request.user, pk=pk)
+    if not may_raise_change(request.user, contract):
+        raise PermissionDenied
+    version = current_of(contract)
+    form = ChangeForm(
+        request.POST or None, initial={"end_date": version.end_date, "delivery_terms": version.delivery_terms}
+    )
+    if request.method == "POST" and form.is_valid():
+        context = _change_form_context(contract, form)
+        proposal = proposal_from_post(request.POST, context["lines"], context["milestones"], context["terms"])
+        data = form.cleaned_data
+        if data["end_date"] and data["end_date"] != version.end_date:
+            proposal["end_date"] = data["end_date"].isoformat()
+        if "delivery_terms" in request.POST and data["delivery_terms"] != version.delivery_terms:
+            proposal["delivery_terms"] = data["delivery_terms"]
+        try:
+            change = services.change_create(
+                actor=request.user,
+                contract=contract,
+                origin=data["origin"],
+                title=data["title"],
+                reason=data["reason"],
+                proposal=proposal,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Change request CR%(n)d raised.") % {"n": change.number})
+            return redirect("contracts:change_detail", pk=change.pk)
+    status = 422 if request.method == "POST" else 200
+    context = _change_form_context(contract, form, request.POST if request.method == "POST" else None)
+    return render(request, "contracts/change_form.html", context, status=status)
+
+
+@login_required
+def change_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    change = selectors.change_get(user=request.user, pk=pk)
+    contract = change.contract
+    if request.method == "POST":
+        post = request.POST
+        try:
+            if post.get("action") == "assess":
+                data = _form_data(AssessForm(post))
+                services.change_assess(actor=request.user, change=change, role=post.get("role", ""), **data)
+                text = _("Assessment recorded.")
+            elif post.get("action") == "decide":
+                services.change_decide(
+                    actor=request.user, change=change, approve=post.get("approve") == "1", note=post.get("note", "")
+                )
+                text = _("Decision recorded.")
+            else:
+                raise Http404
+        except ValidationError as exc:
+            flash_errors(request, exc)
+        else:
+            messages.success(request, text)
+        return redirect("contracts:change_detail", pk=change.pk)
+    base = amendments.snapshot_of(change.base_version)
+    after = base
+    if change.result_version is not None:
+        after = amendments.snapshot_of(change.result_version)
+    elif change.status == ChangeStatus.ASSESSING:
+        try:
+            _base, after = services.change_preview(contract, change.proposal)
+        except ValidationError as exc:
+            messages.warning(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+    given = {a.role: a for a in change.assessments.all()}
+    roles = [
+        (role, role.label, given.get(role), getattr(contract, f"{MEMBER_OF_ROLE[role]}_id") == request.user.pk)
+        for role in ChangeRole
+        if getattr(contract, f"{MEMBER_OF_ROLE[role]}_id") is not None
+    ]
+    context = {
+        "change": change,
+        "contract": contract,
+        "title": f"{contract.number} · CR{change.number} · {change.title}",
+        "diff": amendments.diff(base, after),
+        "roles": roles,
+        "assess_form": AssessForm(),
+        "missing": services.missing_assessments(change),
+        "can_decide": change.status == ChangeStatus.ASSESSING
+        and authority.covers(request.user, "contract_change", abs(change.delta), contract.currency),
+    }
+    return render(request, "contracts/change_detail.html", context)
+
+
+@login_required
+def evaluation_report(request: AuthedRequest) -> HttpResponse:
+    context = {
+        "evaluations": list(selectors.evaluation_list(user=request.user)[:200]),
+        "summary": selectors.evaluation_summary(user=request.user),
+    }
+    return render(request, "contracts/evaluation_report.html", context)
