@@ -17,6 +17,7 @@ from ltc.customers.validators import CREDIT_CODE_ALPHABET, credit_code_check_cha
 from ltc.leads.models import Lead
 from ltc.org.choices import Industry, Region, RoleCode
 from ltc.org.models import Role, Team, Territory, User
+from ltc.web.demo_contracts import seed_contracts
 from ltc.web.demo_deals import seed_deals
 from ltc.web.demo_quotes import seed_quotes
 
@@ -43,6 +44,7 @@ USERS = [
     DemoUser("chen", "陈静（解决方案经理 SR）", (RoleCode.SR,), "华东销售部"),
     DemoUser("yang", "杨帆（交付经理 FR）", (RoleCode.FR, RoleCode.DELIVERY), "华东销售部"),
     DemoUser("zhou", "周敏（财务）", (RoleCode.FINANCE,), None),
+    DemoUser("qian", "钱律（法务）", (RoleCode.LEGAL,), None),
     DemoUser("sun", "孙丽（市场）", (RoleCode.MARKETING,), None),
     DemoUser("emma", "Emma Clark (AR)", (RoleCode.AR,), "华东销售部", "en"),
 ]
@@ -450,6 +452,7 @@ def seed_demo(*, rng_seed: int = 2026) -> bool:
     seed_leads(users, rng)
     seed_deals(users, rng)
     seed_quotes(users)
+    seed_contracts(users)
     return True
 
 

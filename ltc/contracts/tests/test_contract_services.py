@@ -2,17 +2,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.utils import timezone
 
 from ltc.catalog.tests.factories import Catalog
 from ltc.contracts import services
 from ltc.contracts.choices import ContractStatus, MilestoneStatus, OrderStatus
-from ltc.contracts.models import ChangeRequest, ContractLine
+from ltc.contracts.models import ChangeRequest, ContractLine, Milestone
 from ltc.contracts.tests.factories import (
     Team,
     accepted_contract,
@@ -469,3 +471,16 @@ def test_terminate_needs_a_manager_once_signed(world: Any, team: Team, catalog: 
     order.refresh_from_db()
     assert fresh(contract).status == ContractStatus.TERMINATED
     assert order.status == OrderStatus.CANCELLED
+
+
+def test_the_daily_command_flags_late_milestones(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = accepted_contract(world, team, catalog)
+    late = contract.milestones.order_by("position").first()
+    Milestone.objects.filter(pk=late.pk).update(planned_date=timezone.localdate() - timedelta(days=3))
+    out = StringIO()
+    call_command("flag_delays", stdout=out)
+    late.refresh_from_db()
+    assert "queued delay check" in out.getvalue()
+    assert late.delay_flagged_on == timezone.localdate()
+    assert late.is_late()
+    assert Activity.objects.filter(owner=team.fr, title__startswith="Milestone late").count() == 1

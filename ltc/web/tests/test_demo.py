@@ -1,5 +1,6 @@
 """`make demo` seeds a company one can walk through: customers, leads, and deals at every stage."""
 
+from ltc.contracts.models import Contract
 from ltc.customers.models import Account
 from ltc.leads.models import Lead
 from ltc.opportunities.models import Bid, DecisionReview, Opportunity, Stakeholder
@@ -27,3 +28,14 @@ def test_the_demo_company_is_seeded_once_with_deals_worked_through_their_gates(d
     assert waiting.approver.username == "li"
     accepted = Quote.objects.get(status="accepted")
     assert accepted.opportunity.stage == accepted.opportunity.pipeline.quote_accepted_stage
+    contract = Contract.objects.get()
+    assert contract.quote == accepted
+    assert contract.status == "in_execution"
+    assert contract.current.number == 2
+    assert contract.current.kind == "amendment"
+    assert contract.reviews.get().decision == "approve"
+    assert contract.signed_copy.name.endswith(".pdf")
+    assert contract.handover.accepted_by.username == "yang"
+    assert [m.status for m in contract.milestones.order_by("position")][0] == "accepted"
+    assert contract.orders.get().status == "fulfilled"
+    assert contract.changes.get().status == "approved"
