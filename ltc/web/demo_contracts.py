@@ -12,6 +12,7 @@ from weasyprint import HTML
 
 from ltc.contracts import services
 from ltc.contracts.models import Contract
+from ltc.contracts.services.common import current_of
 from ltc.org.models import Authority, Role, User
 from ltc.quotes.documents import render_pdf
 from ltc.quotes.models import Quote
@@ -66,7 +67,7 @@ def seed_contracts(users: dict[str, User]) -> None:
     services.review_decide(actor=review.decider, contract=contract, decision="approve", note="条款与毛利均符合要求。")
     contract = Contract.objects.get(pk=contract.pk)
     signed_copy = SimpleUploadedFile(
-        f"{contract.number}-签字版.pdf", render_pdf(quote.current), content_type="application/pdf"
+        f"{contract.number}-签字版.pdf", render_pdf(contract.quote_version), content_type="application/pdf"
     )
     services.contract_sign(
         actor=ar,
@@ -94,7 +95,7 @@ def seed_contracts(users: dict[str, User]) -> None:
     )
     contract = Contract.objects.get(pk=contract.pk)
     milestones = list(contract.milestones.order_by("position"))
-    hardware = [line for line in contract.current.lines.all() if line.code in ("SRV-EDGE", "GW-IOT")]
+    hardware = [line for line in current_of(contract).lines.all() if line.code in ("SRV-EDGE", "GW-IOT")]
     order = services.order_generate(
         actor=fr,
         contract=contract,
@@ -123,7 +124,7 @@ def seed_contracts(users: dict[str, User]) -> None:
         document=_acceptance_pdf(contract.number, first.name, "王工"),
     )
     contract = Contract.objects.get(pk=contract.pk)
-    implementation = contract.current.lines.get(code="SVC-IMP")
+    implementation = current_of(contract).lines.get(code="SVC-IMP")
     later = milestones[1].planned_date + timedelta(days=14) if len(milestones) > 1 else None
     proposal: dict[str, object] = {"lines": [{"key": implementation.key, "quantity": "50"}]}
     if later is not None:
