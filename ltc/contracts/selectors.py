@@ -20,7 +20,6 @@ from ltc.contracts.models import (
     Evaluation,
     Milestone,
     Order,
-    OrderLine,
 )
 
 CONTRACT_SORTS = {
@@ -103,9 +102,10 @@ def milestones_of(contract: Contract) -> list[Milestone]:
 
 
 def orders_of(contract: Contract) -> list[Order]:
+    """The contract's orders with how many of their lines are delivered (not the lines)."""
     return list(
         contract.orders.select_related("milestone")
-        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("line_key")))
+        .annotate(line_count=Count("lines"), delivered_count=Count("lines", filter=Q(lines__status="delivered")))
         .order_by("created_at", "id")
     )
 

@@ -70,6 +70,7 @@ EXPORT_COLUMNS: list[Column] = [
     (_l("AR"), lambda c: str(c.owner)),
     (_l("FR"), lambda c: str(c.fr or "")),
 ]
+TIMELINE_SHOWN = 50  # the newest entries; GET /api/v1/contracts/{id}/timeline gives more
 STEPS: list[ContractStatus] = [
     ContractStatus.DRAFT,
     ContractStatus.IN_REVIEW,
@@ -151,6 +152,8 @@ def _review_context(request: AuthedRequest, contract: Contract) -> dict[str, Any
 def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     contract = selectors.contract_get(user=request.user, pk=pk)
     version = _version_of(request, contract)
+    is_current = version.pk == contract.current_id
+    current_lines = list(version.lines.all()) if is_current else None
     steer, deliver = can_steer(request.user, contract), can_deliver(request.user, contract)
     milestones = selectors.milestones_of(contract)
     terms = list(version.terms.all())
@@ -158,7 +161,7 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "contract": contract,
         "version": version,
-        "is_current": version.pk == contract.current_id,
+        "is_current": is_current,
         "tree": selectors.line_tree(version),
         "terms": terms,
         "versions": selectors.versions_of(contract),
@@ -176,7 +179,7 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             for s in STEPS
         ],
         "missing": services.missing_to_review(contract) if status == ContractStatus.DRAFT else [],
-        "problems": services.close_problems(contract)
+        "problems": services.close_problems(contract, current_lines)
         if status in (ContractStatus.IN_EXECUTION, ContractStatus.COMPLETED)
         else [],
         "milestone_form": MilestoneForm(terms=terms, prefix="ms"),
@@ -184,19 +187,19 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "handover_form": HandoverForm(initial={"version": contract.version}),
         "close_form": CloseForm(initial={"version": contract.version}),
         "order_form": OrderForm(milestones=milestones),
-        "to_order": _to_order(contract) if status in EXECUTING and deliver else [],
+        "to_order": _to_order(contract, current_lines) if status in EXECUTING and deliver else [],
         "acceptance_form": AcceptanceForm(),
         "risk_form": RiskForm(),
-        "events": timeline_for(contract),
+        "events": timeline_for(contract, limit=TIMELINE_SHOWN),
         **_review_context(request, contract),
     }
     return render(request, "contracts/contract_detail.html", context)
 
 
-def _to_order(contract: Contract) -> list[tuple[Any, Any]]:
+def _to_order(contract: Contract, lines: list[Any] | None) -> list[tuple[Any, Any]]:
     """The deliverable lines with what is left to order of each."""
     ordered = ordered_by_key(contract)
-    rows = [(line, line.quantity - ordered.get(line.key, 0)) for line in deliverable_lines(contract)]
+    rows = [(line, line.quantity - ordered.get(line.key, 0)) for line in deliverable_lines(contract, lines)]
     return [(line, left) for line, left in rows if left > 0]
 
 

@@ -45,10 +45,12 @@ def shown(quantity: Decimal | int) -> str:
     return f"{value.normalize():f}" if value else "0"
 
 
-def deliverable_lines(contract: Contract) -> list[ContractLine]:
+def deliverable_lines(contract: Contract, lines: list[ContractLine] | None = None) -> list[ContractLine]:
     """The current version's lines that are delivered: standalone lines and bundle components
-    (a bundle's own line is its commercial heading)."""
-    lines = list(ContractLine.objects.filter(version=contract.current_id).order_by("key"))
+    (a bundle's own line is its commercial heading). `lines`: the current version's lines when
+    the caller has them."""
+    if lines is None:
+        lines = list(ContractLine.objects.filter(version=contract.current_id).order_by("key"))
     parents = {line.parent_key for line in lines if line.parent_key}
     return [line for line in lines if line.key not in parents]
 
@@ -70,12 +72,12 @@ def delivered_by_key(contract: Contract) -> dict[int, Decimal]:
     return {row["line_key"]: row["total"] for row in rows}
 
 
-def undelivered_lines(contract: Contract) -> list[str]:
+def undelivered_lines(contract: Contract, lines: list[ContractLine] | None = None) -> list[str]:
     delivered = delivered_by_key(contract)
     return [
         _("%(code)s %(name)s: %(done)s of %(all)s delivered.")
         % {"code": line.code, "name": line.name, "done": shown(delivered.get(line.key, 0)), "all": shown(line.quantity)}
-        for line in deliverable_lines(contract)
+        for line in deliverable_lines(contract, lines)
         if delivered.get(line.key, Decimal(0)) < line.quantity
     ]
 

@@ -660,7 +660,7 @@ def contract_accept(*, actor: User, contract: Contract, expected_version: int, d
 # --- completion, close, termination ----------------------------------------------------------
 
 
-def execution_problems(contract: Contract) -> list[str]:
+def execution_problems(contract: Contract, lines: list[ContractLine] | None = None) -> list[str]:
     """What stands between the contract and completion: milestones not accepted, orders not
     fulfilled, lines not delivered in full."""
     problems = [
@@ -671,12 +671,12 @@ def execution_problems(contract: Contract) -> list[str]:
         _("Order %(n)s is not fulfilled.") % {"n": o.number}
         for o in contract.orders.exclude(status__in=("fulfilled", "cancelled"))
     ]
-    problems += undelivered_lines(contract)
+    problems += undelivered_lines(contract, lines)
     return problems
 
 
-def close_problems(contract: Contract) -> list[str]:
-    problems = execution_problems(contract)
+def close_problems(contract: Contract, lines: list[ContractLine] | None = None) -> list[str]:
+    problems = execution_problems(contract, lines)
     problems += [
         _("Dispute open: %(t)s.") % {"t": r.title}
         for r in contract.risks.filter(kind=RiskKind.DISPUTE, status=RiskStatus.OPEN)
