@@ -931,9 +931,14 @@ def milestone_get(request: AuthedRequest, milestone_id: int) -> Milestone:
 def milestone_update(request: AuthedRequest, milestone_id: int, payload: MilestoneIn) -> Milestone:
     """Edit a milestone of a draft's plan (after signing, dates change through a change request)."""
     milestone = _milestone(request, milestone_id)
-    return services.milestone_save(
-        actor=request.user, contract=milestone.contract, data=payload.model_dump(), milestone=milestone
-    )
+    current = {
+        "name": milestone.name,
+        "planned_date": milestone.planned_date,
+        "deliverables": milestone.deliverables,
+        "acceptance_criteria": milestone.acceptance_criteria,
+    }
+    data = {**current, **payload.model_dump(exclude_unset=True)}
+    return services.milestone_save(actor=request.user, contract=milestone.contract, data=data, milestone=milestone)
 
 
 @router.post("/milestones/{milestone_id}/deliver", response=MilestoneOut)

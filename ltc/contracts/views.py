@@ -70,7 +70,7 @@ EXPORT_COLUMNS: list[Column] = [
     (_l("AR"), lambda c: str(c.owner)),
     (_l("FR"), lambda c: str(c.fr or "")),
 ]
-TIMELINE_SHOWN = 50  # the newest entries; GET /api/v1/contracts/{id}/timeline gives more
+TIMELINE_SHOWN = 30  # the newest entries; GET /api/v1/contracts/{id}/timeline gives more
 STEPS: list[ContractStatus] = [
     ContractStatus.DRAFT,
     ContractStatus.IN_REVIEW,

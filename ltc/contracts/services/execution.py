@@ -72,14 +72,22 @@ def delivered_by_key(contract: Contract) -> dict[int, Decimal]:
     return {row["line_key"]: row["total"] for row in rows}
 
 
+SHOWN_PROBLEMS = 5
+
+
 def undelivered_lines(contract: Contract, lines: list[ContractLine] | None = None) -> list[str]:
+    """The lines not delivered in full: the first few by name, then how many more."""
     delivered = delivered_by_key(contract)
-    return [
+    problems = [
         _("%(code)s %(name)s: %(done)s of %(all)s delivered.")
         % {"code": line.code, "name": line.name, "done": shown(delivered.get(line.key, 0)), "all": shown(line.quantity)}
         for line in deliverable_lines(contract, lines)
         if delivered.get(line.key, Decimal(0)) < line.quantity
     ]
+    if len(problems) > SHOWN_PROBLEMS + 1:
+        more = len(problems) - SHOWN_PROBLEMS
+        problems = [*problems[:SHOWN_PROBLEMS], _("… and %(n)d more lines not delivered in full.") % {"n": more}]
+    return problems
 
 
 def _quantity(raw: Any, errors: dict[str, list[str]], field: str) -> Decimal | None:

@@ -262,3 +262,28 @@ def test_visibility_follows_the_iron_triangle(world: Any, api_as: Any) -> None:
         assert (contract.pk in [c["id"] for c in listed]) == seen
     # Seeing is not working: finance cannot order delivery.
     assert api_as(world.finance).post("/orders", {"contract_id": contract.pk}).status_code == 403
+
+
+def test_draft_plan_through_the_api(world: Any, api_as: Any) -> None:
+    team = contract_team(world)
+    quote = accepted_quote(world, team)
+    ar = api_as(world.owner)
+    cid = ar.post("/contracts", {"quote_id": quote.pk}).json()["id"]
+    milestone = ar.get(f"/milestones?contract={cid}").json()["items"][0]
+    moved = ar.patch(f"/milestones/{milestone['id']}", {"planned_date": "2027-02-01"})
+    assert moved.status_code == 200
+    assert moved.json()["planned_date"] == "2027-02-01"
+    assert moved.json()["name"] == milestone["name"]  # a PATCH keeps what it does not name
+    added = ar.post(f"/contracts/{cid}/milestones", {"name": "终验", "planned_date": "2027-06-01", "term": 3})
+    assert added.status_code == 201
+    terms = ar.get(f"/contracts/{cid}").json()["current"]["terms"]
+    assert terms[2]["milestone_id"] == added.json()["id"]
+    bad = ar.post(f"/contracts/{cid}/milestones", {"name": "", "term": 9})
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"name", "planned_date", "term"}
+    risk = ar.post(f"/contracts/{cid}/risks", {"kind": "dispute", "title": "验收标准争议", "impact": "high"})
+    assert risk.status_code == 201
+    closed = ar.patch(f"/risks/{risk.json()['id']}", {"status": "closed"})
+    assert closed.json()["status"] == "closed"
+    wrong = ar.patch(f"/risks/{risk.json()['id']}", {"impact": "huge"})
+    assert wrong.status_code == 422

@@ -4,6 +4,7 @@ at a fraction of its cost: a 200-line contract shows ~2,000 amounts)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -42,11 +43,28 @@ def _grouped(digits: str, separator: str, size: int) -> str:
     return separator.join([digits[:head], *(digits[i : i + size] for i in range(head, len(digits), size))])
 
 
-def _shown(value: Decimal) -> str:
-    separator, size, decimal = _separators(get_language() or "en")
+def _shown(value: Decimal, separators: tuple[str, int, str] | None = None) -> str:
+    separator, size, decimal = separators or _separators(get_language() or "en")
     whole, _dot, fraction = f"{abs(value):f}".partition(".")
     sign = "-" if value < 0 else ""
     return sign + _grouped(whole, separator, size) + (decimal + fraction if fraction else "")
+
+
+def formatter(*, places: int | None) -> Callable[[Any], str]:
+    """A formatter for many numbers in the current language: `places` decimals (rounded half
+    up), or as few as needed when None. The locale is read once, not per number."""
+    separators = _separators(get_language() or "en")
+    exponent = Decimal(1).scaleb(-places) if places is not None else None
+
+    def shown(value: Any) -> str:
+        number = _decimal(value)
+        if number is None:
+            return ""
+        if exponent is not None:
+            return _shown(number.quantize(exponent, rounding=ROUND_HALF_UP), separators)
+        return _shown(number.normalize() if number else Decimal(0), separators)
+
+    return shown
 
 
 @register.filter

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.template.defaultfilters import floatformat
 from django.utils import translation
 
-from ltc.core.templatetags.numbers import money, quantity
+from ltc.core.templatetags.numbers import formatter, money, quantity
 
 
 def test_money_matches_floatformat_in_both_languages() -> None:
@@ -20,3 +20,12 @@ def test_quantity_drops_trailing_zeros() -> None:
         assert quantity(Decimal("12000")) == "12,000"
         assert quantity(Decimal("0.00")) == "0"
         assert quantity(None) == ""
+
+
+def test_formatter_reads_the_locale_once_and_agrees_with_the_filters() -> None:
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            two, few = formatter(places=2), formatter(places=None)
+            for value in ("0", "1234567.891", "-2.5", "12000.00"):
+                assert two(Decimal(value)) == money(Decimal(value))
+                assert few(Decimal(value)) == quantity(Decimal(value))
