@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from ltc.catalog.models import Product
-from ltc.contracts.models import ContractLine, ContractVersion, Milestone
+from ltc.contracts.models import PRICED_FIELDS, ContractLine, ContractVersion, Milestone
 from ltc.core.money import quantize
 from ltc.quotes.choices import TermTrigger
 from ltc.quotes.pricing import split_by_percent
@@ -105,21 +105,8 @@ def snapshot_of(version: ContractVersion, plan: list[dict[str, str]] | None = No
         line.key: LineRow(
             key=line.key,
             parent_key=line.parent_key,
-            product_id=line.product_id,
-            code=line.code,
-            name=line.name,
-            unit=line.unit,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount_pct=line.discount_pct,
-            base_amount=line.base_amount,
-            net_amount=line.net_amount,
-            tax_rate=line.tax_rate,
-            tax_amount=line.tax_amount,
-            total=line.total,
-            unit_cost=line.unit_cost,
-            cost_amount=line.cost_amount,
             source_id=line.source_id,
+            **{name: getattr(line, name) for name in PRICED_FIELDS},
         )
         for line in ContractLine.objects.filter(version=version).order_by("key")
     }

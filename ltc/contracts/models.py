@@ -165,6 +165,25 @@ class ContractVersion(models.Model):
         return self.frozen_at is not None
 
 
+# What a contract line shares with the quote line it came from (copied as they are).
+PRICED_FIELDS = (
+    "product_id",
+    "code",
+    "name",
+    "unit",
+    "quantity",
+    "unit_price",
+    "discount_pct",
+    "base_amount",
+    "net_amount",
+    "tax_rate",
+    "tax_amount",
+    "total",
+    "unit_cost",
+    "cost_amount",
+)
+
+
 class ContractLine(models.Model):
     """A line of a contract version. `key` names the line across versions (an amendment keeps
     the key of a line it changes); `source` is the accepted quote line it came from."""

@@ -28,6 +28,7 @@ from ltc.contracts.choices import (
 )
 from ltc.contracts.files import checked_document
 from ltc.contracts.models import (
+    PRICED_FIELDS,
     Contract,
     ContractLine,
     ContractReview,
@@ -85,21 +86,8 @@ def _copy_lines(quote_version: Any, version: ContractVersion) -> None:
             version=version,
             key=line.position,
             parent_key=positions.get(line.parent_id) if line.parent_id else None,
-            product_id=line.product_id,
             source_id=line.pk,
-            code=line.code,
-            name=line.name,
-            unit=line.unit,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount_pct=line.discount_pct,
-            base_amount=line.base_amount,
-            net_amount=line.net_amount,
-            tax_rate=line.tax_rate,
-            tax_amount=line.tax_amount,
-            total=line.total,
-            unit_cost=line.unit_cost,
-            cost_amount=line.cost_amount,
+            **{name: getattr(line, name) for name in PRICED_FIELDS},
         )
         for line in lines
     )

@@ -15,17 +15,9 @@ from playwright.sync_api import expect
 
 from ltc.contracts.models import ChangeRequest, Contract
 from ltc.contracts.tests.factories import PDF, accepted_quote, contract_team
+from ltc.core.tests.browser import sign_in
 
 pytestmark = [pytest.mark.browser]
-
-
-def _sign_in(page: Any, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{page.base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-for-tests-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{page.base_url}/")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -38,7 +30,7 @@ def test_contract_from_review_to_amendment(world: Any, page: Any, tmp_path: Path
     fake = tmp_path / "scan.png"
     fake.write_bytes(b"this is not an image")
 
-    _sign_in(page, "owner")
+    sign_in(page, "owner")
     page.goto(f"{page.base_url}/quotes/{quote.pk}/")
     page.click("#make-contract")
     expect(page.locator("#contract-steps .active")).to_have_text("Draft")
@@ -51,19 +43,19 @@ def test_contract_from_review_to_amendment(world: Any, page: Any, tmp_path: Path
         ("legal", ("clauses", "penalties", "ip")),
         ("fr", ("scope", "schedule")),
     ):
-        _sign_in(page, username)
+        sign_in(page, username)
         page.goto(f"{page.base_url}/contracts/{contract.pk}/")
         for item in items:
             page.locator(f"#check-{item} button").click()
             expect(page.locator(f"#check-{item} .badge")).to_have_text("Acceptable")
 
-    _sign_in(page, "manager")
+    sign_in(page, "manager")
     page.goto(f"{page.base_url}/contracts/{contract.pk}/")
     page.fill("textarea[name=note]", "条款可接受")
     page.click("#approve-contract")
     expect(page.locator("#contract-steps .active")).to_have_text("Approved")
 
-    _sign_in(page, "owner")
+    sign_in(page, "owner")
     page.goto(f"{page.base_url}/contracts/{contract.pk}/")
     page.fill("#id_signed_on", today)
     page.fill("#id_customer_signatory", "王总")
@@ -76,7 +68,7 @@ def test_contract_from_review_to_amendment(world: Any, page: Any, tmp_path: Path
     page.click("#sign-contract")
     expect(page.locator("#contract-steps .active")).to_have_text("Signed")
 
-    _sign_in(page, "fr")
+    sign_in(page, "fr")
     page.goto(f"{page.base_url}/contracts/{contract.pk}/")
     page.fill("#id_meeting_on", today)
     for box in ("#id_ar_present", "#id_sr_present", "#id_scope_confirmed", "#id_deliverables_confirmed"):
@@ -107,7 +99,7 @@ def test_contract_from_review_to_amendment(world: Any, page: Any, tmp_path: Path
     first.locator("button:has-text('Accepted by the customer')").click()
     expect(page.locator("#milestone-1 .badge").first).to_have_text("Accepted by the customer")
 
-    _sign_in(page, "owner")
+    sign_in(page, "owner")
     page.goto(f"{page.base_url}/contracts/{contract.pk}/")
     page.click("#raise-change")
     service = contract.current.lines.get(code="SVC-IMP")
@@ -120,7 +112,7 @@ def test_contract_from_review_to_amendment(world: Any, page: Any, tmp_path: Path
     change = ChangeRequest.objects.get()
     page.click("#assess-ar")
     for username in ("sr", "fr"):
-        _sign_in(page, username)
+        sign_in(page, username)
         page.goto(f"{page.base_url}/contracts/changes/{change.pk}/")
         if username == "fr":
             page.fill("input[name=cost_impact]", "3600")
@@ -128,7 +120,7 @@ def test_contract_from_review_to_amendment(world: Any, page: Any, tmp_path: Path
         page.click(f"#assess-{username}")
         expect(page.locator(f"#assessment-{username}")).to_contain_text("Supports")
 
-    _sign_in(page, "manager")
+    sign_in(page, "manager")
     page.goto(f"{page.base_url}/contracts/changes/{change.pk}/")
     page.click("#approve-change")
     expect(page.locator("#change-status")).to_have_text("Approved")

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from ltc.core.tests.browser import sign_in
 from ltc.customers.models import Account
 from ltc.leads import services
 from ltc.leads.models import Lead
@@ -16,19 +17,11 @@ pytestmark = [pytest.mark.browser]
 CSV = "公司名称,联系人,手机,邮箱,区域\n嘉兴智造装备有限公司,钱峰,13800138001,qf@jx.cn,华东\n坏数据有限公司,张三,12345,zs@x.cn,华东\n"
 
 
-def _sign_in(page: Any, username: str) -> None:
-    page.goto(f"{page.base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-for-tests-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{page.base_url}/")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_import_a_gbk_csv_with_a_bad_row_then_capture_from_a_web_form(world: Any, page: Any, tmp_path: Any) -> None:
     world.marketing.language = "zh-hans"
     world.marketing.save()
-    _sign_in(page, "marketing")
+    sign_in(page, "marketing")
     page.goto(f"{page.base_url}/leads/imports/")
     upload = tmp_path / "线索.csv"
     upload.write_bytes(CSV.encode("gbk"))
@@ -56,7 +49,7 @@ def test_import_a_gbk_csv_with_a_bad_row_then_capture_from_a_web_form(world: Any
 
 @pytest.mark.django_db(transaction=True)
 def test_verify_qualify_and_convert_a_lead(world: Any, page: Any) -> None:
-    _sign_in(page, "owner")
+    sign_in(page, "owner")
     page.goto(f"{page.base_url}/leads/{world.lead.pk}/")
     with page.expect_navigation():
         page.click("#qualify-form button[type=submit]")

@@ -8,18 +8,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from ltc.core.tests.browser import sign_in
 from ltc.opportunities.models import Opportunity, RequirementCheck
 from ltc.opportunities.tests.factories import make_opportunity, make_pipeline
 
 pytestmark = [pytest.mark.browser]
-
-
-def _sign_in(page: Any, username: str) -> None:
-    page.goto(f"{page.base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-for-tests-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{page.base_url}/")
 
 
 def _drag(page: Any, card: Any, column: Any) -> None:
@@ -44,7 +37,7 @@ def test_a_gate_refuses_a_drag_and_a_ready_deal_moves(world: Any, page: Any) -> 
         done_at=timezone.now(),
     )
     first, second = (pipeline.stages.get(name=n).pk for n in ("确认", "方案"))
-    _sign_in(page, "owner")
+    sign_in(page, "owner")
     page.goto(f"{page.base_url}/opportunities/board/")
     column = page.locator(f'[data-stage="{second}"]')
 

@@ -12,20 +12,12 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from ltc.catalog.tests.factories import Catalog
+from ltc.core.tests.browser import sign_in
 from ltc.opportunities.tests.factories import make_opportunity, make_pipeline
 from ltc.quotes.models import Quote
 from ltc.quotes.tests.factories import standard_matrix
 
 pytestmark = [pytest.mark.browser]
-
-
-def _sign_in(page: Any, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{page.base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-for-tests-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{page.base_url}/")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -38,7 +30,7 @@ def test_configure_approve_send_and_accept_a_quote(world: Any, page: Any, settin
     pipeline.save(update_fields=["quote_accepted_stage"])
     deal = make_opportunity(world, pipeline, name="锦程 MES 项目")
 
-    _sign_in(page, "owner")
+    sign_in(page, "owner")
     page.goto(f"{page.base_url}/opportunities/{deal.pk}/")
     page.click("#new-quote")
     page.click("button[type=submit]:has-text('Open the quote')")
@@ -58,19 +50,19 @@ def test_configure_approve_send_and_accept_a_quote(world: Any, page: Any, settin
     page.click("#submit-quote")
     expect(page.locator("#approval-steps")).to_contain_text("Manager")
 
-    _sign_in(page, "manager")
+    sign_in(page, "manager")
     quote = Quote.objects.get(opportunity=deal)
     page.goto(f"{page.base_url}/quotes/{quote.pk}/")
     page.fill("textarea[name=comment]", "同意，超出我的授权，上报")
     page.click("#approve-quote")
     expect(page.locator("#approval-steps")).to_contain_text("Boss")
 
-    _sign_in(page, "boss")
+    sign_in(page, "boss")
     page.goto(f"{page.base_url}/quotes/{quote.pk}/")
     page.click("#approve-quote")
     expect(page.locator(".card-title .badge").first).to_have_text("Approved")
 
-    _sign_in(page, "owner")
+    sign_in(page, "owner")
     page.goto(f"{page.base_url}/quotes/{quote.pk}/")
     page.fill("#id_to", "buyer@jincheng.cn")
     page.click("#send-quote")
