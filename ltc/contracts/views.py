@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -45,11 +46,11 @@ from ltc.contracts.forms import (
     SignForm,
     proposal_from_post,
 )
-from ltc.contracts.models import Contract, ContractRisk, Milestone
+from ltc.contracts.models import Contract, ContractRisk, Evaluation, Handover, Milestone, ReviewCheck
 from ltc.contracts.services.changes import MEMBER_OF_ROLE
 from ltc.contracts.services.common import current_of
 from ltc.contracts.services.execution import deliverable_lines, ordered_by_key
-from ltc.contracts.services.lifecycle import item_label
+from ltc.contracts.services.lifecycle import Loaded, item_label
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
@@ -70,6 +71,13 @@ EXPORT_COLUMNS: list[Column] = [
     (_l("AR"), lambda c: str(c.owner)),
     (_l("FR"), lambda c: str(c.fr or "")),
 ]
+HANDED_OVER = (
+    ContractStatus.ACCEPTED,
+    ContractStatus.IN_EXECUTION,
+    ContractStatus.COMPLETED,
+    ContractStatus.CLOSED,
+    ContractStatus.TERMINATED,
+)
 TIMELINE_SHOWN = 30  # the newest entries; GET /api/v1/contracts/{id}/timeline gives more
 STEPS: list[ContractStatus] = [
     ContractStatus.DRAFT,
@@ -122,13 +130,14 @@ def contract_create(request: AuthedRequest) -> HttpResponse:
 
 def _version_of(request: HttpRequest, contract: Contract) -> Any:
     raw = request.GET.get("v", "")
-    return selectors.version_get(contract, int(raw) if raw.isdigit() else None)
+    return selectors.version_get(contract, int(raw) if raw.isdigit() else None, shown=True)
 
 
 def _review_context(request: AuthedRequest, contract: Contract) -> dict[str, Any]:
+    with_checker = ReviewCheck.objects.select_related("checked_by").order_by("id")
     review = (
         contract.reviews.select_related("decider", "decided_by", "version")
-        .prefetch_related("checks__checked_by")
+        .prefetch_related(Prefetch("checks", queryset=with_checker))
         .first()
     )
     if review is None:
@@ -156,8 +165,11 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     current_lines = list(version.lines.all()) if is_current else None
     steer, deliver = can_steer(request.user, contract), can_deliver(request.user, contract)
     milestones = selectors.milestones_of(contract)
+    orders = selectors.orders_of(contract)
     terms = list(version.terms.all())
     status = contract.status
+    risks = list(contract.risks.select_related("owner"))
+    loaded = Loaded(lines=current_lines, milestones=milestones, orders=orders, risks=risks)
     context: dict[str, Any] = {
         "contract": contract,
         "version": version,
@@ -166,11 +178,11 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "terms": terms,
         "versions": selectors.versions_of(contract),
         "milestones": milestones,
-        "orders": selectors.orders_of(contract),
-        "risks": list(contract.risks.select_related("owner")),
+        "orders": orders,
+        "risks": risks,
         "changes": list(contract.changes.select_related("decider").order_by("-number")),
-        "handover": getattr(contract, "handover", None),
-        "evaluation": getattr(contract, "evaluation", None),
+        "handover": Handover.objects.filter(contract=contract).first() if status in HANDED_OVER else None,
+        "evaluation": Evaluation.objects.filter(contract=contract).first() if status == ContractStatus.CLOSED else None,
         "can_steer": steer,
         "can_deliver": deliver,
         "can_raise_change": status in SIGNED_OR_LATER and may_raise_change(request.user, contract),
@@ -179,7 +191,7 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             for s in STEPS
         ],
         "missing": services.missing_to_review(contract) if status == ContractStatus.DRAFT else [],
-        "problems": services.close_problems(contract, current_lines)
+        "problems": services.close_problems(contract, loaded)
         if status in (ContractStatus.IN_EXECUTION, ContractStatus.COMPLETED)
         else [],
         "milestone_form": MilestoneForm(terms=terms, prefix="ms"),

@@ -78,15 +78,15 @@ SHOWN_PROBLEMS = 5
 def undelivered_lines(contract: Contract, lines: list[ContractLine] | None = None) -> list[str]:
     """The lines not delivered in full: the first few by name, then how many more."""
     delivered = delivered_by_key(contract)
+    short = [line for line in deliverable_lines(contract, lines) if delivered.get(line.key, Decimal(0)) < line.quantity]
+    named = short if len(short) <= SHOWN_PROBLEMS + 1 else short[:SHOWN_PROBLEMS]
     problems = [
         _("%(code)s %(name)s: %(done)s of %(all)s delivered.")
         % {"code": line.code, "name": line.name, "done": shown(delivered.get(line.key, 0)), "all": shown(line.quantity)}
-        for line in deliverable_lines(contract, lines)
-        if delivered.get(line.key, Decimal(0)) < line.quantity
+        for line in named
     ]
-    if len(problems) > SHOWN_PROBLEMS + 1:
-        more = len(problems) - SHOWN_PROBLEMS
-        problems = [*problems[:SHOWN_PROBLEMS], _("… and %(n)d more lines not delivered in full.") % {"n": more}]
+    if len(named) < len(short):
+        problems.append(_("… and %(n)d more lines not delivered in full.") % {"n": len(short) - len(named)})
     return problems
 
 

@@ -5,6 +5,7 @@ terminated. Each move is one service that checks its guards and refuses with wha
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, cast
 
@@ -21,6 +22,7 @@ from ltc.contracts.choices import (
     CheckResult,
     ContractStatus,
     MilestoneStatus,
+    OrderStatus,
     ReviewDecision,
     RiskKind,
     RiskStatus,
@@ -32,10 +34,12 @@ from ltc.contracts.models import (
     Contract,
     ContractLine,
     ContractReview,
+    ContractRisk,
     ContractTerm,
     ContractVersion,
     Handover,
     Milestone,
+    Order,
     ReviewCheck,
 )
 from ltc.contracts.services.common import TEXT_MAX, current_of, move, require_status
@@ -69,6 +73,18 @@ DRAFT_FIELDS = (
 )
 CONTRACT_FIELDS = ("title", "sr", "fr", "sponsor")
 MILESTONE_SPACING = timedelta(days=30)
+
+
+@dataclass
+class Loaded:
+    """Parts of a contract a page has already read (the current version's lines, the
+    milestones, the orders), so the checks do not read them again."""
+
+    lines: list[ContractLine] | None = None
+    milestones: list[Milestone] | None = None
+    orders: list[Order] | None = None
+    risks: list[ContractRisk] | None = None
+
 
 # What else must be settled before a contract closes: later stages (billing) add their check
 # here from their AppConfig.ready(); each returns the problems it finds, empty when none.
@@ -648,26 +664,33 @@ def contract_accept(*, actor: User, contract: Contract, expected_version: int, d
 # --- completion, close, termination ----------------------------------------------------------
 
 
-def execution_problems(contract: Contract, lines: list[ContractLine] | None = None) -> list[str]:
+def execution_problems(contract: Contract, loaded: Loaded | None = None) -> list[str]:
     """What stands between the contract and completion: milestones not accepted, orders not
-    fulfilled, lines not delivered in full."""
+    fulfilled, lines not delivered in full. `loaded`: what the caller already read."""
+    loaded = loaded or Loaded()
+    milestones = loaded.milestones if loaded.milestones is not None else contract.milestones.filter(removed=False)
+    orders = loaded.orders if loaded.orders is not None else contract.orders.all()
     problems = [
         _("Milestone “%(name)s” is not accepted.") % {"name": m.name}
-        for m in contract.milestones.filter(removed=False).exclude(status=MilestoneStatus.ACCEPTED)
+        for m in milestones
+        if m.status != MilestoneStatus.ACCEPTED and not m.removed
     ]
     problems += [
         _("Order %(n)s is not fulfilled.") % {"n": o.number}
-        for o in contract.orders.exclude(status__in=("fulfilled", "cancelled"))
+        for o in orders
+        if o.status not in (OrderStatus.FULFILLED, OrderStatus.CANCELLED)
     ]
-    problems += undelivered_lines(contract, lines)
+    problems += undelivered_lines(contract, loaded.lines)
     return problems
 
 
-def close_problems(contract: Contract, lines: list[ContractLine] | None = None) -> list[str]:
-    problems = execution_problems(contract, lines)
+def close_problems(contract: Contract, loaded: Loaded | None = None) -> list[str]:
+    problems = execution_problems(contract, loaded)
+    risks = loaded.risks if loaded is not None and loaded.risks is not None else contract.risks.all()
     problems += [
         _("Dispute open: %(t)s.") % {"t": r.title}
-        for r in contract.risks.filter(kind=RiskKind.DISPUTE, status=RiskStatus.OPEN)
+        for r in risks
+        if r.kind == RiskKind.DISPUTE and r.status == RiskStatus.OPEN
     ]
     for check in CLOSE_CHECKS:
         problems += check(contract)
