@@ -100,7 +100,7 @@ def version_get(contract: Contract, number: Any = None, *, shown: bool = False) 
             ContractVersion.objects.select_related("change_request", "created_by")
             .prefetch_related(
                 Prefetch("lines", queryset=lines),
-                Prefetch("terms__milestone"),
+                "terms",
             )
             .get(contract=contract, **which)
         )

@@ -167,6 +167,10 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     milestones = selectors.milestones_of(contract)
     orders = selectors.orders_of(contract)
     terms = list(version.terms.all())
+    by_id = {m.pk: m for m in milestones}
+    for term in terms:  # the plan is read already; a removed milestone is read on its own
+        if term.milestone_id in by_id:
+            term.milestone = by_id[term.milestone_id]
     status = contract.status
     risks = list(contract.risks.select_related("owner"))
     loaded = Loaded(lines=current_lines, milestones=milestones, orders=orders, risks=risks)

@@ -45,6 +45,11 @@ def _grouped(digits: str, separator: str, size: int) -> str:
 
 def _shown(value: Decimal, separators: tuple[str, int, str] | None = None) -> str:
     separator, size, decimal = separators or _separators(get_language() or "en")
+    if decimal == ".":  # the common cases, formatted in C
+        if separator == "," and size == 3:
+            return format(value, ",f")
+        if not separator:
+            return format(value, "f")
     whole, _dot, fraction = f"{abs(value):f}".partition(".")
     sign = "-" if value < 0 else ""
     return sign + _grouped(whole, separator, size) + (decimal + fraction if fraction else "")
