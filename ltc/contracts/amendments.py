@@ -14,12 +14,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from ltc.catalog.models import Product
 from ltc.contracts.models import PRICED_FIELDS, ContractLine, ContractVersion, Milestone
 from ltc.core.money import quantize
+from ltc.core.templatetags.numbers import formatter
 from ltc.quotes.choices import TermTrigger
 from ltc.quotes.pricing import split_by_percent
 
@@ -82,10 +84,18 @@ class TermRow:
     milestone_position: int | None = None
     amount: Decimal = Decimal(0)
 
-    def text(self) -> str:
-        when = self.due_date.isoformat() if self.trigger == TermTrigger.DATE and self.due_date else self.trigger
-        at = f" M{self.milestone_position}" if self.milestone_position else ""
-        return f"{self.label} {self.percent.normalize():f}% {when}{at} +{self.days}d = {self.amount}"
+    def text(self, plan: dict[int, dict[str, str]]) -> str:
+        """The term as a reader says it: 验收款 60% · 验收后：终验 +30 天 = 422,174.59."""
+        if self.trigger == TermTrigger.DATE and self.due_date:
+            when = self.due_date.isoformat()
+        else:
+            when = str(TermTrigger(self.trigger).label)
+            milestone = plan.get(self.milestone_position or 0)
+            if milestone:
+                when += f"：{milestone['name']}" if get_language() == "zh-hans" else f": {milestone['name']}"
+        if self.days:
+            when += " " + _("+%(n)d days") % {"n": self.days}
+        return f"{self.label} {self.percent.normalize():f}% · {when} = {_show(self.amount, money=True)}"
 
 
 @dataclass
@@ -353,11 +363,14 @@ class LineChange:
     changes: list[tuple[str, str, str]]
 
 
-def _show(value: Any) -> str:
+MONEY_FIELDS = {"unit_price", "net_amount", "total", "net_total", "tax_total", "grand_total"}
+
+
+def _show(value: Any, *, money: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
+        return formatter(places=2 if money else None)(value)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -365,7 +378,7 @@ def _show(value: Any) -> str:
 
 def _field_changes(old: dict[str, Any], new: dict[str, Any], labels: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [
-        (str(label), _show(old.get(name)), _show(new.get(name)))
+        (str(label), _show(old.get(name), money=name in MONEY_FIELDS), _show(new.get(name), money=name in MONEY_FIELDS))
         for name, label in labels.items()
         if _show(old.get(name)) != _show(new.get(name))
     ]
@@ -377,7 +390,7 @@ def diff(old: Snapshot, new: Snapshot) -> dict[str, Any]:
     for key in sorted(set(old.lines) | set(new.lines)):
         before, after = old.lines.get(key), new.lines.get(key)
         if before is None and after is not None:
-            shown = [(str(LINE_FIELDS[n]), "", _show(getattr(after, n))) for n in LINE_FIELDS]
+            shown = [(str(LINE_FIELDS[n]), "", _show(getattr(after, n), money=n in MONEY_FIELDS)) for n in LINE_FIELDS]
             lines.append(LineChange("added", after.code, after.name, shown))
         elif after is None and before is not None:
             lines.append(LineChange("removed", before.code, before.name, []))
@@ -395,7 +408,7 @@ def diff(old: Snapshot, new: Snapshot) -> dict[str, Any]:
             changes = _field_changes(before_plan, after_plan, PLAN_FIELDS)
             if changes:
                 plan.append(LineChange("changed", f"M{position}", after_plan["name"], changes))
-    old_terms, new_terms = [t.text() for t in old.terms], [t.text() for t in new.terms]
+    old_terms, new_terms = [t.text(old.plan) for t in old.terms], [t.text(new.plan) for t in new.terms]
     header = _field_changes(old.header, new.header, HEADER_FIELDS)
     totals = _field_changes(old.totals, new.totals, TOTAL_FIELDS)
     return {

@@ -126,7 +126,12 @@ def line_tree(version: ContractVersion) -> list[tuple[ContractLine, list[Contrac
 
 
 def milestones_of(contract: Contract) -> list[Milestone]:
-    return list(contract.milestones.filter(removed=False).select_related("acceptance_recorded_by"))
+    """The delivery plan in date order."""
+    return list(
+        contract.milestones.filter(removed=False)
+        .select_related("acceptance_recorded_by")
+        .order_by("planned_date", "position")
+    )
 
 
 def orders_of(contract: Contract) -> list[Order]:

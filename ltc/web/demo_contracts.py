@@ -53,6 +53,29 @@ def seed_contracts(users: dict[str, User]) -> None:
         },
     )
     contract = Contract.objects.get(pk=contract.pk)
+    start = timezone.localdate()
+    final = contract.milestones.get()  # the one the acceptance payment term made
+    services.milestone_save(
+        actor=fr,
+        contract=contract,
+        milestone=final,
+        data={
+            "name": "终验",
+            "planned_date": start + timedelta(days=90),
+            "deliverables": "系统稳定运行 30 天，培训完成，文档移交。",
+            "acceptance_criteria": "关键指标达标，客户签署终验报告。",
+            "term": final.terms.get().position,
+        },
+    )
+    for days, name, deliverables in (
+        (21, "硬件到货", "边缘服务器、网关到货并完成安装。"),
+        (60, "系统上线", "MES 上线，产线数据接入。"),
+    ):
+        services.milestone_save(
+            actor=fr,
+            contract=contract,
+            data={"name": name, "planned_date": start + timedelta(days=days), "deliverables": deliverables},
+        )
     review = services.contract_submit_review(actor=ar, contract=contract, expected_version=contract.version)
     checkers = {"finance": users["zhou"], "legal": users["qian"], "delivery": fr}
     notes = {"penalties": "违约金上限 5%，可接受。"}
@@ -94,14 +117,14 @@ def seed_contracts(users: dict[str, User]) -> None:
         },
     )
     contract = Contract.objects.get(pk=contract.pk)
-    milestones = list(contract.milestones.order_by("position"))
+    milestones = {m.name: m for m in contract.milestones.all()}
     hardware = [line for line in current_of(contract).lines.all() if line.code in ("SRV-EDGE", "GW-IOT")]
     order = services.order_generate(
         actor=fr,
         contract=contract,
         title="第一批：硬件到货",
         quantities={line.key: line.quantity for line in hardware},
-        milestone=milestones[0],
+        milestone=milestones["硬件到货"],
     )
     order_lines = {line.pk: line.quantity for line in order.lines.all()}
     services.delivery_record(
@@ -113,7 +136,7 @@ def seed_contracts(users: dict[str, User]) -> None:
         note="顺丰物流单 SF1234567890，客户库管签收。",
     )
     services.order_update(actor=fr, order=order, expected_version=order.version, erp_reference="SAP-4500012345")
-    first = milestones[0]
+    first = milestones["硬件到货"]
     services.milestone_deliver(actor=fr, milestone=first, delivered_on=timezone.localdate())
     first.refresh_from_db()
     services.milestone_accept(
@@ -125,10 +148,11 @@ def seed_contracts(users: dict[str, User]) -> None:
     )
     contract = Contract.objects.get(pk=contract.pk)
     implementation = current_of(contract).lines.get(code="SVC-IMP")
-    later = milestones[1].planned_date + timedelta(days=14) if len(milestones) > 1 else None
-    proposal: dict[str, object] = {"lines": [{"key": implementation.key, "quantity": "50"}]}
-    if later is not None:
-        proposal["milestones"] = [{"id": milestones[1].pk, "planned_date": later.isoformat()}]
+    golive = milestones["系统上线"]
+    proposal: dict[str, object] = {
+        "lines": [{"key": implementation.key, "quantity": "50"}],
+        "milestones": [{"id": golive.pk, "planned_date": (golive.planned_date + timedelta(days=14)).isoformat()}],
+    }
     change = services.change_create(
         actor=ar,
         contract=contract,
