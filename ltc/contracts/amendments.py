@@ -325,6 +325,12 @@ def apply_proposal(base: Snapshot, proposal: dict[str, Any], milestones: list[Mi
     unknown = set(proposal) - {"lines", "milestones", "terms", *CHANGEABLE_HEADER}
     if unknown:
         errors["proposal"] = [_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}]
+    for name in ("lines", "milestones", "terms"):
+        items = proposal.get(name)
+        if items is not None and not (isinstance(items, list) and all(isinstance(i, dict) for i in items)):
+            errors[name] = [_("Give a list of objects.")]
+    if errors:
+        raise ValidationError(errors)
     for name in CHANGEABLE_HEADER:
         if name not in proposal:
             continue

@@ -273,9 +273,7 @@ def _amend(actor: User, contract: Contract, change: ChangeRequest) -> ContractVe
     """Make the amendment: the next version from the proposal (frozen at once); open order
     lines follow their contract lines by key; the delivery plan takes the new dates."""
     _base, proposed = _proposed(contract, change.proposal)
-    version = copy_version(actor, contract, VersionKind.AMENDMENT, change.title)
-    ContractLine.objects.filter(version=version).delete()
-    ContractTerm.objects.filter(version=version).delete()
+    version = copy_version(actor, contract, VersionKind.AMENDMENT, change.title, rows=False)
     for name, value in proposed.header.items():
         setattr(version, name, value)
     for name, value in proposed.totals.items():

@@ -309,7 +309,10 @@ def milestone_save(
         milestone.planned_date = planned  # type: ignore[assignment]
         milestone.deliverables = str(data.get("deliverables", "")).strip()[:2000]
         milestone.acceptance_criteria = str(data.get("acceptance_criteria", "")).strip()[:2000]
-        milestone.save()
+        if milestone.pk is None:
+            milestone.save()
+        else:
+            milestone.save(update_fields=["name", "planned_date", "deliverables", "acceptance_criteria"])
         if term is not None:
             term.milestone = milestone
             term.save(update_fields=["milestone"])
@@ -511,8 +514,9 @@ def review_decide(*, actor: User, contract: Contract, decision: str, note: str =
     return review
 
 
-def copy_version(actor: User, contract: Contract, kind: str, summary: str) -> ContractVersion:
-    """The next version as a draft copy of the current one (lines and terms)."""
+def copy_version(actor: User, contract: Contract, kind: str, summary: str, *, rows: bool = True) -> ContractVersion:
+    """The next version as a draft copy of the current one — with its lines and terms unless
+    `rows` is False (an amendment writes its own)."""
     current = current_of(contract)
     version = ContractVersion.objects.get(pk=current.pk)
     old_pk = version.pk
@@ -521,14 +525,15 @@ def copy_version(actor: User, contract: Contract, kind: str, summary: str) -> Co
     version.kind, version.summary, version.change_request = kind, summary[:500], None
     version.created_by, version.created_at, version.frozen_at = actor, timezone.now(), None
     version.save()
-    lines = list(ContractLine.objects.filter(version=old_pk))
-    for line in lines:
-        line.pk, line.version = None, version
-    ContractLine.objects.bulk_create(lines)
-    terms = list(ContractTerm.objects.filter(version=old_pk))
-    for term in terms:
-        term.pk, term.version = None, version
-    ContractTerm.objects.bulk_create(terms)
+    if rows:
+        lines = list(ContractLine.objects.filter(version=old_pk))
+        for line in lines:
+            line.pk, line.version = None, version
+        ContractLine.objects.bulk_create(lines)
+        terms = list(ContractTerm.objects.filter(version=old_pk))
+        for term in terms:
+            term.pk, term.version = None, version
+        ContractTerm.objects.bulk_create(terms)
     contract.current = version
     Contract.objects.filter(pk=contract.pk).update(current=version)
     return version

@@ -83,7 +83,7 @@ def risk_update(*, actor: User, risk: ContractRisk, data: dict[str, Any]) -> Con
     with transaction.atomic():
         if was_open and risk.status == RiskStatus.CLOSED:
             risk.closed_at = timezone.now()
-        risk.save()
+        risk.save(update_fields=[*(f for f in FIELDS if f != "owner"), "owner", "closed_at"])
         changed = [name for name, old in before.items() if timeline.stored_value(risk, name) != old]
         if changed:
             timeline.note_add(

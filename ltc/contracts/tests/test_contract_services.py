@@ -398,6 +398,8 @@ def test_bad_proposals_change_nothing(world: Any, team: Team, catalog: Catalog) 
         ({"terms": [{"label": "全款", "percent": "90", "trigger": "signing"}]}, "terms"),
         ({"milestones": [{"name": "新", "planned_date": "明天"}]}, "milestones.0.planned_date"),
         ({"price": "1"}, "proposal"),
+        ({"lines": ["SVC-IMP"]}, "lines"),
+        ({"terms": {"label": "全款"}}, "terms"),
     ]
     for proposal, field in bad:
         with pytest.raises(ValidationError) as caught:
