@@ -14,6 +14,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ltc.contracts import amendments, selectors, services
+from ltc.contracts.files import stored_file
 from ltc.contracts.models import (
     ChangeRequest,
     Contract,
@@ -664,9 +665,7 @@ def contract_sign(
 @router.get("/contracts/{contract_id}/signed-copy")
 def contract_signed_copy(request: AuthedRequest, contract_id: int) -> FileResponse:
     contract = _contract(request, contract_id)
-    if not contract.signed_copy:
-        raise Http404
-    return FileResponse(contract.signed_copy.open("rb"), filename=contract.signed_copy.name.rsplit("/", 1)[-1])
+    return stored_file(contract.signed_copy)
 
 
 @router.post("/contracts/{contract_id}/accept", response=ContractDetailOut)
@@ -977,7 +976,4 @@ def milestone_refuse(request: AuthedRequest, milestone_id: int, payload: NoteIn)
 @router.get("/milestones/{milestone_id}/acceptance-document")
 def milestone_document(request: AuthedRequest, milestone_id: int) -> FileResponse:
     milestone = _milestone(request, milestone_id)
-    if not milestone.acceptance_document:
-        raise Http404
-    name = milestone.acceptance_document.name.rsplit("/", 1)[-1]
-    return FileResponse(milestone.acceptance_document.open("rb"), filename=name)
+    return stored_file(milestone.acceptance_document)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -35,3 +37,10 @@ def checked_document(upload: UploadedFile | None, field: str) -> UploadedFile:
     if not any(head.startswith(magic) for magic in SIGNATURES[suffix]):
         raise ValidationError({field: [_("The file's content is not a %(kind)s.") % {"kind": suffix[1:].upper()}]})
     return upload
+
+
+def stored_file(document: FieldFile) -> FileResponse:
+    """A stored document (signed copy, acceptance document) as a download; 404 when none."""
+    if not document:
+        raise Http404
+    return FileResponse(document.open("rb"), filename=Path(document.name or "").name)

@@ -30,6 +30,7 @@ from ltc.contracts.choices import (
     OrderStatus,
     ReviewArea,
 )
+from ltc.contracts.files import stored_file
 from ltc.contracts.forms import (
     TERM_TRIGGERS,
     AcceptanceForm,
@@ -396,9 +397,7 @@ def contract_action(request: AuthedRequest, pk: int, action: str) -> HttpRespons
 @login_required
 def signed_copy(request: AuthedRequest, pk: int) -> FileResponse:
     contract = selectors.contract_get(user=request.user, pk=pk)
-    if not contract.signed_copy:
-        raise Http404
-    return FileResponse(contract.signed_copy.open("rb"), filename=contract.signed_copy.name.rsplit("/", 1)[-1])
+    return stored_file(contract.signed_copy)
 
 
 # --- milestones and orders -------------------------------------------------------------------
@@ -440,10 +439,7 @@ def milestone_action(request: AuthedRequest, pk: int, action: str) -> HttpRespon
 @login_required
 def milestone_document(request: AuthedRequest, pk: int) -> FileResponse:
     milestone: Milestone = selectors.milestone_get(user=request.user, pk=pk)
-    if not milestone.acceptance_document:
-        raise Http404
-    name = milestone.acceptance_document.name.rsplit("/", 1)[-1]
-    return FileResponse(milestone.acceptance_document.open("rb"), filename=name)
+    return stored_file(milestone.acceptance_document)
 
 
 @login_required

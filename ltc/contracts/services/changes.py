@@ -292,7 +292,12 @@ def _amend(actor: User, contract: Contract, change: ChangeRequest) -> ContractVe
             milestone.delay_flagged_on = None
         milestone.name, milestone.planned_date = plan["name"], planned
         milestone.deliverables, milestone.acceptance_criteria = plan["deliverables"], plan["acceptance_criteria"]
-        milestone.save()
+        if milestone.pk is None:
+            milestone.save()
+        else:  # only the plan: a delivery or acceptance recorded meanwhile stays as it is
+            milestone.save(
+                update_fields=["name", "planned_date", "deliverables", "acceptance_criteria", "delay_flagged_on"]
+            )
         milestones[position] = milestone
     ContractTerm.objects.bulk_create(
         ContractTerm(
