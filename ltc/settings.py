@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "ltc.opportunities",
     "ltc.quotes",
     "ltc.contracts",
+    "ltc.billing",
     "ltc.api",
     "ltc.web",
 ]
@@ -171,6 +172,8 @@ EMAIL_HOST_USER = os.environ.get("LTC_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("LTC_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("LTC_EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("LTC_FROM_EMAIL", "ltc@localhost")
+# Links in e-mails sent by background work (no request to take the address from).
+LTC_BASE_URL = os.environ.get("LTC_BASE_URL", "http://localhost:8000").rstrip("/")
 
 LTC_DEFAULT_CURRENCY = "CNY"
 LTC_IDEMPOTENCY_TTL = timedelta(hours=24)

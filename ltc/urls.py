@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("q/", include("ltc.quotes.public_urls")),
     path("catalog/", include("ltc.catalog.urls")),
     path("contracts/", include("ltc.contracts.urls")),
+    path("billing/", include("ltc.billing.urls")),
     path("", include("ltc.web.urls")),
 ]
 if settings.DEBUG:

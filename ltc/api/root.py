@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
 from ltc.api.events import router as events_router
+from ltc.billing.api import router as billing_router
 from ltc.catalog.api import router as catalog_router
 from ltc.contracts.api import router as contracts_router
 from ltc.core.api import install_error_handlers
@@ -46,4 +47,5 @@ api.add_router("", catalog_router)
 api.add_router("", quotes_router)
 api.add_router("", quotes_public_router)
 api.add_router("", contracts_router)
+api.add_router("", billing_router)
 api.add_router("", events_router)

@@ -16,7 +16,7 @@ NAV_SECTIONS = [
     ("quotes:quote_list", _("Quotes"), "file-dollar", "/quotes/"),
     ("catalog:product_list", _("Catalog"), "package", "/catalog/"),
     ("contracts:contract_list", _("Contracts"), "file-certificate", "/contracts/"),
-    (None, _("Billing"), "cash", "/billing/"),
+    ("billing:invoice_list", _("Billing"), "cash", "/billing/"),
     (None, _("Service"), "headset", "/service/"),
     (None, _("Analytics"), "chart-bar", "/analytics/"),
 ]

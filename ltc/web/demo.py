@@ -17,6 +17,7 @@ from ltc.customers.validators import CREDIT_CODE_ALPHABET, credit_code_check_cha
 from ltc.leads.models import Lead
 from ltc.org.choices import Industry, Region, RoleCode
 from ltc.org.models import Role, Team, Territory, User
+from ltc.web.demo_billing import seed_billing
 from ltc.web.demo_contracts import seed_contracts
 from ltc.web.demo_deals import seed_deals
 from ltc.web.demo_quotes import seed_quotes
@@ -453,6 +454,7 @@ def seed_demo(*, rng_seed: int = 2026) -> bool:
     seed_deals(users, rng)
     seed_quotes(users)
     seed_contracts(users)
+    seed_billing(users)
     return True
 
 

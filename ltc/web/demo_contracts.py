@@ -64,17 +64,23 @@ def seed_contracts(users: dict[str, User]) -> None:
             "planned_date": start + timedelta(days=90),
             "deliverables": "系统稳定运行 30 天，培训完成，文档移交。",
             "acceptance_criteria": "关键指标达标，客户签署终验报告。",
-            "term": final.terms.get().position,
         },
     )
-    for days, name, deliverables in (
-        (21, "硬件到货", "边缘服务器、网关到货并完成安装。"),
-        (60, "系统上线", "MES 上线，产线数据接入。"),
+    # The acceptance payment (到货款) falls due when the hardware is accepted.
+    payment_term = final.terms.get().position
+    for days, name, deliverables, term in (
+        (21, "硬件到货", "边缘服务器、网关到货并完成安装。", payment_term),
+        (60, "系统上线", "MES 上线，产线数据接入。", None),
     ):
         services.milestone_save(
             actor=fr,
             contract=contract,
-            data={"name": name, "planned_date": start + timedelta(days=days), "deliverables": deliverables},
+            data={
+                "name": name,
+                "planned_date": start + timedelta(days=days),
+                "deliverables": deliverables,
+                **({"term": term} if term else {}),
+            },
         )
     review = services.contract_submit_review(actor=ar, contract=contract, expected_version=contract.version)
     checkers = {"finance": users["zhou"], "legal": users["qian"], "delivery": fr}

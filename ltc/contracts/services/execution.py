@@ -324,6 +324,11 @@ def milestone_deliver(*, actor: User, milestone: Milestone, delivered_on: date |
         milestone.status, milestone.delivered_on = MilestoneStatus.DELIVERED, delivered_on
         milestone.save(update_fields=["status", "delivered_on"])
         timeline.note_add(actor=actor, subject=contract, text=_("Milestone delivered: %(n)s.") % {"n": milestone.name})
+        events.emit(
+            "milestone.delivered",
+            milestone,
+            {"contract": contract.number, "milestone": milestone.name, "delivered_on": delivered_on},
+        )
     return milestone
 
 

@@ -776,4 +776,5 @@ def contract_terminate(*, actor: User, contract: Contract, expected_version: int
             terminated_at=timezone.now(),
             termination_reason=reason,
         )
+        events.emit("contract.terminated", contract, {"number": contract.number, "reason": reason})
     return contract

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from ltc.billing.tests.factories import settle
 from ltc.catalog.tests.factories import Catalog
 from ltc.contracts.models import Contract
 from ltc.contracts.tests.factories import PDF, accepted_contract, accepted_quote, contract_team
@@ -224,6 +225,11 @@ def test_contract_journey_through_the_api(world: Any, api_as: Any) -> None:
     contract.refresh_from_db()
     completed = fr.post(f"/contracts/{cid}/complete", **{"If-Match": f'"{contract.version}"'})
     assert completed.status_code == 200, completed.content
+    assert (
+        "Draft invoice not issued: On acceptance (70560.00)."
+        in ar.get(f"/contracts/{cid}/close-check").json()["problems"]
+    )
+    settle(contract, world.finance)
     assert ar.get(f"/contracts/{cid}/close-check").json() == {"problems": []}
     no_score = ar.post(f"/contracts/{cid}/close", {}, **{"If-Match": completed["ETag"]})
     assert no_score.status_code == 422

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 
+from ltc.billing.tests.factories import settle
 from ltc.catalog.tests.factories import Catalog
 from ltc.contracts import services
 from ltc.contracts.choices import ContractStatus, MilestoneStatus, OrderStatus
@@ -425,8 +426,10 @@ def test_complete_close_and_evaluate(world: Any, team: Team, catalog: Catalog) -
             actor=world.owner, contract=contract, expected_version=contract.version, satisfaction="4"
         )
     assert "Dispute open: 验收标准争议." in caught.value.message_dict["contract"]
+    assert any(p.startswith("Draft invoice not issued") for p in caught.value.message_dict["contract"])
     dispute = contract.risks.get()
     services.risk_update(actor=world.owner, risk=dispute, data={"status": "closed"})
+    settle(contract, world.finance)
     services.contract_close(
         actor=world.owner,
         contract=contract,

@@ -1,6 +1,8 @@
 """`make demo` seeds a company one can walk through: customers, leads, and deals at every stage."""
 
+from ltc.billing.models import Invoice, StatementLine
 from ltc.contracts.models import Contract
+from ltc.core.models import Activity
 from ltc.customers.models import Account
 from ltc.leads.models import Lead
 from ltc.opportunities.models import Bid, DecisionReview, Opportunity, Stakeholder
@@ -37,6 +39,18 @@ def test_the_demo_company_is_seeded_once_with_deals_worked_through_their_gates(d
     assert contract.signed_copy.name.endswith(".pdf")
     assert contract.handover.accepted_by.username == "yang"
     assert contract.milestones.get(name="硬件到货").status == "accepted"
-    assert contract.milestones.get(name="终验").terms.exists()
+    assert contract.milestones.get(name="硬件到货").terms.filter(trigger="acceptance").exists()
+    # Billing: the advance is overdue with collection steps, the acceptance invoice paid in two
+    # transfers, finance was told of each draft, a statement waits to be matched.
+    advance = Invoice.objects.get(contract=contract, billing_line__trigger="signing")
+    assert advance.number.startswith("INV")
+    assert advance.open_amount == advance.total
+    assert advance.days_overdue() == 20
+    assert list(advance.collection_steps.values_list("level", flat=True)) == [1, 2]
+    paid = Invoice.objects.get(contract=contract, billing_line__trigger="acceptance")
+    assert paid.open_amount == 0
+    assert paid.allocations.count() == 2
+    assert Activity.objects.filter(owner__username="zhou", title__contains=contract.number).count() == 2
+    assert StatementLine.objects.filter(status="open").count() == 2
     assert contract.orders.get().status == "fulfilled"
     assert contract.changes.get().status == "approved"

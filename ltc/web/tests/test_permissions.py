@@ -19,6 +19,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from ltc.api.root import api
+from ltc.billing import services as billing_services
+from ltc.billing.models import Invoice, StatementLine
+from ltc.billing.tests.factories import issue_drafts, settle
 from ltc.catalog.tests.factories import Catalog
 from ltc.contracts import services as contract_services
 from ltc.contracts.models import Contract, Milestone, Order
@@ -416,6 +419,13 @@ def completed_contract(w: Any) -> int:
     return _contract_id(w, contract_factories.completed_contract)
 
 
+def settled_contract(w: Any) -> int:
+    """Completed, and everything invoiced and paid (billing's close check)."""
+    pk = completed_contract(w)
+    settle(Contract.objects.get(pk=pk), w.finance)
+    return pk
+
+
 def contract_order(w: Any) -> int:
     contract = Contract.objects.get(pk=_contract_id(w, contract_factories.executing_contract))
     return contract.orders.get().pk
@@ -461,6 +471,56 @@ def change_request(w: Any) -> int:
         proposal={"lines": [{"key": key, "quantity": "11"}]},
     )
     return change.pk
+
+
+# --- billing ---------------------------------------------------------------------------------
+
+SEES_BILLING = {"owner", "manager", "boss", "executive", "finance", "admin"}
+MONEY = {"finance", "admin"}
+PROMISES = {"owner", "manager", "boss", "finance", "admin"}
+INVOICE_IF_MATCH = {"If-Match": "invoice"}
+
+
+def billing_rule(
+    ok: int, who: set[str] = SEES_BILLING, *, sees: set[str] = SEES_BILLING, api: bool = True
+) -> Callable[[str], int]:
+    return record_rule(ok, who=who, sees=sees, api=api)
+
+
+def billed_contract(w: Any) -> int:
+    """Signed: its schedule is planned and the advance is a draft invoice."""
+    return _contract_id(w, contract_factories.signed_contract)
+
+
+def draft_invoice(w: Any) -> int:
+    return Invoice.objects.get(contract_id=billed_contract(w), status="draft").pk
+
+
+def issued_invoice(w: Any) -> int:
+    (invoice,) = issue_drafts(Contract.objects.get(pk=billed_contract(w)), w.finance)
+    return invoice.pk
+
+
+def due_line(w: Any) -> int:
+    invoice = Invoice.objects.get(pk=issued_invoice(w))
+    billing_services.invoice_cancel(actor=w.finance, invoice=invoice, reason="抬头错误")
+    return invoice.billing_line_id  # type: ignore[return-value]
+
+
+def receipt(w: Any) -> int:
+    issued_invoice(w)
+    return billing_services.payment_record(
+        actor=w.finance, data={"account_id": w.account.pk, "amount": "500.00", "received_on": timezone.localdate()}
+    ).pk
+
+
+def statement(w: Any) -> int:
+    content = f"date,amount,payer,reference\n{timezone.localdate()},100.00,{w.account.name},货款\n".encode()
+    return billing_services.statement_import(actor=w.finance, filename="bank.csv", content=content).pk
+
+
+def statement_line(w: Any) -> int:
+    return StatementLine.objects.get(statement_id=statement(w)).pk
 
 
 def contract_rule(ok: int, who: set[str], *, api: bool = True) -> Callable[[str], int]:
@@ -1444,7 +1504,7 @@ CASES = [
     ),
     Case(
         "POST /api/v1/contracts/{contract_id}/close",
-        lambda w: f"/api/v1/contracts/{completed_contract(w)}/close",
+        lambda w: f"/api/v1/contracts/{settled_contract(w)}/close",
         contract_rule(200, CHANGES_RECORD),
         {"satisfaction": 4},
         AUTO_IF_MATCH,
@@ -1626,6 +1686,182 @@ CASES = [
         contract_rule(200, SEES_CONTRACT, api=False),
     ),
     Case("GET contracts:evaluation_report", lambda w: "/contracts/evaluations/", signed_in(200, api=False)),
+    # billing
+    Case("GET /api/v1/billing-schedules", lambda w: "/api/v1/billing-schedules", signed_in(200)),
+    Case(
+        "GET /api/v1/billing-schedules/{contract_id}",
+        lambda w: f"/api/v1/billing-schedules/{billed_contract(w)}",
+        billing_rule(200),
+    ),
+    Case(
+        "POST /api/v1/billing-schedules/lines/{line_id}/invoice",
+        lambda w: f"/api/v1/billing-schedules/lines/{due_line(w)}/invoice",
+        billing_rule(201, MONEY),
+        {},
+    ),
+    Case("GET /api/v1/invoices", lambda w: "/api/v1/invoices", signed_in(200)),
+    Case("GET /api/v1/invoices/{invoice_id}", lambda w: f"/api/v1/invoices/{draft_invoice(w)}", billing_rule(200)),
+    Case(
+        "PATCH /api/v1/invoices/{invoice_id}",
+        lambda w: f"/api/v1/invoices/{draft_invoice(w)}",
+        billing_rule(200, MONEY),
+        {"payment_days": 45},
+        INVOICE_IF_MATCH,
+    ),
+    Case(
+        "POST /api/v1/invoices/{invoice_id}/issue",
+        lambda w: f"/api/v1/invoices/{draft_invoice(w)}/issue",
+        billing_rule(200, MONEY),
+        {},
+        INVOICE_IF_MATCH,
+    ),
+    Case(
+        "POST /api/v1/invoices/{invoice_id}/cancel",
+        lambda w: f"/api/v1/invoices/{draft_invoice(w)}/cancel",
+        billing_rule(200, MONEY),
+        {},
+    ),
+    Case(
+        "POST /api/v1/invoices/{invoice_id}/credit",
+        lambda w: f"/api/v1/invoices/{issued_invoice(w)}/credit",
+        billing_rule(201, MONEY),
+        {"amount": "100.00", "reason": "折让"},
+    ),
+    Case(
+        "POST /api/v1/invoices/{invoice_id}/tax-invoice",
+        lambda w: f"/api/v1/invoices/{issued_invoice(w)}/tax-invoice",
+        billing_rule(200, MONEY),
+        {"number": "04400190011", "issued_on": str(timezone.localdate())},
+    ),
+    Case(
+        "GET /api/v1/invoices/{invoice_id}/pdf", lambda w: f"/api/v1/invoices/{draft_invoice(w)}/pdf", billing_rule(200)
+    ),
+    Case(
+        "POST /api/v1/invoices/{invoice_id}/promises",
+        lambda w: f"/api/v1/invoices/{issued_invoice(w)}/promises",
+        billing_rule(201, PROMISES),
+        {"amount": "100.00", "promised_on": str(timezone.localdate() + timedelta(days=7))},
+    ),
+    Case("GET /api/v1/payments", lambda w: "/api/v1/payments", signed_in(200)),
+    Case(
+        "POST /api/v1/payments",
+        lambda w: "/api/v1/payments",
+        signed_in(201, who=MONEY),
+        {"account_id": "account", "amount": "100.00", "received_on": str(timezone.localdate())},
+    ),
+    Case("GET /api/v1/payments/{payment_id}", lambda w: f"/api/v1/payments/{receipt(w)}", billing_rule(200)),
+    Case(
+        "POST /api/v1/payments/{payment_id}/allocate",
+        lambda w: f"/api/v1/payments/{receipt(w)}/allocate",
+        billing_rule(200, MONEY),
+        {"allocations": "open invoice"},
+    ),
+    Case(
+        "POST /api/v1/payments/{payment_id}/refund",
+        lambda w: f"/api/v1/payments/{receipt(w)}/refund",
+        billing_rule(201, MONEY),
+        {"amount": "100.00"},
+    ),
+    Case(
+        "POST /api/v1/payments/{payment_id}/reverse",
+        lambda w: f"/api/v1/payments/{receipt(w)}/reverse",
+        billing_rule(201, MONEY),
+        {"reason": "退票"},
+    ),
+    Case("GET /api/v1/receivables/aging", lambda w: "/api/v1/receivables/aging", signed_in(200)),
+    Case("GET /api/v1/receivables/forecast", lambda w: "/api/v1/receivables/forecast", signed_in(200)),
+    Case(
+        "GET /api/v1/receivables/balances/{account_id}",
+        lambda w: f"/api/v1/receivables/balances/{w.account.pk}",
+        signed_in(200),
+    ),
+    Case("GET /api/v1/collections", lambda w: "/api/v1/collections", signed_in(200)),
+    Case("POST /api/v1/bank-statements", lambda w: "/api/v1/bank-statements", signed_in(201, who=MONEY)),
+    Case(
+        "GET /api/v1/bank-statements/{statement_id}",
+        lambda w: f"/api/v1/bank-statements/{statement(w)}",
+        billing_rule(200, MONEY, sees=MONEY),
+    ),
+    Case(
+        "POST /api/v1/bank-statements/lines/{line_id}/record",
+        lambda w: f"/api/v1/bank-statements/lines/{statement_line(w)}/record",
+        billing_rule(201, MONEY, sees=MONEY),
+        {"account_id": "account"},
+    ),
+    Case(
+        "POST /api/v1/bank-statements/lines/{line_id}/ignore",
+        lambda w: f"/api/v1/bank-statements/lines/{statement_line(w)}/ignore",
+        billing_rule(200, MONEY, sees=MONEY),
+        {},
+    ),
+    Case("GET billing:invoice_list", lambda w: "/billing/", signed_in(200, api=False)),
+    Case(
+        "GET billing:invoice_detail",
+        lambda w: f"/billing/invoices/{draft_invoice(w)}/",
+        billing_rule(200, api=False),
+    ),
+    Case(
+        "GET billing:invoice_pdf",
+        lambda w: f"/billing/invoices/{draft_invoice(w)}/pdf/",
+        billing_rule(200, api=False),
+    ),
+    Case(
+        "POST billing:invoice_action",
+        lambda w: f"/billing/invoices/{draft_invoice(w)}/issue/",
+        billing_rule(302, api=False),
+        {"version": "1"},
+    ),
+    Case("GET billing:schedule", lambda w: f"/billing/schedule/{billed_contract(w)}/", billing_rule(200, api=False)),
+    Case(
+        "POST billing:line_invoice",
+        lambda w: f"/billing/schedule/lines/{due_line(w)}/invoice/",
+        billing_rule(302, api=False),
+    ),
+    Case("GET billing:payment_list", lambda w: "/billing/payments/", signed_in(200, api=False)),
+    Case(
+        "GET billing:payment_create",
+        lambda w: f"/billing/payments/new/?account={w.account.pk}",
+        billing_rule(200, MONEY, sees=MONEY, api=False),
+    ),
+    Case(
+        "POST billing:payment_create",
+        lambda w: "/billing/payments/new/",
+        billing_rule(302, MONEY, sees=MONEY, api=False),
+        {"account": "account", "amount": "100.00", "currency": "CNY", "received_on": "2026-01-05", "method": "bank"},
+    ),
+    Case("GET billing:payment_detail", lambda w: f"/billing/payments/{receipt(w)}/", billing_rule(200, api=False)),
+    Case(
+        "POST billing:payment_action",
+        lambda w: f"/billing/payments/{receipt(w)}/refund/",
+        billing_rule(302, api=False),
+        {"amount": "10.00"},
+    ),
+    Case(
+        "GET billing:statement_list", lambda w: "/billing/statements/", billing_rule(200, MONEY, sees=MONEY, api=False)
+    ),
+    Case(
+        "POST billing:statement_list",
+        lambda w: "/billing/statements/",
+        billing_rule(422, MONEY, sees=MONEY, api=False),
+        {},
+    ),
+    Case(
+        "GET billing:statement_detail",
+        lambda w: f"/billing/statements/{statement(w)}/",
+        billing_rule(200, MONEY, sees=MONEY, api=False),
+    ),
+    Case(
+        "POST billing:statement_line_action",
+        lambda w: f"/billing/statements/lines/{statement_line(w)}/ignore/",
+        billing_rule(302, MONEY, sees=MONEY, api=False),
+    ),
+    Case("GET billing:receivables", lambda w: "/billing/receivables/", signed_in(200, api=False)),
+    Case("GET billing:collections", lambda w: "/billing/collections/", signed_in(200, api=False)),
+    Case(
+        "POST billing:collections",
+        lambda w: "/billing/collections/",
+        billing_rule(302, MONEY, sees=MONEY, api=False),
+    ),
 ]
 # Pages and endpoints that are public or belong to the framework, each for a stated reason.
 EXEMPT = {
@@ -1685,6 +1921,23 @@ def test_permissions(case: Case, actor: str, world: Any, api_as: Any, web_as: An
             "end_date": "2027-11-30",
             "warranty_months": "12",
         }
+    if case.headers == INVOICE_IF_MATCH:
+        current = Invoice.objects.get(pk=path.split("/")[4])
+        case = Case(case.key, case.path, case.expect, case.body, {"If-Match": f'"{current.version}"'})
+    if body is not None and body.get("account_id") == "account":
+        body = {**body, "account_id": world.account.pk}
+    if body is not None and body.get("account") == "account":
+        body = {**body, "account": str(world.account.pk)}
+    if body is not None and body.get("allocations") == "open invoice":
+        invoice = Invoice.objects.filter(status="issued", open_amount__gt=0).first()
+        assert invoice is not None
+        body = {"allocations": [{"invoice_id": invoice.pk, "amount": "100.00"}]}
+    if case.key == "POST /api/v1/bank-statements":
+        upload = SimpleUploadedFile("bank.csv", b"date,amount\n2026-01-05,100.00\n")
+        client = api_as(user)
+        response = client.client.post(path, {"file": upload}, headers=client.headers)
+        assert response.status_code == case.expect(actor), f"{case.key} as {actor}: {response.status_code}"
+        return
     if case.headers == AUTO_IF_MATCH:
         current = Contract.objects.get(pk=path.split("/")[4])
         case = Case(case.key, case.path, case.expect, case.body, {"If-Match": f'"{current.version}"'})

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BillingConfig(AppConfig):
+    name = "ltc.billing"
+    label = "billing"
+    verbose_name = _("Billing")
+
+    def ready(self) -> None:
+        # Billing follows the contract: it plans on signing and amendments, bills on accepted
+        # milestones, and tells the contract's close check whether everything is settled.
+        from ltc.billing.services import reactions
+
+        reactions.register()

@@ -1,0 +1,56 @@
+"""Status and kind enums of billing."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class LineStatus(models.TextChoices):
+    """A billing schedule line: waiting for its trigger, due (trigger fired, no live invoice),
+    invoiced, or superseded when an amendment re-planned it before it was invoiced."""
+
+    PLANNED = "planned", _("Planned")
+    DUE = "due", _("Due")
+    INVOICED = "invoiced", _("Invoiced")
+    SUPERSEDED = "superseded", _("Re-planned")
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit", _("Credit note")
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PaymentKind(models.TextChoices):
+    RECEIPT = "receipt", _("Receipt")
+    REFUND = "refund", _("Refund")
+    REVERSAL = "reversal", _("Reversal")
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank", _("Bank transfer")
+    ACCEPTANCE_BILL = "bill", _("Acceptance bill (承兑汇票)")
+    OTHER = "other", _("Other")
+
+
+class CollectionLevel(models.IntegerChoices):
+    NONE = 0, _("None")
+    REMINDER = 1, _("Reminder to the customer")
+    CALL = 2, _("Call by the AR")
+    ESCALATION = 3, _("Escalated to the manager")
+
+
+class PromiseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    KEPT = "kept", _("Kept")
+    BROKEN = "broken", _("Broken")
+
+
+class StatementLineStatus(models.TextChoices):
+    OPEN = "open", _("To match")
+    RECORDED = "recorded", _("Recorded")
+    IGNORED = "ignored", _("Ignored")

@@ -1,0 +1,323 @@
+"""Every read of billing, with access applied (billing.access): lists, the schedule, and the
+receivables reports — aging as of any date, balances, DSO, the collection forecast (回款预测)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Sum, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from ltc.billing.access import account_visible_q, can_bill
+from ltc.billing.choices import InvoiceKind, InvoiceStatus, LineStatus, PaymentKind
+from ltc.billing.models import Allocation, BankStatement, BillingLine, Invoice, Payment
+from ltc.contracts.models import Contract
+
+ZERO = Decimal(0)
+BUCKETS = ("not_due", "d1_30", "d31_60", "d61_90", "d90_plus")
+GROUPS = {
+    "customer": ("account_id", "account__name"),
+    "contract": ("contract_id", "contract__number"),
+    "ar": ("contract__owner_id", "contract__owner__username"),
+    "invoice": ("id", "number"),
+}
+INVOICE_SORTS = {
+    "-created": ("-created_at", "-id"),
+    "due": ("due_date", "id"),
+    "-open": ("-open_amount", "-id"),
+    "number": ("number", "id"),
+}
+
+
+@dataclass(frozen=True)
+class InvoiceFilters:
+    q: str = ""
+    status: str = ""
+    kind: str = ""
+    overdue: bool = False
+    account: int | None = None
+    contract: int | None = None
+    sort: str = "-created"
+
+
+def invoice_list(
+    *, user: Any, filters: InvoiceFilters = InvoiceFilters(), today: date | None = None
+) -> QuerySet[Invoice]:
+    qs = Invoice.objects.select_related("account", "contract").filter(account_visible_q(user))
+    if term := filters.q.strip()[:100]:
+        qs = qs.filter(
+            Q(number__icontains=term)
+            | Q(account__name__icontains=term)
+            | Q(contract__number__icontains=term)
+            | Q(tax_invoice_number__icontains=term)
+        )
+    if filters.status in InvoiceStatus.values:
+        qs = qs.filter(status=filters.status)
+    if filters.kind in InvoiceKind.values:
+        qs = qs.filter(kind=filters.kind)
+    if filters.overdue:
+        qs = qs.filter(open_amount__gt=0, due_date__lt=today or timezone.localdate())
+    if filters.account:
+        qs = qs.filter(account_id=filters.account)
+    if filters.contract:
+        qs = qs.filter(contract_id=filters.contract)
+    return qs.order_by(*INVOICE_SORTS.get(filters.sort, INVOICE_SORTS["-created"]))
+
+
+def invoice_get(*, user: Any, pk: Any) -> Invoice:
+    try:
+        return (
+            Invoice.objects.select_related(
+                "account",
+                "contract__owner__team",
+                "contract__quote_version",
+                "billing_line__milestone",
+                "credited_invoice",
+            )
+            .filter(account_visible_q(user))
+            .get(pk=pk)
+        )
+    except (Invoice.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+@dataclass(frozen=True)
+class PaymentFilters:
+    q: str = ""
+    kind: str = ""
+    account: int | None = None
+    unallocated: bool = False
+
+
+def payment_list(*, user: Any, filters: PaymentFilters = PaymentFilters()) -> QuerySet[Payment]:
+    qs = Payment.objects.select_related("account").filter(account_visible_q(user))
+    if term := filters.q.strip()[:100]:
+        qs = qs.filter(Q(number__icontains=term) | Q(account__name__icontains=term) | Q(bank_reference__icontains=term))
+    if filters.kind in PaymentKind.values:
+        qs = qs.filter(kind=filters.kind)
+    if filters.account:
+        qs = qs.filter(account_id=filters.account)
+    if filters.unallocated:
+        qs = qs.filter(unallocated__gt=0)
+    return qs.order_by("-received_on", "-id")
+
+
+def payment_get(*, user: Any, pk: Any) -> Payment:
+    try:
+        return Payment.objects.select_related("account", "original").filter(account_visible_q(user)).get(pk=pk)
+    except (Payment.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def schedule_contract(*, user: Any, pk: Any) -> Contract:
+    """The contract whose schedule the user may see (finance, or the contract's customer's AR)."""
+    try:
+        return Contract.objects.select_related("account", "owner", "current").filter(account_visible_q(user)).get(pk=pk)
+    except (Contract.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def schedule_lines(contract: Contract) -> list[BillingLine]:
+    return list(
+        BillingLine.objects.filter(contract=contract).select_related("milestone", "invoice").order_by("position", "id")
+    )
+
+
+def schedule_list(*, user: Any, status: str = "") -> QuerySet[BillingLine]:
+    qs = BillingLine.objects.select_related("contract", "invoice").filter(account_visible_q(user, "contract__account"))
+    if status in LineStatus.values:
+        qs = qs.filter(status=status)
+    return qs.order_by("contract_id", "position", "id")
+
+
+def statement_list(*, user: Any) -> QuerySet[BankStatement]:
+    return BankStatement.objects.all() if can_bill(user) else BankStatement.objects.none()
+
+
+def statement_get(*, user: Any, pk: Any) -> BankStatement:
+    try:
+        return statement_list(user=user).get(pk=pk)
+    except (BankStatement.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+# --- receivables -----------------------------------------------------------------------------
+
+
+@dataclass
+class Aging:
+    as_of: date
+    currency: str
+    total: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(BUCKETS, ZERO))
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def grand_total(self) -> Decimal:
+        return sum(self.total.values(), ZERO)
+
+
+def aging(*, user: Any, as_of: date, group: str = "customer", currency: str = "CNY", limit: int = 200) -> Aging:
+    """Open receivables as of `as_of` in aging buckets (not due, 1–30, 31–60, 61–90, 90+ days
+    past due), per customer / contract / AR / invoice. Read from the invoices' open balances,
+    adding back what was paid or credited after `as_of` (so a recent date reads few rows)."""
+    key, label = GROUPS.get(group, GROUPS["customer"])
+    base = Invoice.objects.filter(
+        account_visible_q(user),
+        kind=InvoiceKind.INVOICE,
+        currency=currency,
+        issue_date__lte=as_of,
+        status__in=(InvoiceStatus.ISSUED, InvoiceStatus.CANCELLED),
+    )
+    sums: dict[tuple[Any, Any], list[Decimal]] = defaultdict(lambda: [ZERO] * len(BUCKETS))
+    current = (
+        base.filter(open_amount__gt=0)
+        .annotate(bucket=_bucket_of("", as_of))
+        .values(key, label, "bucket")
+        .annotate(s=Sum("open_amount"))
+        .order_by()
+    )
+    for row in current:
+        sums[(row[key], row[label])][row["bucket"]] += row["s"]
+    later_paid = (
+        Allocation.objects.filter(applied_on__gt=as_of, invoice__in=base)
+        .annotate(bucket=_bucket_of("invoice__", as_of))
+        .values(f"invoice__{key}" if key != "id" else "invoice_id", f"invoice__{label}", "bucket")
+        .annotate(s=Sum("amount"))
+        .order_by()
+    )
+    later_credited = (
+        Invoice.objects.filter(kind=InvoiceKind.CREDIT_NOTE, issue_date__gt=as_of, credited_invoice__in=base)
+        .annotate(bucket=_bucket_of("credited_invoice__", as_of))
+        .values(
+            f"credited_invoice__{key}" if key != "id" else "credited_invoice_id", f"credited_invoice__{label}", "bucket"
+        )
+        .annotate(s=Sum("total"))
+        .order_by()
+    )
+    for rows, prefix in ((later_paid, "invoice"), (later_credited, "credited_invoice")):
+        for row in rows:
+            k = row[f"{prefix}__{key}" if key != "id" else f"{prefix}_id"]
+            sums[(k, row[f"{prefix}__{label}"])][row["bucket"]] += row["s"]
+    result = Aging(as_of=as_of, currency=currency)
+    for (k, name), values in sums.items():
+        if not any(values):
+            continue
+        entry = {"key": k, "name": name, **dict(zip(BUCKETS, values, strict=True)), "total": sum(values, ZERO)}
+        result.rows.append(entry)
+        for bucket, value in zip(BUCKETS, values, strict=True):
+            result.total[bucket] += value
+    result.rows.sort(key=lambda r: -r["total"])
+    result.rows = result.rows[:limit]
+    return result
+
+
+def _bucket_of(prefix: str, as_of: date) -> Case:
+    due = f"{prefix}due_date"
+    return Case(
+        When(**{f"{due}__gte": as_of}, then=Value(0)),
+        When(**{f"{due}__gte": as_of - timedelta(days=30)}, then=Value(1)),
+        When(**{f"{due}__gte": as_of - timedelta(days=60)}, then=Value(2)),
+        When(**{f"{due}__gte": as_of - timedelta(days=90)}, then=Value(3)),
+        default=Value(4),
+        output_field=IntegerField(),
+    )
+
+
+def dso(*, user: Any, as_of: date, days: int = 90, currency: str = "CNY") -> Decimal | None:
+    """Days sales outstanding: receivables as of `as_of` over what was invoiced (less credit
+    notes) in the `days` before, times `days`. None when nothing was invoiced."""
+    receivable = aging(user=user, as_of=as_of, group="customer", currency=currency, limit=0).grand_total
+    window = Invoice.objects.filter(
+        account_visible_q(user),
+        currency=currency,
+        issue_date__gt=as_of - timedelta(days=days),
+        issue_date__lte=as_of,
+        status__in=(InvoiceStatus.ISSUED, InvoiceStatus.CANCELLED),
+    ).aggregate(
+        invoiced=Sum("total", filter=Q(kind=InvoiceKind.INVOICE), default=ZERO),
+        credited=Sum("total", filter=Q(kind=InvoiceKind.CREDIT_NOTE), default=ZERO),
+    )
+    sales = window["invoiced"] - window["credited"]
+    if sales <= 0:
+        return None
+    return Decimal(receivable / sales * days).quantize(Decimal("0.1"))
+
+
+def forecast(*, user: Any, today: date, months: int = 12, currency: str = "CNY") -> list[dict[str, Any]]:
+    """Expected collections by month (回款预测): open invoices by due date (overdue ones in the
+    current month), draft invoices and schedule lines not yet invoiced by when their trigger is
+    expected plus their payment days."""
+    start = today.replace(day=1)
+    keys = []
+    month = start
+    for _i in range(months):
+        keys.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    sums: dict[date, dict[str, Any]] = {k: {"month": k, "invoiced": ZERO, "scheduled": ZERO} for k in keys}
+
+    def put(when: date | None, kind: str, value: Decimal) -> None:
+        when = max(when or today, today)
+        key = when.replace(day=1)
+        if key in sums:
+            sums[key][kind] += value
+
+    visible = account_visible_q(user)
+    for due, value in Invoice.objects.filter(
+        visible, kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED, open_amount__gt=0, currency=currency
+    ).values_list("due_date", "open_amount"):
+        put(due, "invoiced", value)
+    for days, total in Invoice.objects.filter(
+        visible, kind=InvoiceKind.INVOICE, status=InvoiceStatus.DRAFT, currency=currency
+    ).values_list("payment_days", "total"):
+        put(today + timedelta(days=days), "scheduled", total)
+    lines = BillingLine.objects.filter(
+        account_visible_q(user, "contract__account"),
+        status__in=(LineStatus.PLANNED, LineStatus.DUE),
+        currency=currency,
+    ).values_list("expected_on", "days", "trigger", "amount")
+    for expected, days, trigger, value in lines:
+        pay_days = 30 if trigger == "warranty" else days
+        put((expected or today) + timedelta(days=pay_days), "scheduled", value)
+    return [{**row, "total": row["invoiced"] + row["scheduled"]} for row in sums.values()]
+
+
+def balances(*, user: Any, account: int) -> dict[str, Decimal]:
+    """A customer's balance: invoices − credit notes − receipts + reversals + refunds, and
+    its parts (open invoices, unallocated credit)."""
+    visible = account_visible_q(user)
+    inv = (
+        Invoice.objects.filter(visible, account_id=account)
+        .exclude(number="")
+        .aggregate(
+            invoiced=Sum("total", filter=Q(kind=InvoiceKind.INVOICE), default=ZERO),
+            credited=Sum("total", filter=Q(kind=InvoiceKind.CREDIT_NOTE), default=ZERO),
+            open=Sum("open_amount", filter=Q(kind=InvoiceKind.INVOICE), default=ZERO),
+        )
+    )
+    pay = Payment.objects.filter(visible, account_id=account).aggregate(
+        received=Sum("amount", filter=Q(kind=PaymentKind.RECEIPT), default=ZERO),
+        reversed=Sum("amount", filter=Q(kind=PaymentKind.REVERSAL), default=ZERO),
+        refunded=Sum("amount", filter=Q(kind=PaymentKind.REFUND), default=ZERO),
+        credit=Sum("unallocated", default=ZERO),
+    )
+    balance = inv["invoiced"] - inv["credited"] - pay["received"] + pay["reversed"] + pay["refunded"]
+    return {**inv, **pay, "balance": balance}
+
+
+def overdue_list(*, user: Any, today: date) -> QuerySet[Invoice]:
+    return (
+        Invoice.objects.filter(
+            account_visible_q(user),
+            kind=InvoiceKind.INVOICE,
+            status=InvoiceStatus.ISSUED,
+            open_amount__gt=0,
+            due_date__lt=today,
+        )
+        .select_related("account", "contract__owner")
+        .order_by("due_date", "id")
+    )

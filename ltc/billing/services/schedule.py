@@ -1,0 +1,342 @@
+"""The billing schedule: planned from the contract's payment terms, fired by their triggers,
+re-planned by amendments, and billed by draft invoices (one contract at a time on an event, in
+bulk by the daily invoice run)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ltc.billing.choices import InvoiceStatus, LineStatus
+from ltc.billing.models import BillingLine, Invoice, InvoiceLine
+from ltc.billing.services import notices
+from ltc.contracts.choices import ContractStatus, MilestoneStatus
+from ltc.contracts.models import Contract, ContractLine, ContractTerm, ContractVersion, Milestone
+from ltc.contracts.services.common import current_of
+from ltc.core import timeline
+from ltc.core.money import quantize
+from ltc.quotes.choices import TermTrigger
+
+ZERO = Decimal(0)
+BILLABLE = (ContractStatus.SIGNED, ContractStatus.ACCEPTED, ContractStatus.IN_EXECUTION, ContractStatus.COMPLETED)
+LIVE = (LineStatus.PLANNED, LineStatus.DUE, LineStatus.INVOICED)
+RUN_CHUNK = 2000
+# A retention's `days` count from the acceptance to when it falls due; its invoice is then
+# payable within these days.
+RETENTION_PAYMENT_DAYS = 30
+
+
+def _expected(
+    term: ContractTerm, contract: Contract, version: ContractVersion, last_planned: date | None
+) -> date | None:
+    """When the term's trigger is expected to fire (the forecast adds the payment days)."""
+    if term.trigger == TermTrigger.SIGNING:
+        return contract.signed_on
+    if term.trigger == TermTrigger.DATE:
+        return term.due_date
+    if term.trigger in (TermTrigger.DELIVERY, TermTrigger.ACCEPTANCE):
+        return term.milestone.planned_date if term.milestone else version.end_date
+    # The retention (质保金) falls due `days` after the last milestone's acceptance.
+    end = last_planned or version.end_date
+    return end + timedelta(days=term.days) if end else None
+
+
+def _fired_on(line: BillingLine, contract: Contract, milestone: Milestone | None, today: date) -> date | None:
+    """The day the line's trigger fired, or None while it waits (warranty: see _accepted_all)."""
+    if line.trigger == TermTrigger.SIGNING:
+        return contract.signed_on or today
+    if line.trigger == TermTrigger.DATE:
+        return line.expected_on if line.expected_on and line.expected_on <= today else None
+    if line.trigger == TermTrigger.DELIVERY and milestone is not None:
+        return milestone.delivered_on or milestone.accepted_on
+    if line.trigger == TermTrigger.ACCEPTANCE and milestone is not None:
+        return milestone.accepted_on if milestone.status == MilestoneStatus.ACCEPTED else None
+    return None
+
+
+def _accepted_all(contract_ids: Iterable[int]) -> dict[int, date]:
+    """Per contract whose milestones are all accepted: the day the last one was."""
+    ids = list(contract_ids)
+    waiting = set(
+        Milestone.objects.filter(contract_id__in=ids, removed=False)
+        .exclude(status=MilestoneStatus.ACCEPTED)
+        .values_list("contract_id", flat=True)
+    )
+    rows = (
+        Milestone.objects.filter(contract_id__in=ids, removed=False)
+        .values("contract_id")
+        .annotate(last=Max("accepted_on"))
+    )
+    return {r["contract_id"]: r["last"] for r in rows if r["contract_id"] not in waiting and r["last"]}
+
+
+def _warranty_fired(lines: list[BillingLine], today: date) -> dict[int, date]:
+    """Retention lines whose period after the last acceptance is over."""
+    retention = [line for line in lines if line.trigger == TermTrigger.WARRANTY]
+    if not retention:
+        return {}
+    last = _accepted_all({line.contract_id for line in retention})
+    fired = {}
+    for line in retention:
+        if line.contract_id in last:
+            end = last[line.contract_id] + timedelta(days=line.days)
+            if end <= today:
+                fired[line.pk] = end
+    return fired
+
+
+def plan(contract: Contract) -> list[BillingLine]:
+    """Plan the schedule from the current version's payment terms (once, on signing)."""
+    if BillingLine.objects.filter(contract=contract).exists():
+        return []
+    version = current_of(contract)
+    terms = list(version.terms.select_related("milestone"))
+    last_planned = max((m.planned_date for m in contract.milestones.filter(removed=False)), default=None)
+    lines = [
+        BillingLine(
+            contract=contract,
+            contract_version=version.number,
+            term=term,
+            position=term.position,
+            label=term.label,
+            trigger=term.trigger,
+            milestone=term.milestone,
+            days=term.days,
+            percent=term.percent,
+            amount=term.amount,
+            currency=contract.currency,
+            expected_on=_expected(term, contract, version, last_planned),
+        )
+        for term in terms
+    ]
+    return BillingLine.objects.bulk_create(lines)
+
+
+def replan(contract: Contract, actor: Any = None) -> list[BillingLine]:
+    """An amendment re-plans what is not yet invoiced: the lines still planned or due are
+    superseded; the new version's terms whose position is not yet invoiced share the new total
+    less what is invoiced, by their shares. Invoiced lines stay as they are."""
+    version = current_of(contract)
+    live = list(BillingLine.objects.filter(contract=contract, status__in=LIVE))
+    if not live:
+        return plan(contract)
+    invoiced = [line for line in live if line.status == LineStatus.INVOICED]
+    billed = sum((line.amount for line in invoiced), ZERO)
+    BillingLine.objects.filter(pk__in=[line.pk for line in live if line.status != LineStatus.INVOICED]).update(
+        status=LineStatus.SUPERSEDED
+    )
+    done_positions = {line.position for line in invoiced}
+    terms = [t for t in version.terms.select_related("milestone") if t.position not in done_positions]
+    rest = quantize(Decimal(version.grand_total) - billed)
+    last_planned = max((m.planned_date for m in contract.milestones.filter(removed=False)), default=None)
+    new: list[BillingLine] = []
+    if rest > 0:
+        shares = sum((t.percent for t in terms), ZERO)
+        if not terms or shares <= 0:
+            position = max((line.position for line in live), default=0) + 1
+            label = _("Amendment v%(n)s") % {"n": version.number}
+            new.append(
+                BillingLine(
+                    contract=contract,
+                    contract_version=version.number,
+                    position=position,
+                    label=label,
+                    trigger=TermTrigger.SIGNING,
+                    percent=ZERO,
+                    amount=rest,
+                    currency=contract.currency,
+                    expected_on=timezone.localdate(),
+                )
+            )
+        else:
+            amounts = [quantize(rest * t.percent / shares) for t in terms]
+            amounts[-1] += rest - sum(amounts, ZERO)
+            for term, amount in zip(terms, amounts, strict=True):
+                new.append(
+                    BillingLine(
+                        contract=contract,
+                        contract_version=version.number,
+                        term=term,
+                        position=term.position,
+                        label=term.label,
+                        trigger=term.trigger,
+                        milestone=term.milestone,
+                        days=term.days,
+                        percent=term.percent,
+                        amount=amount,
+                        currency=contract.currency,
+                        expected_on=_expected(term, contract, version, last_planned),
+                    )
+                )
+    elif rest < 0 and actor is not None:
+        timeline.note_add(
+            actor=actor,
+            subject=contract,
+            text=_("The amended total is %(a)s below what is invoiced: a credit note is needed.") % {"a": -rest},
+        )
+    return BillingLine.objects.bulk_create(new)
+
+
+def supersede_open(contract: Contract) -> int:
+    """A terminated contract bills nothing more that was not yet invoiced."""
+    return BillingLine.objects.filter(contract=contract, status__in=(LineStatus.PLANNED, LineStatus.DUE)).update(
+        status=LineStatus.SUPERSEDED
+    )
+
+
+# --- drafts ----------------------------------------------------------------------------------
+
+
+def invoice_lines(amount: Decimal, contract_lines: list[ContractLine], total: Decimal) -> list[InvoiceLine]:
+    """The invoice's lines for `amount` of a contract worth `total`: each priced contract line's
+    share, rounded per line, the rounding rest on the largest line; VAT split as on the line."""
+    priced = [line for line in contract_lines if line.total]
+    if not priced or not total:
+        return []
+    ratio = amount / total
+    gross = [quantize(Decimal(line.total) * ratio) for line in priced]
+    largest = max(range(len(priced)), key=lambda i: abs(priced[i].total))
+    gross[largest] += amount - sum(gross, ZERO)
+    rows = []
+    for position, (line, line_gross) in enumerate(zip(priced, gross, strict=True), start=1):
+        net = quantize(line_gross * Decimal(line.net_amount) / Decimal(line.total))
+        rows.append(
+            InvoiceLine(
+                position=position,
+                contract_line_id=line.pk,
+                line_key=line.key,
+                code=line.code,
+                name=line.name,
+                net_amount=net,
+                tax_rate=line.tax_rate,
+                tax_amount=line_gross - net,
+                total=line_gross,
+            )
+        )
+    return rows
+
+
+def _draft(
+    line: BillingLine, contract: Contract, lines: list[ContractLine], total: Decimal
+) -> tuple[Invoice, list[InvoiceLine]]:
+    rows = invoice_lines(Decimal(line.amount), lines, total)
+    net = sum((r.net_amount for r in rows), ZERO)
+    invoice = Invoice(
+        account_id=contract.account_id,
+        contract_id=contract.pk,
+        billing_line=line,
+        currency=line.currency,
+        payment_days=RETENTION_PAYMENT_DAYS if line.trigger == TermTrigger.WARRANTY else line.days,
+        net_total=net,
+        tax_total=sum((r.tax_amount for r in rows), ZERO),
+        total=line.amount,
+        note=line.label,
+    )
+    return invoice, rows
+
+
+def _create_drafts(lines: list[BillingLine], fired: dict[int, date]) -> list[Invoice]:
+    """Draft invoices for `lines` (of any contracts), in bulk; the lines become invoiced."""
+    if not lines:
+        return []
+    contracts = Contract.objects.in_bulk({line.contract_id for line in lines})
+    version_ids = {c.current_id for c in contracts.values()}
+    by_version: dict[int, list[ContractLine]] = defaultdict(list)
+    for contract_line in ContractLine.objects.filter(version_id__in=version_ids).order_by("version_id", "key"):
+        by_version[contract_line.version_id].append(contract_line)
+    totals = dict(ContractVersion.objects.filter(pk__in=version_ids).values_list("pk", "grand_total"))
+    drafts: list[tuple[BillingLine, Invoice, list[InvoiceLine]]] = []
+    for line in lines:
+        contract = contracts[line.contract_id]
+        version_id = contract.current_id or 0
+        invoice, rows = _draft(line, contract, by_version[version_id], totals[version_id])
+        drafts.append((line, invoice, rows))
+    Invoice.objects.bulk_create([invoice for _line, invoice, _rows in drafts], batch_size=1000)
+    rows_out: list[InvoiceLine] = []
+    for line, invoice, rows in drafts:
+        for row in rows:
+            row.invoice = invoice
+        rows_out += rows
+        line.invoice, line.status, line.due_on = invoice, LineStatus.INVOICED, fired.get(line.pk) or line.due_on
+    InvoiceLine.objects.bulk_create(rows_out, batch_size=2000)
+    BillingLine.objects.bulk_update(lines, ["invoice", "status", "due_on"], batch_size=1000)
+    return [invoice for _line, invoice, _rows in drafts]
+
+
+def bill_fired(contract: Contract, *, today: date | None = None) -> list[Invoice]:
+    """Make a draft invoice for each planned line of the contract whose trigger has fired, and
+    tell finance (task and e-mail, with the links they need)."""
+    today = today or timezone.localdate()
+    if contract.status not in BILLABLE:
+        return []
+    pending = list(
+        BillingLine.objects.select_for_update()
+        .filter(contract=contract, status=LineStatus.PLANNED)
+        .select_related("milestone")
+    )
+    fired = {}
+    for line in pending:
+        when = _fired_on(line, contract, line.milestone, today)
+        if when is not None:
+            fired[line.pk] = when
+    fired.update(_warranty_fired(pending, today))
+    ready = [line for line in pending if line.pk in fired]
+    invoices = _create_drafts(ready, fired)
+    for invoice, line in zip(invoices, ready, strict=True):
+        notices.draft_ready(invoice, line)
+    return invoices
+
+
+def invoice_run(*, today: date | None = None, chunk: int = RUN_CHUNK) -> int:
+    """The daily invoice run: every planned line whose trigger has fired (a date reached, a
+    warranty over, or an event missed) gets its draft invoice, in chunks of `chunk` lines each
+    in its own transaction. Lines already invoiced are never billed again. Returns the count."""
+    today = today or timezone.localdate()
+    made = 0
+    last_id = 0
+    base = BillingLine.objects.filter(status=LineStatus.PLANNED, contract__status__in=BILLABLE)
+    candidates = base.filter(
+        Q(trigger=TermTrigger.DATE, expected_on__lte=today)
+        | Q(trigger=TermTrigger.SIGNING)
+        | Q(trigger=TermTrigger.ACCEPTANCE, milestone__status=MilestoneStatus.ACCEPTED)
+        | Q(trigger=TermTrigger.DELIVERY, milestone__status__in=(MilestoneStatus.DELIVERED, MilestoneStatus.ACCEPTED))
+        | Q(trigger=TermTrigger.WARRANTY)
+    )
+    while True:
+        with transaction.atomic():
+            lines = list(
+                candidates.filter(pk__gt=last_id)
+                .select_related("milestone", "contract__current")
+                .order_by("pk")
+                .select_for_update(of=("self",), skip_locked=True)[:chunk]
+            )
+            if not lines:
+                break
+            last_id = lines[-1].pk
+            fired = _warranty_fired(lines, today)
+            for line in lines:
+                when = _fired_on(line, line.contract, line.milestone, today)
+                if when is not None:
+                    fired[line.pk] = when
+            ready = [line for line in lines if line.pk in fired]
+            _create_drafts(ready, fired)
+            made += len(ready)
+    if made:
+        notices.run_summary(made, today)
+    return made
+
+
+def reopen_line(invoice: Invoice) -> None:
+    """The invoice of a schedule line was cancelled: the line is due again (to invoice anew)."""
+    if invoice.billing_line_id and invoice.status == InvoiceStatus.CANCELLED:
+        BillingLine.objects.filter(pk=invoice.billing_line_id, invoice=invoice).update(
+            status=LineStatus.DUE, invoice=None
+        )

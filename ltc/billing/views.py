@@ -1,0 +1,445 @@
+"""Billing pages: invoices, the contract's schedule, payments, bank statements, receivables and
+collections. Thin over billing.services and .selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_POST
+
+from ltc.billing import documents, selectors, services
+from ltc.billing.access import can_bill
+from ltc.billing.choices import InvoiceKind, InvoiceStatus, StatementLineStatus
+from ltc.billing.forms import AgingForm, InvoiceFilterForm, PaymentFilterForm, PaymentForm, StatementForm
+from ltc.billing.models import BillingLine, Invoice, StatementLine
+from ltc.core.api import paginate
+from ltc.core.concurrency import StaleVersionError
+from ltc.core.exports import Column, export_response
+from ltc.core.forms import ListParams, add_service_errors, flash_errors, is_htmx
+from ltc.core.timeline import timeline_for
+from ltc.customers.models import Account
+from ltc.org.types import AuthedRequest
+
+INVOICE_COLUMNS: list[Column] = [
+    (_l("Number"), lambda i: i.number),
+    (_l("Kind"), lambda i: i.get_kind_display()),
+    (_l("Status"), lambda i: i.get_status_display()),
+    (_l("Customer"), lambda i: i.account.name),
+    (_l("Contract"), lambda i: i.contract.number),
+    (_l("Issue date"), lambda i: i.issue_date),
+    (_l("Due date"), lambda i: i.due_date),
+    (_l("Total"), lambda i: i.total),
+    (_l("Open"), lambda i: i.open_amount),
+    (_l("Currency"), lambda i: i.currency),
+    (_l("Tax invoice (发票)"), lambda i: i.tax_invoice_number),
+]
+PAYMENT_COLUMNS: list[Column] = [
+    (_l("Number"), lambda p: p.number),
+    (_l("Kind"), lambda p: p.get_kind_display()),
+    (_l("Customer"), lambda p: p.account.name),
+    (_l("Date"), lambda p: p.received_on),
+    (_l("Amount"), lambda p: p.amount),
+    (_l("Currency"), lambda p: p.currency),
+    (_l("Method"), lambda p: p.get_method_display()),
+    (_l("Bank reference"), lambda p: p.bank_reference),
+    (_l("Unallocated"), lambda p: p.unallocated),
+]
+
+
+def _listing(request: AuthedRequest, queryset: Any, template: str, context: dict[str, Any]) -> HttpResponse:
+    params = ListParams(request.GET)
+    page = params.page(paginate(queryset, limit=params.limit, offset=params.offset))
+    export_query = request.GET.copy()
+    export_query.pop("offset", None)
+    name = f"{template}#results" if is_htmx(request) else template
+    return render(request, name, {**context, "page": page, "export_query": export_query.urlencode()})
+
+
+def _account_param(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() else None
+
+
+# --- invoices --------------------------------------------------------------------------------
+
+
+@login_required
+def invoice_list(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse:
+    form = InvoiceFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = selectors.InvoiceFilters(
+        q=data.get("q", ""),
+        status=data.get("status", ""),
+        kind=data.get("kind", ""),
+        overdue=bool(data.get("overdue")),
+        account=_account_param(request.GET.get("account", "")),
+        contract=_account_param(request.GET.get("contract", "")),
+        sort=data.get("sort") or "-created",
+    )
+    queryset = selectors.invoice_list(user=request.user, filters=filters)
+    fmt = request.GET.get("export")
+    if fmt in ("csv", "xlsx"):
+        return export_response(queryset.iterator(chunk_size=2000), INVOICE_COLUMNS, fmt=fmt, basename="invoices")
+    drafts = selectors.invoice_list(user=request.user, filters=selectors.InvoiceFilters(status=InvoiceStatus.DRAFT))
+    return _listing(
+        request,
+        queryset,
+        "billing/invoice_list.html",
+        {
+            "filter_form": form,
+            "drafts": drafts.count() if can_bill(request.user) else 0,
+            "today": timezone.localdate(),
+            "can_bill": can_bill(request.user),
+        },
+    )
+
+
+@login_required
+def invoice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    invoice = selectors.invoice_get(user=request.user, pk=pk)
+    lines = list(invoice.lines.all())
+    context = {
+        "invoice": invoice,
+        "contract": invoice.contract,
+        "lines": lines,
+        "vat": documents.vat_summary(lines),
+        "allocations": list(invoice.allocations.select_related("payment").order_by("id")),
+        "credit_notes": list(invoice.credit_notes.order_by("id")),
+        "promises": list(invoice.promises.all()),
+        "steps": list(invoice.collection_steps.all()),
+        "acceptance_url": documents.acceptance_url(invoice),
+        "timeline": timeline_for(invoice)[:30],
+        "can_bill": can_bill(request.user),
+        "may_collect": services.may_collect(request.user, invoice),
+        "today": timezone.localdate(),
+    }
+    return render(request, "billing/invoice_detail.html", context)
+
+
+@login_required
+def invoice_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
+    return documents.pdf_response(selectors.invoice_get(user=request.user, pk=pk))
+
+
+def _version(post: Any) -> int:
+    raw = post.get("version", "")
+    return int(raw) if raw.isdigit() else 0
+
+
+def _run_invoice_action(request: AuthedRequest, invoice: Invoice, action: str) -> str:
+    post, actor = request.POST, request.user
+    if action == "update":
+        services.invoice_update(actor=actor, invoice=invoice, expected_version=_version(post), data=post.dict())
+        return _("Draft saved.")
+    if action == "issue":
+        services.invoice_issue(
+            actor=actor, invoice=invoice, expected_version=_version(post), issue_date=post.get("issue_date")
+        )
+        invoice.refresh_from_db()
+        return _("Invoice %(n)s issued.") % {"n": invoice.number}
+    if action == "cancel":
+        services.invoice_cancel(actor=actor, invoice=invoice, reason=post.get("reason", ""))
+        return _("Invoice cancelled.")
+    if action == "credit":
+        note = services.invoice_credit(
+            actor=actor, invoice=invoice, value=post.get("amount"), reason=post.get("reason")
+        )
+        return _("Credit note %(n)s issued.") % {"n": note.number}
+    if action == "tax":
+        services.tax_invoice_record(
+            actor=actor, invoice=invoice, number=post.get("tax_invoice_number"), issued_on=post.get("tax_invoice_date")
+        )
+        return _("Tax invoice recorded.")
+    if action == "promise":
+        services.promise_add(actor=actor, invoice=invoice, data=post.dict())
+        return _("Promise to pay recorded.")
+    raise Http404
+
+
+@require_POST
+@login_required
+def invoice_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    invoice = selectors.invoice_get(user=request.user, pk=pk)
+    try:
+        done = _run_invoice_action(request, invoice, action)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    except StaleVersionError as exc:
+        messages.error(request, str(exc))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You are not allowed to do this."))
+    else:
+        messages.success(request, done)
+    return redirect("billing:invoice_detail", pk=invoice.pk)
+
+
+# --- schedule --------------------------------------------------------------------------------
+
+
+@login_required
+def schedule_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    contract = selectors.schedule_contract(user=request.user, pk=pk)
+    lines = selectors.schedule_lines(contract)
+    invoices = list(selectors.invoice_list(user=request.user, filters=selectors.InvoiceFilters(contract=contract.pk)))
+    context = {
+        "contract": contract,
+        "lines": lines,
+        "invoices": invoices,
+        "can_bill": can_bill(request.user),
+        "invoiced": sum((i.total for i in invoices if i.kind == InvoiceKind.INVOICE and i.number), 0),
+        "open": sum((i.open_amount for i in invoices if i.kind == InvoiceKind.INVOICE), 0),
+    }
+    return render(request, "billing/schedule.html", context)
+
+
+@require_POST
+@login_required
+def line_invoice(request: AuthedRequest, pk: int) -> HttpResponse:
+    line = BillingLine.objects.filter(pk=pk).first()
+    if line is None:
+        raise Http404
+    contract = selectors.schedule_contract(user=request.user, pk=line.contract_id)
+    try:
+        invoice = services.line_invoice(actor=request.user, line=line)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+        return redirect("billing:schedule", pk=contract.pk)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return redirect("billing:schedule", pk=contract.pk)
+    messages.success(request, _("Draft invoice made."))
+    return redirect("billing:invoice_detail", pk=invoice.pk)
+
+
+# --- payments --------------------------------------------------------------------------------
+
+
+@login_required
+def payment_list(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse:
+    form = PaymentFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = selectors.PaymentFilters(
+        q=data.get("q", ""),
+        kind=data.get("kind", ""),
+        account=_account_param(request.GET.get("account", "")),
+        unallocated=bool(data.get("unallocated")),
+    )
+    queryset = selectors.payment_list(user=request.user, filters=filters)
+    fmt = request.GET.get("export")
+    if fmt in ("csv", "xlsx"):
+        return export_response(queryset.iterator(chunk_size=2000), PAYMENT_COLUMNS, fmt=fmt, basename="payments")
+    return _listing(
+        request, queryset, "billing/payment_list.html", {"filter_form": form, "can_bill": can_bill(request.user)}
+    )
+
+
+def _open_invoices(user: Any, account: int, currency: str | None = None) -> list[Invoice]:
+    qs = selectors.invoice_list(
+        user=user,
+        filters=selectors.InvoiceFilters(
+            account=account, status=InvoiceStatus.ISSUED, kind=InvoiceKind.INVOICE, sort="due"
+        ),
+    ).filter(open_amount__gt=0)
+    if currency:
+        qs = qs.filter(currency=currency)
+    return list(qs[:200])
+
+
+def _allocations_from(post: Any) -> list[dict[str, str]]:
+    """The form's "alloc-<invoice id>" inputs that carry an amount."""
+    return [
+        {"invoice_id": name[6:], "amount": value.strip()}
+        for name, value in post.items()
+        if name.startswith("alloc-") and name[6:].isdigit() and value.strip()
+    ]
+
+
+@login_required
+def payment_create(request: AuthedRequest) -> HttpResponse:
+    if not can_bill(request.user):
+        raise Http404
+    raw = request.POST.get("account") or request.GET.get("account", "")
+    account = Account.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    form = PaymentForm(request.POST or None, initial={"received_on": timezone.localdate()})
+    status = 200
+    if request.method == "POST" and account is not None:
+        data = {**request.POST.dict(), "account_id": account.pk, "allocations": _allocations_from(request.POST)}
+        try:
+            payment = services.payment_record(actor=request.user, data=data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            status = 422
+        else:
+            messages.success(request, _("Payment %(n)s recorded.") % {"n": payment.number})
+            return redirect("billing:payment_detail", pk=payment.pk)
+    elif request.method == "POST":
+        messages.error(request, _("Choose the customer who paid."))
+        status = 422
+    context = {
+        "form": form,
+        "account": account,
+        "accounts": list(
+            Account.objects.filter(invoices__status=InvoiceStatus.ISSUED).distinct().order_by("name")[:500]
+        ),
+        "open_invoices": _open_invoices(request.user, account.pk) if account else [],
+        "entered": {k: v for k, v in request.POST.items() if k.startswith("alloc-")},
+    }
+    return render(request, "billing/payment_form.html", context, status=status)
+
+
+@login_required
+def payment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    payment = selectors.payment_get(user=request.user, pk=pk)
+    context = {
+        "payment": payment,
+        "allocations": list(payment.allocations.select_related("invoice").order_by("id")),
+        "followers": list(payment.followers.order_by("id")),
+        "open_invoices": _open_invoices(request.user, payment.account_id, payment.currency)
+        if payment.is_receipt and payment.unallocated > 0
+        else [],
+        "timeline": timeline_for(payment)[:30],
+        "can_bill": can_bill(request.user),
+    }
+    return render(request, "billing/payment_detail.html", context)
+
+
+@require_POST
+@login_required
+def payment_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    payment = selectors.payment_get(user=request.user, pk=pk)
+    post, actor = request.POST, request.user
+    try:
+        if action == "allocate":
+            services.payment_allocate(actor=actor, payment=payment, items=_allocations_from(post))
+            done = _("Allocated.")
+        elif action == "refund":
+            refund = services.payment_refund(actor=actor, payment=payment, data=post.dict())
+            done = _("Refund %(n)s recorded.") % {"n": refund.number}
+        elif action == "reverse":
+            reversal = services.payment_reverse(actor=actor, payment=payment, reason=post.get("reason"))
+            done = _("Reversed as %(n)s.") % {"n": reversal.number}
+        else:
+            raise Http404
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect("billing:payment_detail", pk=payment.pk)
+
+
+# --- bank statements -------------------------------------------------------------------------
+
+
+@login_required
+def statement_list(request: AuthedRequest) -> HttpResponse:
+    if not can_bill(request.user):
+        raise Http404
+    form = StatementForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            statement = services.statement_import(actor=request.user, filename=upload.name, content=upload.read())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            status = 422
+        else:
+            messages.success(request, _("%(n)d credits imported.") % {"n": statement.line_count})
+            return redirect("billing:statement_detail", pk=statement.pk)
+    elif request.method == "POST":
+        status = 422
+    statements = list(selectors.statement_list(user=request.user).select_related("imported_by")[:50])
+    return render(request, "billing/statement_list.html", {"form": form, "statements": statements}, status=status)
+
+
+@login_required
+def statement_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    statement = selectors.statement_get(user=request.user, pk=pk)
+    rows = []
+    for line in statement.lines.select_related("payment"):
+        rows.append((line, services.suggestions(line) if line.status == StatementLineStatus.OPEN else []))
+    accounts = list(Account.objects.filter(invoices__status=InvoiceStatus.ISSUED).distinct().order_by("name")[:500])
+    return render(
+        request, "billing/statement_detail.html", {"statement": statement, "rows": rows, "accounts": accounts}
+    )
+
+
+@require_POST
+@login_required
+def statement_line_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    line = StatementLine.objects.filter(pk=pk).first()
+    if line is None:
+        raise Http404
+    statement = selectors.statement_get(user=request.user, pk=line.statement_id)
+    try:
+        if action == "record":
+            invoice_id = request.POST.get("invoice", "")
+            allocations = [{"invoice_id": invoice_id, "amount": request.POST.get("amount", "")}] if invoice_id else []
+            payment = services.line_record(
+                actor=request.user, line=line, account_id=request.POST.get("account", ""), allocations=allocations
+            )
+            messages.success(request, _("Payment %(n)s recorded.") % {"n": payment.number})
+        elif action == "ignore":
+            services.line_ignore(actor=request.user, line=line)
+            messages.success(request, _("Line set aside."))
+        else:
+            raise Http404
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    return redirect("billing:statement_detail", pk=statement.pk)
+
+
+# --- receivables and collections -------------------------------------------------------------
+
+
+@login_required
+def receivables(request: AuthedRequest) -> HttpResponse:
+    form = AgingForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    today = timezone.localdate()
+    as_of = data.get("as_of") or today
+    group = data.get("group") or "customer"
+    currency = data.get("currency") or "CNY"
+    report = selectors.aging(user=request.user, as_of=as_of, group=group, currency=currency, limit=100)
+    context = {
+        "form": form,
+        "can_bill": can_bill(request.user),
+        "report": report,
+        "group": group,
+        "dso": selectors.dso(user=request.user, as_of=as_of, currency=currency),
+        "forecast": selectors.forecast(user=request.user, today=today, currency=currency),
+        "buckets": [
+            ("not_due", _("Not due")),
+            ("d1_30", _("1–30 days")),
+            ("d31_60", _("31–60 days")),
+            ("d61_90", _("61–90 days")),
+            ("d90_plus", _("Over 90 days")),
+        ],
+    }
+    return render(request, "billing/receivables.html", context)
+
+
+@login_required
+def collections(request: AuthedRequest) -> HttpResponse:
+    today = timezone.localdate()
+    if request.method == "POST":
+        if not can_bill(request.user):
+            raise Http404
+        taken = services.collections_run(today=today)
+        messages.success(request, _("Collection run: %(n)d steps taken.") % {"n": taken})
+        return redirect("billing:collections")
+    invoices = list(selectors.overdue_list(user=request.user, today=today).prefetch_related("promises")[:200])
+    return render(
+        request,
+        "billing/collections.html",
+        {"invoices": invoices, "today": today, "can_bill": can_bill(request.user)},
+    )
