@@ -539,7 +539,7 @@ def receivables_aging(
         "group": group,
         "total": result.total,
         "grand_total": result.grand_total,
-        "dso": selectors.dso(user=request.user, as_of=day, currency=currency),
+        "dso": selectors.dso(user=request.user, as_of=day, currency=currency, receivable=result.grand_total),
         "rows": result.rows,
     }
 

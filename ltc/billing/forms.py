@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ltc.billing.choices import InvoiceKind, InvoiceStatus, PaymentKind, PaymentMethod
 from ltc.core.forms import StyledFormMixin
@@ -48,7 +49,9 @@ class PaymentFilterForm(StyledFormMixin, forms.Form):
 class PaymentForm(StyledFormMixin, forms.Form):
     amount = forms.CharField(label=_("Amount"), widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=Currency.CNY)
-    received_on = forms.DateField(label=_("Date received"), widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(
+        label=_("Date received"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     bank_reference = forms.CharField(label=_("Bank reference"), required=False, max_length=100)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -59,10 +62,17 @@ class StatementForm(StyledFormMixin, forms.Form):
 
 
 class AgingForm(StyledFormMixin, forms.Form):
-    as_of = forms.DateField(required=False, label=_("As of"), widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(
+        required=False, label=_("As of"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     group = forms.ChoiceField(
         required=False,
         label=_("By"),
-        choices=[("customer", _("Customer")), ("contract", _("Contract")), ("ar", _("AR")), ("invoice", _("Invoice"))],
+        choices=[
+            ("customer", pgettext_lazy("billing", "Customer")),
+            ("contract", _("Contract")),
+            ("ar", _("AR")),
+            ("invoice", _("Invoice")),
+        ],
     )
     currency = forms.ChoiceField(required=False, label=_("Currency"), choices=Currency.choices, initial=Currency.CNY)

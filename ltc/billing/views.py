@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from ltc.billing import documents, selectors, services
@@ -32,19 +33,21 @@ INVOICE_COLUMNS: list[Column] = [
     (_l("Number"), lambda i: i.number),
     (_l("Kind"), lambda i: i.get_kind_display()),
     (_l("Status"), lambda i: i.get_status_display()),
-    (_l("Customer"), lambda i: i.account.name),
+    (pgettext_lazy("billing", "Customer"), lambda i: i.account.name),
     (_l("Contract"), lambda i: i.contract.number),
     (_l("Issue date"), lambda i: i.issue_date),
     (_l("Due date"), lambda i: i.due_date),
     (_l("Total"), lambda i: i.total),
-    (_l("Open"), lambda i: i.open_amount),
+    (_l("Open balance"), lambda i: i.open_amount),
     (_l("Currency"), lambda i: i.currency),
     (_l("Tax invoice (发票)"), lambda i: i.tax_invoice_number),
 ]
+# The customer choosers list this many (by name); the chosen one is always among them.
+MAX_ACCOUNTS = 1000
 PAYMENT_COLUMNS: list[Column] = [
     (_l("Number"), lambda p: p.number),
     (_l("Kind"), lambda p: p.get_kind_display()),
-    (_l("Customer"), lambda p: p.account.name),
+    (pgettext_lazy("billing", "Customer"), lambda p: p.account.name),
     (_l("Date"), lambda p: p.received_on),
     (_l("Amount"), lambda p: p.amount),
     (_l("Currency"), lambda p: p.currency),
@@ -252,6 +255,14 @@ def _open_invoices(user: Any, account: int, currency: str | None = None) -> list
     return list(qs[:200])
 
 
+def _accounts(chosen: Account | None) -> list[Account]:
+    """The customers to choose from (finance sees every account), the chosen one included."""
+    accounts = list(Account.objects.order_by("name")[:MAX_ACCOUNTS])
+    if chosen is not None and chosen not in accounts:
+        accounts.insert(0, chosen)
+    return accounts
+
+
 def _allocations_from(post: Any) -> list[dict[str, str]]:
     """The form's "alloc-<invoice id>" inputs that carry an amount."""
     return [
@@ -285,11 +296,8 @@ def payment_create(request: AuthedRequest) -> HttpResponse:
     context = {
         "form": form,
         "account": account,
-        "accounts": list(
-            Account.objects.filter(invoices__status=InvoiceStatus.ISSUED).distinct().order_by("name")[:500]
-        ),
+        "accounts": _accounts(account),
         "open_invoices": _open_invoices(request.user, account.pk) if account else [],
-        "entered": {k: v for k, v in request.POST.items() if k.startswith("alloc-")},
     }
     return render(request, "billing/payment_form.html", context, status=status)
 
@@ -367,7 +375,7 @@ def statement_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     rows = []
     for line in statement.lines.select_related("payment"):
         rows.append((line, services.suggestions(line) if line.status == StatementLineStatus.OPEN else []))
-    accounts = list(Account.objects.filter(invoices__status=InvoiceStatus.ISSUED).distinct().order_by("name")[:500])
+    accounts = list(Account.objects.order_by("name")[:MAX_ACCOUNTS])
     return render(
         request, "billing/statement_detail.html", {"statement": statement, "rows": rows, "accounts": accounts}
     )
@@ -403,7 +411,7 @@ def statement_line_action(request: AuthedRequest, pk: int, action: str) -> HttpR
 
 @login_required
 def receivables(request: AuthedRequest) -> HttpResponse:
-    form = AgingForm(request.GET or None)
+    form = AgingForm(request.GET or None, initial={"as_of": timezone.localdate()})
     data = form.cleaned_data if form.is_valid() else {}
     today = timezone.localdate()
     as_of = data.get("as_of") or today
@@ -415,7 +423,7 @@ def receivables(request: AuthedRequest) -> HttpResponse:
         "can_bill": can_bill(request.user),
         "report": report,
         "group": group,
-        "dso": selectors.dso(user=request.user, as_of=as_of, currency=currency),
+        "dso": selectors.dso(user=request.user, as_of=as_of, currency=currency, receivable=report.grand_total),
         "forecast": selectors.forecast(user=request.user, today=today, currency=currency),
         "buckets": [
             ("not_due", _("Not due")),

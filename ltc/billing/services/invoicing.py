@@ -159,8 +159,20 @@ def _credit_note(actor: User, invoice: Invoice, value: Decimal, reason: str) -> 
         for line in invoice.lines.all()
     ]
     if value != invoice.total:  # a part: the lines' shares of it
-        scaled = schedule.invoice_lines(value, [_as_contract_line(r) for r in rows], Decimal(invoice.total))
-        rows = scaled
+        rows = [
+            InvoiceLine(
+                position=r[0],
+                contract_line_id=r[1],
+                line_key=r[2],
+                code=r[3],
+                name=r[4],
+                net_amount=r[5],
+                tax_rate=r[6],
+                tax_amount=r[7],
+                total=r[8],
+            )
+            for r in schedule.invoice_lines(value, [_as_contract_line(r) for r in rows], Decimal(invoice.total))
+        ]
     today = timezone.localdate()
     note = Invoice.objects.create(
         kind=InvoiceKind.CREDIT_NOTE,
@@ -265,8 +277,7 @@ def line_invoice(*, actor: User, line: BillingLine) -> Invoice:
         locked = BillingLine.objects.select_for_update().get(pk=line.pk)
         if locked.status != LineStatus.DUE:
             raise ValidationError({"status": [_("Only a due line without an invoice is invoiced here.")]})
-        (invoice,) = schedule._create_drafts([locked], {})
-        invoice.created_by = actor
-        invoice.save(update_fields=["created_by"])
+        (draft,) = schedule.create_drafts([locked], {}, actor_id=actor.pk)
+        invoice = Invoice.objects.get(pk=draft)
         timeline.record_created(actor=actor, subject=invoice)
     return invoice

@@ -19,7 +19,8 @@ from ltc.core import activities
 from ltc.org.choices import RoleCode
 from ltc.org.models import User
 
-ISSUE_WITHIN = timedelta(days=2)
+# Due at once: the task shows among the day's follow-ups on finance's home page.
+ISSUE_WITHIN = timedelta(0)
 
 
 def finance_users() -> list[User]:

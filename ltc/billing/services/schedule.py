@@ -5,23 +5,25 @@ bulk by the daily invoice run)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ltc.billing.choices import InvoiceStatus, LineStatus
+from ltc.billing.choices import InvoiceKind, InvoiceStatus, LineStatus
 from ltc.billing.models import BillingLine, Invoice, InvoiceLine
 from ltc.billing.services import notices
 from ltc.contracts.choices import ContractStatus, MilestoneStatus
 from ltc.contracts.models import Contract, ContractLine, ContractTerm, ContractVersion, Milestone
 from ltc.contracts.services.common import current_of
 from ltc.core import timeline
+from ltc.core.bulk import bulk_insert, next_ids
 from ltc.core.money import quantize
 from ltc.quotes.choices import TermTrigger
 
@@ -49,17 +51,41 @@ def _expected(
     return end + timedelta(days=term.days) if end else None
 
 
-def _fired_on(line: BillingLine, contract: Contract, milestone: Milestone | None, today: date) -> date | None:
-    """The day the line's trigger fired, or None while it waits (warranty: see _accepted_all)."""
+def _fired_on(line: Any, signed_on: date | None, milestone: Any, today: date) -> date | None:
+    """The day the line's trigger fired, or None while it waits (warranty: see _warranty_fired).
+    `milestone` is anything with status, delivered_on and accepted_on (or None)."""
     if line.trigger == TermTrigger.SIGNING:
-        return contract.signed_on or today
+        return signed_on or today
     if line.trigger == TermTrigger.DATE:
         return line.expected_on if line.expected_on and line.expected_on <= today else None
     if line.trigger == TermTrigger.DELIVERY and milestone is not None:
-        return milestone.delivered_on or milestone.accepted_on
+        return milestone.delivered_on or milestone.accepted_on  # type: ignore[no-any-return]
     if line.trigger == TermTrigger.ACCEPTANCE and milestone is not None:
         return milestone.accepted_on if milestone.status == MilestoneStatus.ACCEPTED else None
     return None
+
+
+@dataclass(frozen=True)
+class Due:
+    """What the invoice run reads of a schedule line (plain values: no model instances)."""
+
+    pk: int
+    contract_id: int
+    trigger: str
+    days: int
+    amount: Decimal
+    currency: str
+    label: str
+    expected_on: date | None
+    signed_on: date | None
+    status: str | None  # the milestone's
+    delivered_on: date | None
+    accepted_on: date | None
+
+    FIELDS = (
+        "pk", "contract_id", "trigger", "days", "amount", "currency", "label", "expected_on", "contract__signed_on",
+        "milestone__status", "milestone__delivered_on", "milestone__accepted_on",
+    )  # fmt: skip
 
 
 def _accepted_all(contract_ids: Iterable[int]) -> dict[int, date]:
@@ -78,7 +104,7 @@ def _accepted_all(contract_ids: Iterable[int]) -> dict[int, date]:
     return {r["contract_id"]: r["last"] for r in rows if r["contract_id"] not in waiting and r["last"]}
 
 
-def _warranty_fired(lines: list[BillingLine], today: date) -> dict[int, date]:
+def _warranty_fired(lines: Sequence[Any], today: date) -> dict[int, date]:
     """Retention lines whose period after the last acceptance is over."""
     retention = [line for line in lines if line.trigger == TermTrigger.WARRANTY]
     if not retention:
@@ -195,7 +221,12 @@ def supersede_open(contract: Contract) -> int:
 # --- drafts ----------------------------------------------------------------------------------
 
 
-def invoice_lines(amount: Decimal, contract_lines: list[ContractLine], total: Decimal) -> list[InvoiceLine]:
+# An invoice line as the split makes it: (position, contract line id, line key, code, name, net,
+# VAT rate, VAT, total).
+Row = tuple[int, int | None, int | None, str, str, Decimal, int, Decimal, Decimal]
+
+
+def invoice_lines(amount: Decimal, contract_lines: list[Any], total: Decimal) -> list[Row]:
     """The invoice's lines for `amount` of a contract worth `total`: each priced contract line's
     share, rounded per line, the rounding rest on the largest line; VAT split as on the line."""
     priced = [line for line in contract_lines if line.total]
@@ -205,70 +236,71 @@ def invoice_lines(amount: Decimal, contract_lines: list[ContractLine], total: De
     gross = [quantize(Decimal(line.total) * ratio) for line in priced]
     largest = max(range(len(priced)), key=lambda i: abs(priced[i].total))
     gross[largest] += amount - sum(gross, ZERO)
-    rows = []
+    rows: list[Row] = []
     for position, (line, line_gross) in enumerate(zip(priced, gross, strict=True), start=1):
         net = quantize(line_gross * Decimal(line.net_amount) / Decimal(line.total))
         rows.append(
-            InvoiceLine(
-                position=position,
-                contract_line_id=line.pk,
-                line_key=line.key,
-                code=line.code,
-                name=line.name,
-                net_amount=net,
-                tax_rate=line.tax_rate,
-                tax_amount=line_gross - net,
-                total=line_gross,
-            )
+            (position, line.pk, line.key, line.code, line.name, net, line.tax_rate, line_gross - net, line_gross)
         )
     return rows
 
 
-def _draft(
-    line: BillingLine, contract: Contract, lines: list[ContractLine], total: Decimal
-) -> tuple[Invoice, list[InvoiceLine]]:
-    rows = invoice_lines(Decimal(line.amount), lines, total)
-    net = sum((r.net_amount for r in rows), ZERO)
-    invoice = Invoice(
-        account_id=contract.account_id,
-        contract_id=contract.pk,
-        billing_line=line,
-        currency=line.currency,
-        payment_days=RETENTION_PAYMENT_DAYS if line.trigger == TermTrigger.WARRANTY else line.days,
-        net_total=net,
-        tax_total=sum((r.tax_amount for r in rows), ZERO),
-        total=line.amount,
-        note=line.label,
-    )
-    return invoice, rows
+INVOICE_COLUMNS = (
+    "id", "kind", "number", "status", "account_id", "contract_id", "billing_line_id", "credited_invoice_id",
+    "currency", "issue_date", "payment_days", "due_date", "tax_invoice_number", "tax_invoice_date", "net_total",
+    "tax_total", "total", "credited", "allocated", "open_amount", "note", "reason", "collection_level",
+    "created_by_id", "issued_by_id", "issued_at", "cancelled_at", "version", "created_at", "updated_at",
+)  # fmt: skip
+LINE_COLUMNS = (
+    "id", "invoice_id", "position", "contract_line_id", "line_key", "code", "name", "net_amount", "tax_rate",
+    "tax_amount", "total",
+)  # fmt: skip
 
 
-def _create_drafts(lines: list[BillingLine], fired: dict[int, date]) -> list[Invoice]:
-    """Draft invoices for `lines` (of any contracts), in bulk; the lines become invoiced."""
+def create_drafts(lines: Sequence[Any], fired: dict[int, date], actor_id: int | None = None) -> list[int]:
+    """Draft invoices for `lines` (schedule lines or `Due` rows, of any contracts), written
+    set-based (COPY on PostgreSQL); the lines become invoiced. Returns the drafts' ids in order."""
     if not lines:
         return []
-    contracts = Contract.objects.in_bulk({line.contract_id for line in lines})
-    version_ids = {c.current_id for c in contracts.values()}
+    contracts = dict(
+        Contract.objects.filter(pk__in={line.contract_id for line in lines}).values_list("pk", "current_id")
+    )
+    accounts = dict(Contract.objects.filter(pk__in=contracts).values_list("pk", "account_id"))
     by_version: dict[int, list[ContractLine]] = defaultdict(list)
-    for contract_line in ContractLine.objects.filter(version_id__in=version_ids).order_by("version_id", "key"):
+    for contract_line in ContractLine.objects.filter(version_id__in=set(contracts.values())).order_by(
+        "version_id", "key"
+    ):
         by_version[contract_line.version_id].append(contract_line)
-    totals = dict(ContractVersion.objects.filter(pk__in=version_ids).values_list("pk", "grand_total"))
-    drafts: list[tuple[BillingLine, Invoice, list[InvoiceLine]]] = []
+    totals = dict(ContractVersion.objects.filter(pk__in=set(contracts.values())).values_list("pk", "grand_total"))
+    now = timezone.now()
+    invoice_rows: list[tuple[Any, ...]] = []
+    line_rows: list[tuple[Any, ...]] = []
+    ids = next_ids(Invoice, len(lines))
+    for line, pk in zip(lines, ids, strict=True):
+        version_id = contracts[line.contract_id] or 0
+        rows = invoice_lines(Decimal(line.amount), by_version[version_id], totals.get(version_id, ZERO))
+        net, tax = sum((r[5] for r in rows), ZERO), sum((r[7] for r in rows), ZERO)
+        days = RETENTION_PAYMENT_DAYS if line.trigger == TermTrigger.WARRANTY else line.days
+        invoice_rows.append(
+            (pk, InvoiceKind.INVOICE, "", InvoiceStatus.DRAFT, accounts[line.contract_id], line.contract_id, line.pk,
+             None, line.currency, None, days, None, "", None, net, tax, line.amount, ZERO, ZERO, ZERO, line.label, "",
+             0, actor_id, None, None, None, 1, now, now)
+        )  # fmt: skip
+        line_rows += [(pk, *row) for row in rows]
+    line_ids = next_ids(InvoiceLine, len(line_rows))
+    bulk_insert(Invoice, INVOICE_COLUMNS, invoice_rows)
+    bulk_insert(InvoiceLine, LINE_COLUMNS, [(pk, *row) for pk, row in zip(line_ids, line_rows, strict=True)])
+    # One UPDATE per day the triggers fired (few), each line pointing at its own draft.
+    draft_of = Subquery(
+        Invoice.objects.filter(billing_line=OuterRef("pk"), status=InvoiceStatus.DRAFT).order_by("-pk").values("pk")[:1]
+    )
+    by_day: dict[date | None, list[int]] = defaultdict(list)
     for line in lines:
-        contract = contracts[line.contract_id]
-        version_id = contract.current_id or 0
-        invoice, rows = _draft(line, contract, by_version[version_id], totals[version_id])
-        drafts.append((line, invoice, rows))
-    Invoice.objects.bulk_create([invoice for _line, invoice, _rows in drafts], batch_size=1000)
-    rows_out: list[InvoiceLine] = []
-    for line, invoice, rows in drafts:
-        for row in rows:
-            row.invoice = invoice
-        rows_out += rows
-        line.invoice, line.status, line.due_on = invoice, LineStatus.INVOICED, fired.get(line.pk) or line.due_on
-    InvoiceLine.objects.bulk_create(rows_out, batch_size=2000)
-    BillingLine.objects.bulk_update(lines, ["invoice", "status", "due_on"], batch_size=1000)
-    return [invoice for _line, invoice, _rows in drafts]
+        by_day[fired.get(line.pk)].append(line.pk)
+    for day, pks in by_day.items():
+        extra = {"due_on": day} if day is not None else {}
+        BillingLine.objects.filter(pk__in=pks).update(status=LineStatus.INVOICED, invoice=draft_of, **extra)
+    return ids
 
 
 def bill_fired(contract: Contract, *, today: date | None = None) -> list[Invoice]:
@@ -282,17 +314,17 @@ def bill_fired(contract: Contract, *, today: date | None = None) -> list[Invoice
         .filter(contract=contract, status=LineStatus.PLANNED)
         .select_related("milestone")
     )
-    fired = {}
+    fired = _warranty_fired(pending, today)
     for line in pending:
-        when = _fired_on(line, contract, line.milestone, today)
+        when = _fired_on(line, contract.signed_on, line.milestone, today)
         if when is not None:
             fired[line.pk] = when
-    fired.update(_warranty_fired(pending, today))
     ready = [line for line in pending if line.pk in fired]
-    invoices = _create_drafts(ready, fired)
-    for invoice, line in zip(invoices, ready, strict=True):
-        notices.draft_ready(invoice, line)
-    return invoices
+    ids = create_drafts(ready, fired)
+    invoices = Invoice.objects.select_related("contract__account", "contract__quote_version").in_bulk(ids)
+    for line, pk in zip(ready, ids, strict=True):
+        notices.draft_ready(invoices[pk], line)
+    return [invoices[pk] for pk in ids]
 
 
 def invoice_run(*, today: date | None = None, chunk: int = RUN_CHUNK) -> int:
@@ -312,23 +344,22 @@ def invoice_run(*, today: date | None = None, chunk: int = RUN_CHUNK) -> int:
     )
     while True:
         with transaction.atomic():
-            lines = list(
+            rows = (
                 candidates.filter(pk__gt=last_id)
-                .select_related("milestone", "contract__current")
                 .order_by("pk")
-                .select_for_update(of=("self",), skip_locked=True)[:chunk]
+                .select_for_update(of=("self",), skip_locked=True)
+                .values_list(*Due.FIELDS)[:chunk]
             )
+            lines = [Due(*row) for row in rows]
             if not lines:
                 break
             last_id = lines[-1].pk
             fired = _warranty_fired(lines, today)
             for line in lines:
-                when = _fired_on(line, line.contract, line.milestone, today)
+                when = _fired_on(line, line.signed_on, line if line.status else None, today)
                 if when is not None:
                     fired[line.pk] = when
-            ready = [line for line in lines if line.pk in fired]
-            _create_drafts(ready, fired)
-            made += len(ready)
+            made += len(create_drafts([line for line in lines if line.pk in fired], fired))
     if made:
         notices.run_summary(made, today)
     return made
