@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, When
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -42,6 +43,7 @@ INVOICE_COLUMNS: list[Column] = [
     (_l("Currency"), lambda i: i.currency),
     (_l("Tax invoice (发票)"), lambda i: i.tax_invoice_number),
 ]
+STATEMENT_SHOWN = 200
 # The customer choosers list this many (by name); the chosen one is always among them.
 MAX_ACCOUNTS = 1000
 PAYMENT_COLUMNS: list[Column] = [
@@ -372,13 +374,18 @@ def statement_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def statement_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     statement = selectors.statement_get(user=request.user, pk=pk)
-    rows = []
-    for line in statement.lines.select_related("payment"):
-        rows.append((line, services.suggestions(line) if line.status == StatementLineStatus.OPEN else []))
-    accounts = list(Account.objects.order_by("name")[:MAX_ACCOUNTS])
-    return render(
-        request, "billing/statement_detail.html", {"statement": statement, "rows": rows, "accounts": accounts}
-    )
+    # Each open line's suggestions cost a query or two: the page shows the lines to match first.
+    lines = statement.lines.select_related("payment").order_by(
+        Case(When(status=StatementLineStatus.OPEN, then=0), default=1), "row"
+    )[:STATEMENT_SHOWN]
+    rows = [(line, services.suggestions(line) if line.status == StatementLineStatus.OPEN else []) for line in lines]
+    context = {
+        "statement": statement,
+        "rows": rows,
+        "accounts": _accounts(None),
+        "more": statement.line_count > STATEMENT_SHOWN,
+    }
+    return render(request, "billing/statement_detail.html", context)
 
 
 @require_POST

@@ -65,35 +65,25 @@ def _step(invoice: Invoice, level: int, today: date, days: int) -> CollectionSte
             text_ = _("Reminder e-mailed to %(to)s (%(d)s days overdue).") % {**facts, "to": contact.email}
         else:
             text_ = _("No contact with an e-mail address: reminder not sent (%(d)s days overdue).") % facts
-    elif level == CollectionLevel.CALL:
-        step.activity = activities.activity_create(
-            actor=ar,
-            subject=invoice,
-            kind="call",
-            owner=ar,
-            due_at=_due(today) + CALL_WITHIN,
-            title=(
-                _("Call %(acc)s about invoice %(n)s (%(a)s %(c)s, %(d)s days overdue)")
-                % {**facts, "acc": invoice.account.name}
-            )[:200],
-        )
-        step.sent_to = str(ar)
-        text_ = _("Call task for the AR %(who)s.") % {"who": ar}
     else:
-        manager = _manager_of(ar) or ar
+        # The AR calls; the escalation goes to the AR's manager (the AR when there is none).
+        calls = level == CollectionLevel.CALL
+        owner = ar if calls else (_manager_of(ar) or ar)
+        title = (
+            _("Call %(acc)s about invoice %(n)s (%(a)s %(c)s, %(d)s days overdue)")
+            if calls
+            else _("Escalation: invoice %(n)s of %(acc)s is %(d)s days overdue (%(a)s %(c)s)")
+        )
         step.activity = activities.activity_create(
             actor=ar,
             subject=invoice,
-            kind="task",
-            owner=manager,
+            kind="call" if calls else "task",
+            owner=owner,
             due_at=_due(today) + CALL_WITHIN,
-            title=(
-                _("Escalation: invoice %(n)s of %(acc)s is %(d)s days overdue (%(a)s %(c)s)")
-                % {**facts, "acc": invoice.account.name}
-            )[:200],
+            title=(title % {**facts, "acc": invoice.account.name})[:200],
         )
-        step.sent_to = str(manager)
-        text_ = _("Escalated to %(who)s.") % {"who": manager}
+        step.sent_to = str(owner)
+        text_ = (_("Call task for the AR %(who)s.") if calls else _("Escalated to %(who)s.")) % {"who": owner}
     step.save()
     timeline.note_add(actor=ar, subject=invoice, text=text_)
     if level > CollectionLevel.REMINDER:

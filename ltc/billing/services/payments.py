@@ -22,8 +22,9 @@ from ltc.billing.choices import InvoiceKind, InvoiceStatus, PaymentKind, Payment
 from ltc.billing.models import Allocation, Invoice, Payment
 from ltc.billing.services.common import Errors, amount, day, raise_if, text
 from ltc.core import events, timeline
+from ltc.core.bulk import next_ids
 from ltc.core.money import Currency
-from ltc.core.numbering import formatted, next_number
+from ltc.core.numbering import formatted
 from ltc.customers.models import Account
 from ltc.org.models import User
 
@@ -31,9 +32,13 @@ ZERO = Decimal(0)
 MAX_ALLOCATIONS = 200
 
 
-def _new_number(kind: str, year: int) -> str:
+def _new_payment(kind: str, year: int, **fields: Any) -> Payment:
+    """A new payment entry numbered from its id (RC2026-000123; refunds RF, reversals RV): unique
+    but not gapless — a shared sequence row would make every payment wait for the one before it.
+    Invoices, which the tax rules number without gaps, do take a sequence."""
     prefix = {PaymentKind.RECEIPT: "RC", PaymentKind.REFUND: "RF", PaymentKind.REVERSAL: "RV"}[kind]  # type: ignore[index]
-    return formatted(prefix, year, next_number(f"payment_{kind}", year))
+    (pk,) = next_ids(Payment, 1)
+    return Payment.objects.create(pk=pk, number=formatted(prefix, year, pk), kind=kind, **fields)
 
 
 def _requested(items: Any, errors: Errors) -> dict[int, Decimal]:
@@ -133,8 +138,9 @@ def payment_record(*, actor: User, data: dict[str, Any]) -> Payment:
     if errors or not (account is not None and value is not None and received_on is not None):
         raise ValidationError(errors)
     with transaction.atomic():
-        payment = Payment.objects.create(
-            number=_new_number(PaymentKind.RECEIPT, received_on.year),
+        payment = _new_payment(
+            PaymentKind.RECEIPT,
+            received_on.year,
             account=account,
             currency=currency,
             amount=value,
@@ -198,9 +204,9 @@ def payment_refund(*, actor: User, payment: Payment, data: dict[str, Any]) -> Pa
             raise ValidationError({"amount": [_("At most the unallocated %(u)s.") % {"u": locked.unallocated}]})
         if when < locked.received_on:
             raise ValidationError({"refunded_on": [_("A refund cannot be before the payment's date.")]})
-        refund = Payment.objects.create(
-            number=_new_number(PaymentKind.REFUND, when.year),
-            kind=PaymentKind.REFUND,
+        refund = _new_payment(
+            PaymentKind.REFUND,
+            when.year,
             account_id=locked.account_id,
             currency=locked.currency,
             amount=value,
@@ -263,9 +269,9 @@ def payment_reverse(*, actor: User, payment: Payment, reason: Any) -> Payment:
                 text=_("Payment %(p)s reversed: %(a)s open again.") % {"p": locked.number, "a": value},
             )
         Allocation.objects.bulk_create(undo)
-        reversal = Payment.objects.create(
-            number=_new_number(PaymentKind.REVERSAL, today.year),
-            kind=PaymentKind.REVERSAL,
+        reversal = _new_payment(
+            PaymentKind.REVERSAL,
+            today.year,
             account_id=locked.account_id,
             currency=locked.currency,
             amount=locked.amount,

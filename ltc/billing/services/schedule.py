@@ -119,31 +119,37 @@ def _warranty_fired(lines: Sequence[Any], today: date) -> dict[int, date]:
     return fired
 
 
+def _last_planned(contract: Contract) -> date | None:
+    return max((m.planned_date for m in contract.milestones.filter(removed=False)), default=None)
+
+
+def _from_term(
+    contract: Contract, version: ContractVersion, term: ContractTerm, amount: Decimal, last: date | None
+) -> BillingLine:
+    return BillingLine(
+        contract=contract,
+        contract_version=version.number,
+        term=term,
+        position=term.position,
+        label=term.label,
+        trigger=term.trigger,
+        milestone=term.milestone,
+        days=term.days,
+        percent=term.percent,
+        amount=amount,
+        currency=contract.currency,
+        expected_on=_expected(term, contract, version, last),
+    )
+
+
 def plan(contract: Contract) -> list[BillingLine]:
     """Plan the schedule from the current version's payment terms (once, on signing)."""
     if BillingLine.objects.filter(contract=contract).exists():
         return []
     version = current_of(contract)
-    terms = list(version.terms.select_related("milestone"))
-    last_planned = max((m.planned_date for m in contract.milestones.filter(removed=False)), default=None)
-    lines = [
-        BillingLine(
-            contract=contract,
-            contract_version=version.number,
-            term=term,
-            position=term.position,
-            label=term.label,
-            trigger=term.trigger,
-            milestone=term.milestone,
-            days=term.days,
-            percent=term.percent,
-            amount=term.amount,
-            currency=contract.currency,
-            expected_on=_expected(term, contract, version, last_planned),
-        )
-        for term in terms
-    ]
-    return BillingLine.objects.bulk_create(lines)
+    last = _last_planned(contract)
+    terms = version.terms.select_related("milestone")
+    return BillingLine.objects.bulk_create(_from_term(contract, version, t, t.amount, last) for t in terms)
 
 
 def replan(contract: Contract, actor: Any = None) -> list[BillingLine]:
@@ -162,7 +168,6 @@ def replan(contract: Contract, actor: Any = None) -> list[BillingLine]:
     done_positions = {line.position for line in invoiced}
     terms = [t for t in version.terms.select_related("milestone") if t.position not in done_positions]
     rest = quantize(Decimal(version.grand_total) - billed)
-    last_planned = max((m.planned_date for m in contract.milestones.filter(removed=False)), default=None)
     new: list[BillingLine] = []
     if rest > 0:
         shares = sum((t.percent for t in terms), ZERO)
@@ -185,23 +190,8 @@ def replan(contract: Contract, actor: Any = None) -> list[BillingLine]:
         else:
             amounts = [quantize(rest * t.percent / shares) for t in terms]
             amounts[-1] += rest - sum(amounts, ZERO)
-            for term, amount in zip(terms, amounts, strict=True):
-                new.append(
-                    BillingLine(
-                        contract=contract,
-                        contract_version=version.number,
-                        term=term,
-                        position=term.position,
-                        label=term.label,
-                        trigger=term.trigger,
-                        milestone=term.milestone,
-                        days=term.days,
-                        percent=term.percent,
-                        amount=amount,
-                        currency=contract.currency,
-                        expected_on=_expected(term, contract, version, last_planned),
-                    )
-                )
+            last = _last_planned(contract)
+            new += [_from_term(contract, version, t, a, last) for t, a in zip(terms, amounts, strict=True)]
     elif rest < 0 and actor is not None:
         timeline.note_add(
             actor=actor,

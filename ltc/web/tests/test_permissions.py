@@ -479,6 +479,10 @@ SEES_BILLING = {"owner", "manager", "boss", "executive", "finance", "admin"}
 MONEY = {"finance", "admin"}
 PROMISES = {"owner", "manager", "boss", "finance", "admin"}
 INVOICE_IF_MATCH = {"If-Match": "invoice"}
+CSV_UPLOADS = {
+    "POST /api/v1/lead-imports": "公司名称\n甲公司\n".encode("gbk"),
+    "POST /api/v1/bank-statements": b"date,amount\n2026-01-05,100.00\n",
+}
 
 
 def billing_rule(
@@ -1932,12 +1936,6 @@ def test_permissions(case: Case, actor: str, world: Any, api_as: Any, web_as: An
         invoice = Invoice.objects.filter(status="issued", open_amount__gt=0).first()
         assert invoice is not None
         body = {"allocations": [{"invoice_id": invoice.pk, "amount": "100.00"}]}
-    if case.key == "POST /api/v1/bank-statements":
-        upload = SimpleUploadedFile("bank.csv", b"date,amount\n2026-01-05,100.00\n")
-        client = api_as(user)
-        response = client.client.post(path, {"file": upload}, headers=client.headers)
-        assert response.status_code == case.expect(actor), f"{case.key} as {actor}: {response.status_code}"
-        return
     if case.headers == AUTO_IF_MATCH:
         current = Contract.objects.get(pk=path.split("/")[4])
         case = Case(case.key, case.path, case.expect, case.body, {"If-Match": f'"{current.version}"'})
@@ -2039,8 +2037,8 @@ def test_permissions(case: Case, actor: str, world: Any, api_as: Any, web_as: An
     if case.key == "POST opportunities:opportunity_check":
         opportunity = Opportunity.objects.get(pk=path.split("/")[2])
         body = {"requirement": str(opportunity.stage.requirements.get().pk), "done": "1"}
-    if case.key == "POST /api/v1/lead-imports":
-        upload = SimpleUploadedFile("l.csv", "公司名称\n甲公司\n".encode("gbk"))
+    if case.key in CSV_UPLOADS:
+        upload = SimpleUploadedFile("upload.csv", CSV_UPLOADS[case.key])
         client = api_as(user)
         response = client.client.post(path, {"file": upload}, headers=client.headers)
         assert response.status_code == case.expect(actor), f"{case.key} as {actor}: {response.status_code}"
