@@ -3,6 +3,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# A retention's days count from the acceptance to when it falls due; its invoice is then payable
+# within these days.
+RETENTION_PAYMENT_DAYS = 30
+
 
 class LineStatus(models.TextChoices):
     """A billing schedule line: waiting for its trigger, due (trigger fired, no live invoice),

@@ -10,13 +10,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
 from ltc.billing.access import account_visible_q, can_bill
-from ltc.billing.choices import InvoiceKind, InvoiceStatus, LineStatus, PaymentKind
+from ltc.billing.choices import RETENTION_PAYMENT_DAYS, InvoiceKind, InvoiceStatus, LineStatus, PaymentKind
 from ltc.billing.models import Allocation, BankStatement, BillingLine, Invoice, Payment
 from ltc.contracts.models import Contract
+from ltc.quotes.choices import TermTrigger
 
 ZERO = Decimal(0)
 BUCKETS = ("not_due", "d1_30", "d31_60", "d61_90", "d90_plus")
@@ -265,28 +267,36 @@ def forecast(*, user: Any, today: date, months: int = 12, currency: str = "CNY")
     sums: dict[date, dict[str, Any]] = {k: {"month": k, "invoiced": ZERO, "scheduled": ZERO} for k in keys}
 
     def put(when: date | None, kind: str, value: Decimal) -> None:
-        when = max(when or today, today)
-        key = when.replace(day=1)
+        key = max(when or today, start).replace(day=1)
         if key in sums:
             sums[key][kind] += value
 
+    # Summed in the database per due month / payment days / expected day: few rows come back.
     visible = account_visible_q(user)
-    for due, value in Invoice.objects.filter(
-        visible, kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED, open_amount__gt=0, currency=currency
-    ).values_list("due_date", "open_amount"):
-        put(due, "invoiced", value)
-    for days, total in Invoice.objects.filter(
-        visible, kind=InvoiceKind.INVOICE, status=InvoiceStatus.DRAFT, currency=currency
-    ).values_list("payment_days", "total"):
-        put(today + timedelta(days=days), "scheduled", total)
-    lines = BillingLine.objects.filter(
-        account_visible_q(user, "contract__account"),
-        status__in=(LineStatus.PLANNED, LineStatus.DUE),
-        currency=currency,
-    ).values_list("expected_on", "days", "trigger", "amount")
-    for expected, days, trigger, value in lines:
-        pay_days = 30 if trigger == "warranty" else days
-        put((expected or today) + timedelta(days=pay_days), "scheduled", value)
+    invoices = Invoice.objects.filter(visible, kind=InvoiceKind.INVOICE, currency=currency)
+    for row in (
+        invoices.filter(status=InvoiceStatus.ISSUED, open_amount__gt=0)
+        .annotate(month=TruncMonth("due_date"))
+        .values("month")
+        .annotate(s=Sum("open_amount"))
+        .order_by()
+    ):
+        put(row["month"], "invoiced", row["s"])
+    for row in invoices.filter(status=InvoiceStatus.DRAFT).values("payment_days").annotate(s=Sum("total")).order_by():
+        put(today + timedelta(days=row["payment_days"]), "scheduled", row["s"])
+    lines = (
+        BillingLine.objects.filter(
+            account_visible_q(user, "contract__account"),
+            status__in=(LineStatus.PLANNED, LineStatus.DUE),
+            currency=currency,
+        )
+        .values("expected_on", "days", "trigger")
+        .annotate(s=Sum("amount"))
+        .order_by()
+    )
+    for row in lines:
+        pay_days = RETENTION_PAYMENT_DAYS if row["trigger"] == TermTrigger.WARRANTY else row["days"]
+        put((row["expected_on"] or today) + timedelta(days=pay_days), "scheduled", row["s"])
     return [{**row, "total": row["invoiced"] + row["scheduled"]} for row in sums.values()]
 
 

@@ -16,7 +16,7 @@ from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ltc.billing.choices import InvoiceKind, InvoiceStatus, LineStatus
+from ltc.billing.choices import RETENTION_PAYMENT_DAYS, InvoiceKind, InvoiceStatus, LineStatus
 from ltc.billing.models import BillingLine, Invoice, InvoiceLine
 from ltc.billing.services import notices
 from ltc.contracts.choices import ContractStatus, MilestoneStatus
@@ -31,9 +31,6 @@ ZERO = Decimal(0)
 BILLABLE = (ContractStatus.SIGNED, ContractStatus.ACCEPTED, ContractStatus.IN_EXECUTION, ContractStatus.COMPLETED)
 LIVE = (LineStatus.PLANNED, LineStatus.DUE, LineStatus.INVOICED)
 RUN_CHUNK = 2000
-# A retention's `days` count from the acceptance to when it falls due; its invoice is then
-# payable within these days.
-RETENTION_PAYMENT_DAYS = 30
 
 
 def _expected(

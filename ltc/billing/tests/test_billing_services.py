@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.utils import timezone
 
 from ltc.billing import selectors, services
@@ -389,4 +391,20 @@ def test_aging_as_of_a_past_date_adds_back_later_payments(world):
     assert selectors.aging(user=world.owner, as_of=TODAY()).grand_total == now.grand_total
     assert selectors.dso(user=world.finance, as_of=TODAY()) is not None
     months = selectors.forecast(user=world.finance, today=TODAY())
-    assert sum(m["total"] for m in months) > 0
+    assert months[0]["invoiced"] == invoice.total - Decimal("1000.00")  # overdue: expected now
+    acceptance = BillingLine.objects.get(contract=contract, trigger="acceptance")
+    expected = (acceptance.expected_on + timedelta(days=acceptance.days)).replace(day=1)
+    assert [m["scheduled"] for m in months if m["month"] == expected] == [acceptance.amount]
+    assert sum(m["scheduled"] for m in months) == acceptance.amount  # the retention falls later
+
+
+def test_the_daily_command_runs_invoices_and_collections(world):
+    contract = signed_contract(world, team_of(world))
+    (advance,) = issue_drafts(contract, world.finance)
+    Invoice.objects.filter(pk=advance.pk).update(due_date=TODAY() - timedelta(days=2))
+    BillingLine.objects.filter(contract=contract, trigger="warranty").update(trigger="date", expected_on=TODAY())
+    out = StringIO()
+    call_command("billing_daily", stdout=out)
+    assert "run_invoices" in out.getvalue()
+    assert Invoice.objects.filter(contract=contract, billing_line__trigger="date", status="draft").count() == 1
+    assert list(CollectionStep.objects.filter(invoice=advance).values_list("level", flat=True)) == [1]
