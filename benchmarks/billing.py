@@ -337,9 +337,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def bench_payment_api(clients: int, per_client: int) -> list[tuple[str, ...]]:
-    """8 clients post payments (each allocating 1.00 to an open invoice) to a gunicorn server;
-    every fifth request is sent again with the same Idempotency-Key (a retry)."""
+def bench_payment_api(clients: int, per_client: int, rate: float = 0.0) -> list[tuple[str, ...]]:
+    """`clients` clients post payments (each allocating 1.00 to an open invoice) to a gunicorn
+    server; every fifth request is sent again with the same Idempotency-Key (a retry). With
+    `rate`, each client starts a request every 1/rate seconds (paced); without, back to back
+    (the server saturated)."""
     finance = User.objects.get(username="zhou")
     _token, raw = token_create(actor=finance, user=finance, name=f"bench {time.time()}")
     open_invoices = list(
@@ -349,7 +351,20 @@ def bench_payment_api(clients: int, per_client: int) -> list[tuple[str, ...]]:
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "ltc.wsgi", "-b", f"127.0.0.1:{port}", "-w", "4", "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "ltc.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "4",
+            "--threads",
+            "2",
+            "--log-level",
+            "warning",
+        ],
         env=env,
     )
     try:
@@ -359,6 +374,20 @@ def bench_payment_api(clients: int, per_client: int) -> list[tuple[str, ...]]:
                 break
             except OSError:
                 time.sleep(0.2)
+
+        # Warm up every worker (the first request of a process loads the URLs and the API).
+        def warm(_n: int) -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            for _i in range(5):
+                conn.request("GET", "/api/v1/payments?limit=1", headers={"Authorization": f"Bearer {raw}"})
+                conn.getresponse().read()
+            conn.close()
+
+        warmers = [threading.Thread(target=warm, args=(n,)) for n in range(2 * clients)]
+        for thread in warmers:
+            thread.start()
+        for thread in warmers:
+            thread.join()
         latencies: list[float] = []
         keys: set[str] = set()
         errors: list[str] = []
@@ -368,7 +397,10 @@ def bench_payment_api(clients: int, per_client: int) -> list[tuple[str, ...]]:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             rng = random.Random(n)
             headers = {"Authorization": f"Bearer {raw}", "Content-Type": "application/json"}
+            started = time.perf_counter()
             for i in range(per_client):
+                if rate:
+                    time.sleep(max(0.0, started + i / rate - time.perf_counter()))
                 invoice, account = rng.choice(open_invoices)
                 key = f"bench-{port}-{n}-{i}"
                 body = json.dumps(
@@ -408,9 +440,12 @@ def bench_payment_api(clients: int, per_client: int) -> list[tuple[str, ...]]:
     ok = p95 < 100 and made == len(keys) and not errors
     return [
         (
-            f"POST /api/v1/payments, {clients} clients × {per_client} (every 5th retried)",
+            f"POST /api/v1/payments, {clients} clients × {per_client}"
+            + (f" at {rate:g}/s each" if rate else " back to back")
+            + " (every 5th retried)",
             f"p50 {latencies[len(latencies) // 2]:.0f} ms, p95 {p95:.0f} ms, {len(latencies) / wall:.0f} req/s",
-            f"{len(latencies)} requests, {len(keys)} keys, {made} payments, {len(errors)} errors",
+            f"{len(latencies)} requests, {len(keys)} keys, {made} payments, {len(errors)} errors; "
+            f"in flight {sum(latencies) / 1000 / wall:.1f} of {clients}",
             "pass" if ok else "FAIL",
         )
     ]
@@ -423,17 +458,24 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=3.0, help="requests per second per client (0: back to back)")
+    parser.add_argument("--workloads", default="run,aging,payments", help="comma-separated subset")
     args = parser.parse_args()
+    workloads = set(args.workloads.split(","))
     call_command("migrate", verbosity=0)
     start = time.perf_counter()
     contract_ids = signed_contracts(args.contracts)
     print(f"seeded {len(contract_ids):,} contracts in {time.perf_counter() - start:.0f} s", file=sys.stderr)
-    rows = bench_invoice_run(contract_ids)
+    rows = bench_invoice_run(contract_ids) if "run" in workloads else []
     start = time.perf_counter()
     seed_ledger(args.invoices, contract_ids)
     print(f"seeded the ledger in {time.perf_counter() - start:.0f} s", file=sys.stderr)
-    rows += bench_aging(args.runs)
-    rows += bench_payment_api(args.clients, args.requests)
+    if "aging" in workloads:
+        rows += bench_aging(args.runs)
+    if "payments" in workloads:
+        rows += bench_payment_api(args.clients, args.requests, args.rate)
+        if args.rate:
+            rows += bench_payment_api(args.clients, args.requests)
     print(f"\n### {connection.vendor} — billing")
     print("| workload | result | detail | verdict |")
     print("|---|---|---|---|")

@@ -479,7 +479,7 @@ def payment_create(request: AuthedRequest, payload: PaymentIn, response: HttpRes
     data["allocations"] = _items(payload.allocations)
     payment = services.payment_record(actor=request.user, data=data)
     response["Location"] = f"/api/v1/payments/{payment.pk}"
-    return Status(201, selectors.payment_get(user=request.user, pk=payment.pk))
+    return Status(201, payment)  # as recorded: finance may see every payment
 
 
 @router.get("/payments/{payment_id}", response=PaymentDetailOut)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -18,16 +18,14 @@ from ltc.billing.access import account_visible_q, can_bill
 from ltc.billing.choices import RETENTION_PAYMENT_DAYS, InvoiceKind, InvoiceStatus, LineStatus, PaymentKind
 from ltc.billing.models import Allocation, BankStatement, BillingLine, Invoice, Payment
 from ltc.contracts.models import Contract
+from ltc.customers.models import Account
+from ltc.org.models import User
 from ltc.quotes.choices import TermTrigger
 
 ZERO = Decimal(0)
 BUCKETS = ("not_due", "d1_30", "d31_60", "d61_90", "d90_plus")
-GROUPS = {
-    "customer": ("account_id", "account__name"),
-    "contract": ("contract_id", "contract__number"),
-    "ar": ("contract__owner_id", "contract__owner__username"),
-    "invoice": ("id", "number"),
-}
+# What the aging groups by: the invoice's column (the AR through the contract).
+GROUPS = {"customer": "account_id", "contract": "contract_id", "ar": "contract__owner_id", "invoice": "id"}
 INVOICE_SORTS = {
     "-created": ("-created_at", "-id"),
     "due": ("due_date", "id"),
@@ -163,11 +161,40 @@ class Aging:
         return sum(self.total.values(), ZERO)
 
 
+def _bucket_sums(queryset: QuerySet[Any], key: str, prefix: str, amount: str, as_of: date) -> QuerySet[Any]:
+    """One row per group: the amounts in each aging bucket (by the invoice's due date)."""
+    due = f"{prefix}due_date"
+    edges = [as_of - timedelta(days=d) for d in (0, 30, 60, 90)]
+    filters = [
+        Q(**{f"{due}__gte": edges[0]}),
+        Q(**{f"{due}__lt": edges[0], f"{due}__gte": edges[1]}),
+        Q(**{f"{due}__lt": edges[1], f"{due}__gte": edges[2]}),
+        Q(**{f"{due}__lt": edges[2], f"{due}__gte": edges[3]}),
+        Q(**{f"{due}__lt": edges[3]}),
+    ]
+    sums = {bucket: Sum(amount, filter=f, default=ZERO) for bucket, f in zip(BUCKETS, filters, strict=True)}
+    rows: QuerySet[Any] = queryset.values(key).annotate(**sums).order_by()
+    return rows
+
+
+def _labels(group: str, keys: list[Any]) -> dict[Any, str]:
+    """What each shown group is called (read for the shown rows only)."""
+    if group == "customer":
+        return dict(Account.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if group == "contract":
+        return dict(Contract.objects.filter(pk__in=keys).values_list("pk", "number"))
+    if group == "ar":
+        return {user.pk: str(user) for user in User.objects.filter(pk__in=keys)}
+    return dict(Invoice.objects.filter(pk__in=keys).values_list("pk", "number"))
+
+
 def aging(*, user: Any, as_of: date, group: str = "customer", currency: str = "CNY", limit: int = 200) -> Aging:
     """Open receivables as of `as_of` in aging buckets (not due, 1–30, 31–60, 61–90, 90+ days
     past due), per customer / contract / AR / invoice. Read from the invoices' open balances,
-    adding back what was paid or credited after `as_of` (so a recent date reads few rows)."""
-    key, label = GROUPS.get(group, GROUPS["customer"])
+    adding back what was paid or credited after `as_of` (so a recent date reads few rows);
+    summed per group in the database, the names read for the shown rows only."""
+    group = group if group in GROUPS else "customer"
+    key = GROUPS[group]
     base = Invoice.objects.filter(
         account_visible_q(user),
         kind=InvoiceKind.INVOICE,
@@ -175,59 +202,37 @@ def aging(*, user: Any, as_of: date, group: str = "customer", currency: str = "C
         issue_date__lte=as_of,
         status__in=(InvoiceStatus.ISSUED, InvoiceStatus.CANCELLED),
     )
-    sums: dict[tuple[Any, Any], list[Decimal]] = defaultdict(lambda: [ZERO] * len(BUCKETS))
-    current = (
-        base.filter(open_amount__gt=0)
-        .annotate(bucket=_bucket_of("", as_of))
-        .values(key, label, "bucket")
-        .annotate(s=Sum("open_amount"))
-        .order_by()
+    paid_later = Allocation.objects.filter(applied_on__gt=as_of, invoice__in=base)
+    credited_later = Invoice.objects.filter(
+        kind=InvoiceKind.CREDIT_NOTE, issue_date__gt=as_of, credited_invoice__in=base
     )
-    for row in current:
-        sums[(row[key], row[label])][row["bucket"]] += row["s"]
-    later_paid = (
-        Allocation.objects.filter(applied_on__gt=as_of, invoice__in=base)
-        .annotate(bucket=_bucket_of("invoice__", as_of))
-        .values(f"invoice__{key}" if key != "id" else "invoice_id", f"invoice__{label}", "bucket")
-        .annotate(s=Sum("amount"))
-        .order_by()
+    parts = (
+        (_bucket_sums(base.filter(open_amount__gt=0), key, "", "open_amount", as_of), key),
+        (_bucket_sums(paid_later, f"invoice__{key}", "invoice__", "amount", as_of), f"invoice__{key}"),
+        (
+            _bucket_sums(credited_later, f"credited_invoice__{key}", "credited_invoice__", "total", as_of),
+            f"credited_invoice__{key}",
+        ),
     )
-    later_credited = (
-        Invoice.objects.filter(kind=InvoiceKind.CREDIT_NOTE, issue_date__gt=as_of, credited_invoice__in=base)
-        .annotate(bucket=_bucket_of("credited_invoice__", as_of))
-        .values(
-            f"credited_invoice__{key}" if key != "id" else "credited_invoice_id", f"credited_invoice__{label}", "bucket"
-        )
-        .annotate(s=Sum("total"))
-        .order_by()
-    )
-    for rows, prefix in ((later_paid, "invoice"), (later_credited, "credited_invoice")):
+    sums: dict[Any, list[Decimal]] = defaultdict(lambda: [ZERO] * len(BUCKETS))
+    for rows, name in parts:
         for row in rows:
-            k = row[f"{prefix}__{key}" if key != "id" else f"{prefix}_id"]
-            sums[(k, row[f"{prefix}__{label}"])][row["bucket"]] += row["s"]
+            values = sums[row[name]]
+            for i, bucket in enumerate(BUCKETS):
+                values[i] += row[bucket]
     result = Aging(as_of=as_of, currency=currency)
-    for (k, name), values in sums.items():
+    for k, values in sums.items():
         if not any(values):
             continue
-        entry = {"key": k, "name": name, **dict(zip(BUCKETS, values, strict=True)), "total": sum(values, ZERO)}
-        result.rows.append(entry)
+        result.rows.append({"key": k, **dict(zip(BUCKETS, values, strict=True)), "total": sum(values, ZERO)})
         for bucket, value in zip(BUCKETS, values, strict=True):
             result.total[bucket] += value
     result.rows.sort(key=lambda r: -r["total"])
     result.rows = result.rows[:limit]
+    labels = _labels(group, [r["key"] for r in result.rows])
+    for row in result.rows:
+        row["name"] = labels.get(row["key"], "")
     return result
-
-
-def _bucket_of(prefix: str, as_of: date) -> Case:
-    due = f"{prefix}due_date"
-    return Case(
-        When(**{f"{due}__gte": as_of}, then=Value(0)),
-        When(**{f"{due}__gte": as_of - timedelta(days=30)}, then=Value(1)),
-        When(**{f"{due}__gte": as_of - timedelta(days=60)}, then=Value(2)),
-        When(**{f"{due}__gte": as_of - timedelta(days=90)}, then=Value(3)),
-        default=Value(4),
-        output_field=IntegerField(),
-    )
 
 
 def dso(

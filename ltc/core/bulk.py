@@ -124,12 +124,12 @@ def next_ids(model: type[models.Model], count: int) -> list[int]:
     pk_column = model._meta.pk.column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # The sequence is looked up once: as an argument of nextval() it would be per row.
-            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk_column])
-            sequence = cursor.fetchone()[0]
+            # One round trip; the sequence is looked up once (as an argument of nextval() it would
+            # be per row).
             cursor.execute(
-                "SELECT array_agg(id) FROM (SELECT nextval(%s::regclass) AS id FROM generate_series(1, %s)) AS ids",
-                [sequence, count],
+                "WITH s AS (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq) "
+                "SELECT array_agg(nextval(s.seq)) FROM s, generate_series(1, %s)",
+                [table, pk_column, count],
             )
             return list(cursor.fetchone()[0])
         quote = connection.ops.quote_name

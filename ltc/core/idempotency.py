@@ -46,6 +46,20 @@ def _replay(record: IdempotencyRecord) -> HttpResponse:
     return response
 
 
+def _claim(principal: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
+    """Record the key for this request, or None when it is taken. A key older than the TTL is
+    free again: its record is replaced (checked only on a clash, so a new key costs one insert)."""
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(principal=principal, key=key, request_fingerprint=fingerprint)
+        except IntegrityError:
+            cutoff = timezone.now() - settings.LTC_IDEMPOTENCY_TTL
+            if not IdempotencyRecord.objects.filter(principal=principal, key=key, created_at__lt=cutoff).delete()[0]:
+                return None
+    return None
+
+
 class IdempotencyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -66,13 +80,11 @@ class IdempotencyMiddleware:
                 ],
             )
         fingerprint = _fingerprint(request)
-        cutoff = timezone.now() - settings.LTC_IDEMPOTENCY_TTL
-        IdempotencyRecord.objects.filter(principal=principal, key=key, created_at__lt=cutoff).delete()
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(principal=principal, key=key, request_fingerprint=fingerprint)
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.get(principal=principal, key=key)
+        record = _claim(principal, key, fingerprint)
+        if record is None:
+            existing = IdempotencyRecord.objects.filter(principal=principal, key=key).first()
+            if existing is None:  # replaced meanwhile by a request after the TTL
+                return problem(409, _("A request with this Idempotency-Key is still being processed."))
             if existing.request_fingerprint != fingerprint:
                 return problem(
                     422,

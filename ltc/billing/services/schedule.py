@@ -297,7 +297,7 @@ def bill_fired(contract: Contract, *, today: date | None = None) -> list[Invoice
     if contract.status not in BILLABLE:
         return []
     pending = list(
-        BillingLine.objects.select_for_update()
+        BillingLine.objects.select_for_update(of=("self",))
         .filter(contract=contract, status=LineStatus.PLANNED)
         .select_related("milestone")
     )

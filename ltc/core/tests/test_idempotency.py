@@ -54,3 +54,13 @@ def test_old_keys_are_purged_by_the_background_task(world):
     result = purge_idempotency_records.enqueue()
     assert result.return_value == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_a_key_past_its_lifetime_is_free_again(world, api_as):
+    api = api_as(world.owner)
+    api.post("/accounts", BODY, **{"Idempotency-Key": "reuse-1"})
+    IdempotencyRecord.objects.filter(key="reuse-1").update(created_at=timezone.now() - timedelta(days=2))
+    again = api.post("/accounts", {**BODY, "name": "另一家公司"}, **{"Idempotency-Key": "reuse-1"})
+    assert again.status_code == 201
+    assert "Idempotent-Replayed" not in again
+    assert IdempotencyRecord.objects.get(key="reuse-1").created_at > timezone.now() - timedelta(hours=1)
