@@ -18,12 +18,14 @@ from ltc.billing.access import account_visible_q, can_bill
 from ltc.billing.choices import RETENTION_PAYMENT_DAYS, InvoiceKind, InvoiceStatus, LineStatus, PaymentKind
 from ltc.billing.models import Allocation, BankStatement, BillingLine, Invoice, Payment
 from ltc.contracts.models import Contract
+from ltc.core.money import quantize
 from ltc.customers.models import Account
 from ltc.org.models import User
 from ltc.quotes.choices import TermTrigger
 
 ZERO = Decimal(0)
 BUCKETS = ("not_due", "d1_30", "d31_60", "d61_90", "d90_plus")
+AMOUNTS = {*BUCKETS, "total"}
 # What the aging groups by: the invoice's column (the AR through the contract).
 GROUPS = {"customer": "account_id", "contract": "contract_id", "ar": "contract__owner_id", "invoice": "id"}
 INVOICE_SORTS = {
@@ -228,7 +230,8 @@ def aging(*, user: Any, as_of: date, group: str = "customer", currency: str = "C
         for bucket, value in zip(BUCKETS, values, strict=True):
             result.total[bucket] += value
     result.rows.sort(key=lambda r: -r["total"])
-    result.rows = result.rows[:limit]
+    result.rows = [{k: quantize(v) if k in AMOUNTS else v for k, v in row.items()} for row in result.rows[:limit]]
+    result.total = {bucket: quantize(value) for bucket, value in result.total.items()}
     labels = _labels(group, [r["key"] for r in result.rows])
     for row in result.rows:
         row["name"] = labels.get(row["key"], "")
@@ -302,7 +305,11 @@ def forecast(*, user: Any, today: date, months: int = 12, currency: str = "CNY")
     for row in lines:
         pay_days = RETENTION_PAYMENT_DAYS if row["trigger"] == TermTrigger.WARRANTY else row["days"]
         put((row["expected_on"] or today) + timedelta(days=pay_days), "scheduled", row["s"])
-    return [{**row, "total": row["invoiced"] + row["scheduled"]} for row in sums.values()]
+    return [
+        {**row, "invoiced": quantize(row["invoiced"]), "scheduled": quantize(row["scheduled"]),
+         "total": quantize(row["invoiced"] + row["scheduled"])}
+        for row in sums.values()
+    ]  # fmt: skip
 
 
 def balances(*, user: Any, account: int) -> dict[str, Decimal]:
@@ -325,7 +332,8 @@ def balances(*, user: Any, account: int) -> dict[str, Decimal]:
         credit=Sum("unallocated", default=ZERO),
     )
     balance = inv["invoiced"] - inv["credited"] - pay["received"] + pay["reversed"] + pay["refunded"]
-    return {**inv, **pay, "balance": balance}
+    # Sums are rounded to the cent: SQLite adds decimals as floats.
+    return {name: quantize(Decimal(value)) for name, value in {**inv, **pay, "balance": balance}.items()}
 
 
 def overdue_list(*, user: Any, today: date) -> QuerySet[Invoice]:

@@ -111,9 +111,9 @@ def test_billing_journey_through_the_api(world, api_as):
     assert credit.json()["kind"] == "credit"
 
     aging = ar.get("/receivables/aging?group=contract").json()
-    assert Decimal(aging["grand_total"]) == Decimal("19500.00")
+    assert aging["grand_total"] == "19500.00"  # rounded to the cent on both databases
     assert aging["rows"][0]["name"] == contract.number
-    assert api_as(world.other).get("/receivables/aging").json()["grand_total"] == "0"
+    assert api_as(world.other).get("/receivables/aging").json()["grand_total"] == "0.00"
     assert ar.get("/receivables/aging?group=x").status_code == 422
     assert len(ar.get("/receivables/forecast").json()) == 12
     balance = finance.get(f"/receivables/balances/{world.account.pk}").json()
