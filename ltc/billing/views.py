@@ -59,13 +59,19 @@ PAYMENT_COLUMNS: list[Column] = [
 ]
 
 
-def _listing(request: AuthedRequest, queryset: Any, template: str, context: dict[str, Any]) -> HttpResponse:
+def _listing(
+    request: AuthedRequest, queryset: Any, template: str, context: dict[str, Any], columns: list[Column], name: str
+) -> HttpResponse | StreamingHttpResponse:
+    """A list page (htmx asks for the results only), or its export as CSV / XLSX."""
+    fmt = request.GET.get("export")
+    if fmt in ("csv", "xlsx"):
+        return export_response(queryset.iterator(chunk_size=2000), columns, fmt=fmt, basename=name)
     params = ListParams(request.GET)
     page = params.page(paginate(queryset, limit=params.limit, offset=params.offset))
     export_query = request.GET.copy()
     export_query.pop("offset", None)
-    name = f"{template}#results" if is_htmx(request) else template
-    return render(request, name, {**context, "page": page, "export_query": export_query.urlencode()})
+    shown = f"{template}#results" if is_htmx(request) else template
+    return render(request, shown, {**context, "page": page, "export_query": export_query.urlencode()})
 
 
 def _account_param(raw: str) -> int | None:
@@ -89,9 +95,6 @@ def invoice_list(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse
         sort=data.get("sort") or "-created",
     )
     queryset = selectors.invoice_list(user=request.user, filters=filters)
-    fmt = request.GET.get("export")
-    if fmt in ("csv", "xlsx"):
-        return export_response(queryset.iterator(chunk_size=2000), INVOICE_COLUMNS, fmt=fmt, basename="invoices")
     drafts = selectors.invoice_list(user=request.user, filters=selectors.InvoiceFilters(status=InvoiceStatus.DRAFT))
     return _listing(
         request,
@@ -103,6 +106,8 @@ def invoice_list(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse
             "today": timezone.localdate(),
             "can_bill": can_bill(request.user),
         },
+        INVOICE_COLUMNS,
+        "invoices",
     )
 
 
@@ -237,12 +242,8 @@ def payment_list(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse
         unallocated=bool(data.get("unallocated")),
     )
     queryset = selectors.payment_list(user=request.user, filters=filters)
-    fmt = request.GET.get("export")
-    if fmt in ("csv", "xlsx"):
-        return export_response(queryset.iterator(chunk_size=2000), PAYMENT_COLUMNS, fmt=fmt, basename="payments")
-    return _listing(
-        request, queryset, "billing/payment_list.html", {"filter_form": form, "can_bill": can_bill(request.user)}
-    )
+    context = {"filter_form": form, "can_bill": can_bill(request.user)}
+    return _listing(request, queryset, "billing/payment_list.html", context, PAYMENT_COLUMNS, "payments")
 
 
 def _open_invoices(user: Any, account: int, currency: str | None = None) -> list[Invoice]:

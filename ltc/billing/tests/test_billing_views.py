@@ -123,3 +123,21 @@ def test_lists_stay_within_their_query_budget(world, web_as, path):
         response = finance.get(path)
     assert response.status_code == 200
     assert len(queries) <= 14, [q["sql"][:120] for q in queries.captured_queries]
+
+
+def test_lists_export_what_they_show(world, web_as):
+    contract = signed_contract(world, team_of(world))
+    (invoice,) = issue_drafts(contract, world.finance)
+    finance = web_as(world.finance)
+    finance.post(
+        "/billing/payments/new/",
+        {"account": world.account.pk, "amount": "10.00", "currency": "CNY", "received_on": timezone.localdate().isoformat(),
+         "method": "bank", "bank_reference": "EXP-1"},
+    )  # fmt: skip
+    csv = b"".join(finance.get("/billing/?status=issued&export=csv").streaming_content).decode("utf-8-sig")
+    assert invoice.number in csv
+    assert contract.number in csv
+    xlsx = finance.get("/billing/payments/?export=xlsx")
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    other = b"".join(web_as(world.other).get("/billing/?export=csv").streaming_content).decode("utf-8-sig")
+    assert invoice.number not in other
