@@ -11,8 +11,11 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# Set-up installs the Python and front-end packages (fonts for PDFs included) and compiles the
+# translations: never at serve time, where a process that loaded a missing catalogue stays English.
 setup: $(STAMP)
 	bash scripts/vendor.sh
+	$(VENV)/bin/python manage.py compilemessages --ignore .venv --ignore node_modules --ignore var -v 0
 
 demo: setup
 	$(VENV)/bin/ltc demo

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from ltc.api.tests.contract import check_exchange
 from ltc.customers.models import Account
 from ltc.customers.tests.factories import AccountFactory
 from ltc.leads.models import Lead
@@ -32,11 +33,14 @@ class ApiClient:
             self.headers["Authorization"] = f"Bearer {raw}"
 
     def request(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
+        """Send one request; the request and its answer must keep to the published OpenAPI document."""
         kwargs: dict[str, Any] = {"headers": {**self.headers, **headers}}
         if body is not None:
             kwargs["data"] = json.dumps(body)
             kwargs["content_type"] = "application/json"
-        return getattr(self.client, method.lower())(f"/api/v1{path}", **kwargs)
+        response = getattr(self.client, method.lower())(f"/api/v1{path}", **kwargs)
+        check_exchange(method.upper(), path, body, kwargs["headers"], response)
+        return response
 
     def get(self, path: str, **headers: str) -> Any:
         return self.request("GET", path, **headers)
@@ -129,8 +133,9 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def page(live_server: Any) -> Iterator[Any]:
-    """A Chromium page; `page.base_url` is the live server's address. Skips without Chromium."""
+def page(live_server: Any, settings: Any) -> Iterator[Any]:
+    """A Chromium page; `page.base_url` is the live server's address (and LTC_BASE_URL, so mailed
+    links lead there). Skips without Chromium."""
     if not shutil.which(CHROMIUM):
         pytest.skip("Chromium is not installed (.ci/run installs it)")
     from playwright.sync_api import sync_playwright
@@ -138,6 +143,7 @@ def page(live_server: Any) -> Iterator[Any]:
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
     # itself are still synchronous and safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    settings.LTC_BASE_URL = live_server.url
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})

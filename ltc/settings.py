@@ -4,6 +4,7 @@ Defaults give an embedded, single-machine setup (SQLite in ./var/). Production s
 DATABASE_URL, LTC_SECRET_KEY, LTC_ALLOWED_HOSTS and LTC_HTTPS=1; see docs/deploy.md.
 """
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # its static Swagger UI files: the API docs work without a CDN
     "ltc.core",
     "ltc.org",
     "ltc.customers",
@@ -72,6 +74,9 @@ MIDDLEWARE = [
     "ltc.org.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "ltc.core.middleware.ApiBodyLimitMiddleware",
+    "ltc.core.middleware.QueryTextMiddleware",
     "ltc.core.idempotency.IdempotencyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -133,6 +138,14 @@ AXES_ENABLED = _env_bool("LTC_AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "ltc.org.backends.lockout_key"  # count per account, whatever spelling was typed
+AXES_CLIENT_IP_CALLABLE = "ltc.core.net.client_address"
+# Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed.
+LTC_TRUSTED_PROXIES = [
+    str(ipaddress.ip_network(p.strip(), strict=False))
+    for p in os.environ.get("LTC_TRUSTED_PROXIES", "").split(",")
+    if p.strip()
+]
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 
@@ -172,16 +185,37 @@ EMAIL_HOST_USER = os.environ.get("LTC_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("LTC_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("LTC_EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("LTC_FROM_EMAIL", "ltc@localhost")
-# Links in e-mails sent by background work (no request to take the address from).
+# The site's public address: every absolute link (e-mails, the customer's quote links, web form
+# snippets) is built on it, never on a request's host. `check --deploy` warns while it is local.
 LTC_BASE_URL = os.environ.get("LTC_BASE_URL", "http://localhost:8000").rstrip("/")
 
 LTC_DEFAULT_CURRENCY = "CNY"
 LTC_IDEMPOTENCY_TTL = timedelta(hours=24)
+# The largest request body taken at all (the largest upload: documents of a deal, 50 MB, plus
+# the form around it); a JSON body is held to DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
+LTC_MAX_REQUEST_BYTES = 51 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+# Scripts come from this site only (no inline script, no eval: pages declare behaviour with data
+# attributes read by web/ltc.js); styles also inline, for the document previews and style
+# attributes; nothing may frame the pages.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if _env_bool("LTC_HTTPS"):

@@ -17,6 +17,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("billing/", include("ltc.billing.urls")),
     path("", include("ltc.web.urls")),
 ]
+handler403 = "ltc.core.errors.permission_denied"
+handler404 = "ltc.core.errors.page_not_found"
+handler500 = "ltc.core.errors.server_error"
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -13,6 +13,8 @@ step() { printf '\n== %s ==\n' "$*"; }
 step "ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+step "dependency audit"
+bash scripts/audit.sh
 step "mypy"
 .venv/bin/mypy ltc
 step "translations"
@@ -24,6 +26,7 @@ step "django checks"
 DJANGO_SETTINGS_MODULE=ltc.settings_test $PY manage.py check --fail-level WARNING
 DJANGO_SETTINGS_MODULE=ltc.settings_test $PY manage.py makemigrations --check --dry-run
 LTC_HTTPS=1 LTC_SECRET_KEY="$(head -c 48 /dev/urandom | base64)" LTC_ALLOWED_HOSTS=ltc.example.com \
+  LTC_BASE_URL=https://ltc.example.com \
   $PY manage.py check --deploy --fail-level WARNING
 $PY manage.py collectstatic --no-input -v 0
 

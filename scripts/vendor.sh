@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the pinned front-end packages (package-lock.json) and copy the files the UI serves
-# into ltc/web/vendor/ (git-ignored), where Django's staticfiles finds them.
+# into ltc/web/vendor/ (git-ignored), where Django's staticfiles finds them, and the CJK font
+# that PDF documents embed into ltc/fonts/ (git-ignored; not static: browsers never load it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stamp=ltc/web/vendor/.stamp
@@ -16,4 +17,11 @@ cp node_modules/@tabler/icons-webfont/dist/fonts/tabler-icons.woff2 "$out/tabler
 cp node_modules/htmx.org/dist/htmx.min.js "$out/htmx/"
 cp node_modules/echarts/dist/echarts.min.js "$out/echarts/"
 cp node_modules/sortablejs/Sortable.min.js "$out/sortablejs/"
+fonts=ltc/fonts
+noto=node_modules/@expo-google-fonts/noto-sans-sc
+rm -rf "$fonts"
+mkdir -p "$fonts"
+cp "$noto/400Regular/NotoSansSC_400Regular.ttf" "$fonts/NotoSansSC-Regular.ttf"
+cp "$noto/700Bold/NotoSansSC_700Bold.ttf" "$fonts/NotoSansSC-Bold.ttf"
+cp "$noto/LICENSE_FONT" "$fonts/LICENSE-OFL.txt"
 touch "$stamp"

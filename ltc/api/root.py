@@ -1,13 +1,18 @@
 """The /api/v1 root: one NinjaAPI mounting each app's router, with the shared conventions."""
 
-from ninja import NinjaAPI
+from typing import Any
+
+from ninja import NinjaAPI, Swagger
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 from ninja.renderers import JSONRenderer
 
 from ltc.api.events import router as events_router
 from ltc.billing.api import router as billing_router
 from ltc.catalog.api import router as catalog_router
 from ltc.contracts.api import router as contracts_router
-from ltc.core.api import install_error_handlers
+from ltc.core.api import ContractOpenAPISchema, PreconditionsFirstOperation, install_error_handlers
+from ltc.core.text import TextParser
 from ltc.customers.api import router as customers_router
 from ltc.leads.api import public_router as leads_public_router
 from ltc.leads.api import router as leads_router
@@ -24,7 +29,28 @@ class UnicodeJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class LtcAPI(NinjaAPI):
+    """The API whose document declares the shared refusals and headers (see ContractOpenAPISchema)."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return ContractOpenAPISchema(self, path_prefix)
+
+    def _get_bound_routers(self) -> Any:
+        # Every (synchronous) operation checks its preconditions before validating the body.
+        routers = super()._get_bound_routers()
+        for router in routers:
+            for path_view in router.path_operations.values():
+                for operation in path_view.operations:
+                    if type(operation) is Operation:
+                        operation.__class__ = PreconditionsFirstOperation
+        return routers
+
+
+api = LtcAPI(
     renderer=UnicodeJSONRenderer(),
     title="LTC API",
     version="1",
@@ -35,7 +61,10 @@ api = NinjaAPI(
         "Updates need `If-Match` with the ETag you read; POSTs accept `Idempotency-Key`."
     ),
     auth=api_auth,
+    parser=TextParser(),
     urls_namespace="api",
+    # Swagger UI from the installation (ninja's static files), never a CDN; no online validator.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 install_error_handlers(api)
 api.add_router("", org_router)

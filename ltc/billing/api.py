@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ltc.billing import documents, selectors, services
+from ltc.billing.choices import InvoiceKind, InvoiceStatus, PaymentKind, PaymentMethod, PromiseStatus
 from ltc.billing.models import BankStatement, BillingLine, Invoice, Payment, PromiseToPay, StatementLine
-from ltc.core.api import Page, etag, if_match_version, paginate
+from ltc.core.api import Page, etag, file_download, if_match_version, paginate
 from ltc.core.money import Currency
+from ltc.core.schemas import Money, OneOf
 from ltc.org.types import AuthedRequest
 
 router = Router(tags=["billing"])
@@ -36,7 +38,7 @@ class ScheduleLineOut(Schema):
     milestone_id: int | None
     days: int
     percent: Decimal
-    amount: Decimal
+    amount: Money
     currency: str
     expected_on: date | None
     due_on: date | None
@@ -48,7 +50,7 @@ class ScheduleOut(Schema):
     contract_id: int
     contract_number: str
     currency: str
-    total: Decimal
+    total: Money
     lines: list[ScheduleLineOut]
 
 
@@ -58,36 +60,36 @@ class InvoiceLineOut(Schema):
     line_key: int | None
     code: str
     name: str
-    net_amount: Decimal
+    net_amount: Money
     tax_rate: int
-    tax_amount: Decimal
-    total: Decimal
+    tax_amount: Money
+    total: Money
 
 
 class InvoiceOut(Schema):
     id: int
     version: int
-    kind: str
+    kind: Annotated[str, OneOf(InvoiceKind)]
     number: str
-    status: str
+    status: Annotated[str, OneOf(InvoiceStatus)]
     account_id: int
     account_name: str
     contract_id: int
     contract_number: str
     billing_line_id: int | None
     credited_invoice_id: int | None
-    currency: str
+    currency: Annotated[str, OneOf(Currency)]
     issue_date: date | None
     payment_days: int
     due_date: date | None
     tax_invoice_number: str
     tax_invoice_date: date | None
-    net_total: Decimal
-    tax_total: Decimal
-    total: Decimal
-    credited: Decimal
-    allocated: Decimal
-    open_amount: Decimal
+    net_total: Money
+    tax_total: Money
+    total: Money
+    credited: Money
+    allocated: Money
+    open_amount: Money
     collection_level: int
     note: str
     reason: str
@@ -104,8 +106,8 @@ class InvoiceOut(Schema):
 
 class VatOut(Schema):
     rate: int
-    net: Decimal
-    tax: Decimal
+    net: Money
+    tax: Money
 
 
 class InvoiceDetailOut(InvoiceOut):
@@ -113,6 +115,9 @@ class InvoiceDetailOut(InvoiceOut):
     vat: list[VatOut]
     quote_version_id: int
     acceptance_document: str | None
+    acceptance_document_url: str | None = Field(
+        description="The API path that downloads the acceptance document behind the invoice, if any."
+    )
 
     @staticmethod
     def resolve_lines(obj: Invoice) -> list[Any]:
@@ -130,6 +135,14 @@ class InvoiceDetailOut(InvoiceOut):
     def resolve_acceptance_document(obj: Invoice) -> str | None:
         return documents.acceptance_url(obj)
 
+    @staticmethod
+    def resolve_acceptance_document_url(obj: Invoice) -> str | None:
+        line = obj.billing_line
+        milestone = line.milestone if line is not None else None
+        if milestone is None or not milestone.acceptance_document:
+            return None
+        return f"/api/v1/milestones/{milestone.pk}/acceptance-document"
+
 
 class InvoicePatch(Schema):
     payment_days: int | None = None
@@ -138,8 +151,8 @@ class InvoicePatch(Schema):
 
 class InvoiceQuery(Schema):
     q: str = ""
-    status: str = ""
-    kind: str = ""
+    status: Annotated[str, OneOf(InvoiceStatus, blank=True)] = ""
+    kind: Annotated[str, OneOf(InvoiceKind, blank=True)] = ""
     overdue: bool = False
     account: int | None = None
     contract: int | None = None
@@ -174,9 +187,9 @@ class AllocationIn(Schema):
 class PaymentIn(Schema):
     account_id: int
     amount: Decimal
-    currency: str = Currency.CNY
+    currency: Annotated[str, OneOf(Currency)] = Currency.CNY
     received_on: date
-    method: str = "bank"
+    method: Annotated[str, OneOf(PaymentMethod)] = "bank"
     bank_reference: str = ""
     note: str = ""
     allocations: list[AllocationIn] = []
@@ -186,27 +199,27 @@ class AllocationOut(Schema):
     id: int
     payment_id: int
     invoice_id: int
-    amount: Decimal
+    amount: Money
     applied_on: date
 
 
 class PaymentOut(Schema):
     id: int
     number: str
-    kind: str
+    kind: Annotated[str, OneOf(PaymentKind)]
     account_id: int
     account_name: str
-    currency: str
-    amount: Decimal
+    currency: Annotated[str, OneOf(Currency)]
+    amount: Money
     received_on: date
-    method: str
+    method: Annotated[str, OneOf(PaymentMethod)]
     bank_reference: str
     note: str
     original_id: int | None
-    allocated: Decimal
-    refunded: Decimal
+    allocated: Money
+    refunded: Money
     reversed: bool
-    unallocated: Decimal
+    unallocated: Money
     recorded_at: datetime
 
     @staticmethod
@@ -224,7 +237,7 @@ class PaymentDetailOut(PaymentOut):
 
 class PaymentQuery(Schema):
     q: str = ""
-    kind: str = ""
+    kind: Annotated[str, OneOf(PaymentKind, blank=True)] = ""
     account: int | None = None
     unallocated: bool = False
     limit: int = 50
@@ -246,29 +259,29 @@ class RefundIn(Schema):
 class AgingRowOut(Schema):
     key: int | None
     name: str | None
-    not_due: Decimal
-    d1_30: Decimal
-    d31_60: Decimal
-    d61_90: Decimal
-    d90_plus: Decimal
-    total: Decimal
+    not_due: Money
+    d1_30: Money
+    d31_60: Money
+    d61_90: Money
+    d90_plus: Money
+    total: Money
 
 
 class AgingOut(Schema):
     as_of: date
     currency: str
     group: str
-    total: dict[str, Decimal]
-    grand_total: Decimal
+    total: dict[str, Money]
+    grand_total: Money
     dso: Decimal | None
     rows: list[AgingRowOut]
 
 
 class ForecastOut(Schema):
     month: date
-    invoiced: Decimal
-    scheduled: Decimal
-    total: Decimal
+    invoiced: Money
+    scheduled: Money
+    total: Money
 
 
 class PromiseIn(Schema):
@@ -280,10 +293,10 @@ class PromiseIn(Schema):
 class PromiseOut(Schema):
     id: int
     invoice_id: int
-    amount: Decimal
+    amount: Money
     promised_on: date
     note: str
-    status: str
+    status: Annotated[str, OneOf(PromiseStatus)]
 
 
 class CollectionOut(Schema):
@@ -297,7 +310,7 @@ class StatementLineOut(Schema):
     id: int
     row: int
     booked_on: date
-    amount: Decimal
+    amount: Money
     currency: str
     payer: str
     reference: str
@@ -406,7 +419,7 @@ def invoice_update(request: AuthedRequest, invoice_id: int, payload: InvoicePatc
     services.invoice_update(
         actor=request.user,
         invoice=invoice,
-        expected_version=if_match_version(request),
+        expected_version=if_match_version(request, invoice),
         data=payload.model_dump(exclude_unset=True),
     )
     return _invoice(request, invoice_id, response)
@@ -417,7 +430,10 @@ def invoice_issue(request: AuthedRequest, invoice_id: int, payload: IssueIn, res
     """Issue the draft: the next number of its series; needs If-Match."""
     invoice = _invoice(request, invoice_id)
     services.invoice_issue(
-        actor=request.user, invoice=invoice, expected_version=if_match_version(request), issue_date=payload.issue_date
+        actor=request.user,
+        invoice=invoice,
+        expected_version=if_match_version(request, invoice),
+        issue_date=payload.issue_date,
     )
     return _invoice(request, invoice_id, response)
 
@@ -450,7 +466,7 @@ def invoice_tax_invoice(
     return _invoice(request, invoice_id, response)
 
 
-@router.get("/invoices/{invoice_id}/pdf")
+@router.get("/invoices/{invoice_id}/pdf", openapi_extra=file_download("application/pdf"))
 def invoice_pdf(request: AuthedRequest, invoice_id: int) -> HttpResponse:
     return documents.pdf_response(_invoice(request, invoice_id))
 

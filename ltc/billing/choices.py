@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # A retention's days count from the acceptance to when it falls due; its invoice is then payable
 # within these days.
@@ -26,6 +27,18 @@ class InvoiceKind(models.TextChoices):
 class InvoiceStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     ISSUED = "issued", _("Issued")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class InvoiceState(models.TextChoices):
+    """How an invoice reads: its status, and for an issued invoice how its payment stands."""
+
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+    PART_PAID = "part_paid", pgettext_lazy("invoice state", "Partly paid")
+    OVERDUE = "overdue", pgettext_lazy("invoice state", "Overdue")
+    PAID = "paid", pgettext_lazy("invoice state", "Paid")
+    CREDITED = "credited", pgettext_lazy("invoice state", "Credited")
     CANCELLED = "cancelled", _("Cancelled")
 
 

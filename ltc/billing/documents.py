@@ -1,5 +1,5 @@
 """The invoice (and credit note) document: the HTML shown on the page and the PDF (WeasyPrint,
-the quote document's style and CJK font; CNY totals in capital numerals)."""
+the quote document's style and the project's CJK font; CNY totals in capital numerals)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ from typing import Any
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
-from weasyprint import HTML
 
 from ltc.billing.models import Invoice, InvoiceLine
 from ltc.core.money import cny_in_words
+from ltc.core.pdf import html_to_pdf
 from ltc.org.models import CompanyProfile
-from ltc.quotes.documents import _few_collections, _font_config
 
 
 def vat_summary(lines: list[InvoiceLine]) -> list[dict[str, Any]]:
@@ -48,9 +47,7 @@ def document_context(invoice: Invoice) -> dict[str, Any]:
 
 
 def render_pdf(invoice: Invoice) -> bytes:
-    html = render_to_string("billing/invoice_document.html", document_context(invoice))
-    with _few_collections():
-        return HTML(string=html).write_pdf(font_config=_font_config())  # type: ignore[no-any-return]
+    return html_to_pdf(render_to_string("billing/invoice_document.html", document_context(invoice)))
 
 
 def pdf_response(invoice: Invoice) -> HttpResponse:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from ltc.billing.choices import (
     CollectionLevel,
     InvoiceKind,
+    InvoiceState,
     InvoiceStatus,
     LineStatus,
     PaymentKind,
@@ -165,6 +166,22 @@ class Invoice(VersionedModel):
     @property
     def is_credit_note(self) -> bool:
         return self.kind == InvoiceKind.CREDIT_NOTE
+
+    @property
+    def state(self) -> str:
+        """An InvoiceState: a draft, a cancelled invoice and a credit note read as their status;
+        an issued invoice as its open balance stands today — paid (or credited) in full, overdue,
+        partly paid, or issued with nothing received yet."""
+        if self.status != InvoiceStatus.ISSUED or self.is_credit_note:
+            return str(self.status)
+        if self.open_amount <= 0:
+            return InvoiceState.PAID if self.allocated > 0 else InvoiceState.CREDITED
+        if self.days_overdue():
+            return InvoiceState.OVERDUE
+        return InvoiceState.PART_PAID if self.allocated > 0 else InvoiceState.ISSUED
+
+    def get_state_display(self) -> str:
+        return str(InvoiceState(self.state).label)
 
     def days_overdue(self, today: object = None) -> int:
         today = today or timezone.localdate()

@@ -14,7 +14,7 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
-from ltc.billing.access import account_visible_q, can_bill
+from ltc.billing.access import account_visible_q, can_bill, schedule_visible_q
 from ltc.billing.choices import RETENTION_PAYMENT_DAYS, InvoiceKind, InvoiceStatus, LineStatus, PaymentKind
 from ltc.billing.models import Allocation, BankStatement, BillingLine, Invoice, Payment
 from ltc.contracts.models import Contract
@@ -117,9 +117,11 @@ def payment_get(*, user: Any, pk: Any) -> Payment:
 
 
 def schedule_contract(*, user: Any, pk: Any) -> Contract:
-    """The contract whose schedule the user may see (finance, or the contract's customer's AR)."""
+    """The contract whose schedule the user may read (billing.access.schedule_visible_q)."""
     try:
-        return Contract.objects.select_related("account", "owner", "current").filter(account_visible_q(user)).get(pk=pk)
+        return (
+            Contract.objects.select_related("account", "owner", "current").filter(schedule_visible_q(user)).get(pk=pk)
+        )
     except (Contract.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
@@ -128,6 +130,16 @@ def schedule_lines(contract: Contract) -> list[BillingLine]:
     return list(
         BillingLine.objects.filter(contract=contract).select_related("milestone", "invoice").order_by("position", "id")
     )
+
+
+def schedule_invoices(*, user: Any, contract: Contract) -> tuple[list[Invoice], set[int]]:
+    """Every invoice and credit note of the contract (the schedule's reader sees what was billed),
+    and the ids of those the user may open."""
+    invoices = list(Invoice.objects.filter(contract=contract).order_by(*INVOICE_SORTS["-created"]))
+    readable = set(
+        Invoice.objects.filter(contract=contract).filter(account_visible_q(user)).values_list("pk", flat=True)
+    )
+    return invoices, readable
 
 
 def schedule_list(*, user: Any, status: str = "") -> QuerySet[BillingLine]:
@@ -314,8 +326,11 @@ def forecast(*, user: Any, today: date, months: int = 12, currency: str = "CNY")
 
 def balances(*, user: Any, account: int) -> dict[str, Decimal]:
     """A customer's balance: invoices − credit notes − receipts + reversals + refunds, and
-    its parts (open invoices, unallocated credit)."""
+    its parts (open invoices, unallocated credit). A customer whose billing the user does not
+    see answers 404, like every other record out of sight."""
     visible = account_visible_q(user)
+    if not Account.objects.filter(account_visible_q(user, path=""), pk=account).exists():
+        raise Http404
     inv = (
         Invoice.objects.filter(visible, account_id=account)
         .exclude(number="")

@@ -197,11 +197,12 @@ def invoice_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse
 def schedule_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     contract = selectors.schedule_contract(user=request.user, pk=pk)
     lines = selectors.schedule_lines(contract)
-    invoices = list(selectors.invoice_list(user=request.user, filters=selectors.InvoiceFilters(contract=contract.pk)))
+    invoices, readable = selectors.schedule_invoices(user=request.user, contract=contract)
     context = {
         "contract": contract,
         "lines": lines,
         "invoices": invoices,
+        "readable": readable,
         "can_bill": can_bill(request.user),
         "invoiced": sum((i.total for i in invoices if i.kind == InvoiceKind.INVOICE and i.number), 0),
         "open": sum((i.open_amount for i in invoices if i.kind == InvoiceKind.INVOICE), 0),
@@ -260,7 +261,7 @@ def _open_invoices(user: Any, account: int, currency: str | None = None) -> list
 
 def _accounts(chosen: Account | None) -> list[Account]:
     """The customers to choose from (finance sees every account), the chosen one included."""
-    accounts = list(Account.objects.order_by("name")[:MAX_ACCOUNTS])
+    accounts = list(Account.objects.active().order_by("name")[:MAX_ACCOUNTS])
     if chosen is not None and chosen not in accounts:
         accounts.insert(0, chosen)
     return accounts

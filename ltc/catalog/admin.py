@@ -1,3 +1,6 @@
+"""The catalog in the back office. Products change in the app (version check, timeline) and are
+shown read-only here; bundle structure, configuration rules and price books are configured here."""
+
 from django.contrib import admin
 
 from ltc.catalog.models import (
@@ -9,24 +12,35 @@ from ltc.catalog.models import (
     PriceTier,
     Product,
 )
+from ltc.core.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 
 
-class BundleComponentInline(admin.TabularInline):  # type: ignore[type-arg]
+class BundleComponentInline(ReadOnlyTabularInline):
     model = BundleComponent
     fk_name = "bundle"
-    extra = 0
-    autocomplete_fields = ["component"]
 
 
-class ConfigurationRuleInline(admin.TabularInline):  # type: ignore[type-arg]
+class ConfigurationRuleInline(ReadOnlyTabularInline):
     model = ConfigurationRule
     fk_name = "bundle"
-    extra = 0
-    autocomplete_fields = ["product", "other"]
+
+
+@admin.register(BundleComponent)
+class BundleComponentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["bundle", "component", "required", "min_quantity", "max_quantity", "default_quantity"]
+    search_fields = ["bundle__code", "bundle__name", "component__code", "component__name"]
+    autocomplete_fields = ["bundle", "component"]
+
+
+@admin.register(ConfigurationRule)
+class ConfigurationRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["bundle", "kind", "product", "other"]
+    search_fields = ["bundle__code", "bundle__name", "product__code", "other__code"]
+    autocomplete_fields = ["bundle", "product", "other"]
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ProductAdmin(ReadOnlyAdmin):
     list_display = [
         "code",
         "name",

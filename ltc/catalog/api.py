@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpResponse
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from ltc.catalog import selectors, services
+from ltc.catalog.choices import ProductType, TaxRate
 from ltc.catalog.models import BundleComponent, ConfigurationRule, PriceBook, PriceBookEntry, Product
 from ltc.core.api import Page, etag, if_match_version, paginate
+from ltc.core.schemas import Money, OneOf
 from ltc.org.types import AuthedRequest
 
 router = Router(tags=["catalog"])
@@ -26,7 +28,7 @@ class ProductOut(Schema):
     product_type: str
     unit: str
     family: str
-    cost: Decimal
+    cost: Money
     tax_rate: int
     is_bundle: bool
     active: bool
@@ -109,12 +111,12 @@ class ProductIn(Schema):
     code: str
     name: str
     name_en: str = ""
-    product_type: str
+    product_type: Annotated[str, OneOf(ProductType)]
     unit: str = "套"
     family: str = ""
     description: str = ""
-    cost: Decimal = Decimal(0)
-    tax_rate: int = 13
+    cost: Decimal = Field(Decimal(0), ge=0)
+    tax_rate: Annotated[int, OneOf(TaxRate)] = 13
     is_bundle: bool = False
     active: bool = True
 
@@ -123,19 +125,19 @@ class ProductPatch(Schema):
     code: str | None = None
     name: str | None = None
     name_en: str | None = None
-    product_type: str | None = None
+    product_type: Annotated[str, OneOf(ProductType)] | None = None
     unit: str | None = None
     family: str | None = None
     description: str | None = None
-    cost: Decimal | None = None
-    tax_rate: int | None = None
+    cost: Decimal | None = Field(None, ge=0)
+    tax_rate: Annotated[int, OneOf(TaxRate)] | None = None
     is_bundle: bool | None = None
     active: bool | None = None
 
 
 class ProductQuery(Schema):
     q: str = ""
-    product_type: str = ""
+    product_type: Annotated[str, OneOf(ProductType, blank=True)] = ""
     family: str = ""
     active: bool | None = True
     bundle: bool | None = None
@@ -210,7 +212,7 @@ def product_get(request: AuthedRequest, product_id: int, response: HttpResponse)
 def product_update(request: AuthedRequest, product_id: int, payload: ProductPatch, response: HttpResponse) -> Product:
     services.require_catalog_admin(request.user)
     product = selectors.product_get(pk=product_id)
-    expected = if_match_version(request)
+    expected = if_match_version(request, product)
     services.product_update(
         actor=request.user, product=product, data=payload.model_dump(exclude_unset=True), expected_version=expected
     )

@@ -5,15 +5,29 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ltc.contracts import amendments, selectors, services
+from ltc.contracts.choices import (
+    ChangeOrigin,
+    ChangeRole,
+    ChangeStatus,
+    CheckResult,
+    ContractStatus,
+    DeliveryKind,
+    Level,
+    MilestoneStatus,
+    OrderStatus,
+    RiskKind,
+    RiskStatus,
+    Verdict,
+)
 from ltc.contracts.files import stored_file
 from ltc.contracts.models import (
     ChangeRequest,
@@ -26,7 +40,8 @@ from ltc.contracts.models import (
     Order,
 )
 from ltc.core.api import Page, etag, if_match_version, paginate
-from ltc.core.schemas import TimelineEventOut, UserRef
+from ltc.core.money import Currency
+from ltc.core.schemas import Money, OneOf, TimelineEventOut, UserRef
 from ltc.core.timeline import timeline_for
 from ltc.org.types import AuthedRequest
 from ltc.quotes import selectors as quote_selectors
@@ -42,14 +57,14 @@ class ContractOut(Schema):
     version: int
     number: str
     title: str
-    status: str
+    status: Annotated[str, OneOf(ContractStatus)]
     opportunity_id: int
     account_id: int
     account_name: str
     quote_id: int
     quote_version_id: int
-    currency: str
-    total: Decimal
+    currency: Annotated[str, OneOf(Currency)]
+    total: Money
     owner: UserRef
     sr: UserRef | None
     fr: UserRef | None
@@ -62,7 +77,7 @@ class ContractOut(Schema):
         return obj.account.name
 
 
-class LineOut(Schema):
+class ContractLineOut(Schema):
     key: int
     parent_key: int | None
     product_id: int
@@ -73,18 +88,18 @@ class LineOut(Schema):
     quantity: Decimal
     unit_price: Decimal
     discount_pct: Decimal
-    net_amount: Decimal
+    net_amount: Money
     tax_rate: int
-    tax_amount: Decimal
-    total: Decimal
-    cost_amount: Decimal
+    tax_amount: Money
+    total: Money
+    cost_amount: Money
 
     @staticmethod
     def resolve_source_quote_line_id(obj: ContractLine) -> int | None:
         return obj.source_id
 
 
-class TermOut(Schema):
+class ContractTermOut(Schema):
     position: int
     label: str
     percent: Decimal
@@ -92,10 +107,10 @@ class TermOut(Schema):
     days: int
     due_date: date | None
     milestone_id: int | None
-    amount: Decimal
+    amount: Money
 
 
-class VersionOut(Schema):
+class ContractVersionOut(Schema):
     number: int
     kind: str
     change_request_id: int | None
@@ -107,23 +122,23 @@ class VersionOut(Schema):
     ip_clause: str
     warranty_months: int
     other_terms: str
-    net_total: Decimal
-    tax_total: Decimal
-    grand_total: Decimal
-    cost_total: Decimal
+    net_total: Money
+    tax_total: Money
+    grand_total: Money
+    cost_total: Money
     margin_pct: Decimal | None
     milestone_plan: list[dict[str, str]]
     frozen_at: datetime | None
     created_at: datetime
-    lines: list[LineOut]
-    terms: list[TermOut]
+    lines: list[ContractLineOut]
+    terms: list[ContractTermOut]
 
 
-class VersionSummaryOut(Schema):
+class ContractVersionSummaryOut(Schema):
     number: int
     kind: str
     summary: str
-    grand_total: Decimal
+    grand_total: Money
     frozen_at: datetime | None
     created_at: datetime
 
@@ -136,7 +151,7 @@ class MilestoneOut(Schema):
     planned_date: date
     deliverables: str
     acceptance_criteria: str
-    status: str
+    status: Annotated[str, OneOf(MilestoneStatus)]
     late: bool
     delivered_on: date | None
     accepted_on: date | None
@@ -163,7 +178,7 @@ class CheckOut(Schema):
     checked_at: datetime | None
 
 
-class ReviewOut(Schema):
+class ContractReviewOut(Schema):
     id: int
     version: int
     serves_as_atc: bool
@@ -199,9 +214,9 @@ class RiskOut(Schema):
 class ContractDetailOut(ContractOut):
     quote_version: int
     current_version: int | None
-    current: VersionOut
+    current: ContractVersionOut
     milestones: list[MilestoneOut]
-    reviews: list[ReviewOut]
+    reviews: list[ContractReviewOut]
     risks: list[RiskOut]
     customer_signatory: str
     our_signatory: str
@@ -236,7 +251,7 @@ class ContractDetailOut(ContractOut):
 
 class ContractQuery(Schema):
     q: str = ""
-    status: str = ""
+    status: Annotated[str, OneOf(ContractStatus, blank=True)] = ""
     account: int | None = None
     opportunity: int | None = None
     mine: bool = False
@@ -263,13 +278,22 @@ class ContractPatch(Schema):
     other_terms: str | None = None
 
 
-class CheckIn(Schema):
+class ContractCheckIn(Schema):
     item: str
-    result: str
+    result: Annotated[
+        str,
+        OneOf(
+            CheckResult,
+            only=(
+                CheckResult.OK,
+                CheckResult.CONCERN,
+            ),
+        ),
+    ]
     comment: str = ""
 
 
-class NoteIn(Schema):
+class ContractNoteIn(Schema):
     note: str = ""
 
 
@@ -305,22 +329,22 @@ class MilestoneIn(Schema):
 
 
 class RiskIn(Schema):
-    kind: str = "risk"
+    kind: Annotated[str, OneOf(RiskKind)] = "risk"
     title: str = ""
     owner_id: int | None = None
-    probability: str = "medium"
-    impact: str = "medium"
+    probability: Annotated[str, OneOf(Level)] = "medium"
+    impact: Annotated[str, OneOf(Level)] = "medium"
     mitigation: str = ""
 
 
 class RiskPatch(Schema):
-    kind: str | None = None
+    kind: Annotated[str, OneOf(RiskKind)] | None = None
     title: str | None = None
     owner_id: int | None = None
-    probability: str | None = None
-    impact: str | None = None
+    probability: Annotated[str, OneOf(Level)] | None = None
+    impact: Annotated[str, OneOf(Level)] | None = None
     mitigation: str | None = None
-    status: str | None = None
+    status: Annotated[str, OneOf(RiskStatus)] | None = None
 
 
 class DiffChangeOut(Schema):
@@ -365,33 +389,33 @@ def _diff_out(diff: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class AssessmentOut(Schema):
+class ChangeAssessmentOut(Schema):
     role: str
     assessor: UserRef
     verdict: str
     comment: str
-    cost_impact: Decimal | None
+    cost_impact: Money | None
     schedule_days: int | None
     submitted_at: datetime
 
 
-class ChangeOut(Schema):
+class ChangeRequestOut(Schema):
     id: int
     contract_id: int
     number: int
-    origin: str
+    origin: Annotated[str, OneOf(ChangeOrigin)]
     title: str
     reason: str
     proposal: dict[str, Any]
-    status: str
-    total_before: Decimal
-    total_after: Decimal
+    status: Annotated[str, OneOf(ChangeStatus)]
+    total_before: Money
+    total_after: Money
     decider: UserRef
     passed_over: list[str]
     decision_note: str
     decided_at: datetime | None
     result_version: int | None
-    assessments: list[AssessmentOut]
+    assessments: list[ChangeAssessmentOut]
     created_at: datetime
 
     @staticmethod
@@ -403,27 +427,27 @@ class ChangeOut(Schema):
         return list(obj.assessments.all())
 
 
-class ChangeDetailOut(ChangeOut):
+class ChangeDetailOut(ChangeRequestOut):
     diff: DiffOut
 
 
 class ChangeIn(Schema):
     contract_id: int
-    origin: str
+    origin: Annotated[str, OneOf(ChangeOrigin)]
     title: str
     reason: str
     proposal: dict[str, Any]
 
 
-class AssessIn(Schema):
-    role: str
-    verdict: str
+class ChangeAssessIn(Schema):
+    role: Annotated[str, OneOf(ChangeRole)]
+    verdict: Annotated[str, OneOf(Verdict)]
     comment: str = ""
     cost_impact: Decimal | None = None
     schedule_days: int | None = None
 
 
-class DecideIn(Schema):
+class ChangeDecideIn(Schema):
     approve: bool
     note: str = ""
 
@@ -447,7 +471,7 @@ class OrderOut(Schema):
     contract_id: int
     milestone_id: int | None
     title: str
-    status: str
+    status: Annotated[str, OneOf(OrderStatus)]
     planned_date: date | None
     erp_reference: str
     created_at: datetime
@@ -486,7 +510,7 @@ class DeliveryOut(Schema):
     order_id: int
     kind: str
     delivered_on: date
-    cost: Decimal | None
+    cost: Money | None
     note: str
     recorded_by: UserRef
     lines: list[DeliveryLineOut]
@@ -498,7 +522,7 @@ class DeliveryOut(Schema):
 
 class DeliveryIn(Schema):
     order_id: int
-    kind: str
+    kind: Annotated[str, OneOf(DeliveryKind)]
     delivered_on: date | None = None
     cost: Decimal | None = None
     note: str = ""
@@ -576,22 +600,21 @@ def contract_update(
 ) -> Contract:
     """Edit the draft (subject, iron triangle, dates, clauses); needs If-Match."""
     contract = _contract(request, contract_id)
+    expected = if_match_version(request, contract)
     data = payload.model_dump(exclude_unset=True)
     for name in ("sr", "fr", "sponsor"):
         if f"{name}_id" in data:
             data[name] = data.pop(f"{name}_id") or None
-    services.contract_update(
-        actor=request.user, contract=contract, expected_version=if_match_version(request), data=data
-    )
+    services.contract_update(actor=request.user, contract=contract, expected_version=expected, data=data)
     return _fresh(request, contract, response)
 
 
-@router.get("/contracts/{contract_id}/versions", response=list[VersionSummaryOut])
+@router.get("/contracts/{contract_id}/versions", response=list[ContractVersionSummaryOut])
 def contract_versions(request: AuthedRequest, contract_id: int) -> list[ContractVersion]:
     return selectors.versions_of(_contract(request, contract_id))
 
 
-@router.get("/contracts/{contract_id}/versions/{number}", response=VersionOut)
+@router.get("/contracts/{contract_id}/versions/{number}", response=ContractVersionOut)
 def contract_version(request: AuthedRequest, contract_id: int, number: int) -> ContractVersion:
     return selectors.version_get(_contract(request, contract_id), number)
 
@@ -608,13 +631,15 @@ def contract_compare(request: AuthedRequest, contract_id: int, a: int, b: int) -
 def contract_submit_review(request: AuthedRequest, contract_id: int, response: HttpResponse) -> Contract:
     """Freeze the draft and open its review (checklist + decider by authority); needs If-Match."""
     contract = _contract(request, contract_id)
-    services.contract_submit_review(actor=request.user, contract=contract, expected_version=if_match_version(request))
+    services.contract_submit_review(
+        actor=request.user, contract=contract, expected_version=if_match_version(request, contract)
+    )
     return _fresh(request, contract, response)
 
 
 @router.post("/contracts/{contract_id}/review/checks", response=ContractDetailOut)
 def contract_review_check(
-    request: AuthedRequest, contract_id: int, payload: CheckIn, response: HttpResponse
+    request: AuthedRequest, contract_id: int, payload: ContractCheckIn, response: HttpResponse
 ) -> Contract:
     """Check one item of the open review (finance, legal or delivery)."""
     contract = _contract(request, contract_id)
@@ -623,7 +648,9 @@ def contract_review_check(
 
 
 @router.post("/contracts/{contract_id}/approve", response=ContractDetailOut)
-def contract_approve(request: AuthedRequest, contract_id: int, payload: NoteIn, response: HttpResponse) -> Contract:
+def contract_approve(
+    request: AuthedRequest, contract_id: int, payload: ContractNoteIn, response: HttpResponse
+) -> Contract:
     """Approve the reviewed contract (every item checked), within the ATC authority."""
     contract = _contract(request, contract_id)
     services.review_decide(actor=request.user, contract=contract, decision="approve", note=payload.note)
@@ -631,7 +658,9 @@ def contract_approve(request: AuthedRequest, contract_id: int, payload: NoteIn, 
 
 
 @router.post("/contracts/{contract_id}/reject", response=ContractDetailOut)
-def contract_reject(request: AuthedRequest, contract_id: int, payload: NoteIn, response: HttpResponse) -> Contract:
+def contract_reject(
+    request: AuthedRequest, contract_id: int, payload: ContractNoteIn, response: HttpResponse
+) -> Contract:
     """Send the contract back with the reason: a new draft version follows."""
     contract = _contract(request, contract_id)
     services.review_decide(actor=request.user, contract=contract, decision="reject", note=payload.note)
@@ -653,7 +682,7 @@ def contract_sign(
     services.contract_sign(
         actor=request.user,
         contract=contract,
-        expected_version=if_match_version(request),
+        expected_version=if_match_version(request, contract),
         signed_on=signed_on,
         customer_signatory=customer_signatory,
         our_signatory=our_signatory,
@@ -673,7 +702,10 @@ def contract_accept(request: AuthedRequest, contract_id: int, payload: AcceptIn,
     """The FR accepts the signed contract for delivery (hand-over); needs If-Match."""
     contract = _contract(request, contract_id)
     services.contract_accept(
-        actor=request.user, contract=contract, expected_version=if_match_version(request), data=payload.model_dump()
+        actor=request.user,
+        contract=contract,
+        expected_version=if_match_version(request, contract),
+        data=payload.model_dump(),
     )
     return _fresh(request, contract, response)
 
@@ -681,7 +713,9 @@ def contract_accept(request: AuthedRequest, contract_id: int, payload: AcceptIn,
 @router.post("/contracts/{contract_id}/complete", response=ContractDetailOut)
 def contract_complete(request: AuthedRequest, contract_id: int, response: HttpResponse) -> Contract:
     contract = _contract(request, contract_id)
-    services.contract_complete(actor=request.user, contract=contract, expected_version=if_match_version(request))
+    services.contract_complete(
+        actor=request.user, contract=contract, expected_version=if_match_version(request, contract)
+    )
     return _fresh(request, contract, response)
 
 
@@ -698,7 +732,7 @@ def contract_close(request: AuthedRequest, contract_id: int, payload: CloseIn, r
     services.contract_close(
         actor=request.user,
         contract=contract,
-        expected_version=if_match_version(request),
+        expected_version=if_match_version(request, contract),
         satisfaction=payload.satisfaction,
         lessons=payload.lessons,
     )
@@ -711,7 +745,10 @@ def contract_terminate(
 ) -> Contract:
     contract = _contract(request, contract_id)
     services.contract_terminate(
-        actor=request.user, contract=contract, expected_version=if_match_version(request), reason=payload.reason
+        actor=request.user,
+        contract=contract,
+        expected_version=if_match_version(request, contract),
+        reason=payload.reason,
     )
     return _fresh(request, contract, response)
 
@@ -750,10 +787,18 @@ def risk_update(request: AuthedRequest, risk_id: int, payload: RiskPatch) -> Con
     return services.risk_update(actor=request.user, risk=risk, data=data)
 
 
-@router.get("/evaluations", response=list[EvaluationOut])
-def evaluation_list(request: AuthedRequest) -> list[Any]:
-    """Closing evaluations across the contracts the user sees."""
-    return list(selectors.evaluation_list(user=request.user)[:500])
+class EvaluationQuery(Schema):
+    q: str = Field("", description="Part of the contract number or the account name.")
+    account_id: int | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@router.get("/evaluations", response=Page[EvaluationOut])
+def evaluation_list(request: AuthedRequest, query: Query[EvaluationQuery]) -> dict[str, Any]:
+    """Closing evaluations across the contracts the user sees, newest first."""
+    evaluations = selectors.evaluation_list(user=request.user, q=query.q, account_id=query.account_id)
+    return paginate(evaluations, limit=query.limit, offset=query.offset)
 
 
 # --- change requests -------------------------------------------------------------------------
@@ -776,7 +821,7 @@ def _change_detail(change: ChangeRequest) -> ChangeRequest:
     return change
 
 
-@router.get("/change-requests", response=Page[ChangeOut])
+@router.get("/change-requests", response=Page[ChangeRequestOut])
 def change_list(
     request: AuthedRequest, contract: int | None = None, status: str = "", limit: int = 50, offset: int = 0
 ) -> dict[str, Any]:
@@ -810,14 +855,14 @@ def change_get(request: AuthedRequest, change_id: int) -> ChangeRequest:
 
 
 @router.post("/change-requests/{change_id}/assess", response=ChangeDetailOut)
-def change_assess(request: AuthedRequest, change_id: int, payload: AssessIn) -> ChangeRequest:
+def change_assess(request: AuthedRequest, change_id: int, payload: ChangeAssessIn) -> ChangeRequest:
     change = _change(request, change_id)
     services.change_assess(actor=request.user, change=change, **payload.model_dump())
     return _change_detail(_change(request, change_id))
 
 
 @router.post("/change-requests/{change_id}/decide", response=ChangeDetailOut)
-def change_decide(request: AuthedRequest, change_id: int, payload: DecideIn) -> ChangeRequest:
+def change_decide(request: AuthedRequest, change_id: int, payload: ChangeDecideIn) -> ChangeRequest:
     """Approve (a new contract version) or reject (with the reason), within authority."""
     change = _change(request, change_id)
     services.change_decide(actor=request.user, change=change, approve=payload.approve, note=payload.note)
@@ -872,7 +917,10 @@ def order_update(request: AuthedRequest, order_id: int, payload: OrderPatch, res
     """Record the ERP's reference for the order; needs If-Match."""
     order = selectors.order_get(user=request.user, pk=order_id)
     services.order_update(
-        actor=request.user, order=order, expected_version=if_match_version(request), erp_reference=payload.erp_reference
+        actor=request.user,
+        order=order,
+        expected_version=if_match_version(request, order),
+        erp_reference=payload.erp_reference,
     )
     response["ETag"] = etag(order.version)
     return order
@@ -968,7 +1016,7 @@ def milestone_accept(
 
 
 @router.post("/milestones/{milestone_id}/refuse", response=MilestoneOut)
-def milestone_refuse(request: AuthedRequest, milestone_id: int, payload: NoteIn) -> Milestone:
+def milestone_refuse(request: AuthedRequest, milestone_id: int, payload: ContractNoteIn) -> Milestone:
     milestone = _milestone(request, milestone_id)
     return services.milestone_refuse(actor=request.user, milestone=milestone, note=payload.note)
 

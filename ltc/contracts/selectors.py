@@ -222,12 +222,16 @@ def change_list(*, user: Any, contract: int | None = None, status: str = "") -> 
     return qs.order_by("-created_at", "-id")
 
 
-def evaluation_list(*, user: Any) -> QuerySet[Evaluation]:
-    return (
-        Evaluation.objects.select_related("contract__account", "contract__owner")
-        .filter(contract__in=contract_scope(Contract.objects.all(), user))
-        .order_by("-evaluated_at")
+def evaluation_list(*, user: Any, q: str = "", account_id: int | None = None) -> QuerySet[Evaluation]:
+    """Evaluations of the contracts the user sees, newest first (then by id, for stable pages)."""
+    qs = Evaluation.objects.select_related("contract__account", "contract__owner").filter(
+        contract__in=contract_scope(Contract.objects.all(), user)
     )
+    if q.strip():
+        qs = qs.filter(Q(contract__number__icontains=q.strip()) | Q(contract__account__name__icontains=q.strip()))
+    if account_id is not None:
+        qs = qs.filter(contract__account_id=account_id)
+    return qs.order_by("-evaluated_at", "-pk")
 
 
 def evaluation_summary(*, user: Any) -> dict[str, Any]:

@@ -68,11 +68,18 @@ def scope(
     return queryset.distinct() if member_paths and q != Q() else queryset
 
 
-def get_visible_or_404(queryset: models.QuerySet[M], user: Any, pk: Any, **scope_kwargs: Any) -> M:
-    """Fetch and authorise in one call: a record the user may not see does not exist for them."""
+def get_visible_or_404(
+    queryset: models.QuerySet[M], user: Any, pk: Any, *, visible: Q | None = None, **scope_kwargs: Any
+) -> M:
+    """Fetch and authorise in one call: a record the user may not see does not exist for them.
+
+    `visible` replaces the default rule with an app's own (e.g. customers.access.account_visible_q).
+    """
     try:
+        if visible is not None:
+            return queryset.filter(visible).get(pk=pk)
         return scope(queryset, user, **scope_kwargs).get(pk=pk)
-    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError, OverflowError) as exc:
         raise Http404 from exc
 
 

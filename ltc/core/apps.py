@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from ltc.core import lookups  # noqa: F401 - registers field__any
+        from ltc.core import checks, lookups  # noqa: F401 - registers the deploy checks and field__any

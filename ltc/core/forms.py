@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ltc.core.models import ActivityKind
+from ltc.core.text import validate_text
 
 
 class StyledFormMixin:
@@ -18,6 +19,8 @@ class StyledFormMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():  # type: ignore[attr-defined]
+            if isinstance(field, forms.CharField):
+                field.validators.append(validate_text)
             widget = field.widget
             if isinstance(widget, forms.HiddenInput):
                 continue
@@ -63,12 +66,15 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+MAX_OFFSET = 2**31 - 1  # beyond what any database takes as an OFFSET
+
+
 class ListParams:
     """Offset pagination for HTML lists, building Previous/Next links that keep the filters."""
 
     def __init__(self, query: Any, *, default_limit: int = 25) -> None:
         self.query = query.copy()
-        self.offset = _to_int(query.get("offset"), 0, minimum=0)
+        self.offset = _to_int(query.get("offset"), 0, minimum=0, maximum=MAX_OFFSET)
         self.limit = _to_int(query.get("limit"), default_limit, minimum=1, maximum=200)
 
     def link(self, offset: int | None) -> str | None:

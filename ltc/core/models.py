@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +13,9 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+
+from ltc.core.money import DECIMAL_PLACES, MAX_DIGITS
+from ltc.core.templatetags import numbers
 
 
 class VersionedModel(models.Model):
@@ -28,21 +32,31 @@ class VersionedModel(models.Model):
         abstract = True
 
 
-def _readable(field: Any, value: str) -> str:
-    """A stored timeline value as a person reads it: choice labels, yes/no, local date-times."""
+def _readable(field: Any, value: str, choices: dict[str, Any] | None = None) -> str:
+    """A stored timeline value as a person reads it: choice labels, yes/no, local dates and
+    date-times, amounts grouped as the money filter shows them. `choices` are the labels the
+    record declares for a field without choices of its own (see TimelineEvent.display_changes)."""
     if not value:
         return value
-    choices = dict(getattr(field, "flatchoices", None) or [])
+    choices = choices or dict(getattr(field, "flatchoices", None) or [])
     if value in choices:
         return str(choices[value])
     if isinstance(field, models.BooleanField):
         return str(_("Yes") if value == "True" else _("No"))
-    if isinstance(field, models.DateTimeField):
-        try:
+    try:
+        if isinstance(field, models.DateTimeField):
             moment = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+            return formats.date_format(
+                timezone.localtime(moment) if timezone.is_aware(moment) else moment, "SHORT_DATETIME_FORMAT"
+            )
+        if isinstance(field, models.DateField):
+            return formats.date_format(date.fromisoformat(value), "SHORT_DATE_FORMAT")
+        if isinstance(field, models.DecimalField):
+            number = Decimal(value)
+            is_money = field.max_digits == MAX_DIGITS and field.decimal_places == DECIMAL_PLACES
+            return numbers.money(number) if is_money else numbers.quantity(number)
+    except (ValueError, ArithmeticError):
+        return value
     return value
 
 
@@ -115,18 +129,28 @@ class TimelineEvent(models.Model):
         raise AppendOnlyError("timeline events are append-only")
 
     def display_changes(self) -> list[dict[str, str]]:
-        """The changes with field labels and choice labels in the active language."""
+        """The changes with field labels and choice labels in the active language.
+
+        A model may say how its changes read: `timeline_hidden`, the names of fields the system
+        keeps for itself (not shown), and `timeline_choices(changes)`, the labels of fields whose
+        codes have no choices of their own (they may depend on the other changes of the event)."""
         model = ContentType.objects.get_for_id(self.content_type_id).model_class()
+        declared = getattr(model, "timeline_choices", None)
+        extra: dict[str, Any] = dict(declared(self.changes)) if declared else {}
         shown = []
         for change in self.changes:
             field = _field_at(model, change["field"])
+            owner = getattr(field, "model", None)
+            if field is not None and field.name in getattr(owner, "timeline_hidden", ()):
+                continue
             label = str(getattr(field, "verbose_name", change["field"]))
+            choices = dict(extra.get(change["field"], ()))
             shown.append(
                 {
                     "field": change["field"],
                     "label": label,
-                    "old": _readable(field, change["old"]),
-                    "new": _readable(field, change["new"]),
+                    "old": _readable(field, change["old"], choices),
+                    "new": _readable(field, change["new"], choices),
                 }
             )
         return shown

@@ -8,6 +8,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ltc.core.templatetags import numbers
+
 CENT = Decimal("0.01")
 MAX_DIGITS = 18
 DECIMAL_PLACES = 2
@@ -23,6 +25,12 @@ class Currency(models.TextChoices):
 
 def quantize(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money_text(amount: Any) -> str:
+    """An amount as people read it, in the active language: 205,477.78 (the `money` template
+    filter) — for the texts services write, such as timeline notes and messages."""
+    return numbers.money(amount)
 
 
 def money_field(verbose_name: Any, **kwargs: Any) -> models.DecimalField:  # type: ignore[type-arg]

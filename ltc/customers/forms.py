@@ -88,6 +88,28 @@ class ContactForm(VersionedForm):
         self.limit_picker("account")
 
 
+class MergeForm(StyledFormMixin, forms.Form):
+    """Choose the duplicate to merge into this record; the version guards against a stale page."""
+
+    source = forms.ChoiceField(label=_("Duplicate to merge into this one"))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args: Any,
+        instance: Account | Contact,
+        choices: list[tuple[int, str]],
+        picker: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, initial={"version": instance.version}, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["source"])
+        field.choices = [("", "---------"), *choices]
+        if picker:
+            # Accounts: the search box beside the select finds any other account by name.
+            field.widget = AccountPicker(choices=field.choices, attrs={"id": "id_merge_source", "class": "form-select"})
+
+
 class AccountFilterForm(StyledFormMixin, forms.Form):
     q = forms.CharField(
         label=_("Search"),

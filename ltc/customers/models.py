@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MinLengthValidator
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +17,18 @@ from ltc.customers.validators import validate_credit_code, validate_mobile, vali
 from ltc.org.choices import Industry, Region
 
 
+class AccountQuerySet(models.QuerySet["Account"]):
+    def active(self) -> AccountQuerySet:
+        """Accounts that were not merged into another one."""
+        return self.filter(merged_into__isnull=True)
+
+
 class Account(VersionedModel):
-    """A customer company. `name_key` and `credit_code` feed the duplicate matcher."""
+    """A customer company. `name_key` and `credit_code` feed the duplicate matcher.
+
+    A credit code belongs to one active account (a merged account keeps its values for the
+    record but no longer holds the code). A merged account is kept, pointing at its target.
+    """
 
     name = models.CharField(_("name"), max_length=200, validators=[MinLengthValidator(2)])
     name_key = models.CharField(max_length=200, editable=False, db_index=True)
@@ -43,11 +54,30 @@ class Account(VersionedModel):
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[validate_phone])
     address = models.CharField(_("address"), max_length=300, blank=True)
     description = models.TextField(_("description"), blank=True, max_length=5000)
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_accounts",
+        editable=False,
+        verbose_name=_("merged into"),
+    )
+
+    objects = AccountQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~Q(credit_code="") & Q(merged_into__isnull=True),
+                name="account_credit_code_unique",
+                violation_error_code="credit_code_taken",
+            ),
+        ]
         indexes = [
             models.Index(fields=["region", "name", "id"], name="account_region_name"),
             models.Index(fields=["owner", "name", "id"], name="account_owner_name"),
@@ -67,8 +97,15 @@ class Account(VersionedModel):
         self.credit_code = normalize.credit_code(self.credit_code)
 
 
+class ContactQuerySet(models.QuerySet["Contact"]):
+    def active(self) -> ContactQuerySet:
+        """Contacts that were not merged into another one."""
+        return self.filter(merged_into__isnull=True)
+
+
 class Contact(VersionedModel):
-    """A person at a customer. Visible to whoever may see the account."""
+    """A person at a customer. Visible to whoever may see the account. A merged contact is kept,
+    pointing at its target."""
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("account"))
     name = models.CharField(_("name"), max_length=100, validators=[MinLengthValidator(1)])
@@ -80,6 +117,17 @@ class Contact(VersionedModel):
     email = models.EmailField(_("email"), blank=True)
     email_key = models.CharField(max_length=254, editable=False, db_index=True, blank=True)
     notes = models.TextField(_("notes"), blank=True, max_length=5000)
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_contacts",
+        editable=False,
+        verbose_name=_("merged into"),
+    )
+
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]

@@ -11,10 +11,12 @@ urlpatterns = [
     path("accounts/<int:pk>/edit/", views.account_edit, name="account_edit"),
     path("accounts/<int:pk>/notes/", views.account_note_add, name="account_note_add"),
     path("accounts/<int:pk>/delete/", views.account_delete, name="account_delete"),
+    path("accounts/<int:pk>/merge/", views.account_merge, name="account_merge"),
     path("contacts/", views.contact_list, name="contact_list"),
     path("contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
     path("contacts/<int:pk>/notes/", views.contact_note_add, name="contact_note_add"),
     path("contacts/<int:pk>/delete/", views.contact_delete, name="contact_delete"),
+    path("contacts/<int:pk>/merge/", views.contact_merge, name="contact_merge"),
 ]

@@ -7,26 +7,28 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from ltc.core.access import can_change, has_any_role
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
 from ltc.core.forms import ListParams, add_service_errors, is_htmx
 from ltc.core.timeline import timeline_for
 from ltc.customers import selectors, services
-from ltc.customers.forms import AccountFilterForm, AccountForm, ContactFilterForm, ContactForm
+from ltc.customers.access import can_change_account, can_merge_account, may_write_customers
+from ltc.customers.forms import AccountFilterForm, AccountForm, ContactFilterForm, ContactForm, MergeForm
 from ltc.customers.models import Account, Contact
 from ltc.org.types import AuthedRequest
 
 LOOKUP_LIMIT = 20
+MERGE_CHOICES = 50
 ACCOUNT_COLUMNS: list[Column] = [
     (gettext_lazy("Name"), lambda a: a.name),
     (gettext_lazy("Unified social credit code"), lambda a: a.credit_code),
@@ -65,7 +67,33 @@ def _list_page(
 
 
 def _can_change_account(user: Any, account: Account) -> bool:
-    return can_change(user, account.owner_id, account.owner.team_id)
+    return can_change_account(user, account)
+
+
+def _can_merge(user: Any, account: Account) -> bool:
+    return may_write_customers(user) and can_merge_account(user, account)
+
+
+def _follow_merge(request: AuthedRequest, exc: selectors.MergedRecord) -> HttpResponse:
+    """A merged record's page sends the reader to the record it was merged into (if they may see it)."""
+    if exc.target is None:
+        raise exc
+    messages.info(request, _("That record was merged into “%(name)s”.") % {"name": exc.target})
+    return redirect(exc.target)
+
+
+def _credit_code_error(form: AccountForm, user: Any, exc: services.CreditCodeTaken) -> None:
+    """The form error for a taken credit code: a link to the existing account only if `user` may see it."""
+    if selectors.account_visible_to(user=user, account=exc.existing):
+        message = format_html(
+            '{} <a href="{}">{}</a>',
+            _("This unified social credit code is already registered to “%(name)s”.") % {"name": exc.existing.name},
+            exc.existing.get_absolute_url(),
+            _("Open the existing account"),
+        )
+        form.add_error("credit_code", message)
+    else:
+        add_service_errors(form, exc)
 
 
 # --- accounts --------------------------------------------------------------------------------
@@ -83,7 +111,7 @@ def account_list(request: AuthedRequest) -> HttpResponseBase:
         template="customers/account_list.html",
         columns=ACCOUNT_COLUMNS,
         basename="accounts",
-        extra={"filter_form": form},
+        extra={"filter_form": form, "can_create": may_write_customers(request.user)},
     )
 
 
@@ -101,23 +129,36 @@ def account_lookup(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def account_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    account = selectors.account_get(user=request.user, pk=pk)
+    try:
+        account = selectors.account_get(user=request.user, pk=pk)
+    except selectors.MergedRecord as exc:
+        return _follow_merge(request, exc)
+    duplicates = selectors.account_duplicates(
+        user=request.user, name=account.name, credit_code=account.credit_code, exclude_pk=account.pk
+    )
+    can_merge = _can_merge(request.user, account)
     context = {
         "account": account,
-        "contacts": account.contacts.order_by("name", "id")[:50],
-        "subsidiaries": account.subsidiaries.order_by("name", "id")[:50],
-        "duplicates": selectors.account_duplicates(
-            user=request.user, name=account.name, credit_code=account.credit_code, exclude_pk=account.pk
-        ),
+        "contacts": account.contacts.active().order_by("name", "id")[:50],
+        # Links lead somewhere: only the related accounts this reader may open are linked.
+        "subsidiaries": selectors.account_list(user=request.user).filter(parent=account)[:50],
+        "parent_visible": account.parent is not None
+        and selectors.account_visible_to(user=request.user, account=account.parent),
+        "duplicates": duplicates,
         "events": timeline_for(account),
         "note_url": reverse("customers:account_note_add", args=[account.pk]),
         "can_change": _can_change_account(request.user, account),
+        "merge_form": MergeForm(
+            instance=account, choices=[(d.pk, d.name) for d in duplicates if d.visible], picker=True
+        )
+        if can_merge
+        else None,
     }
     return render(request, "customers/account_detail.html", context)
 
 
 def _require_customer_writer(user: Any) -> None:
-    if not has_any_role(user, services.CUSTOMER_WRITE_ROLES):
+    if not may_write_customers(user):
         raise PermissionDenied
 
 
@@ -126,24 +167,32 @@ def account_create(request: AuthedRequest) -> HttpResponse:
     _require_customer_writer(request.user)
     form = AccountForm(request.POST or None, user=request.user)
     duplicates: list[selectors.Duplicate] = []
+    conflict = False
     if request.method == "POST" and form.is_valid():
         data = form.changed_data_dict()
+        taken = selectors.account_by_credit_code(data.get("credit_code", ""))
         duplicates = selectors.account_duplicates(
             user=request.user, name=data["name"], credit_code=data.get("credit_code", "")
         )
-        if duplicates and not form.cleaned_data.get("confirm_duplicate"):
-            form.add_error(
-                None, _("Possible duplicates exist (listed below). Check them, or confirm this is a different company.")
-            )
-        else:
-            try:
-                account = services.account_create(actor=request.user, data=data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
+        try:
+            if taken is not None:
+                raise services.CreditCodeTaken(taken)  # no second account, confirmed or not
+            if duplicates and not form.cleaned_data.get("confirm_duplicate"):
+                form.add_error(
+                    None,
+                    _("Possible duplicates exist (listed below). Check them, or confirm this is a different company."),
+                )
             else:
+                account = services.account_create(actor=request.user, data=data)
                 messages.success(request, _("Account “%(name)s” created.") % {"name": account.name})
                 return redirect(account)
-    status = 422 if request.method == "POST" else 200
+        except services.CreditCodeTaken as exc:
+            _credit_code_error(form, request.user, exc)
+            form.fields.pop("confirm_duplicate")  # confirming cannot make a second holder of the code
+            conflict = True
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    status = (409 if conflict else 422) if request.method == "POST" else 200
     return render(
         request,
         "customers/account_form.html",
@@ -158,6 +207,7 @@ def account_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     if not _can_change_account(request.user, account):
         raise PermissionDenied
     form = AccountForm(request.POST or None, instance=account, user=request.user)
+    conflict = False
     if request.method == "POST" and form.is_valid():
         try:
             services.account_update(
@@ -166,6 +216,9 @@ def account_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 data=form.changed_data_dict(),
                 expected_version=form.cleaned_data.get("version") or 0,
             )
+        except services.CreditCodeTaken as exc:
+            _credit_code_error(form, request.user, exc)
+            conflict = True
         except ValidationError as exc:
             add_service_errors(form, exc)
         except StaleVersionError as exc:
@@ -173,7 +226,7 @@ def account_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Account saved."))
             return redirect(account)
-    status = 422 if request.method == "POST" else 200
+    status = (409 if conflict else 422) if request.method == "POST" else 200
     return render(request, "customers/account_form.html", {"form": form, "account": account}, status=status)
 
 
@@ -191,6 +244,37 @@ def account_delete(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect(account)
     messages.success(request, _("Account “%(name)s” deleted.") % {"name": account.name})
     return redirect("customers:account_list")
+
+
+def _merge_action(request: AuthedRequest, target: Account | Contact, get: Any, merge: Any, done: str) -> HttpResponse:
+    """POST {source, version}: merge the chosen duplicate into `target`, then show the target."""
+    source_id = request.POST.get("source", "")
+    version = request.POST.get("version", "")
+    try:
+        try:
+            source = get(user=request.user, pk=source_id)
+        except Http404 as exc:
+            raise ValidationError(_("Choose the duplicate to merge.")) from exc
+        merge(
+            actor=request.user,
+            target=target,
+            source=source,
+            expected_version=int(version) if version.isdigit() else 0,
+        )
+    except (ValidationError, StaleVersionError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, done)
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def account_merge(request: AuthedRequest, pk: int) -> HttpResponse:
+    account = selectors.account_get(user=request.user, pk=pk)
+    if not _can_merge(request.user, account):
+        raise PermissionDenied
+    return _merge_action(request, account, selectors.account_get, services.account_merge, _("Accounts merged."))
 
 
 @login_required
@@ -219,21 +303,34 @@ def contact_list(request: AuthedRequest) -> HttpResponseBase:
         template="customers/contact_list.html",
         columns=CONTACT_COLUMNS,
         basename="contacts",
-        extra={"filter_form": form},
+        extra={"filter_form": form, "can_create": may_write_customers(request.user)},
     )
 
 
 @login_required
 def contact_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    contact = selectors.contact_get(user=request.user, pk=pk)
+    try:
+        contact = selectors.contact_get(user=request.user, pk=pk)
+    except selectors.MergedRecord as exc:
+        return _follow_merge(request, exc)
+    duplicates = selectors.contact_duplicates(
+        user=request.user, email=contact.email, mobile=contact.mobile, exclude_pk=contact.pk
+    )
+    merge_form = None
+    if _can_merge(request.user, contact.account):
+        # The duplicates found by email or mobile first, then the others at the same account.
+        choices = [(d.pk, d.name) for d in duplicates if d.visible]
+        seen = {pk for pk, _name in choices} | {contact.pk}
+        colleagues = contact.account.contacts.active().exclude(pk__in=seen).order_by("name", "id")
+        choices += [(c.pk, f"{c.name} · {c.title}" if c.title else c.name) for c in colleagues[:MERGE_CHOICES]]
+        merge_form = MergeForm(instance=contact, choices=choices)
     context = {
         "contact": contact,
-        "duplicates": selectors.contact_duplicates(
-            user=request.user, email=contact.email, mobile=contact.mobile, exclude_pk=contact.pk
-        ),
+        "duplicates": duplicates,
         "events": timeline_for(contact),
         "note_url": reverse("customers:contact_note_add", args=[contact.pk]),
         "can_change": _can_change_account(request.user, contact.account),
+        "merge_form": merge_form,
     }
     return render(request, "customers/contact_detail.html", context)
 
@@ -304,6 +401,15 @@ def contact_delete(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect(contact)
     messages.success(request, _("Contact “%(name)s” deleted.") % {"name": contact.name})
     return redirect(contact.account)
+
+
+@login_required
+@require_POST
+def contact_merge(request: AuthedRequest, pk: int) -> HttpResponse:
+    contact = selectors.contact_get(user=request.user, pk=pk)
+    if not _can_merge(request.user, contact.account):
+        raise PermissionDenied
+    return _merge_action(request, contact, selectors.contact_get, services.contact_merge, _("Contacts merged."))
 
 
 @login_required

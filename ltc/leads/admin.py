@@ -1,4 +1,5 @@
-"""Back-office configuration of the ML stage: routing, scoring, qualification, web forms."""
+"""Back-office configuration of the ML stage: routing, scoring, qualification, web forms.
+Leads and imports are shown read-only: they change in the app, through their services."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from ltc.core.admin import ReadOnlyAdmin
 from ltc.leads.choices import CheckItem
 from ltc.leads.models import AssignmentRule, Lead, LeadImport, QualificationPolicy, ScoringRule, WebForm
 
@@ -66,21 +68,14 @@ class WebFormAdmin(admin.ModelAdmin[WebForm]):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin[Lead]):
-    """Read-mostly: leads are worked in the app, where every change is recorded."""
+class LeadAdmin(ReadOnlyAdmin):
+    """Read-only: leads are worked in the app, where every change is recorded."""
 
     list_display = ("__str__", "status", "source", "owner", "score", "created_at")
     list_filter = ("status", "source")
     search_fields = ("company_name", "contact_name", "email")
-    raw_id_fields = ("owner",)
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(LeadImport)
-class LeadImportAdmin(admin.ModelAdmin[LeadImport]):
+class LeadImportAdmin(ReadOnlyAdmin):
     list_display = ("original_name", "status", "created_by", "created_count", "rejected_count", "created_at")
-
-    def has_add_permission(self, request: Any) -> bool:
-        return False

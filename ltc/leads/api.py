@@ -5,23 +5,28 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ltc.core.activities import activities_for
 from ltc.core.api import Page, etag, if_match_version, paginate, problem
 from ltc.core.models import Activity
-from ltc.core.schemas import ActivityIn, ActivityOut, CompleteIn, NoteIn, TimelineEventOut, UserRef
+from ltc.core.money import Currency
+from ltc.core.net import client_address
+from ltc.core.schemas import ActivityIn, ActivityOut, CompleteIn, Money, NoteIn, OneOf, TimelineEventOut, UserRef
 from ltc.customers import selectors as customer_selectors
+from ltc.customers.choices import CompanySize
 from ltc.leads import selectors, services
+from ltc.leads.choices import DisqualifyReason, ImportStatus, LeadSource, LeadStatus, Temperature, Timeframe
 from ltc.leads.dedupe import lead_matches
-from ltc.leads.models import Lead, LeadImport, WebForm
+from ltc.leads.models import Lead, LeadImport, LeadImportTemplate, WebForm
+from ltc.org.choices import Industry, Region
 from ltc.org.models import User
 from ltc.org.types import AuthedRequest
 
@@ -30,7 +35,7 @@ public_router = Router(tags=["public"])
 
 
 class LeadIn(Schema):
-    source: str = "api"
+    source: Annotated[str, OneOf(LeadSource)] = "api"
     campaign: str = ""
     company_name: str = ""
     credit_code: str = ""
@@ -38,19 +43,19 @@ class LeadIn(Schema):
     contact_title: str = ""
     mobile: str = ""
     email: str = ""
-    region: str = ""
-    industry: str = ""
-    company_size: str = ""
+    region: Annotated[str, OneOf(Region, blank=True)] = ""
+    industry: Annotated[str, OneOf(Industry, blank=True)] = ""
+    company_size: Annotated[str, OneOf(CompanySize, blank=True)] = ""
     need: str = ""
     budget_amount: Decimal | None = None
-    budget_currency: str = "CNY"
-    timeframe: str = "unknown"
+    budget_currency: Annotated[str, OneOf(Currency)] = "CNY"
+    timeframe: Annotated[str, OneOf(Timeframe)] = "unknown"
     notes: str = ""
     owner_id: int | None = None
 
 
 class LeadPatch(Schema):
-    source: str | None = None
+    source: Annotated[str, OneOf(LeadSource)] | None = None
     campaign: str | None = None
     company_name: str | None = None
     credit_code: str | None = None
@@ -58,15 +63,15 @@ class LeadPatch(Schema):
     contact_title: str | None = None
     mobile: str | None = None
     email: str | None = None
-    region: str | None = None
-    industry: str | None = None
-    company_size: str | None = None
+    region: Annotated[str, OneOf(Region, blank=True)] | None = None
+    industry: Annotated[str, OneOf(Industry, blank=True)] | None = None
+    company_size: Annotated[str, OneOf(CompanySize, blank=True)] | None = None
     need: str | None = None
     budget_amount: Decimal | None = None
-    budget_currency: str | None = None
-    timeframe: str | None = None
+    budget_currency: Annotated[str, OneOf(Currency)] | None = None
+    timeframe: Annotated[str, OneOf(Timeframe)] | None = None
     notes: str | None = None
-    temperature: str | None = None
+    temperature: Annotated[str, OneOf(Temperature)] | None = None
     need_confirmed: bool | None = None
     budget_confirmed: bool | None = None
     decision_maker_identified: bool | None = None
@@ -82,7 +87,7 @@ class ScoreLine(Schema):
 class LeadOut(Schema):
     id: int
     version: int
-    source: str
+    source: Annotated[str, OneOf(LeadSource)]
     campaign: str
     company_name: str
     credit_code: str
@@ -90,20 +95,21 @@ class LeadOut(Schema):
     contact_title: str
     mobile: str
     email: str
-    region: str
-    industry: str
-    company_size: str
+    region: Annotated[str, OneOf(Region, blank=True)]
+    industry: Annotated[str, OneOf(Industry, blank=True)]
+    company_size: Annotated[str, OneOf(CompanySize, blank=True)]
     need: str
-    budget_amount: Decimal | None
-    budget_currency: str
-    timeframe: str
+    budget_amount: Money | None
+    budget_currency: Annotated[str, OneOf(Currency)]
+    timeframe: Annotated[str, OneOf(Timeframe)]
     notes: str
-    status: str
-    disqualify_reason: str
-    temperature: str
+    status: Annotated[str, OneOf(LeadStatus)]
+    disqualify_reason: Annotated[str, OneOf(DisqualifyReason, blank=True)]
+    temperature: Annotated[str, OneOf(Temperature)]
     score: int
     score_details: list[ScoreLine]
     owner: UserRef | None
+    created_by: UserRef | None
     first_contact_due_at: datetime | None
     first_contacted_at: datetime | None
     contact_overdue: bool
@@ -140,10 +146,11 @@ class LeadCreatedOut(LeadOut):
 
 class LeadQuery(Schema):
     q: str = ""
-    status: str = ""
-    source: str = ""
+    status: Annotated[str, OneOf(LeadStatus, blank=True)] = ""
+    source: Annotated[str, OneOf(LeadSource, blank=True)] = ""
     owner: str = ""
-    temperature: str = ""
+    created_by: str = Field("", description='"me" for the leads you created, or a user id.')
+    temperature: Annotated[str, OneOf(Temperature, blank=True)] = ""
     score_min: int | None = None
     score_max: int | None = None
     created_from: date | None = None
@@ -191,6 +198,9 @@ class ImportOut(Schema):
     encoding: str
     headers: list[str]
     mapping: dict[str, str]
+    value_mapping: dict[str, dict[str, str]]
+    template_id: int | None
+    created_by: UserRef
     duplicate_policy: str
     total_rows: int
     processed_rows: int
@@ -204,12 +214,59 @@ class ImportOut(Schema):
     finished_at: datetime | None
 
 
-class MappingIn(Schema):
+class ImportListQuery(Schema):
+    status: ImportStatus | None = None
+    created_by: Literal["me", ""] = ""
+    limit: int = 50
+    offset: int = 0
+
+
+class ImportColumnsIn(Schema):
     mapping: dict[str, str]
+
+
+class MappingIn(ImportColumnsIn):
+    value_mapping: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="Per choice field: value as written in the file → code."
+    )
+
+
+class ImportTemplateSaveIn(Schema):
+    name: str = Field(min_length=1, max_length=60)
+    shared: bool = Field(False, description="Offer the template to your team as well.")
 
 
 class StartIn(MappingIn):
     duplicate_policy: str = "skip"
+    save_template: ImportTemplateSaveIn | None = None
+
+
+class ImportValueSuggestionOut(Schema):
+    code: str
+    label: str
+
+
+class ImportValueOut(Schema):
+    value: str
+    rows: int
+    suggestions: list[ImportValueSuggestionOut]
+    chosen: str | None
+
+
+class ImportValueColumnOut(Schema):
+    field: str
+    header: str
+    values: list[ImportValueOut]
+
+
+class ImportTemplateOut(Schema):
+    id: int
+    name: str
+    owner: UserRef
+    shared: bool
+    mapping: dict[str, str]
+    value_mapping: dict[str, dict[str, str]]
+    updated_at: datetime
 
 
 class PreviewRowOut(Schema):
@@ -309,7 +366,19 @@ def leads_route(request: AuthedRequest, payload: RouteIn) -> dict[str, int]:
     return {"routed": services.leads_route(actor=request.user, leads=leads)}
 
 
-@router.get("/leads/{lead_id}", response=LeadOut)
+class LeadDetailOut(LeadOut):
+    opportunity_id: int | None = Field(description="The deal the lead was converted into, if any.")
+
+    @staticmethod
+    def resolve_opportunity_id(obj: Lead) -> int | None:
+        # The reverse side of the deal's source lead (leads do not import opportunities).
+        try:
+            return int(obj.opportunity.pk)
+        except ObjectDoesNotExist:
+            return None
+
+
+@router.get("/leads/{lead_id}", response=LeadDetailOut)
 def lead_get(request: AuthedRequest, lead_id: int, response: HttpResponse) -> Lead:
     return _answer(response, _lead(request, lead_id))
 
@@ -317,7 +386,7 @@ def lead_get(request: AuthedRequest, lead_id: int, response: HttpResponse) -> Le
 @router.patch("/leads/{lead_id}", response=LeadOut)
 def lead_update(request: AuthedRequest, lead_id: int, payload: LeadPatch, response: HttpResponse) -> Lead:
     lead = _lead(request, lead_id)
-    expected = if_match_version(request)
+    expected = if_match_version(request, lead)
     lead = services.lead_update(
         actor=request.user, lead=lead, data=payload.model_dump(exclude_unset=True), expected_version=expected
     )
@@ -413,19 +482,33 @@ def lead_activity_complete(request: AuthedRequest, lead_id: int, activity_id: in
 # --- imports ---------------------------------------------------------------------------------
 
 
-@router.get("/lead-imports", response=list[ImportOut])
-def lead_import_list(request: AuthedRequest) -> Any:
-    return selectors.lead_import_list(user=request.user)[:50]
+@router.get("/lead-imports", response=Page[ImportOut])
+def lead_import_list(request: AuthedRequest, query: Query[ImportListQuery]) -> dict[str, Any]:
+    """Imports you ran (admins and marketing: everyone's), newest first, with their total."""
+    filters = selectors.ImportFilters(status=query.status or "", created_by=query.created_by)
+    imports = selectors.lead_import_list(user=request.user, filters=filters)
+    return paginate(imports, limit=query.limit, offset=query.offset)
 
 
 @router.post("/lead-imports", response={201: ImportOut})
 def lead_import_upload(
-    request: AuthedRequest, file: File[UploadedFile], source: Form[str] = "import", campaign: Form[str] = ""
+    request: AuthedRequest,
+    file: File[UploadedFile],
+    source: Form[str] = "import",
+    campaign: Form[str] = "",
+    template_id: Form[int | None] = None,
 ) -> Status[Any]:
-    """Upload a CSV (UTF-8 or GBK) or XLSX file; answers its headers and a suggested mapping."""
+    """Upload a CSV (UTF-8 or GBK) or XLSX file; answers its headers and a suggested mapping, or
+    the column and value mappings of the import template you pick (`template_id`).
+    """
     data = file.read(services.imports.MAX_UPLOAD_BYTES + 1)
     batch = services.lead_import_upload(
-        actor=request.user, name=file.name or "upload", data=data, source=source, campaign=campaign
+        actor=request.user,
+        name=file.name or "upload",
+        data=data,
+        source=source,
+        campaign=campaign,
+        template_id=template_id,
     )
     return Status(201, batch)
 
@@ -435,18 +518,33 @@ def lead_import_get(request: AuthedRequest, import_id: int) -> LeadImport:
     return selectors.lead_import_get(user=request.user, pk=import_id)
 
 
+@router.post("/lead-imports/{import_id}/values", response=list[ImportValueColumnOut])
+def lead_import_values(request: AuthedRequest, import_id: int, payload: ImportColumnsIn) -> Any:
+    """For the column mapping given: each choice column's values that are neither codes nor labels,
+    with ranked suggestions, to confirm once as `value_mapping` in preview and start."""
+    batch = selectors.lead_import_get(user=request.user, pk=import_id)
+    return services.lead_import_values(batch=batch, mapping=payload.mapping)
+
+
 @router.post("/lead-imports/{import_id}/preview", response=list[PreviewRowOut])
 def lead_import_preview(request: AuthedRequest, import_id: int, payload: MappingIn) -> Any:
     batch = selectors.lead_import_get(user=request.user, pk=import_id)
-    rows = services.lead_import_preview(batch=batch, mapping=payload.mapping)
+    rows = services.lead_import_preview(batch=batch, mapping=payload.mapping, value_mapping=payload.value_mapping)
     return [{**row.__dict__, "values": {k: str(v) for k, v in row.values.items()}} for row in rows]
 
 
 @router.post("/lead-imports/{import_id}/start", response={202: ImportOut})
 def lead_import_start(request: AuthedRequest, import_id: int, payload: StartIn) -> Status[Any]:
     batch = selectors.lead_import_get(user=request.user, pk=import_id)
+    template = payload.save_template
     batch = services.lead_import_start(
-        actor=request.user, batch=batch, mapping=payload.mapping, duplicate_policy=payload.duplicate_policy
+        actor=request.user,
+        batch=batch,
+        mapping=payload.mapping,
+        value_mapping=payload.value_mapping,
+        duplicate_policy=payload.duplicate_policy,
+        template_name=template.name if template else "",
+        template_shared=template.shared if template else False,
     )
     return Status(202, batch)
 
@@ -466,6 +564,19 @@ def lead_import_undo(request: AuthedRequest, import_id: int) -> dict[str, int]:
     return services.lead_import_undo(actor=request.user, batch=batch)
 
 
+@router.get("/lead-import-templates", response=list[ImportTemplateOut])
+def lead_import_templates(request: AuthedRequest) -> Any:
+    """Your import templates and those your team shares."""
+    return selectors.lead_import_templates(user=request.user)
+
+
+@router.delete("/lead-import-templates/{template_id}", response={204: None})
+def lead_import_template_delete(request: AuthedRequest, template_id: int) -> Status[None]:
+    template: LeadImportTemplate = selectors.lead_import_template_get(user=request.user, pk=template_id)
+    services.lead_import_template_delete(actor=request.user, template=template)
+    return Status(204, None)
+
+
 # --- public ----------------------------------------------------------------------------------
 
 
@@ -474,7 +585,7 @@ def webform_submit(request: HttpRequest, key: str, payload: WebFormSubmitIn) -> 
     """Submit a public web-to-lead form (no authentication; protected by key, honeypot and rate limit)."""
     form = get_object_or_404(WebForm, key=key, active=True)
     try:
-        services.webform_submit(form=form, data=payload.model_dump(), ip=request.META.get("REMOTE_ADDR"))
+        services.webform_submit(form=form, data=payload.model_dump(), ip=client_address(request))
     except services.RateLimited:
         return problem(429, _("Too many submissions from your address; please try again later."))
     return Status(201, {"message": form.thank_you or _("Thank you! We will contact you soon.")})

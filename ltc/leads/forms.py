@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django import forms
@@ -7,10 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ltc.core.forms import StyledFormMixin
 from ltc.leads import selectors
-from ltc.leads.choices import DisqualifyReason, DuplicatePolicy, LeadSource, LeadStatus, Temperature
-from ltc.leads.models import Lead
+from ltc.leads.choices import DisqualifyReason, DuplicatePolicy, ImportStatus, LeadSource, LeadStatus, Temperature
+from ltc.leads.models import Lead, LeadImportTemplate
 from ltc.leads.services.capture import CAPTURE_FIELDS
-from ltc.leads.services.rows import IMPORT_FIELDS
+from ltc.leads.services.imports import ImportValueColumn
+from ltc.leads.services.rows import CHOICE_FIELDS, IMPORT_FIELDS, value_key
 from ltc.org.selectors import assignable_users
 
 
@@ -71,6 +73,11 @@ class LeadFilterForm(StyledFormMixin, forms.Form):
     )
     source = forms.ChoiceField(label=_("Source"), required=False, choices=[("", _("All sources")), *LeadSource.choices])
     owner = forms.ChoiceField(label=_("Owner"), required=False)
+    created_by = forms.ChoiceField(
+        label=_("Created by"),
+        required=False,
+        choices=[("", _("Created by anyone")), (selectors.ME, _("Created by me"))],
+    )
     temperature = forms.ChoiceField(
         label=_("Temperature"), required=False, choices=[("", _("Any temperature")), *Temperature.choices]
     )
@@ -110,6 +117,7 @@ class LeadFilterForm(StyledFormMixin, forms.Form):
             status=data.get("status", ""),
             source=data.get("source", ""),
             owner=data.get("owner", ""),
+            created_by=data.get("created_by", ""),
             temperature=data.get("temperature", ""),
             score_min=data.get("score_min"),
             score_max=data.get("score_max"),
@@ -129,10 +137,42 @@ class ImportUploadForm(StyledFormMixin, forms.Form):
     file = forms.FileField(label=_("CSV or XLSX file"))
     source = forms.ChoiceField(label=_("Source"), choices=LeadSource.choices, initial=LeadSource.IMPORT)
     campaign = forms.CharField(label=_("Campaign"), required=False, max_length=100)
+    template = forms.ModelChoiceField(
+        label=_("Import template"),
+        queryset=LeadImportTemplate.objects.none(),
+        required=False,
+        empty_label=_("— none: suggest the mapping —"),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = selectors.lead_import_templates(user=user)  # type: ignore[attr-defined]
+
+
+class ImportFilterForm(StyledFormMixin, forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All statuses")), *ImportStatus.choices]
+    )
+    created_by = forms.ChoiceField(
+        label=_("Uploaded by"), required=False, choices=[("", _("Anyone")), (selectors.ME, _("Me"))]
+    )
+
+    def filters(self) -> selectors.ImportFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return selectors.ImportFilters(status=data.get("status", ""), created_by=data.get("created_by", ""))
 
 
 class ImportMappingForm(StyledFormMixin, forms.Form):
-    duplicate_policy = forms.ChoiceField(label=_("Duplicates"), choices=DuplicatePolicy.choices)
+    duplicate_policy = forms.ChoiceField(
+        label=_("Duplicates"), choices=DuplicatePolicy.choices, initial=DuplicatePolicy.SKIP
+    )
+    save_template_as = forms.CharField(
+        label=_("Save as import template"),
+        required=False,
+        max_length=60,
+        help_text=_("Keep these column and value mappings under a name, to pick for the next file."),
+    )
+    share_template = forms.BooleanField(label=_("Share the template with my team"), required=False)
 
     def __init__(self, *args: Any, headers: list[str], mapping: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -151,6 +191,55 @@ class ImportMappingForm(StyledFormMixin, forms.Form):
             for index, header in enumerate(self.headers)
             if self.cleaned_data.get(f"col_{index}")
         }
+
+
+def value_field_name(field: str, value: str) -> str:
+    """The form field that maps one value of a choice column (stable whatever the order)."""
+    digest = hashlib.sha256(value_key(value).encode()).hexdigest()[:12]
+    return f"value__{field}__{digest}"
+
+
+class ImportValuesForm(StyledFormMixin, forms.Form):
+    """One select per unknown value of each choice column: the user confirms what it means."""
+
+    def __init__(self, *args: Any, columns: list[ImportValueColumn], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.columns = columns
+        self.rows: list[dict[str, Any]] = []
+        for column in columns:
+            choices = CHOICE_FIELDS[column.field]
+            for item in column.values:
+                suggested = [(s.code, s.label) for s in item.suggestions]
+                others = [(code, label) for code, label in choices.choices if code not in dict(suggested)]
+                name = value_field_name(column.field, item.value)
+                default = item.chosen or (suggested[0][0] if suggested else "")
+                self.fields[name] = forms.ChoiceField(
+                    label=item.value,
+                    required=False,
+                    initial=default,
+                    choices=[
+                        ("", _("— leave unmapped: reject its rows —")),
+                        *([(_("Suggested"), suggested)] if suggested else []),
+                        (_("All values"), others),
+                    ],
+                )
+                self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
+                self.rows.append({"column": column, "item": item, "name": name})
+
+    def complete(self) -> bool:
+        """Whether the posted form answers every listed value (else the user has not seen them all)."""
+        return all(name in self.data for name in self.fields)
+
+    def value_mapping(self) -> dict[str, dict[str, str]]:
+        mapping: dict[str, dict[str, str]] = {}
+        for row in self.rows:
+            code = self.cleaned_data.get(row["name"], "")
+            if code:
+                mapping.setdefault(row["column"].field, {})[row["item"].value] = code
+        return mapping
+
+    def bound_rows(self) -> list[dict[str, Any]]:
+        return [{**row, "field": self[row["name"]]} for row in self.rows]
 
 
 class WebFormForm(StyledFormMixin, forms.Form):

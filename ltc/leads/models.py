@@ -165,6 +165,19 @@ class Lead(VersionedModel):
         db_index=False,
     )
     submitter_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
+        db_index=False,  # the composite index below serves "created by me"
+        # Provenance: the creator keeps read access. No database constraint, as import_batch: a
+        # 100k-row import would otherwise pay a per-row check for one and the same user.
+        db_constraint=False,
+    )
 
     objects = LeadQuerySet.as_manager()
 
@@ -177,6 +190,7 @@ class Lead(VersionedModel):
             models.Index(fields=["status", "-created_at", "-id"], name="lead_status_created"),
             models.Index(fields=["-created_at", "-id"], name="lead_created"),
             models.Index(fields=["-score", "-id"], name="lead_score"),
+            models.Index(fields=["created_by", "-created_at", "-id"], name="lead_created_by"),
             models.Index(fields=["owner", "-score", "-id"], name="lead_owner_score"),
             # The unassigned pool, newest first: small, and immune to how owners correlate with age.
             models.Index(fields=["-created_at", "-id"], condition=Q(owner__isnull=True), name="lead_pool_created"),
@@ -331,12 +345,40 @@ class ScoringRule(models.Model):
         return self.name
 
 
-class ImportMapping(models.Model):
-    """The column mapping last used for a set of headers, offered again next time."""
+class LeadImportTemplate(models.Model):
+    """A named column and value mapping a user chose to keep for files of one kind.
 
-    header_key = models.CharField(max_length=64, unique=True)
-    mapping = models.JSONField(default=dict)
+    Owned by its user; with a team it is offered to that team's members too. Nothing is applied
+    unless the user picks the template.
+    """
+
+    name = models.CharField(_("name"), max_length=60)
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("owner"))
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("shared with team"),
+    )
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    value_mapping = models.JSONField(_("value mapping"), default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("lead import template")
+        verbose_name_plural = _("lead import templates")
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="lead_import_template_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def shared(self) -> bool:
+        return self.team_id is not None
 
 
 class LeadImport(models.Model):
@@ -350,6 +392,15 @@ class LeadImport(models.Model):
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     headers = models.JSONField(default=list)
     mapping = models.JSONField(default=dict, blank=True)
+    value_mapping = models.JSONField(default=dict, blank=True)  # field → {value in the file: code}
+    template = models.ForeignKey(
+        LeadImportTemplate,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("template"),
+    )
     duplicate_policy = models.CharField(
         _("duplicates"), max_length=8, choices=DuplicatePolicy.choices, default=DuplicatePolicy.SKIP
     )

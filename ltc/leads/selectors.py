@@ -11,9 +11,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from ltc.core import normalize
-from ltc.leads.access import lead_scope
+from ltc.leads.access import created_scope, import_template_scope, lead_scope
 from ltc.leads.choices import LeadSource, LeadStatus
-from ltc.leads.models import Lead, LeadImport, SavedView
+from ltc.leads.models import Lead, LeadImport, LeadImportTemplate, SavedView
 from ltc.org.models import User
 
 LEAD_SORTS = {
@@ -25,6 +25,7 @@ LEAD_SORTS = {
     "-updated": ("-updated_at", "-id"),
 }
 UNASSIGNED = "none"
+ME = "me"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class LeadFilters:
     status: str = ""
     source: str = ""
     owner: str = ""  # a user id, "none" for the pool, "" for all
+    created_by: str = ""  # "me", a user id, "" for anyone
     temperature: str = ""
     score_min: int | None = None
     score_max: int | None = None
@@ -48,7 +50,10 @@ def _day_start(day: date) -> datetime:
 
 
 def lead_list(*, user: User, filters: LeadFilters = LeadFilters()) -> QuerySet[Lead]:
-    qs = lead_scope(Lead.objects.select_related("owner"), user).filter(merged_into__isnull=True)
+    base = Lead.objects.select_related("owner", "created_by")
+    # "Created by me" reaches the leads routed to others as well; every other list is the scope.
+    qs = created_scope(base, user) if filters.created_by == ME else lead_scope(base, user)
+    qs = qs.filter(merged_into__isnull=True)
     if term := filters.q.strip()[:100]:
         match = Q(company_name__icontains=term) | Q(contact_name__icontains=term)
         match |= Q(email_key=normalize.email(term)) | Q(credit_code=normalize.credit_code(term))
@@ -62,6 +67,8 @@ def lead_list(*, user: User, filters: LeadFilters = LeadFilters()) -> QuerySet[L
         qs = qs.unassigned()
     elif filters.owner.isdigit():
         qs = qs.filter(owner_id=int(filters.owner))
+    if filters.created_by.isdigit():
+        qs = qs.filter(created_by_id=int(filters.created_by))
     if filters.score_min is not None:
         qs = qs.filter(score__gte=filters.score_min)
     if filters.score_max is not None:
@@ -78,9 +85,10 @@ def lead_list(*, user: User, filters: LeadFilters = LeadFilters()) -> QuerySet[L
 
 
 def lead_get(*, user: User, pk: Any) -> Lead:
-    """Fetch and authorise in one call; a lead the user may not see is a 404."""
+    """Fetch and authorise in one call; a lead the user may not see is a 404. Its creator may read it."""
     try:
-        return lead_scope(Lead.objects.select_related("owner", "owner__team", "account", "contact"), user).get(pk=pk)
+        leads = Lead.objects.select_related("owner", "owner__team", "account", "contact", "created_by")
+        return lead_scope(leads, user, with_created=True).get(pk=pk)
     except (Lead.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
@@ -136,15 +144,40 @@ def median_hours_to_first_contact(*, user: User, since: date | None = None) -> f
     return float(round(middle.total_seconds() / 3600, 1))
 
 
-def lead_import_list(*, user: User) -> QuerySet[LeadImport]:
+@dataclass(frozen=True)
+class ImportFilters:
+    status: str = ""
+    created_by: str = ""  # "me" or ""
+
+
+def lead_import_list(*, user: User, filters: ImportFilters = ImportFilters()) -> QuerySet[LeadImport]:
+    """Imports the user ran; admins and marketing see everyone's. Newest first."""
     qs = LeadImport.objects.select_related("created_by")
-    return qs if user.has_role("admin", "marketing") else qs.filter(created_by=user)
+    if not user.has_role("admin", "marketing"):
+        qs = qs.filter(created_by=user)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.created_by == ME:
+        qs = qs.filter(created_by=user)
+    return qs
 
 
 def lead_import_get(*, user: User, pk: Any) -> LeadImport:
     try:
         return lead_import_list(user=user).get(pk=pk)
     except (LeadImport.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def lead_import_templates(*, user: User) -> QuerySet[LeadImportTemplate]:
+    """The import templates offered to the user: their own and their team's shared ones."""
+    return import_template_scope(LeadImportTemplate.objects.select_related("owner"), user)
+
+
+def lead_import_template_get(*, user: User, pk: Any) -> LeadImportTemplate:
+    try:
+        return lead_import_templates(user=user).get(pk=pk)
+    except (LeadImportTemplate.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 

@@ -20,20 +20,30 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ltc.core.access import has_any_role
 from ltc.core.activities import activities_for
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
 from ltc.core.forms import ActivityForm, ListParams, add_service_errors, errors_as_text, is_htmx
+from ltc.core.links import absolute_url
+from ltc.core.net import client_address
 from ltc.leads import selectors, services
-from ltc.leads.access import LEAD_WRITE_ROLES, can_change_lead, can_route
+from ltc.leads.access import (
+    can_capture_leads,
+    can_change_lead,
+    can_import_leads,
+    can_manage_webforms,
+    can_route,
+    can_run_import,
+)
 from ltc.leads.choices import CheckItem, ImportStatus, LeadSource, LeadStatus
 from ltc.leads.dedupe import lead_matches
 from ltc.leads.forms import (
     DisqualifyForm,
+    ImportFilterForm,
     ImportMappingForm,
     ImportUploadForm,
+    ImportValuesForm,
     LeadFilterForm,
     LeadForm,
     PublicLeadForm,
@@ -65,8 +75,17 @@ LEAD_COLUMNS: list[Column] = [
 
 
 def _require_writer(user: Any) -> None:
-    if not has_any_role(user, LEAD_WRITE_ROLES):
+    if not can_capture_leads(user):
         raise PermissionDenied
+
+
+def _created_message(actor: User, lead: Lead) -> str:
+    """Tell the creator where the lead went: they keep reading it, the owner works it."""
+    if lead.owner_id is None:
+        return _("Lead created. No rule matched: the lead waits in the unassigned pool.")
+    if lead.owner_id == actor.pk:
+        return _("Lead created; you own it.")
+    return _("Lead created. Routed to %(owner)s.") % {"owner": lead.owner}
 
 
 def _errors_to_messages(request: HttpRequest, exc: ValidationError) -> None:
@@ -191,7 +210,7 @@ def lead_create(request: AuthedRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("Lead created."))
+            messages.success(request, _created_message(request.user, lead))
             return redirect(lead)
     status = 422 if request.method == "POST" else 200
     return render(request, "leads/lead_form.html", {"form": form, "creating": True}, status=status)
@@ -210,7 +229,7 @@ def lead_quick_create(request: AuthedRequest) -> HttpResponse:
         except ValidationError as exc:
             _errors_to_messages(request, exc)
         else:
-            messages.success(request, _("Lead created."))
+            messages.success(request, _created_message(request.user, lead))
             return redirect(lead)
     else:
         messages.error(request, _("The quick lead was not saved: check the fields."))
@@ -414,10 +433,12 @@ def lead_note_add(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_list(request: AuthedRequest) -> HttpResponse:
-    _require_writer(request.user)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if not can_import_leads(request.user):
+        raise PermissionDenied
+    form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        template = form.cleaned_data.get("template")
         try:
             batch = services.lead_import_upload(
                 actor=request.user,
@@ -425,38 +446,68 @@ def import_list(request: AuthedRequest) -> HttpResponse:
                 data=upload.read(services.imports.MAX_UPLOAD_BYTES + 1),
                 source=form.cleaned_data["source"],
                 campaign=form.cleaned_data["campaign"],
+                template_id=template.pk if template else None,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             return redirect(batch)
     status = 422 if request.method == "POST" else 200
-    imports = selectors.lead_import_list(user=request.user)[:30]
-    return render(request, "leads/import_list.html", {"form": form, "imports": imports}, status=status)
+    filter_form = ImportFilterForm(request.GET or None)
+    filters = filter_form.filters() if filter_form.is_bound else selectors.ImportFilters()
+    params = ListParams(request.GET, default_limit=30)
+    imports = selectors.lead_import_list(user=request.user, filters=filters)
+    page = params.page(paginate(imports, limit=params.limit, offset=params.offset))
+    context = {"form": form, "filter_form": filter_form, "page": page}
+    return render(request, "leads/import_list.html", context, status=status)
 
 
 @login_required
 def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The wizard after the upload: map the columns, confirm the unknown values, preview, start."""
     batch = selectors.lead_import_get(user=request.user, pk=pk)
     form = ImportMappingForm(request.POST or None, headers=batch.headers, mapping=batch.mapping)
+    values_form = None
     preview = None
     if request.method == "POST" and form.is_valid():
+        acting = "start" in request.POST or "preview" in request.POST
         try:
-            if "start" in request.POST:
-                services.lead_import_start(
-                    actor=request.user,
-                    batch=batch,
-                    mapping=form.chosen_mapping(),
-                    duplicate_policy=form.cleaned_data["duplicate_policy"],
+            columns = services.lead_import_values(batch=batch, mapping=form.chosen_mapping())
+            values_form = ImportValuesForm(request.POST if acting else None, columns=columns)
+            if acting and not values_form.complete():
+                # New values appeared (the column mapping changed): the user confirms them first.
+                values_form = ImportValuesForm(None, columns=columns)
+                messages.warning(request, _("Check the values below before you start."))
+            elif acting and values_form.is_valid():
+                if "start" in request.POST:
+                    services.lead_import_start(
+                        actor=request.user,
+                        batch=batch,
+                        mapping=form.chosen_mapping(),
+                        value_mapping=values_form.value_mapping(),
+                        duplicate_policy=form.cleaned_data["duplicate_policy"],
+                        template_name=form.cleaned_data["save_template_as"],
+                        template_shared=form.cleaned_data["share_template"],
+                    )
+                    return redirect(batch)
+                preview = services.lead_import_preview(
+                    batch=batch, mapping=form.chosen_mapping(), value_mapping=values_form.value_mapping()
                 )
-                return redirect(batch)
-            preview = services.lead_import_preview(batch=batch, mapping=form.chosen_mapping())
         except ValidationError as exc:
             add_service_errors(form, exc)
+    can_run = can_run_import(request.user, batch)
     if is_htmx(request):
-        return render(request, "leads/import_detail.html#progress", {"batch": batch})
-    context = {"batch": batch, "form": form, "preview": preview, "ImportStatus": ImportStatus}
-    return render(request, "leads/import_detail.html", context)
+        return render(request, "leads/import_detail.html#progress", {"batch": batch, "can_run": can_run})
+    context = {
+        "batch": batch,
+        "can_run": can_run,
+        "form": form,
+        "values_form": values_form,
+        "preview": preview,
+        "ImportStatus": ImportStatus,
+    }
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render(request, "leads/import_detail.html", context, status=status)
 
 
 @login_required
@@ -491,7 +542,7 @@ def import_undo(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def webform_list(request: AuthedRequest) -> HttpResponse:
-    if not has_any_role(request.user, ("marketing", "admin", "sales_manager")):
+    if not can_manage_webforms(request.user):
         raise PermissionDenied
     form = WebFormForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -503,7 +554,7 @@ def webform_list(request: AuthedRequest) -> HttpResponse:
             messages.success(request, _("Web form created."))
             return redirect("leads:webform_list")
     forms_ = WebForm.objects.all()
-    base = request.build_absolute_uri("/")[:-1]
+    base = absolute_url("/").rstrip("/")  # the snippet is pasted on other sites: the public address
     return render(
         request,
         "leads/webform_list.html",
@@ -518,7 +569,7 @@ def webform_public(request: HttpRequest, key: str) -> HttpResponse:
     form = PublicLeadForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.webform_submit(form=webform, data=form.cleaned_data, ip=request.META.get("REMOTE_ADDR"))
+            services.webform_submit(form=webform, data=form.cleaned_data, ip=client_address(request))
         except services.RateLimited:
             return render(request, "leads/webform_public.html", {"webform": webform, "limited": True}, status=429)
         except ValidationError as exc:

@@ -1,5 +1,9 @@
+"""Pipelines and stages are configured here (until the process centre moves them into the app);
+deals are shown read-only."""
+
 from django.contrib import admin
 
+from ltc.core.admin import ReadOnlyAdmin
 from ltc.opportunities.models import Opportunity, Pipeline, Stage, StageRequirement, StageTemplate
 
 
@@ -12,7 +16,7 @@ class StageInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(Pipeline)
 class PipelineAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("name", "order", "active", "quote_accepted_stage")
+    list_display = ("name", "order", "active", "quote_from_stage", "quote_accepted_stage")
     inlines = [StageInline]
 
 
@@ -35,16 +39,9 @@ class StageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Read-mostly: deals change through their services (gates, versions, timeline)."""
+class OpportunityAdmin(ReadOnlyAdmin):
+    """Read-only: deals change through their services (gates, versions, timeline)."""
 
     list_display = ("name", "account", "pipeline", "stage", "status", "amount", "currency", "owner")
     list_filter = ("pipeline", "status")
     search_fields = ("name", "account__name")
-    readonly_fields = [f.name for f in Opportunity._meta.fields]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False

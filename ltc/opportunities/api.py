@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
@@ -17,13 +17,28 @@ from ninja.files import UploadedFile
 from ltc.core.activities import activities_for
 from ltc.core.api import Page, etag, if_match_version, paginate
 from ltc.core.models import Activity
-from ltc.core.schemas import ActivityIn, ActivityOut, CompleteIn, NoteIn, TimelineEventOut, UserRef
+from ltc.core.money import Currency
+from ltc.core.schemas import ActivityIn, ActivityOut, CompleteIn, Money, NoteIn, OneOf, TimelineEventOut, UserRef
 from ltc.core.timeline import timeline_for
 from ltc.customers import selectors as customer_selectors
 from ltc.customers.models import Contact
 from ltc.leads import selectors as lead_selectors
 from ltc.opportunities import selectors, services
-from ltc.opportunities.choices import CRITERIA
+from ltc.opportunities.choices import (
+    CRITERIA,
+    AssessorRole,
+    Attitude,
+    BidSectionKind,
+    BidStatus,
+    Decision,
+    DecisionRole,
+    ForecastCategory,
+    Level,
+    OpportunityStatus,
+    ReviewStatus,
+    ReviewType,
+    SubmissionMethod,
+)
 from ltc.opportunities.models import (
     Bid,
     BidDocument,
@@ -84,10 +99,10 @@ class OpportunityIn(Schema):
     pipeline_id: int
     stage_id: int | None = None
     amount: Decimal = Decimal("0.00")
-    currency: str = "CNY"
+    currency: Annotated[str, OneOf(Currency)] = "CNY"
     expected_close_date: date | None = None
     probability: int | None = None
-    forecast_category: str = "pipeline"
+    forecast_category: Annotated[str, OneOf(ForecastCategory)] = "pipeline"
     campaign: str = ""
     competitors: str = ""
     products_of_interest: str = ""
@@ -103,10 +118,10 @@ class OpportunityPatch(Schema):
     name: str | None = None
     account_id: int | None = None
     amount: Decimal | None = None
-    currency: str | None = None
+    currency: Annotated[str, OneOf(Currency)] | None = None
     expected_close_date: date | None = None
     probability: int | None = None
-    forecast_category: str | None = None
+    forecast_category: Annotated[str, OneOf(ForecastCategory)] | None = None
     campaign: str | None = None
     competitors: str | None = None
     products_of_interest: str | None = None
@@ -133,12 +148,12 @@ class OpportunityOut(Schema):
     stage_id: int
     stage_name: str
     stage_entered_at: datetime | None
-    status: str
-    amount: Decimal
-    currency: str
+    status: Annotated[str, OneOf(OpportunityStatus)]
+    amount: Money
+    currency: Annotated[str, OneOf(Currency)]
     probability: int
-    weighted_amount: Decimal
-    forecast_category: str
+    weighted_amount: Money
+    forecast_category: Annotated[str, OneOf(ForecastCategory)]
     expected_close_date: date | None
     owner: UserRef
     sr: UserRef | None
@@ -174,7 +189,7 @@ class OpportunityQuery(Schema):
     q: str = ""
     pipeline: int | None = None
     stage: int | None = None
-    status: str = ""
+    status: Annotated[str, OneOf(OpportunityStatus, blank=True)] = ""
     mine: str = ""
     owner: int | None = None
     sort: str = "-updated"
@@ -204,7 +219,7 @@ class ChecklistOut(Schema):
     missing_to_advance: list[str]
 
 
-class CheckIn(Schema):
+class OpportunityCheckIn(Schema):
     done: bool = True
 
 
@@ -239,7 +254,7 @@ class BoardCardOut(Schema):
     version: int
     name: str
     account_name: str
-    amount: Decimal
+    amount: Money
     currency: str
     owner: UserRef
     expected_close_date: date | None
@@ -251,7 +266,7 @@ class BoardCardOut(Schema):
 
 class MoneyOut(Schema):
     currency: str
-    amount: Decimal
+    amount: Money
 
 
 class BoardColumnOut(Schema):
@@ -396,7 +411,33 @@ def opportunity_from_lead(request: AuthedRequest, payload: FromLeadIn, response:
     return Status(201, _answer(response, opportunity))
 
 
-@router.get("/opportunities/{opportunity_id}", response=OpportunityOut)
+class OpportunityDetailOut(OpportunityOut):
+    """A deal with the documents later stages made for it (read through the reverse relations:
+    deals do not import quotes or contracts); the `*_url` links are the filtered API lists."""
+
+    quote_ids: list[int]
+    contract_ids: list[int]
+    quotes_url: str
+    contracts_url: str
+
+    @staticmethod
+    def resolve_quote_ids(obj: Opportunity) -> list[int]:
+        return sorted(obj.quotes.values_list("pk", flat=True))
+
+    @staticmethod
+    def resolve_contract_ids(obj: Opportunity) -> list[int]:
+        return sorted(obj.contracts.values_list("pk", flat=True))
+
+    @staticmethod
+    def resolve_quotes_url(obj: Opportunity) -> str:
+        return f"/api/v1/quotes?opportunity={obj.pk}"
+
+    @staticmethod
+    def resolve_contracts_url(obj: Opportunity) -> str:
+        return f"/api/v1/contracts?opportunity={obj.pk}"
+
+
+@router.get("/opportunities/{opportunity_id}", response=OpportunityDetailOut)
 def opportunity_get(request: AuthedRequest, opportunity_id: int, response: HttpResponse) -> Opportunity:
     return _answer(response, _opportunity(request, opportunity_id))
 
@@ -406,7 +447,7 @@ def opportunity_update(
     request: AuthedRequest, opportunity_id: int, payload: OpportunityPatch, response: HttpResponse
 ) -> Opportunity:
     opportunity = _opportunity(request, opportunity_id)
-    expected = if_match_version(request)
+    expected = if_match_version(request, opportunity)
     data = _resolve(request, payload.model_dump(exclude_unset=True))
     opportunity = services.opportunity_update(
         actor=request.user, opportunity=opportunity, data=data, expected_version=expected
@@ -428,7 +469,7 @@ def opportunity_checklist(request: AuthedRequest, opportunity_id: int) -> dict[s
 
 @router.post("/opportunities/{opportunity_id}/checklist/{requirement_id}", response=ChecklistOut)
 def opportunity_check(
-    request: AuthedRequest, opportunity_id: int, requirement_id: int, payload: CheckIn
+    request: AuthedRequest, opportunity_id: int, requirement_id: int, payload: OpportunityCheckIn
 ) -> dict[str, Any]:
     """Confirm (done=true) or withdraw (done=false) a "check" item of the deal's pipeline."""
     opportunity = _opportunity(request, opportunity_id)
@@ -444,7 +485,7 @@ def opportunity_advance(
     """Move to `stage_id` (default: the next stage); If-Match required. A gate refuses with the
     missing items (422); a manager passes it with `override_reason`."""
     opportunity = _opportunity(request, opportunity_id)
-    expected = if_match_version(request)
+    expected = if_match_version(request, opportunity)
     opportunity = services.opportunity_advance(
         actor=request.user,
         opportunity=opportunity,
@@ -459,7 +500,10 @@ def opportunity_advance(
 def opportunity_win(request: AuthedRequest, opportunity_id: int, payload: WinIn, response: HttpResponse) -> Opportunity:
     opportunity = _opportunity(request, opportunity_id)
     opportunity = services.opportunity_win(
-        actor=request.user, opportunity=opportunity, expected_version=if_match_version(request), **payload.model_dump()
+        actor=request.user,
+        opportunity=opportunity,
+        expected_version=if_match_version(request, opportunity),
+        **payload.model_dump(),
     )
     return _answer(response, opportunity)
 
@@ -470,7 +514,10 @@ def opportunity_lose(
 ) -> Opportunity:
     opportunity = _opportunity(request, opportunity_id)
     opportunity = services.opportunity_lose(
-        actor=request.user, opportunity=opportunity, expected_version=if_match_version(request), **payload.model_dump()
+        actor=request.user,
+        opportunity=opportunity,
+        expected_version=if_match_version(request, opportunity),
+        **payload.model_dump(),
     )
     return _answer(response, opportunity)
 
@@ -479,7 +526,7 @@ def opportunity_lose(
 def opportunity_reopen(request: AuthedRequest, opportunity_id: int, response: HttpResponse) -> Opportunity:
     opportunity = _opportunity(request, opportunity_id)
     opportunity = services.opportunity_reopen(
-        actor=request.user, opportunity=opportunity, expected_version=if_match_version(request)
+        actor=request.user, opportunity=opportunity, expected_version=if_match_version(request, opportunity)
     )
     return _answer(response, opportunity)
 
@@ -527,7 +574,7 @@ class CriterionOut(Schema):
     score: int
 
 
-class AssessmentOut(Schema):
+class OpportunityAssessmentOut(Schema):
     role: str
     assessor: UserRef
     criteria: list[CriterionOut]
@@ -543,25 +590,25 @@ class AssessmentOut(Schema):
         ]
 
 
-class ReviewOut(Schema):
+class OpportunityReviewOut(Schema):
     id: int
     opportunity_id: int
     opportunity_name: str
-    review_type: str
-    status: str
-    amount: Decimal
-    currency: str
+    review_type: Annotated[str, OneOf(ReviewType)]
+    status: Annotated[str, OneOf(ReviewStatus)]
+    amount: Money
+    currency: Annotated[str, OneOf(Currency)]
     opened_by: UserRef
     opened_at: datetime
     decider: UserRef | None
     passed_over: list[str]
     escalation: str
-    decision: str
+    decision: Annotated[str, OneOf(Decision, blank=True)]
     decision_note: str
     conditions: str
     decided_by: UserRef | None
     decided_at: datetime | None
-    assessments: list[AssessmentOut]
+    assessments: list[OpportunityAssessmentOut]
 
     @staticmethod
     def resolve_opportunity_name(obj: DecisionReview) -> str:
@@ -578,7 +625,7 @@ class ReviewOut(Schema):
 
 class ReviewQuery(Schema):
     opportunity: int | None = None
-    status: str = ""
+    status: Annotated[str, OneOf(ReviewStatus, blank=True)] = ""
     to_decide: bool = False
     limit: int = 50
     offset: int = 0
@@ -586,22 +633,22 @@ class ReviewQuery(Schema):
 
 class ReviewIn(Schema):
     opportunity_id: int
-    review_type: str
+    review_type: Annotated[str, OneOf(ReviewType)]
 
 
-class AssessIn(Schema):
-    role: str
+class OpportunityAssessIn(Schema):
+    role: Annotated[str, OneOf(AssessorRole)]
     scores: dict[str, int]
     comments: str = ""
 
 
-class DecideIn(Schema):
-    decision: str
+class OpportunityDecideIn(Schema):
+    decision: Annotated[str, OneOf(Decision)]
     note: str = ""
     conditions: str = ""
 
 
-@router.get("/decision-reviews", response=Page[ReviewOut])
+@router.get("/decision-reviews", response=Page[OpportunityReviewOut])
 def review_list(request: AuthedRequest, query: Query[ReviewQuery]) -> dict[str, Any]:
     qs = selectors.review_list(
         user=request.user, opportunity=query.opportunity, status=query.status, to_decide=query.to_decide
@@ -609,7 +656,7 @@ def review_list(request: AuthedRequest, query: Query[ReviewQuery]) -> dict[str, 
     return paginate(qs, limit=query.limit, offset=query.offset)
 
 
-@router.post("/decision-reviews", response={201: ReviewOut})
+@router.post("/decision-reviews", response={201: OpportunityReviewOut})
 def review_open(request: AuthedRequest, payload: ReviewIn, response: HttpResponse) -> Status[Any]:
     try:
         opportunity = selectors.opportunity_get(user=request.user, pk=payload.opportunity_id)
@@ -620,21 +667,21 @@ def review_open(request: AuthedRequest, payload: ReviewIn, response: HttpRespons
     return Status(201, review)
 
 
-@router.get("/decision-reviews/{review_id}", response=ReviewOut)
+@router.get("/decision-reviews/{review_id}", response=OpportunityReviewOut)
 def review_get(request: AuthedRequest, review_id: int) -> DecisionReview:
     return selectors.review_get(user=request.user, pk=review_id)
 
 
-@router.post("/decision-reviews/{review_id}/assess", response=ReviewOut)
-def review_assess(request: AuthedRequest, review_id: int, payload: AssessIn) -> DecisionReview:
+@router.post("/decision-reviews/{review_id}/assess", response=OpportunityReviewOut)
+def review_assess(request: AuthedRequest, review_id: int, payload: OpportunityAssessIn) -> DecisionReview:
     """The deal's AR, SR or FR scores each criterion of their role from 1 to 5."""
     review = selectors.review_get(user=request.user, pk=review_id)
     services.review_assess(actor=request.user, review=review, **payload.model_dump())
     return selectors.review_get(user=request.user, pk=review_id)
 
 
-@router.post("/decision-reviews/{review_id}/decide", response=ReviewOut)
-def review_decide(request: AuthedRequest, review_id: int, payload: DecideIn) -> DecisionReview:
+@router.post("/decision-reviews/{review_id}/decide", response=OpportunityReviewOut)
+def review_decide(request: AuthedRequest, review_id: int, payload: OpportunityDecideIn) -> DecisionReview:
     """Go / go_conditions / no_go / hold, by a user whose authority covers the amount."""
     review = selectors.review_get(user=request.user, pk=review_id)
     services.review_decide(actor=request.user, review=review, **payload.model_dump())
@@ -672,9 +719,9 @@ class ChainOut(Schema):
 
 class StakeholderIn(Schema):
     contact_id: int
-    role: str
-    attitude: str = "neutral"
-    influence: str = "medium"
+    role: Annotated[str, OneOf(DecisionRole)]
+    attitude: Annotated[str, OneOf(Attitude)] = "neutral"
+    influence: Annotated[str, OneOf(Level)] = "medium"
     relationship: int = 3
     last_contact_on: date | None = None
     notes: str = ""
@@ -734,19 +781,19 @@ class FunnelOut(Schema):
 class ForecastRowOut(Schema):
     key: str
     label: str
-    pipeline: Decimal
-    best_case: Decimal
-    commit: Decimal
-    closed: Decimal
-    total: Decimal
-    weighted: Decimal
+    pipeline: Money
+    best_case: Money
+    commit: Money
+    closed: Money
+    total: Money
+    weighted: Money
 
 
 class ForecastQuery(Schema):
     start: date | None = None
     months: int = 6
     group: str = "month"
-    currency: str = "CNY"
+    currency: Annotated[str, OneOf(Currency)] = "CNY"
 
 
 @router.get("/pipelines/{pipeline_id}/funnel", response=FunnelOut)
@@ -837,11 +884,11 @@ class BidOut(Schema):
     tender_number: str
     issuer: str
     submission_deadline: datetime
-    submission_method: str
-    status: str
+    submission_method: Annotated[str, OneOf(SubmissionMethod)]
+    status: Annotated[str, OneOf(BidStatus)]
     quote_reference: str
     submitted_at: datetime | None
-    result_price: Decimal | None
+    result_price: Money | None
     winning_competitor: str
     result_note: str
     sections: list[BidSectionOut]
@@ -866,7 +913,7 @@ class BidIn(Schema):
     tender_number: str
     issuer: str
     submission_deadline: datetime
-    submission_method: str = "portal"
+    submission_method: Annotated[str, OneOf(SubmissionMethod)] = "portal"
     quote_reference: str = ""
 
 
@@ -874,12 +921,12 @@ class BidPatch(Schema):
     tender_number: str | None = None
     issuer: str | None = None
     submission_deadline: datetime | None = None
-    submission_method: str | None = None
+    submission_method: Annotated[str, OneOf(SubmissionMethod)] | None = None
     quote_reference: str | None = None
 
 
 class SectionIn(Schema):
-    kind: str
+    kind: Annotated[str, OneOf(BidSectionKind)]
     owner_id: int
     due_at: datetime
 
@@ -890,7 +937,17 @@ class DocumentIn(Schema):
 
 
 class ResultIn(Schema):
-    result: str
+    result: Annotated[
+        str,
+        OneOf(
+            BidStatus,
+            only=(
+                BidStatus.WON,
+                BidStatus.LOST,
+                BidStatus.CANCELLED,
+            ),
+        ),
+    ]
     price: Decimal | None = None
     competitor: str = ""
     note: str = ""
@@ -934,7 +991,7 @@ def bid_get(request: AuthedRequest, bid_id: int, response: HttpResponse) -> Bid:
 @router.patch("/bids/{bid_id}", response=BidOut)
 def bid_update(request: AuthedRequest, bid_id: int, payload: BidPatch, response: HttpResponse) -> Bid:
     bid = _bid(request, bid_id)
-    expected = if_match_version(request)
+    expected = if_match_version(request, bid)
     services.bid_update(
         actor=request.user, bid=bid, data=payload.model_dump(exclude_unset=True), expected_version=expected
     )
@@ -989,7 +1046,7 @@ def bid_document_file(request: AuthedRequest, bid_id: int, document_id: int, ver
 def bid_submit(request: AuthedRequest, bid_id: int, response: HttpResponse) -> Bid:
     """Record the submission (If-Match): refused after the deadline or with items missing."""
     bid = _bid(request, bid_id)
-    services.bid_submit(actor=request.user, bid=bid, expected_version=if_match_version(request))
+    services.bid_submit(actor=request.user, bid=bid, expected_version=if_match_version(request, bid))
     return _bid_answer(request, response, bid_id)
 
 
@@ -997,7 +1054,7 @@ def bid_submit(request: AuthedRequest, bid_id: int, response: HttpResponse) -> B
 def bid_result(request: AuthedRequest, bid_id: int, payload: ResultIn, response: HttpResponse) -> Bid:
     bid = _bid(request, bid_id)
     services.bid_record_result(
-        actor=request.user, bid=bid, expected_version=if_match_version(request), **payload.model_dump()
+        actor=request.user, bid=bid, expected_version=if_match_version(request, bid), **payload.model_dump()
     )
     return _bid_answer(request, response, bid_id)
 

@@ -67,7 +67,7 @@ class OpportunityForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-ar
             "sr": _members("sr"),
             "fr": _members("fr"),
             "sponsor": User.objects.filter(is_active=True).order_by("username"),
-            "contacts": Contact.objects.filter(account__in=accounts),
+            "contacts": Contact.objects.active().filter(account__in=accounts),
             "stage": Stage.objects.filter(category="open").select_related("pipeline"),
         }
         for name, queryset in querysets.items():
@@ -79,7 +79,7 @@ class OpportunityForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-ar
         if self.instance.pk:
             del self.fields["pipeline"], self.fields["stage"]
             contacts: Any = self.fields["contacts"]
-            contacts.queryset = Contact.objects.filter(account=self.instance.account_id)
+            contacts.queryset = Contact.objects.active().filter(account=self.instance.account_id)
             if not self.is_bound:
                 self.initial["version"] = self.instance.version
                 self.initial["contacts"] = list(self.instance.contacts.values_list("pk", flat=True))

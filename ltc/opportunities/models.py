@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -56,6 +57,24 @@ class Pipeline(models.Model):
         verbose_name=_("stage when a quote is accepted"),
         help_text=_("A deal still before this stage moves to it when its customer accepts a quote."),
     )
+    quote_from_stage = models.ForeignKey(
+        "Stage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("quotes are sent from"),
+        help_text=_("A quote may be sent to the customer once its deal has reached this stage (empty: any stage)."),
+    )
+    contract_signed_requirement = models.ForeignKey(
+        "StageRequirement",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("checklist item ticked on signing"),
+        help_text=_("The checklist item confirmed when the deal's contract is signed."),
+    )
 
     class Meta:
         ordering = ["order", "id"]
@@ -64,6 +83,19 @@ class Pipeline(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The stages and the checklist item named here belong to this pipeline."""
+        errors = {}
+        for name in ("quote_accepted_stage", "quote_from_stage"):
+            stage = getattr(self, name)
+            if stage is not None and stage.pipeline_id != self.pk:
+                errors[name] = [gettext("Choose a stage of this pipeline.")]
+        item = self.contract_signed_requirement
+        if item is not None and item.stage.pipeline_id != self.pk:
+            errors["contract_signed_requirement"] = [gettext("Choose a checklist item of this pipeline.")]
+        if errors:
+            raise ValidationError(errors)
 
     def open_stages(self) -> list[Stage]:
         return [s for s in self.stages.all() if s.category == StageCategory.OPEN]
@@ -236,6 +268,15 @@ class Opportunity(VersionedModel):
             models.Index(fields=["fr"], condition=Q(fr__isnull=False), name="opp_fr_set"),
             models.Index(fields=["sponsor"], condition=Q(sponsor__isnull=False), name="opp_sponsor_set"),
         ]
+
+    # How the timeline reads (core.models.TimelineEvent.display_changes): what the system keeps for
+    # itself is not shown; a close reason reads as a win or a loss reason.
+    timeline_hidden = ("max_stage_order", "stage_entered_at", "stage_before_close")
+
+    @staticmethod
+    def timeline_choices(changes: list[dict[str, str]]) -> dict[str, Any]:
+        won = any(c["field"] == "status" and OpportunityStatus.WON in (c["old"], c["new"]) for c in changes)
+        return {"close_reason": (WinReason if won else LossReason).choices}
 
     def __str__(self) -> str:
         return self.name

@@ -23,10 +23,11 @@ from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.forms import ActivityForm, ListParams, add_service_errors, errors_as_text, flash_errors, is_htmx
 from ltc.core.timeline import timeline_for
+from ltc.customers import selectors as customer_selectors
 from ltc.customers.models import Contact
 from ltc.leads import selectors as lead_selectors
 from ltc.opportunities import selectors, services
-from ltc.opportunities.access import OPPORTUNITY_WRITE_ROLES, can_override, can_steer, can_work
+from ltc.opportunities.access import OPPORTUNITY_WRITE_ROLES, can_override, can_quote, can_steer, can_work
 from ltc.opportunities.choices import (
     BID_RESULTS,
     CRITERIA,
@@ -179,6 +180,9 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_steer": can_steer(request.user, opportunity),
         "can_work": can_work(request.user, opportunity),
         "can_override": can_override(request.user, opportunity),
+        "can_quote": opportunity.is_open and can_quote(request.user, opportunity),
+        # Someone who reads the deal through its contract (finance, legal) may not read the customer.
+        "sees_customer": customer_selectors.account_list(user=request.user).filter(pk=opportunity.account_id).exists(),
         "activity_form": ActivityForm(),
         "win_form": WinForm(),
         "lose_form": LoseForm(),

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
+from ltc.core.api import Page, paginate
+from ltc.core.schemas import OneOf
 from ltc.org import selectors, services
+from ltc.org.choices import Language, RoleCode
+from ltc.org.models import User
 from ltc.org.types import AuthedRequest
 
 router = Router(tags=["me"])
@@ -16,9 +20,45 @@ class MeOut(Schema):
     username: str
     display_name: str
     email: str
-    language: str
-    roles: list[str]
+    language: Annotated[str, OneOf(Language)]
+    roles: list[Annotated[str, OneOf(RoleCode)]]
     team: str | None
+
+
+class TeamRef(Schema):
+    id: int
+    name: str
+
+
+class UserOut(Schema):
+    """A colleague as owner, SR/FR and approver pickers show them (no contact details)."""
+
+    id: int
+    username: str
+    name: str
+    roles: list[Annotated[str, OneOf(RoleCode)]]
+    team: TeamRef | None
+    active: bool
+
+    @staticmethod
+    def resolve_name(obj: User) -> str:
+        return str(obj)
+
+    @staticmethod
+    def resolve_roles(obj: User) -> list[str]:
+        return sorted(role.code for role in obj.roles.all())
+
+    @staticmethod
+    def resolve_active(obj: User) -> bool:
+        return obj.is_active
+
+
+class UserQuery(Schema):
+    q: str = ""
+    role: Annotated[str, OneOf(RoleCode, blank=True)] = ""
+    active: bool | None = True
+    limit: int = 50
+    offset: int = 0
 
 
 class TokenIn(Schema):
@@ -67,3 +107,12 @@ def token_create(request: AuthedRequest, payload: TokenIn) -> Status[Any]:
 def token_revoke(request: AuthedRequest, token_id: int) -> object:
     token = selectors.token_get(user=request.user, pk=token_id)
     return services.token_revoke(actor=request.user, token=token)
+
+
+@router.get("/users", response=Page[UserOut], tags=["users"])
+def user_list(request: AuthedRequest, query: Query[UserQuery]) -> dict[str, Any]:
+    """The user directory behind owner, SR/FR and approver pickers; any signed-in user may read
+    it. `active` defaults to true (`active=false` lists those who left); `role` takes a role code;
+    `q` searches names and usernames."""
+    users = selectors.user_directory(q=query.q, role=query.role, active=query.active)
+    return paginate(users, limit=query.limit, offset=query.offset)

@@ -48,7 +48,14 @@ class BearerAuth(HttpBearer):
 
 
 class ActiveSessionAuth(SessionAuth):
-    """The browser session of an active user (CSRF-checked by ninja for unsafe methods)."""
+    """The browser session of an active user (CSRF-checked by ninja for unsafe methods). A
+    request without a signed-in session is not a session request: it gets 401, not a CSRF 403."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = request.user

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from ltc.org.models import ApiToken, User
@@ -25,3 +25,22 @@ def token_get(*, user: User, pk: Any) -> ApiToken:
 def assignable_users() -> QuerySet[User]:
     """Active users who may own records, for pickers."""
     return User.objects.filter(is_active=True).order_by("display_name", "username")
+
+
+def user_directory(*, q: str = "", role: str = "", active: bool | None = True) -> QuerySet[User]:
+    """The people of the company as pickers show them (any signed-in user may read it): name,
+    username, roles and team; ordered by name, then id, so pages are stable."""
+    qs = User.objects.select_related("team").prefetch_related("roles")
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    if role:
+        qs = qs.filter(roles__code=role)
+    if q.strip():
+        term = q.strip()
+        qs = qs.filter(
+            Q(display_name__icontains=term)
+            | Q(username__icontains=term)
+            | Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+        )
+    return qs.order_by("display_name", "username", "pk")

@@ -7,12 +7,10 @@ from typing import Any, TypeVar
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from ltc.core.access import NOTHING, has_any_role
-from ltc.opportunities.access import can_steer, opportunity_visible_q
+from ltc.core.access import NOTHING
+from ltc.opportunities.access import can_quote, opportunity_visible_q
 from ltc.opportunities.models import Opportunity
-from ltc.org.choices import RoleCode
 
-QUOTE_WRITE_ROLES = (RoleCode.AR, RoleCode.SR, RoleCode.SALES_MANAGER, RoleCode.ADMIN)
 QuotesQS = TypeVar("QuotesQS", bound=QuerySet[Any])
 
 
@@ -39,6 +37,4 @@ def quote_scope(queryset: QuotesQS, user: Any) -> QuotesQS:
 
 def can_write(user: Any, opportunity: Opportunity) -> bool:
     """Build, revise, submit, send: the deal's AR side and its SR, holding a sales role."""
-    if not has_any_role(user, QUOTE_WRITE_ROLES):
-        return False
-    return user.pk == opportunity.sr_id or can_steer(user, opportunity)
+    return can_quote(user, opportunity)

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from ltc.catalog.models import PriceBook
-from ltc.core.api import Page, etag, if_match_version, paginate
-from ltc.core.schemas import TimelineEventOut, UserRef
+from ltc.core.api import Page, etag, file_download, if_match_version, paginate
+from ltc.core.links import absolute_url
+from ltc.core.money import Currency
+from ltc.core.net import client_address
+from ltc.core.schemas import Money, OneOf, TimelineEventOut, UserRef
 from ltc.core.timeline import timeline_for
 from ltc.opportunities import selectors as deal_selectors
 from ltc.opportunities.models import BidSection
+from ltc.org.models import CompanyProfile
 from ltc.org.types import AuthedRequest
 from ltc.quotes import documents, selectors, services
+from ltc.quotes.choices import QuoteStatus, TermTrigger
 from ltc.quotes.models import Quote, QuoteLine, QuoteVersion
 
 router = Router(tags=["quotes"])
@@ -34,9 +40,9 @@ class QuoteOut(Schema):
     account_id: int
     account_name: str
     owner: UserRef
-    currency: str
-    status: str
-    total: Decimal
+    currency: Annotated[str, OneOf(Currency)]
+    status: Annotated[str, OneOf(QuoteStatus)]
+    total: Money
     valid_until: date | None
     current_version: int | None
     created_at: datetime
@@ -50,7 +56,7 @@ class QuoteOut(Schema):
         return obj.current.number if obj.current_id and obj.current else None
 
 
-class LineOut(Schema):
+class QuoteLineOut(Schema):
     position: int
     product_id: int
     code: str
@@ -61,23 +67,23 @@ class LineOut(Schema):
     unit_price: Decimal
     price_source: str
     discount_pct: Decimal
-    base_amount: Decimal
-    net_amount: Decimal
+    base_amount: Money
+    net_amount: Money
     tax_rate: int
-    tax_amount: Decimal
-    total: Decimal
-    cost_amount: Decimal
-    components: list[LineOut] = []
+    tax_amount: Money
+    total: Money
+    cost_amount: Money
+    components: list[QuoteLineOut] = []
 
 
-class TermOut(Schema):
+class QuoteTermOut(Schema):
     position: int
     label: str
     percent: Decimal
     trigger: str
     days: int
     due_date: date | None
-    amount: Decimal
+    amount: Money
 
 
 class ApprovalOut(Schema):
@@ -89,17 +95,17 @@ class ApprovalOut(Schema):
     decided_at: datetime | None
 
 
-class VersionSummaryOut(Schema):
+class QuoteVersionSummaryOut(Schema):
     number: int
-    status: str
-    grand_total: Decimal
+    status: Annotated[str, OneOf(QuoteStatus)]
+    grand_total: Money
     discount_pct: Decimal
     margin_pct: Decimal | None
     valid_until: date
     created_at: datetime
 
 
-class VersionOut(VersionSummaryOut):
+class QuoteVersionOut(QuoteVersionSummaryOut):
     price_book_id: int
     price_book: str
     currency: str
@@ -108,10 +114,10 @@ class VersionOut(VersionSummaryOut):
     document_discount_pct: Decimal
     delivery_terms: str
     notes: str
-    base_total: Decimal
-    net_total: Decimal
-    tax_total: Decimal
-    cost_total: Decimal
+    base_total: Money
+    net_total: Money
+    tax_total: Money
+    cost_total: Money
     approval_reason: str
     sent_at: datetime | None
     sent_to: str
@@ -119,8 +125,8 @@ class VersionOut(VersionSummaryOut):
     answer_channel: str
     answer_name: str
     answer_title: str
-    lines: list[LineOut]
-    terms: list[TermOut]
+    lines: list[QuoteLineOut]
+    terms: list[QuoteTermOut]
     approvals: list[ApprovalOut]
 
     @staticmethod
@@ -145,24 +151,40 @@ class VersionOut(VersionSummaryOut):
 
 
 def _line(line: QuoteLine, parts: list[QuoteLine]) -> dict[str, Any]:
-    fields = LineOut.model_fields.keys() - {"components"}
+    fields = QuoteLineOut.model_fields.keys() - {"components"}
     out = {name: getattr(line, name) for name in fields}
     out["components"] = [_line(part, []) for part in parts]
     return out
 
 
 class QuoteDetailOut(QuoteOut):
-    current: VersionOut
+    current: QuoteVersionOut
     unmatched_interest: list[str] = []
+    contract_id: int | None = Field(
+        description="The contract made from the quote (a live one before a terminated one)."
+    )
+    contract_url: str | None
 
     @staticmethod
     def resolve_current(obj: Quote) -> QuoteVersion:
         return selectors.version_get(obj)
 
+    @staticmethod
+    def resolve_contract_id(obj: Quote) -> int | None:
+        # The reverse side of the contract's quote (quotes do not import contracts).
+        made = list(obj.contracts.order_by("-id").values_list("pk", "status")[:20])
+        live = next((pk for pk, status in made if status != "terminated"), None)
+        return live or (made[0][0] if made else None)
+
+    @staticmethod
+    def resolve_contract_url(obj: Quote) -> str | None:
+        contract_id = QuoteDetailOut.resolve_contract_id(obj)
+        return f"/api/v1/contracts/{contract_id}" if contract_id else None
+
 
 class QuoteQuery(Schema):
     q: str = ""
-    status: str = ""
+    status: Annotated[str, OneOf(QuoteStatus, blank=True)] = ""
     opportunity: int | None = None
     account: int | None = None
     mine: bool = False
@@ -188,7 +210,7 @@ class LineIn(Schema):
 class TermIn(Schema):
     label: str
     percent: Decimal
-    trigger: str
+    trigger: Annotated[str, OneOf(TermTrigger)]
     days: int = 0
     due_date: date | None = None
 
@@ -214,7 +236,10 @@ class SendIn(Schema):
 
 
 class SendOut(Schema):
-    link: str
+    link: str = Field(description="The customer's page: `{LTC_BASE_URL}/q/<token>/` (returned once, never stored).")
+    api_link: str = Field(
+        description="The same quote as JSON, no sign-in: `{LTC_BASE_URL}/api/v1/public/quotes/<token>`."
+    )
     quote: QuoteOut
 
 
@@ -236,7 +261,7 @@ class BidOfferOut(Schema):
     version: int
 
 
-class ChangeOut(Schema):
+class QuoteChangeOut(Schema):
     field: str
     label: str
     old: str
@@ -248,24 +273,105 @@ class LineChangeOut(Schema):
     name: str
     bundle: str
     kind: str
-    changes: list[ChangeOut]
+    changes: list[QuoteChangeOut]
 
 
 class CompareOut(Schema):
     a: int
     b: int
     changed: bool
-    header: list[ChangeOut]
+    header: list[QuoteChangeOut]
     lines: list[LineChangeOut]
     terms_before: list[str] | None
     terms_after: list[str] | None
 
 
+# --- what the customer sees: an allow-list, never the internal schemas above --------------------
+# (no cost, margin, list price or price source, approval reason, approvals, recipient, or the
+# customer's note and address, which are kept for the sales team)
+
+
+class PublicLineOut(Schema):
+    position: int
+    code: str
+    name: str
+    unit: str
+    quantity: Decimal
+    unit_price: Decimal
+    discount_pct: Decimal
+    base_amount: Money
+    net_amount: Money
+    tax_rate: int
+    tax_amount: Money
+    total: Money
+    components: list[PublicLineOut] = []
+
+
+class PublicTermOut(Schema):
+    position: int
+    label: str
+    percent: Decimal
+    trigger: str
+    days: int
+    due_date: date | None
+    amount: Money
+
+
+class PublicVersionOut(Schema):
+    number: int
+    status: str
+    currency: str
+    quote_date: date
+    valid_until: date
+    expired: bool
+    document_discount_pct: Decimal
+    delivery_terms: str
+    notes: str
+    base_total: Money
+    net_total: Money
+    tax_total: Money
+    grand_total: Money
+    answered_at: datetime | None
+    answer_name: str
+    answer_title: str
+    lines: list[PublicLineOut]
+    terms: list[PublicTermOut]
+
+    @staticmethod
+    def resolve_expired(obj: QuoteVersion) -> bool:
+        return obj.is_expired()
+
+    @staticmethod
+    def resolve_lines(obj: QuoteVersion) -> list[dict[str, Any]]:
+        return [_public_line(top, parts) for top, parts in selectors.line_tree(obj)]
+
+    @staticmethod
+    def resolve_terms(obj: QuoteVersion) -> list[Any]:
+        return list(obj.terms.all())
+
+
+def _public_line(line: QuoteLine, parts: list[QuoteLine]) -> dict[str, Any]:
+    out = {name: getattr(line, name) for name in PublicLineOut.model_fields.keys() - {"components"}}
+    out["components"] = [_public_line(part, []) for part in parts]
+    return out
+
+
+class PublicContactOut(Schema):
+    """Whom the customer asks: the quote's author (the company's phone)."""
+
+    name: str
+    email: str
+    phone: str
+
+
 class PublicQuoteOut(Schema):
+    """A quote as its customer sees it through the private link."""
+
     number: str
     title: str
     customer: str
-    version: VersionOut
+    contact: PublicContactOut
+    version: PublicVersionOut
     can_answer: bool
 
 
@@ -320,7 +426,7 @@ def quote_update(request: AuthedRequest, quote_id: int, payload: QuotePatch, res
     """Edit the current draft version: header, lines (bundles with components), payment terms.
     Everything is re-priced; needs If-Match."""
     quote = _quote(request, quote_id)
-    expected = if_match_version(request)
+    expected = if_match_version(request, quote)
     data = payload.model_dump(exclude_unset=True)
     if "price_book_id" in data:
         book_id = data.pop("price_book_id")
@@ -329,12 +435,12 @@ def quote_update(request: AuthedRequest, quote_id: int, payload: QuotePatch, res
     return _fresh(request, quote, response)
 
 
-@router.get("/quotes/{quote_id}/versions", response=list[VersionSummaryOut])
+@router.get("/quotes/{quote_id}/versions", response=list[QuoteVersionSummaryOut])
 def quote_versions(request: AuthedRequest, quote_id: int) -> list[QuoteVersion]:
     return selectors.versions_of(_quote(request, quote_id))
 
 
-@router.get("/quotes/{quote_id}/versions/{number}", response=VersionOut)
+@router.get("/quotes/{quote_id}/versions/{number}", response=QuoteVersionOut)
 def quote_version(request: AuthedRequest, quote_id: int, number: int) -> QuoteVersion:
     return selectors.version_get(_quote(request, quote_id), number)
 
@@ -364,7 +470,7 @@ def quote_compare(request: AuthedRequest, quote_id: int, a: int, b: int) -> dict
 def quote_revise(request: AuthedRequest, quote_id: int, response: HttpResponse) -> Quote:
     """Start the next version as a draft copy of the current one; needs If-Match."""
     quote = _quote(request, quote_id)
-    services.quote_revise(actor=request.user, quote=quote, expected_version=if_match_version(request))
+    services.quote_revise(actor=request.user, quote=quote, expected_version=if_match_version(request, quote))
     return _fresh(request, quote, response)
 
 
@@ -372,7 +478,7 @@ def quote_revise(request: AuthedRequest, quote_id: int, response: HttpResponse) 
 def quote_submit(request: AuthedRequest, quote_id: int, response: HttpResponse) -> Quote:
     """Approve within the author's authority, else lock and route for approval; needs If-Match."""
     quote = _quote(request, quote_id)
-    services.quote_submit(actor=request.user, quote=quote, expected_version=if_match_version(request))
+    services.quote_submit(actor=request.user, quote=quote, expected_version=if_match_version(request, quote))
     return _fresh(request, quote, response)
 
 
@@ -392,16 +498,13 @@ def quote_reject(request: AuthedRequest, quote_id: int, payload: CommentIn, resp
 
 @router.post("/quotes/{quote_id}/send", response=SendOut)
 def quote_send(request: AuthedRequest, quote_id: int, payload: SendIn, response: HttpResponse) -> dict[str, Any]:
-    """Mail the approved version with a new private link (returned once, never stored)."""
+    """Mail the approved version with a new private link (returned once, never stored), as the
+    customer's page and as the public API's address, both on LTC_BASE_URL."""
     quote = _quote(request, quote_id)
-    link = services.quote_send(
-        actor=request.user,
-        quote=quote,
-        to=payload.to,
-        message=payload.message,
-        base_url=request.build_absolute_uri("/"),
-    )
-    return {"link": link, "quote": _fresh(request, quote, response)}
+    link = services.quote_send(actor=request.user, quote=quote, to=payload.to, message=payload.message)
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    api_link = absolute_url(reverse("api:public_quote", kwargs={"token": token}))
+    return {"link": link, "api_link": api_link, "quote": _fresh(request, quote, response)}
 
 
 @router.post("/quotes/{quote_id}/accept", response=QuoteDetailOut)
@@ -419,7 +522,7 @@ def quote_decline(request: AuthedRequest, quote_id: int, payload: AnswerIn, resp
     return _fresh(request, quote, response)
 
 
-@router.get("/quotes/{quote_id}/pdf")
+@router.get("/quotes/{quote_id}/pdf", openapi_extra=file_download("application/pdf"))
 def quote_pdf(request: AuthedRequest, quote_id: int, version: int | None = None) -> HttpResponse:
     """The quote document (PDF) of the current version, or of `version`."""
     quote = _quote(request, quote_id)
@@ -461,10 +564,12 @@ def _by_link(token: str) -> QuoteVersion:
 
 def _public(version: QuoteVersion) -> dict[str, Any]:
     quote = version.quote
+    contact = {"name": str(quote.owner), "email": quote.owner.email, "phone": CompanyProfile.current().phone}
     return {
         "number": quote.number,
         "title": quote.title,
         "customer": quote.account.name,
+        "contact": contact,
         "version": version,
         "can_answer": version.can_be_answered(),
     }
@@ -479,14 +584,12 @@ def public_quote(request: HttpRequest, token: str) -> dict[str, Any]:
 @public_router.post("/public/quotes/{token}/accept", auth=None, response=PublicQuoteOut)
 def public_accept(request: HttpRequest, token: str, payload: AnswerIn) -> dict[str, Any]:
     version = _by_link(token)
-    services.quote_answer(version=version, accept=True, address=request.META.get("REMOTE_ADDR"), **payload.model_dump())
+    services.quote_answer(version=version, accept=True, address=client_address(request), **payload.model_dump())
     return _public(selectors.version_get(version.quote, version.number))
 
 
 @public_router.post("/public/quotes/{token}/decline", auth=None, response=PublicQuoteOut)
 def public_decline(request: HttpRequest, token: str, payload: AnswerIn) -> dict[str, Any]:
     version = _by_link(token)
-    services.quote_answer(
-        version=version, accept=False, address=request.META.get("REMOTE_ADDR"), **payload.model_dump()
-    )
+    services.quote_answer(version=version, accept=False, address=client_address(request), **payload.model_dump())
     return _public(selectors.version_get(version.quote, version.number))

@@ -20,8 +20,10 @@ from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
 from ltc.core.forms import ListParams, add_service_errors, flash_errors, is_htmx
+from ltc.core.net import client_address
 from ltc.core.timeline import timeline_for
 from ltc.opportunities import selectors as deal_selectors
+from ltc.opportunities.access import can_steer as can_steer_deal
 from ltc.opportunities.models import BidSection
 from ltc.org.types import AuthedRequest
 from ltc.quotes import documents, selectors, services
@@ -131,6 +133,8 @@ def quote_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "pending": pending,
         "can_write": writer,
         "can_approve": pending is not None and pending.approver_id == request.user.pk,
+        # The contract is made by the deal's AR side (contracts.services.contract_create).
+        "can_make_contract": can_steer_deal(request.user, quote.opportunity),
         "send_form": SendForm(initial={"to": version.sent_to or contact_email}),
         "answer_form": AnswerForm(),
         "sections": sections,
@@ -359,7 +363,6 @@ def quote_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
                 quote=quote,
                 to=post.get("to", ""),
                 message=post.get("message", ""),
-                base_url=request.build_absolute_uri("/"),
             )
             text = _("Quote sent. The customer's link: %(link)s") % {"link": link}
         elif action in ("accept", "decline"):
@@ -436,7 +439,7 @@ def public_quote(request: HttpRequest, token: str) -> HttpResponse:
         if form.is_valid():
             try:
                 services.quote_answer(
-                    version=version, accept=accept, address=request.META.get("REMOTE_ADDR"), **form.cleaned_data
+                    version=version, accept=accept, address=client_address(request), **form.cleaned_data
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)

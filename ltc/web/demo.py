@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ltc.core import normalize
 from ltc.core.bulk import bulk_insert, next_ids
@@ -415,9 +415,16 @@ def seed_leads(users: dict[str, User], rng: random.Random) -> None:
     lead_services.lead_disqualify(actor=users["sun"], lead=Lead.objects.get(pk=leads[7].pk), reason="no_budget")
 
 
-@transaction.atomic
 def seed_demo(*, rng_seed: int = 2026) -> bool:
-    """Seed the demo company once; returns False when it was already there."""
+    """Seed the demo company once; returns False when it was already there.
+
+    The demo company works in Chinese: service messages written to timelines (notes, activity
+    lines) are stored in Chinese whatever language the seeding process runs in."""
+    with translation.override("zh-hans"), transaction.atomic():
+        return _seed_demo(rng_seed=rng_seed)
+
+
+def _seed_demo(*, rng_seed: int) -> bool:
     users = ensure_organisation()
     if Account.objects.exists():
         return False

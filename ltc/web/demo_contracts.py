@@ -8,25 +8,29 @@ from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from weasyprint import HTML
 
 from ltc.contracts import services
 from ltc.contracts.models import Contract
 from ltc.contracts.services.common import current_of
+from ltc.core.pdf import FONT_FAMILY, html_to_pdf
+from ltc.opportunities.models import Opportunity
 from ltc.org.models import Authority, Role, User
 from ltc.quotes.documents import render_pdf
 from ltc.quotes.models import Quote
+from ltc.web.demo_deals import do_checklist
 
 CHANGE_AUTHORITY = [("sales_manager", "500000"), ("executive", None)]
 ACCEPTANCE_HTML = """<html><head><meta charset="utf-8"><style>
-body {{ font-family: "Noto Sans CJK SC", sans-serif; margin: 3cm; }} h1 {{ font-size: 20pt; }}
+body {{ font-family: "{font}", "Noto Sans CJK SC", sans-serif; margin: 3cm; }} h1 {{ font-size: 20pt; }}
 </style></head><body><h1>到货验收证书</h1><p>合同：{number}</p><p>里程碑：{milestone}</p>
 <p>经现场清点，设备数量、型号与合同一致，外观完好，同意验收。</p><p>客户代表：{name}　日期：{date}</p></body></html>"""
 
 
 def _acceptance_pdf(number: str, milestone: str, name: str) -> SimpleUploadedFile:
-    html = ACCEPTANCE_HTML.format(number=number, milestone=milestone, name=name, date=timezone.localdate())
-    return SimpleUploadedFile("验收证书.pdf", HTML(string=html).write_pdf(), content_type="application/pdf")
+    html = ACCEPTANCE_HTML.format(
+        font=FONT_FAMILY, number=number, milestone=milestone, name=name, date=timezone.localdate()
+    )
+    return SimpleUploadedFile("验收证书.pdf", html_to_pdf(html), content_type="application/pdf")
 
 
 def seed_contracts(users: dict[str, User]) -> None:
@@ -95,6 +99,10 @@ def seed_contracts(users: dict[str, User]) -> None:
         )
     services.review_decide(actor=review.decider, contract=contract, decision="approve", note="条款与毛利均符合要求。")
     contract = Contract.objects.get(pk=contract.pk)
+    # The AR settles the negotiation's checklist, so signing (with the review as the ATC) wins the deal.
+    deal = Opportunity.objects.select_related("pipeline", "stage").get(pk=contract.opportunity_id)
+    if deal.is_open and deal.stage_id == deal.pipeline.quote_accepted_stage_id:
+        do_checklist(deal, deal.stage, users)
     signed_copy = SimpleUploadedFile(
         f"{contract.number}-签字版.pdf", render_pdf(contract.quote_version), content_type="application/pdf"
     )

@@ -147,53 +147,80 @@ def seed_authority() -> None:
 
 
 def seed_pipelines() -> tuple[Pipeline, Pipeline]:
+    """The two pipelines. In the project pipeline quotes go out only after the ATI (from the
+    stage after 立项), and signing the contract ticks "合同已签署" of the 签约 stage."""
     project = _pipeline("项目销售", 1, "大项目：经过立项、投标、签约三个决策评审点。", PROJECT_STAGES)
     product = _pipeline("产品销售", 2, "标准产品的快速销售流程。", PRODUCT_STAGES)
+    if project.quote_from_stage_id is None:
+        ati = project.stages.get(name="立项 (ATI)")
+        project.quote_from_stage = next(s for s in project.open_stages() if s.order > ati.order)
+        project.contract_signed_requirement = StageRequirement.objects.filter(
+            stage__pipeline=project, label="合同已签署"
+        ).first()
+        project.save(update_fields=["quote_from_stage", "contract_signed_requirement"])
     return project, product
 
 
-def _work_through(deal: Opportunity, until: int, users: dict[str, User]) -> None:
+def work_through(deal: Opportunity, until: int, users: dict[str, User]) -> None:
     """Do the checklists of the stages before `until` and move the deal there, as its AR would."""
-    ar = deal.owner
     for stage in deal.pipeline.open_stages():
         if stage.order < deal.stage.order:
             continue
         if stage.order >= until:
             break
-        order: dict[str, int] = {FIELD: 0, ACTIVITY: 1, CHECK: 2, DOCUMENT: 2, REVIEW: 3}
-        for item in sorted(services.checklist(deal, stage), key=lambda i: order[i.requirement.kind]):
-            requirement = item.requirement
-            if item.done:
-                continue
-            if requirement.kind == REVIEW:
-                _pass_review(deal, requirement.review_type)
-            elif requirement.kind == DOCUMENT:
-                upload = SimpleUploadedFile(f"{requirement.label}.pdf", b"%PDF-1.4\n% demo\n")
-                services.opportunity_document_add(actor=ar, opportunity=deal, upload=upload, requirement=requirement)
-            elif requirement.kind == CHECK:
-                services.opportunity_check(actor=ar, opportunity=deal, requirement=requirement, done=True)
-            elif requirement.kind == ACTIVITY:
-                services.opportunity_activity_log(
-                    actor=ar, opportunity=deal, kind=requirement.activity_kind, title=requirement.label, done=True
-                )
-            else:
-                values: dict[str, object] = {
-                    RequirableField.SR: users["chen"],
-                    RequirableField.FR: users["yang"],
-                    RequirableField.COMPETITORS: "竞争对手甲；竞争对手乙",
-                    RequirableField.EXPECTED_CLOSE_DATE: (timezone.now() + timedelta(days=45)).date(),
-                }
-                if requirement.field_name in values:
-                    services.opportunity_update(
-                        actor=ar,
-                        opportunity=deal,
-                        data={requirement.field_name: values[requirement.field_name]},
-                        expected_version=deal.version,
-                    )
+        do_checklist(deal, stage, users)
         following = services.next_stage(deal)
         if following is None or following.order > until:
             break
-        services.opportunity_advance(actor=ar, opportunity=deal, expected_version=deal.version, to_stage=following)
+        services.opportunity_advance(
+            actor=deal.owner, opportunity=deal, expected_version=deal.version, to_stage=following
+        )
+
+
+def do_checklist(deal: Opportunity, stage: Stage, users: dict[str, User]) -> None:
+    """Do what a stage's checklist asks of the deal (reviews passed, documents, ticks, activities,
+    fields), as its AR and iron triangle would."""
+    ar = deal.owner
+    order: dict[str, int] = {FIELD: 0, ACTIVITY: 1, CHECK: 2, DOCUMENT: 2, REVIEW: 3}
+    for item in sorted(services.checklist(deal, stage), key=lambda i: order[i.requirement.kind]):
+        requirement = item.requirement
+        if item.done:
+            continue
+        if requirement.kind == REVIEW:
+            _pass_review(deal, requirement.review_type)
+        elif requirement.kind == DOCUMENT:
+            upload = SimpleUploadedFile(f"{requirement.label}.pdf", b"%PDF-1.4\n% demo\n")
+            services.opportunity_document_add(actor=ar, opportunity=deal, upload=upload, requirement=requirement)
+        elif requirement.kind == CHECK:
+            services.opportunity_check(actor=ar, opportunity=deal, requirement=requirement, done=True)
+        elif requirement.kind == ACTIVITY:
+            services.opportunity_activity_log(
+                actor=ar, opportunity=deal, kind=requirement.activity_kind, title=requirement.label, done=True
+            )
+        else:
+            values: dict[str, object] = {
+                RequirableField.SR: users["chen"],
+                RequirableField.FR: users["yang"],
+                RequirableField.COMPETITORS: "竞争对手甲；竞争对手乙",
+                RequirableField.EXPECTED_CLOSE_DATE: (timezone.now() + timedelta(days=45)).date(),
+            }
+            if requirement.field_name in values:
+                services.opportunity_update(
+                    actor=ar,
+                    opportunity=deal,
+                    data={requirement.field_name: values[requirement.field_name]},
+                    expected_version=deal.version,
+                )
+
+
+def ready_for(deal: Opportunity, target: Stage, users: dict[str, User]) -> None:
+    """Work the deal up to the stage before `target` and do that stage's checklist too, so a
+    later stage's move to `target` (a quote accepted) passes the gate."""
+    before = [s for s in deal.pipeline.open_stages() if s.order < target.order]
+    if not before or deal.stage.order >= target.order:
+        return
+    work_through(deal, before[-1].order, users)
+    do_checklist(deal, deal.stage, users)
 
 
 def _pass_review(deal: Opportunity, review_type: str, *, decide: bool = True) -> DecisionReview:
@@ -253,9 +280,9 @@ def seed_deals(users: dict[str, User], rng: random.Random) -> None:
             )
         if pipeline == project:
             target = stages[index % len(stages)].order
-            _work_through(deal, target, users)
+            work_through(deal, target, users)
         if index % 9 == 5:
-            _work_through(deal, 10_000, users)
+            work_through(deal, 10_000, users)
             services.opportunity_win(
                 actor=owner, opportunity=deal, expected_version=deal.version, reason=WinReason.SOLUTION
             )

@@ -21,6 +21,7 @@ from ltc.opportunities.models import Opportunity, Pipeline
 from ltc.org.models import Authority, CompanyProfile, Role, User
 from ltc.quotes import services
 from ltc.quotes.models import Quote
+from ltc.web.demo_deals import ready_for, work_through
 
 HW, SW, SVC, SUB = ProductType.HARDWARE, ProductType.SOFTWARE, ProductType.SERVICE, ProductType.SUBSCRIPTION
 # (code, 中文名, English, type, unit, family, cost, VAT, CNY list price, USD list price)
@@ -37,6 +38,19 @@ PRODUCTS = [
     ("MNT-3Y", "三年原厂维保", "Three-year support", SVC, "年", "服务", "4000", 6, "12000", "1750"),
 ]
 BUNDLE = ("MES-SUITE", "智能工厂 MES 套件", "Smart-factory MES suite")
+DESCRIPTIONS = {
+    "SRV-EDGE": "部署在车间的边缘计算服务器，就近采集和处理设备数据。",
+    "GW-IOT": "连接 PLC、传感器与数控设备的工业物联网网关，支持主流工业协议。",
+    "MES-LIC": "MES 系统的命名用户许可，按用户数计价，量大有阶梯价。",
+    "MES-AI": "基于机器视觉的产品外观质检模块，需配合工业数据平台使用。",
+    "DATA-PF": "汇聚设备、生产与质量数据的工业数据平台，提供报表与分析。",
+    "DEP-ONP": "在客户机房本地部署与调试，与云端部署二选一。",
+    "DEP-CLD": "在云端托管运行，按年订阅。",
+    "SVC-IMP": "需求调研、配置、数据迁移与上线支持，按人天计。",
+    "SVC-TRN": "面向管理人员与一线操作人员的现场培训。",
+    "MNT-3Y": "三年原厂维保：软件升级、远程支持与故障响应。",
+    "MES-SUITE": "智能工厂 MES 套件：服务器与用户许可必选，网关、AI 质检、数据平台与部署方式可选。",
+}
 # (component, required, min, max, default)
 COMPONENTS = [
     ("SRV-EDGE", True, "1", "8", "1"),
@@ -54,7 +68,7 @@ def seed_catalog() -> None:
     if Product.objects.exists():
         return
     cny = PriceBook.objects.create(name="2026 标准价目表", currency="CNY", valid_from=date(2026, 1, 1))
-    usd = PriceBook.objects.create(name="2026 Export list", currency="USD", valid_from=date(2026, 1, 1))
+    usd = PriceBook.objects.create(name="2026 出口价目表（美元）", currency="USD", valid_from=date(2026, 1, 1))
     factory = PriceBook.objects.create(
         name="2026 制造业行业价", currency="CNY", industry="manufacturing", valid_from=date(2026, 1, 1)
     )
@@ -64,6 +78,7 @@ def seed_catalog() -> None:
             code=code,
             name=name,
             name_en=name_en,
+            description=DESCRIPTIONS[code],
             product_type=kind,
             unit=unit,
             family=family,
@@ -81,7 +96,14 @@ def seed_catalog() -> None:
         factory_price = Decimal(price) * Decimal("0.95") if family != "服务" else Decimal(price)
         PriceBookEntry.objects.create(price_book=factory, product=product, unit_price=factory_price)
     bundle = Product.objects.create(
-        code=BUNDLE[0], name=BUNDLE[1], name_en=BUNDLE[2], product_type=SW, unit="套", family="MES", is_bundle=True
+        code=BUNDLE[0],
+        name=BUNDLE[1],
+        name_en=BUNDLE[2],
+        description=DESCRIPTIONS[BUNDLE[0]],
+        product_type=SW,
+        unit="套",
+        family="MES",
+        is_bundle=True,
     )
     for book in (cny, usd, factory):
         PriceBookEntry.objects.create(price_book=book, product=bundle, unit_price=Decimal(0), unit_cost=Decimal(0))
@@ -157,7 +179,7 @@ def seed_quotes(users: dict[str, User]) -> None:
     parts = {p.code: p for p in Product.objects.all()}
     deals = list(
         Opportunity.objects.filter(status="open", owner__username__in=["zhang", "liu"], currency="CNY")
-        .select_related("account", "owner", "pipeline")
+        .select_related("account", "owner", "pipeline__quote_from_stage", "pipeline__quote_accepted_stage", "stage")
         .order_by("id")[:4]
     )
     for index, deal in enumerate(deals):
@@ -195,8 +217,16 @@ def seed_quotes(users: dict[str, User]) -> None:
         if index == 1:
             continue
         quote.refresh_from_db()
+        # Quotes go out once the deal reached its pipeline's quote stage (after the ATI); the
+        # deal whose quote is accepted has done its checklists, so acceptance moves it on.
+        quote_stage = deal.pipeline.quote_from_stage
+        if quote_stage is not None and deal.stage.order < quote_stage.order:
+            work_through(deal, quote_stage.order, users)
+        if index == 3 and deal.pipeline.quote_accepted_stage is not None:
+            ready_for(deal, deal.pipeline.quote_accepted_stage, users)
+        quote = Quote.objects.get(pk=quote.pk)
         contact = next((c.email for c in deal.contacts.all() if c.email), "buyer@example.cn")
-        link = services.quote_send(actor=author, quote=quote, to=contact, base_url="http://127.0.0.1:8000/")
+        link = services.quote_send(actor=author, quote=quote, to=contact)
         if index == 3:
             version = services.version_by_link(link.rstrip("/").rsplit("/", 1)[1])
             if version is not None:

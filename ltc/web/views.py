@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from ltc.core.activities import follow_ups
 from ltc.core.models import TimelineEvent
 from ltc.customers import selectors as customer_selectors
+from ltc.customers.access import may_write_customers
 from ltc.leads import selectors as lead_selectors
 from ltc.org import selectors as org_selectors
 from ltc.org import services as org_services
@@ -45,7 +46,13 @@ def home(request: AuthedRequest) -> HttpResponse:
         .order_by("-at", "-id")[:10]
     )
     today, overdue = follow_ups(user=user)
-    context = {"my_accounts": my_accounts, "recent_events": recent, "today": today, "overdue": overdue}
+    context = {
+        "my_accounts": my_accounts,
+        "recent_events": recent,
+        "today": today,
+        "overdue": overdue,
+        "can_create_account": may_write_customers(user),
+    }
     return render(request, "web/home.html", context)
 
 

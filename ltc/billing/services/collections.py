@@ -20,6 +20,7 @@ from ltc.billing.models import CollectionStep, Invoice, PromiseToPay
 from ltc.billing.services.common import Errors, amount, day, text
 from ltc.core import activities, timeline
 from ltc.core.access import can_change
+from ltc.core.money import money_text
 from ltc.customers.models import Contact
 from ltc.org.models import User
 
@@ -50,7 +51,13 @@ def _due(when: date) -> datetime:
 def _step(invoice: Invoice, level: int, today: date, days: int) -> CollectionStep:
     contract, ar = invoice.contract, invoice.contract.owner
     step = CollectionStep(invoice=invoice, level=level, taken_on=today, days_overdue=days)
-    facts = {"n": invoice.number, "a": invoice.open_amount, "c": invoice.currency, "d": days, "due": invoice.due_date}
+    facts = {
+        "n": invoice.number,
+        "a": money_text(invoice.open_amount),
+        "c": invoice.currency,
+        "d": days,
+        "due": invoice.due_date,
+    }
     if level == CollectionLevel.REMINDER:
         contact = Contact.objects.filter(account_id=invoice.account_id).exclude(email="").order_by("name", "id").first()
         if contact is not None:
@@ -142,7 +149,7 @@ def promise_add(*, actor: User, invoice: Invoice, data: dict[str, Any]) -> Promi
     if invoice.status != InvoiceStatus.ISSUED or invoice.open_amount <= 0:
         errors["invoice"] = [_("Only an invoice with an open balance.")]
     elif value is not None and value > invoice.open_amount:
-        errors["amount"] = [_("At most the open balance, %(a)s.") % {"a": invoice.open_amount}]
+        errors["amount"] = [_("At most the open balance, %(a)s.") % {"a": money_text(invoice.open_amount)}]
     if when is not None and when < timezone.localdate():
         errors["promised_on"] = [_("A promise is for today or later.")]
     if errors or value is None or when is None:
@@ -154,6 +161,6 @@ def promise_add(*, actor: User, invoice: Invoice, data: dict[str, Any]) -> Promi
         timeline.note_add(
             actor=actor,
             subject=invoice,
-            text=_("Promise to pay %(a)s by %(d)s. %(n)s") % {"a": value, "d": when, "n": note},
+            text=_("Promise to pay %(a)s by %(d)s. %(n)s") % {"a": money_text(value), "d": when, "n": note},
         )
     return promise

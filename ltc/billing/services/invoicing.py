@@ -20,6 +20,7 @@ from ltc.billing.services.common import Errors, amount, day, raise_if, text
 from ltc.contracts.models import ContractLine
 from ltc.core import events, timeline
 from ltc.core.concurrency import StaleVersionError, save_if_current
+from ltc.core.money import money_text
 from ltc.core.numbering import formatted, next_number
 from ltc.org.models import User
 
@@ -107,7 +108,7 @@ def invoice_issue(*, actor: User, invoice: Invoice, expected_version: int, issue
             actor=actor,
             subject=invoice.contract,
             text=_("Invoice %(n)s issued: %(a)s %(c)s.")
-            % {"n": invoice.number, "a": invoice.total, "c": invoice.currency},
+            % {"n": invoice.number, "a": money_text(invoice.total), "c": invoice.currency},
         )
         notices.close_tasks(invoice, _("Issued"))
         events.emit(
@@ -201,7 +202,7 @@ def _credit_note(actor: User, invoice: Invoice, value: Decimal, reason: str) -> 
     timeline.note_add(
         actor=actor,
         subject=invoice,
-        text=_("Credit note %(n)s: %(a)s. %(r)s") % {"n": note.number, "a": value, "r": reason},
+        text=_("Credit note %(n)s: %(a)s. %(r)s") % {"n": note.number, "a": money_text(value), "r": reason},
     )
     timeline.record_created(actor=actor, subject=note, text=reason)
     events.emit("invoice.credited", invoice, {"number": invoice.number, "credit_note": note.number, "amount": value})
@@ -235,7 +236,9 @@ def invoice_credit(*, actor: User, invoice: Invoice, value: Any, reason: Any) ->
     with transaction.atomic():
         locked = _locked(invoice)
         if credit > locked.open_amount:
-            raise ValidationError({"amount": [_("At most the open balance, %(a)s.") % {"a": locked.open_amount}]})
+            raise ValidationError(
+                {"amount": [_("At most the open balance, %(a)s.") % {"a": money_text(locked.open_amount)}]}
+            )
         note = _credit_note(actor, locked, credit, why)
         locked.version += 1
         locked.save(update_fields=["credited", "open_amount", "version"])

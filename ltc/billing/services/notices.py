@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from ltc.billing.models import BillingLine, Invoice
 from ltc.core import activities
+from ltc.core.money import money_text
 from ltc.org.choices import RoleCode
 from ltc.org.models import User
 
@@ -63,7 +64,7 @@ def draft_ready(invoice: Invoice, line: BillingLine) -> None:
                     "t": line.label,
                     "c": contract.number,
                     "a": contract.account.name,
-                    "amount": line.amount,
+                    "amount": money_text(line.amount),
                     "cur": line.currency,
                 },
                 _("Draft invoice: %(u)s") % {"u": link(invoice.get_absolute_url())},

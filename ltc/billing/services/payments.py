@@ -23,7 +23,7 @@ from ltc.billing.models import Allocation, Invoice, Payment
 from ltc.billing.services.common import Errors, amount, day, raise_if, text
 from ltc.core import events, timeline
 from ltc.core.bulk import next_ids
-from ltc.core.money import Currency
+from ltc.core.money import Currency, money_text
 from ltc.core.numbering import formatted
 from ltc.customers.models import Account
 from ltc.org.models import User
@@ -80,11 +80,14 @@ def _apply(
                 % {"n": invoice.number, "c": invoice.currency, "p": payment.currency}
             ]
         elif value > invoice.open_amount:
-            errors[f"{field}.amount"] = [_("%(n)s has %(a)s open.") % {"n": invoice.number, "a": invoice.open_amount}]
+            errors[f"{field}.amount"] = [
+                _("%(n)s has %(a)s open.") % {"n": invoice.number, "a": money_text(invoice.open_amount)}
+            ]
     total = sum(wanted.values(), ZERO)
     if total > payment.unallocated:
         errors["allocations"] = [
-            _("%(a)s is more than the %(u)s unallocated.") % {"a": total, "u": payment.unallocated}
+            _("%(a)s is more than the %(u)s unallocated.")
+            % {"a": money_text(total), "u": money_text(payment.unallocated)}
         ]
     if payment.received_on > applied_on:
         errors["applied_on"] = [_("An allocation cannot be before the payment's date.")]
@@ -100,7 +103,12 @@ def _apply(
         timeline.note_add(
             actor=actor,
             subject=invoice,
-            text=_("%(a)s paid by %(p)s; %(o)s open.") % {"a": value, "p": payment.number, "o": invoice.open_amount},
+            text=_("%(a)s paid by %(p)s; %(o)s open.")
+            % {
+                "a": money_text(value),
+                "p": payment.number,
+                "o": money_text(invoice.open_amount),
+            },
         )
         if invoice.open_amount == 0:
             invoice.promises.filter(status=PromiseStatus.OPEN).update(status=PromiseStatus.KEPT)
@@ -117,7 +125,7 @@ def payment_record(*, actor: User, data: dict[str, Any]) -> Payment:
     require_billing(actor)
     errors: Errors = {}
     raw_account = str(data.get("account_id", "")).strip()
-    account = Account.objects.filter(pk=int(raw_account)).first() if raw_account.isdigit() else None
+    account = Account.objects.active().filter(pk=int(raw_account)).first() if raw_account.isdigit() else None
     if account is None:
         errors["account_id"] = [_("Choose the customer who paid.")]
     value = amount(data.get("amount"), "amount", errors)
@@ -180,7 +188,7 @@ def payment_allocate(*, actor: User, payment: Payment, items: Any, applied_on: A
             actor=actor,
             subject=locked,
             text=_("Allocated %(a)s; %(u)s unallocated.")
-            % {"a": sum((m.amount for m in made), ZERO), "u": locked.unallocated},
+            % {"a": money_text(sum((m.amount for m in made), ZERO)), "u": money_text(locked.unallocated)},
         )
     payment.refresh_from_db()
     return made
@@ -221,7 +229,9 @@ def payment_refund(*, actor: User, payment: Payment, data: dict[str, Any]) -> Pa
         locked.unallocated -= value
         locked.save(update_fields=["refunded", "unallocated"])
         timeline.note_add(
-            actor=actor, subject=locked, text=_("Refunded %(a)s as %(n)s.") % {"a": value, "n": refund.number}
+            actor=actor,
+            subject=locked,
+            text=_("Refunded %(a)s as %(n)s.") % {"a": money_text(value), "n": refund.number},
         )
     payment.refresh_from_db()
     return refund
@@ -266,7 +276,7 @@ def payment_reverse(*, actor: User, payment: Payment, reason: Any) -> Payment:
             timeline.note_add(
                 actor=actor,
                 subject=invoice,
-                text=_("Payment %(p)s reversed: %(a)s open again.") % {"p": locked.number, "a": value},
+                text=_("Payment %(p)s reversed: %(a)s open again.") % {"p": locked.number, "a": money_text(value)},
             )
         Allocation.objects.bulk_create(undo)
         reversal = _new_payment(

@@ -16,6 +16,7 @@ from ltc.billing.models import BillingLine, Invoice
 from ltc.billing.services import schedule
 from ltc.contracts.models import Contract
 from ltc.core import events
+from ltc.core.money import money_text
 
 
 def _signed(contract: Any, payload: dict[str, Any]) -> None:
@@ -42,14 +43,16 @@ def settlement_problems(contract: Contract) -> list[str]:
     not issued, invoices with an open balance."""
     problems = []
     for line in BillingLine.objects.filter(contract=contract, status__in=(LineStatus.PLANNED, LineStatus.DUE)):
-        problems.append(_("Not yet invoiced: %(l)s (%(a)s).") % {"l": line.label, "a": line.amount})
+        problems.append(_("Not yet invoiced: %(l)s (%(a)s).") % {"l": line.label, "a": money_text(line.amount)})
     invoices = Invoice.objects.filter(contract=contract, kind=InvoiceKind.INVOICE)
     for invoice in invoices.filter(status=InvoiceStatus.DRAFT):
-        problems.append(_("Draft invoice not issued: %(l)s (%(a)s).") % {"l": invoice.note, "a": invoice.total})
+        problems.append(
+            _("Draft invoice not issued: %(l)s (%(a)s).") % {"l": invoice.note, "a": money_text(invoice.total)}
+        )
     for number, open_amount in invoices.filter(status=InvoiceStatus.ISSUED, open_amount__gt=0).values_list(
         "number", "open_amount"
     ):
-        problems.append(_("Invoice %(n)s has %(a)s open.") % {"n": number, "a": open_amount})
+        problems.append(_("Invoice %(n)s has %(a)s open.") % {"n": number, "a": money_text(open_amount)})
     return problems
 
 

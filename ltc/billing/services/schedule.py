@@ -24,7 +24,7 @@ from ltc.contracts.models import Contract, ContractLine, ContractTerm, ContractV
 from ltc.contracts.services.common import current_of
 from ltc.core import timeline
 from ltc.core.bulk import bulk_insert, next_ids
-from ltc.core.money import quantize
+from ltc.core.money import money_text, quantize
 from ltc.quotes.choices import TermTrigger
 
 ZERO = Decimal(0)
@@ -193,7 +193,8 @@ def replan(contract: Contract, actor: Any = None) -> list[BillingLine]:
         timeline.note_add(
             actor=actor,
             subject=contract,
-            text=_("The amended total is %(a)s below what is invoiced: a credit note is needed.") % {"a": -rest},
+            text=_("The amended total is %(a)s below what is invoiced: a credit note is needed.")
+            % {"a": money_text(-rest)},
         )
     return BillingLine.objects.bulk_create(new)
 

@@ -129,7 +129,9 @@ def _accounts_named(payer: str) -> list[int]:
     name = payer.strip()
     if len(name) < 2:
         return []
-    return list(Account.objects.filter(Q(name__iexact=name) | Q(name__icontains=name)).values_list("pk", flat=True)[:5])
+    return list(
+        Account.objects.active().filter(Q(name__iexact=name) | Q(name__icontains=name)).values_list("pk", flat=True)[:5]
+    )
 
 
 def suggestions(line: StatementLine, limit: int = 5) -> list[Suggestion]:

@@ -154,3 +154,10 @@ def test_bank_statement_through_the_api(world, api_as):
     assert recorded.json()["allocations"][0]["invoice_id"] == invoice.pk
     twice = finance.post(f"/bank-statements/lines/{line['id']}/record", {"account_id": world.account.pk})
     assert twice.status_code == 422
+
+
+def test_the_balance_of_a_customer_out_of_sight_is_not_found(world, api_as):
+    """Like every other record: 404, not a 200 with zeros (the account's existence stays hidden)."""
+    assert api_as(world.other).get(f"/receivables/balances/{world.account.pk}").status_code == 404
+    assert api_as(world.owner).get(f"/receivables/balances/{world.account.pk}").status_code == 200
+    assert api_as(world.owner).get("/receivables/balances/999999").status_code == 404

@@ -19,6 +19,7 @@ from ltc.contracts.services.execution import (
 )
 from ltc.contracts.services.lifecycle import (
     CLOSE_CHECKS,
+    close_errors,
     close_problems,
     contract_accept,
     contract_close,
@@ -39,6 +40,7 @@ from ltc.contracts.services.risks import risk_add, risk_update
 
 __all__ = [
     "CLOSE_CHECKS",
+    "close_errors",
     "change_assess",
     "change_create",
     "change_decide",

@@ -33,6 +33,9 @@ from ltc.contracts.services.common import TEXT_MAX, current_of, require_status
 from ltc.contracts.services.execution import LIVE_ORDERS, ordered_by_key, shown
 from ltc.contracts.services.lifecycle import copy_version
 from ltc.core import activities, events, timeline
+from ltc.core.money import money_text
+from ltc.opportunities.models import Opportunity
+from ltc.opportunities.services import opportunity_amount_follow
 from ltc.org import authority
 from ltc.org.models import User
 
@@ -135,7 +138,7 @@ def change_create(
             actor=actor,
             subject=contract,
             text=_("Change CR%(n)d requested: %(t)s (%(before)s → %(after)s).")
-            % {"n": number, "t": title, "before": before, "after": after},
+            % {"n": number, "t": title, "before": money_text(before), "after": money_text(after)},
         )
     return change
 
@@ -225,7 +228,7 @@ def change_decide(*, actor: User, change: ChangeRequest, approve: bool, note: st
     if not authority.covers(actor, SUBJECT, amount, contract.currency):
         raise PermissionDenied(
             _("A change of %(amount)s %(currency)s is above your authority; %(decider)s decides.")
-            % {"amount": amount, "currency": contract.currency, "decider": change.decider}
+            % {"amount": money_text(amount), "currency": contract.currency, "decider": change.decider}
         )
     note = (note or "").strip()
     errors: dict[str, list[str]] = {}
@@ -323,6 +326,13 @@ def _amend(actor: User, contract: Contract, change: ChangeRequest) -> ContractVe
     OrderLine.objects.bulk_update(following, ["contract_line"])
     contract.total = version.grand_total
     Contract.objects.filter(pk=contract.pk).update(total=version.grand_total)
+    opportunity_amount_follow(  # the deal is worth what the contract now says
+        actor=actor,
+        opportunity=Opportunity.objects.get(pk=contract.opportunity_id),
+        amount=version.grand_total,
+        currency=contract.currency,
+        text=_("Contract %(n)s amended (version %(v)d).") % {"n": contract.number, "v": version.number},
+    )
     events.emit(
         "contract.amended",
         contract,

@@ -47,9 +47,13 @@ from ltc.contracts.services.evaluation import evaluate
 from ltc.contracts.services.execution import undelivered_lines
 from ltc.core import activities, events, timeline
 from ltc.core.concurrency import save_if_current
+from ltc.core.money import money_text
 from ltc.core.numbering import formatted, next_number
+from ltc.customers.services import account_become_customer
 from ltc.opportunities.access import can_steer as can_steer_deal
-from ltc.opportunities.choices import PASSING_DECISIONS
+from ltc.opportunities.choices import PASSING_DECISIONS, Decision
+from ltc.opportunities.models import Opportunity
+from ltc.opportunities.services import opportunity_contract_signed, review_record_external
 from ltc.org import authority
 from ltc.org.models import User
 from ltc.quotes.choices import QuoteStatus, TermTrigger
@@ -436,7 +440,7 @@ def review_check(*, actor: User, contract: Contract, item: str, result: str, com
     comment = (comment or "").strip()
     errors: dict[str, list[str]] = {}
     if result not in (CheckResult.OK, CheckResult.CONCERN):
-        errors["result"] = [_("Choose acceptable or concern.")]
+        errors["result"] = [_('Choose "ok" (acceptable) or "concern".')]
     if result == CheckResult.CONCERN and not comment:
         errors["comment"] = [_("Say what the concern is.")]
     if len(comment) > TEXT_MAX:
@@ -466,7 +470,7 @@ def review_decide(*, actor: User, contract: Contract, decision: str, note: str =
     if not authority.covers(actor, REVIEW_SUBJECT, amount, contract.currency):
         raise PermissionDenied(
             _("%(amount)s %(currency)s is above your authority; %(decider)s decides.")
-            % {"amount": amount, "currency": contract.currency, "decider": review.decider}
+            % {"amount": money_text(amount), "currency": contract.currency, "decider": review.decider}
         )
     note = (note or "").strip()
     errors: dict[str, list[str]] = {}
@@ -498,11 +502,15 @@ def review_decide(*, actor: User, contract: Contract, decision: str, note: str =
                 ContractStatus.APPROVED,
                 _("Review approved by %(u)s.") % {"u": actor},
             )
-            if review.serves_as_atc:
-                timeline.note_add(
+            if review.serves_as_atc:  # the deal's ATC, recorded by the deal's own service
+                review_record_external(
                     actor=actor,
-                    subject=contract.opportunity,
-                    text=_("ATC passed through the review of contract %(n)s.") % {"n": contract.number},
+                    opportunity=Opportunity.objects.get(pk=contract.opportunity_id),
+                    review_type="ATC",
+                    decision=Decision.GO,
+                    note=_("ATC passed through the review of contract %(n)s.") % {"n": contract.number},
+                    amount=amount,
+                    currency=contract.currency,
                 )
         else:
             move(actor, contract, contract.version, ContractStatus.DRAFT, f"{label}: {note}")
@@ -598,9 +606,16 @@ def contract_sign(
                 owner=contract.fr,
                 due_at=timezone.now() + FOLLOW_UP_WITHIN,
             )
-        timeline.note_add(
-            actor=actor, subject=contract.opportunity, text=_("Contract %(n)s signed.") % {"n": contract.number}
+        # The deal learns its outcome and the account becomes a customer, through their services.
+        opportunity_contract_signed(
+            actor=actor,
+            opportunity=Opportunity.objects.select_related("pipeline", "stage").get(pk=contract.opportunity_id),
+            amount=contract.total,
+            currency=contract.currency,
+            signed_on=cast(date, signed_on),
+            text=_("Contract %(n)s signed.") % {"n": contract.number},
         )
+        account_become_customer(actor=actor, account=contract.account)
         events.emit("contract.signed", contract, {"number": contract.number, "total": contract.total})
     return contract
 
@@ -689,7 +704,19 @@ def execution_problems(contract: Contract, loaded: Loaded | None = None) -> list
     return problems
 
 
-def close_problems(contract: Contract, loaded: Loaded | None = None) -> list[str]:
+def close_errors(contract: Contract, loaded: Loaded | None = None) -> dict[str, list[str]]:
+    """Everything that stops the contract from closing, by field: its status (only a completed
+    contract closes), its deal (still open: win or lose it first), and what is still open on
+    the contract and in later stages (`CLOSE_CHECKS`). Empty when it may close; the close check
+    shows exactly this and `contract_close` refuses with it."""
+    errors: dict[str, list[str]] = {}
+    if contract.status != ContractStatus.COMPLETED:
+        errors["status"] = [
+            _("Not possible while the contract is %(status)s.") % {"status": contract.get_status_display()}
+        ]
+    deal = contract.opportunity
+    if deal.is_open:
+        errors["opportunity"] = [_("Its deal “%(deal)s” is still open: win or lose it first.") % {"deal": deal}]
     problems = execution_problems(contract, loaded)
     risks = loaded.risks if loaded is not None and loaded.risks is not None else contract.risks.all()
     problems += [
@@ -699,7 +726,14 @@ def close_problems(contract: Contract, loaded: Loaded | None = None) -> list[str
     ]
     for check in CLOSE_CHECKS:
         problems += check(contract)
-    return problems
+    if problems:
+        errors["contract"] = problems
+    return errors
+
+
+def close_problems(contract: Contract, loaded: Loaded | None = None) -> list[str]:
+    """`close_errors` as one list (status first)."""
+    return [message for messages in close_errors(contract, loaded).values() for message in messages]
 
 
 def contract_complete(*, actor: User, contract: Contract, expected_version: int) -> Contract:
@@ -717,20 +751,17 @@ def contract_complete(*, actor: User, contract: Contract, expected_version: int)
 def contract_close(
     *, actor: User, contract: Contract, expected_version: int, satisfaction: Any, lessons: str = ""
 ) -> Contract:
-    """Close and evaluate (关闭和评价合同): refused with the list while anything is open; the
-    evaluation is computed from the contract's data plus the customer's satisfaction (1–5)."""
+    """Close and evaluate (关闭和评价合同): refused with `close_errors` (what the close check
+    shows: status, deal, anything open) and any bad input; the evaluation is computed from the
+    contract's data plus the customer's satisfaction (1–5)."""
     access.require(access.can_steer(actor, contract), _("Only the AR and the AR's managers close the contract."))
-    require_status(contract, ContractStatus.COMPLETED)
-    errors: dict[str, list[str]] = {}
+    errors = close_errors(contract)
     score = int(satisfaction) if str(satisfaction or "").isdigit() else 0
     if not 1 <= score <= 5:
         errors["satisfaction"] = [_("Give the customer's satisfaction from 1 to 5.")]
     lessons = (lessons or "").strip()
     if len(lessons) > 5000:
         errors["lessons"] = [_("At most %(n)d characters.") % {"n": 5000}]
-    problems = close_problems(contract)
-    if problems:
-        errors["contract"] = problems
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -12,6 +12,8 @@ from django.utils import timezone
 from ltc.catalog.tests.factories import Catalog
 from ltc.contracts import services
 from ltc.contracts.models import Contract
+from ltc.opportunities import services as deal_services
+from ltc.opportunities.models import Opportunity, StageRequirement
 from ltc.org.models import Authority, Role, User
 from ltc.org.tests.factories import UserFactory
 from ltc.quotes import services as quote_services
@@ -46,10 +48,19 @@ def contract_team(world: Any) -> Team:
     return Team(sr=sr, fr=fr, legal=legal)
 
 
+def deal_ready_to_win(world: Any, deal: Opportunity) -> None:
+    """Do the test pipeline's checklist (the tick and the visit; SR and FR are named), so the
+    signature may win the deal."""
+    for requirement in StageRequirement.objects.filter(stage__pipeline=deal.pipeline_id, kind="check"):
+        deal_services.opportunity_check(actor=world.owner, opportunity=deal, requirement=requirement, done=True)
+    deal_services.opportunity_activity_log(actor=world.owner, opportunity=deal, kind="visit", title="拜访", done=True)
+
+
 def accepted_quote(world: Any, team: Team, catalog: Catalog | None = None) -> Quote:
     catalog = catalog or Catalog()
     quote_authority("ar", discount="5")
     quote = make_quote(world, catalog, sr=team.sr, fr=team.fr)
+    deal_ready_to_win(world, quote.opportunity)
     quote_services.quote_version_update(
         actor=world.owner,
         quote=quote,

@@ -226,7 +226,7 @@ def test_contract_journey_through_the_api(world: Any, api_as: Any) -> None:
     completed = fr.post(f"/contracts/{cid}/complete", **{"If-Match": f'"{contract.version}"'})
     assert completed.status_code == 200, completed.content
     assert (
-        "Draft invoice not issued: On acceptance (70560.00)."
+        "Draft invoice not issued: On acceptance (70,560.00)."
         in ar.get(f"/contracts/{cid}/close-check").json()["problems"]
     )
     settle(contract, world.finance)
@@ -239,8 +239,10 @@ def test_contract_journey_through_the_api(world: Any, api_as: Any) -> None:
     )
     assert closed.status_code == 200
     assert closed.json()["status"] == "closed"
-    evaluations = ar.get("/evaluations").json()
+    evaluations = ar.get("/evaluations").json()["items"]
     assert evaluations[0]["contract_number"] == body["number"]
+    assert ar.get(f"/evaluations?q={body['number']}").json()["total"] == 1
+    assert ar.get("/evaluations?q=nothing-like-it").json()["items"] == []
     assert evaluations[0]["satisfaction"] == 5
 
     events = api_as(world.admin).get("/events?kind=order.created").json()

@@ -19,13 +19,18 @@ from ltc.contracts.models import ChangeRequest, ContractLine, Milestone
 from ltc.contracts.tests.factories import (
     Team,
     accepted_contract,
+    approved_contract,
+    completed_contract,
     contract_team,
+    delivered_contract,
     fresh,
     make_contract,
     pdf,
     signed_contract,
 )
-from ltc.core.models import Activity, IntegrationEvent
+from ltc.core.models import Activity, IntegrationEvent, TimelineEvent
+from ltc.opportunities import services as deal_services
+from ltc.opportunities.models import DecisionReview, Opportunity
 
 pytestmark = pytest.mark.django_db
 
@@ -489,3 +494,91 @@ def test_the_daily_command_flags_late_milestones(world: Any, team: Team, catalog
     assert late.delay_flagged_on == timezone.localdate()
     assert late.is_late()
     assert Activity.objects.filter(owner=team.fr, title__startswith="Milestone late").count() == 1
+
+
+# --- the deal and the account learn what the contract did -----------------------------------
+
+
+def _deal_tasks(deal: Any) -> list[str]:
+    return list(
+        Activity.objects.filter(object_id=deal.pk, content_type__model="opportunity", kind="task").values_list(
+            "title", flat=True
+        )
+    )
+
+
+def test_the_review_serving_as_atc_is_the_deals_atc(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = approved_contract(world, team, catalog)
+    atc = DecisionReview.objects.get(opportunity=contract.opportunity_id)
+    assert (atc.review_type, atc.status, atc.decision, atc.decided_by, atc.amount) == (
+        "ATC",
+        "decided",
+        "go",
+        world.manager,
+        contract.total,
+    )
+    assert atc.decision_note == f"ATC passed through the review of contract {contract.number}."
+
+
+def test_signing_wins_the_deal_and_makes_the_account_a_customer(world: Any, team: Team, catalog: Catalog) -> None:
+    assert world.account.status == "prospect"
+    contract = signed_contract(world, team, catalog)
+    deal = Opportunity.objects.get(pk=contract.opportunity_id)
+    assert (deal.status, deal.stage.name, deal.close_reason, deal.amount, deal.expected_close_date) == (
+        "won",
+        "赢单",
+        "other",
+        contract.total,
+        contract.signed_on,
+    )
+    assert _deal_tasks(deal) == []
+    world.account.refresh_from_db()
+    assert world.account.status == "customer"
+    changed = TimelineEvent.objects.filter(object_id=world.account.pk, content_type__model="account", kind="changed")
+    assert [e.changes for e in changed] == [[{"field": "status", "old": "prospect", "new": "customer"}]]
+
+
+def test_signing_a_deal_whose_gates_hold_leaves_it_open_for_the_ar(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = approved_contract(world, team, catalog)
+    deal = Opportunity.objects.get(pk=contract.opportunity_id)
+    requirement = deal.pipeline.stages.get(name="确认").requirements.get()
+    deal_services.opportunity_check(actor=world.owner, opportunity=deal, requirement=requirement, done=False)
+    services.contract_sign(
+        actor=world.owner,
+        contract=contract,
+        expected_version=contract.version,
+        signed_on=timezone.localdate(),
+        customer_signatory="王总",
+        our_signatory="张经理",
+        signed_copy=pdf(),
+    )
+    assert fresh(contract).status == ContractStatus.SIGNED  # the signature stands
+    deal = Opportunity.objects.get(pk=contract.opportunity_id)
+    assert (deal.status, deal.stage.name) == ("open", "确认")
+    assert _deal_tasks(deal) == [f"To win “{deal.name}”: 确认: 需求已确认"]
+
+
+def test_a_contract_does_not_close_while_its_deal_is_open(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = completed_contract(world, team, catalog)
+    settle(contract, world.finance)
+    deal = Opportunity.objects.get(pk=contract.opportunity_id)
+    deal_services.opportunity_reopen(actor=world.owner, opportunity=deal, expected_version=deal.version)
+    contract = fresh(contract)
+    message = f"Its deal “{deal.name}” is still open: win or lose it first."
+    assert services.close_problems(contract) == [message]
+    with pytest.raises(ValidationError) as caught:
+        services.contract_close(actor=world.owner, contract=contract, expected_version=contract.version, satisfaction=4)
+    assert caught.value.message_dict == {"opportunity": [message]}
+    assert fresh(contract).status == ContractStatus.COMPLETED
+
+
+def test_close_check_and_close_agree_on_a_paid_contract_in_execution(world: Any, team: Team, catalog: Catalog) -> None:
+    contract = delivered_contract(world, team, catalog)
+    settle(contract, world.finance)
+    contract = fresh(contract)
+    assert contract.status == ContractStatus.IN_EXECUTION
+    assert services.close_problems(contract) == ["Not possible while the contract is In execution."]
+    with pytest.raises(ValidationError) as caught:
+        services.contract_close(actor=world.owner, contract=contract, expected_version=contract.version, satisfaction=4)
+    assert caught.value.message_dict == {"status": ["Not possible while the contract is In execution."]}
+    assert fresh(contract).status == ContractStatus.IN_EXECUTION

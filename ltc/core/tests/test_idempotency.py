@@ -64,3 +64,63 @@ def test_a_key_past_its_lifetime_is_free_again(world, api_as):
     assert again.status_code == 201
     assert "Idempotent-Replayed" not in again
     assert IdempotencyRecord.objects.get(key="reuse-1").created_at > timezone.now() - timedelta(hours=1)
+
+
+def _big_csv(size: int) -> bytes:
+    header = "公司名称,联系人,手机\n".encode()
+    row = "宁波港联物流集团有限公司,王芳,13800138000\n".encode()
+    return header + row * (size // len(row) + 1)
+
+
+def test_a_large_upload_with_an_idempotency_key_is_accepted_once(world, api_as):
+    """A 3 MB file passes the idempotency check (hashed as a stream) and a retry replays it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ltc.leads.models import LeadImport
+
+    api = api_as(world.owner)
+
+    def send():
+        upload = SimpleUploadedFile("big.csv", _big_csv(3 * 1024 * 1024), content_type="text/csv")
+        return api.client.post(
+            "/api/v1/lead-imports", {"file": upload}, headers={**api.headers, "Idempotency-Key": "big-upload"}
+        )
+
+    first, retry = send(), send()
+    assert first.status_code == 201, first.content[:300]
+    assert retry.status_code == 201
+    assert retry["Idempotent-Replayed"] == "true"
+    assert LeadImport.objects.count() == 1
+
+
+def test_a_made_up_token_stores_no_idempotency_record(world, api_as):
+    api = api_as(None)
+    api.headers["Authorization"] = "Bearer ltc_made-up"
+    response = api.post("/accounts", BODY, **{"Idempotency-Key": "forged"})
+    assert response.status_code == 401
+    assert not IdempotencyRecord.objects.exists()
+
+
+def test_an_oversized_json_body_answers_413_problem(world, api_as):
+    api = api_as(world.owner)
+    response = api.post("/accounts", {**BODY, "notes": "x" * (10 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"
+    assert not Account.objects.filter(name=BODY["name"]).exists()
+
+
+def test_an_oversized_json_body_with_a_key_answers_413_and_stores_nothing(world, api_as):
+    api = api_as(world.owner)
+    response = api.post("/accounts", {**BODY, "notes": "x" * (10 * 1024 * 1024)}, **{"Idempotency-Key": "huge"})
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"
+    assert not IdempotencyRecord.objects.exists()
+
+
+def test_the_daily_housekeeping_purges_old_keys(world):
+    from django.core.management import call_command
+
+    IdempotencyRecord.objects.create(principal="u:1", key="old", request_fingerprint="f", status_code=201)
+    IdempotencyRecord.objects.filter(key="old").update(created_at=timezone.now() - timedelta(days=2))
+    call_command("housekeeping_daily")
+    assert not IdempotencyRecord.objects.exists()

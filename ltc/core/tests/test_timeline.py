@@ -74,3 +74,75 @@ def test_booleans_and_datetimes_read_naturally(world):
     assert (shown["need_confirmed"]["old"], shown["need_confirmed"]["new"]) == ("No", "Yes")
     assert shown["qualified_at"]["old"] == ""
     assert "+00:00" not in shown["qualified_at"]["new"]
+
+
+def _deal_closed(world, status, reason):
+    from datetime import date
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from ltc.opportunities.tests.factories import make_opportunity
+
+    deal = make_opportunity(world)
+    fields = [
+        "amount",
+        "expected_close_date",
+        "status",
+        "close_reason",
+        "max_stage_order",
+        "stage_entered_at",
+        "stage_before_close",
+    ]
+    before = timeline.snapshot(deal, fields)
+    deal.amount = Decimal("1740000.50")
+    deal.expected_close_date = date(2027, 2, 25)
+    deal.status = status
+    deal.close_reason = reason
+    deal.max_stage_order += 20
+    deal.stage_entered_at = timezone.now()
+    deal.stage_before_close = deal.stage
+    return deal, timeline.record_changes(actor=world.owner, subject=deal, before=before)
+
+
+def test_a_deal_timeline_reads_in_words_and_hides_what_only_the_system_keeps(world):
+    from datetime import date
+
+    from django.utils import formats
+
+    _deal, event = _deal_closed(world, "lost", "competitor")
+    assert {c["field"] for c in event.changes} >= {"max_stage_order", "stage_entered_at", "stage_before_close"}
+    with translation.override("en"):
+        shown = {c["field"]: c for c in event.display_changes()}
+        assert shown.keys() == {"amount", "expected_close_date", "status", "close_reason"}
+        assert (shown["amount"]["old"], shown["amount"]["new"]) == ("1,000,000.00", "1,740,000.50")
+        assert shown["expected_close_date"]["new"] == formats.date_format(date(2027, 2, 25), "SHORT_DATE_FORMAT")
+        assert (shown["close_reason"]["label"], shown["close_reason"]["new"]) == (
+            "close reason",
+            "Competitor locked in",
+        )
+        assert shown["status"]["new"] == "Lost"
+    with translation.override("zh-hans"):
+        shown = {c["field"]: c for c in event.display_changes()}
+        assert shown["amount"]["new"] == "1,740,000.50"
+        assert shown["close_reason"]["label"] == "关闭原因"
+        assert shown["close_reason"]["new"] != "competitor"
+
+
+def test_a_close_reason_reads_as_a_win_or_a_loss_reason(world):
+    _won, won = _deal_closed(world, "won", "solution")
+    _lost, lost = _deal_closed(world, "lost", "solution")
+    with translation.override("en"):
+        assert {c["field"]: c["new"] for c in won.display_changes()}["close_reason"] == "Best solution fit"
+        assert {c["field"]: c["new"] for c in lost.display_changes()}["close_reason"] == "Solution did not fit"
+
+
+def test_the_deal_page_shows_the_timeline_in_words(world, web_as):
+    deal, _event = _deal_closed(world, "lost", "competitor")
+    client = web_as(world.owner)
+    with translation.override("en"):
+        html = client.get(deal.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Competitor locked in" in html
+    assert "max stage order" not in html
+    assert "stage before close" not in html
+    assert "1,740,000.50" in html

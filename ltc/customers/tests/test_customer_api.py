@@ -29,7 +29,7 @@ def test_list_query_budget_does_not_grow_with_rows(world, api_as, django_assert_
     for _ in range(30):
         AccountFactory(owner=world.owner)
     api = api_as(world.owner)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):  # 31 accounts: a second page follows, so the total is counted
         response = api.get("/accounts?limit=30")
     assert len(response.json()["items"]) == 30
 
@@ -49,12 +49,15 @@ def test_create_returns_201_etag_location_and_possible_duplicates(world, api_as)
 
 
 def test_bad_input_is_a_problem_document_with_field_errors(world, api_as):
-    response = api_as(world.owner).post("/accounts", {"name": "", "credit_code": "123", "region": "mars"})
+    response = api_as(world.owner).post("/accounts", {"name": "", "credit_code": "123", "region": "north"})
     assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
     problem = response.json()
     assert problem["status"] == 422
-    assert {e["field"] for e in problem["errors"]} == {"name", "credit_code", "region"}
+    assert {e["field"] for e in problem["errors"]} == {"name", "credit_code"}
+    # A code outside the published enum is refused by the schema, before the business rules.
+    unknown = api_as(world.owner).post("/accounts", {"name": "", "region": "mars"})
+    assert [(e["field"], e["code"]) for e in unknown.json()["errors"]] == [("region", "literal_error")]
     assert Account.objects.count() == 1
 
 
@@ -157,3 +160,49 @@ def test_delete_of_an_account_in_use_is_a_422_problem(world, api_as):
 def test_json_keeps_chinese_readable(world, api_as):
     body = api_as(world.owner).get(f"/accounts/{world.account.pk}").content.decode()
     assert world.account.name in body
+
+
+# --- one account per credit code: 409 --------------------------------------------------------
+
+
+def test_a_taken_credit_code_answers_409_with_the_existing_account_to_who_may_see_it(world, api_as):
+    existing = AccountFactory(owner=world.teammate, name="福州闽江科技有限公司", credit_code=VALID_CREDIT_CODE)
+    response = api_as(world.manager).post("/accounts", {"name": "闽江科技", "credit_code": VALID_CREDIT_CODE})
+    assert response.status_code == 409
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 409
+    assert problem["errors"] == [
+        {
+            "field": "credit_code",
+            "message": "This unified social credit code is already registered to another account.",
+            "code": "credit_code_taken",
+        }
+    ]
+    assert problem["existing"] == {
+        "id": existing.pk,
+        "name": "福州闽江科技有限公司",
+        "url": f"/api/v1/accounts/{existing.pk}",
+    }
+    assert Account.objects.count() == 2
+
+
+def test_a_taken_credit_code_names_nothing_to_who_may_not_see_the_account(world, api_as):
+    AccountFactory(owner=world.other, name="福州闽江科技有限公司", credit_code=VALID_CREDIT_CODE)
+    response = api_as(world.owner).post("/accounts", {"name": "闽江科技", "credit_code": VALID_CREDIT_CODE})
+    assert response.status_code == 409
+    problem = response.json()
+    assert problem["existing"] is None
+    assert "闽江" not in response.content.decode()
+    assert "/api/v1/accounts/" not in response.content.decode()
+    assert Account.objects.count() == 2
+
+
+def test_patching_the_code_to_another_accounts_answers_409_and_changes_nothing(world, api_as):
+    AccountFactory(owner=world.owner, name="福州闽江科技有限公司", credit_code=VALID_CREDIT_CODE)
+    response = api_as(world.owner).patch(
+        f"/accounts/{world.account.pk}", {"credit_code": VALID_CREDIT_CODE}, **{"If-Match": '"1"'}
+    )
+    assert response.status_code == 409
+    assert response.json()["existing"]["name"] == "福州闽江科技有限公司"
+    assert Account.objects.get(pk=world.account.pk).version == 1

@@ -103,6 +103,7 @@ def test_duplicates_match_normalised_name_and_credit_code_and_mark_visibility(wo
     by_pk = {d.pk: d for d in found}
     assert set(by_pk) == {world.account.pk, twin.pk, coded.pk}
     assert by_pk[twin.pk].visible is False
+    assert by_pk[twin.pk].name == "锦程智能制造股份有限公司"  # found by the name the user typed
     assert by_pk[world.account.pk].visible is True
     assert by_pk[coded.pk].reason == "same credit code"
 
@@ -158,3 +159,96 @@ def test_a_stale_or_unauthorised_delete_changes_nothing(world):
     with pytest.raises(PermissionDenied):
         services.account_delete(actor=world.teammate, account=world.account, expected_version=1)
     assert Account.objects.filter(pk=world.account.pk).exists()
+
+
+# --- one account per credit code -------------------------------------------------------------
+
+
+def test_a_second_account_with_the_same_credit_code_is_refused_and_nothing_is_created(world):
+    first = AccountFactory(owner=world.other, name="福州闽江科技有限公司", credit_code=VALID_CREDIT_CODE)
+    with pytest.raises(services.CreditCodeTaken) as excinfo:
+        services.account_create(actor=world.owner, data={"name": "闽江科技", "credit_code": VALID_CREDIT_CODE.lower()})
+    assert excinfo.value.existing == first
+    assert excinfo.value.message_dict == {
+        "credit_code": ["This unified social credit code is already registered to another account."]
+    }
+    assert Account.objects.count() == 2
+    assert not TimelineEvent.objects.exists()
+
+
+def test_changing_the_code_to_another_accounts_is_refused(world):
+    AccountFactory(owner=world.other, credit_code=VALID_CREDIT_CODE)
+    with pytest.raises(services.CreditCodeTaken):
+        services.account_update(
+            actor=world.owner, account=world.account, data={"credit_code": VALID_CREDIT_CODE}, expected_version=1
+        )
+    stored = Account.objects.get(pk=world.account.pk)
+    assert (stored.credit_code, stored.version) == ("", 1)
+    assert not TimelineEvent.objects.exists()
+
+
+def test_the_database_holds_one_active_account_per_code_and_any_number_without_one(world):
+    from django.db import IntegrityError, transaction
+
+    AccountFactory(owner=world.owner, credit_code=VALID_CREDIT_CODE)
+    AccountFactory(owner=world.owner, credit_code="")
+    AccountFactory(owner=world.owner, credit_code="")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AccountFactory(owner=world.owner, credit_code=VALID_CREDIT_CODE)
+    assert Account.objects.filter(credit_code=VALID_CREDIT_CODE).count() == 1
+
+
+# --- who reads an account: the people working its deals and contracts ------------------------
+
+
+def test_the_iron_triangle_of_a_deal_reads_the_account_and_its_contacts(world):
+    from django.http import Http404
+
+    from ltc.opportunities.tests.factories import make_opportunity
+    from ltc.org.tests.factories import UserFactory
+
+    sr = UserFactory(username="chen", team=world.north, roles=["sr"])
+    fr = UserFactory(username="yang", team=world.north, roles=["fr"])
+    sponsor = UserFactory(username="sponsor", roles=["sales_manager"])
+    make_opportunity(world, sr=sr, fr=fr, sponsor=sponsor)
+    contact = services.contact_create(actor=world.owner, data={"account": world.account, "name": "王芳"})
+    for user in (sr, fr, sponsor):
+        assert selectors.account_get(user=user, pk=world.account.pk) == world.account
+        assert selectors.contact_get(user=user, pk=contact.pk) == contact
+        assert [a.pk for a in selectors.account_list(user=user)] == [world.account.pk]
+        assert [c.pk for c in selectors.contact_list(user=user)] == [contact.pk]
+    # reading is all: changing stays with the owner side
+    with pytest.raises(PermissionDenied):
+        services.account_update(actor=sr, account=world.account, data={"phone": "1"}, expected_version=1)
+    # a rep of the same team as the SR, not on the deal, still sees nothing
+    with pytest.raises(Http404):
+        selectors.account_get(user=world.other, pk=world.account.pk)
+    assert list(selectors.contact_list(user=world.other)) == []
+
+
+def test_the_manager_above_a_deals_sr_reads_the_account(world):
+    from ltc.opportunities.tests.factories import make_opportunity
+    from ltc.org.tests.factories import TeamFactory, UserFactory
+
+    lead_of_west = UserFactory(username="west-lead", roles=["sales_manager"])
+    west = TeamFactory(name="West", manager=lead_of_west)
+    sr = UserFactory(username="chen", team=west, roles=["sr"])
+    make_opportunity(world, sr=sr)
+    assert selectors.account_get(user=lead_of_west, pk=world.account.pk) == world.account
+
+
+def test_a_contracts_fr_reads_the_account(world):
+    from ltc.contracts.models import Contract
+    from ltc.contracts.tests.factories import make_contract, team_of
+    from ltc.org.tests.factories import UserFactory
+
+    contract = make_contract(world, team_of(world))
+    yang = UserFactory(username="yang", team=world.north, roles=["fr"])
+    Contract.objects.filter(pk=contract.pk).update(fr=yang)
+    assert selectors.account_get(user=yang, pk=world.account.pk) == world.account
+
+
+def test_an_unseen_account_found_by_its_credit_code_alone_is_not_named(world):
+    theirs = AccountFactory(owner=world.other, name="福州闽江科技有限公司", credit_code=VALID_CREDIT_CODE)
+    found = selectors.account_duplicates(user=world.owner, name="别的名字", credit_code=VALID_CREDIT_CODE)
+    assert [(d.pk, d.name, d.visible) for d in found] == [(theirs.pk, "", False)]

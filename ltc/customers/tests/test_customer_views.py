@@ -130,3 +130,94 @@ def test_account_picker_lookup_offers_only_visible_matches(world, web_as):
     body = web_as(world.owner).get("/customers/accounts/lookup/?q=锦程").content.decode()
     assert world.account.name in body
     assert "锦程物流" not in body
+
+
+# --- one account per credit code, links and buttons -----------------------------------------
+
+
+def test_a_taken_credit_code_is_a_409_form_error_linking_the_existing_account(world, web_as):
+    existing = AccountFactory(owner=world.owner, name="福州闽江科技有限公司", credit_code=VALID_CREDIT_CODE)
+    response = web_as(world.owner).post(
+        "/customers/accounts/new/", _form(owner=world.owner.pk, credit_code=VALID_CREDIT_CODE, confirm_duplicate="on")
+    )
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert (
+        "This unified social credit code is already registered to “福州闽江科技有限公司”. "
+        f'<a href="/customers/accounts/{existing.pk}/">Open the existing account</a>'
+    ) in body
+    assert not Account.objects.filter(name="杭州云帆数据科技有限公司").exists()
+
+
+def test_a_taken_credit_code_of_an_unseen_account_names_nothing(world, web_as):
+    existing = AccountFactory(owner=world.other, name="福州闽江科技有限公司", credit_code=VALID_CREDIT_CODE)
+    response = web_as(world.owner).post(
+        "/customers/accounts/new/", _form(owner=world.owner.pk, credit_code=VALID_CREDIT_CODE, confirm_duplicate="on")
+    )
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "This unified social credit code is already registered to another account." in body
+    assert f"/customers/accounts/{existing.pk}/" not in body
+    assert "闽江" not in body  # not even in the list of possible duplicates
+    assert Account.objects.count() == 2
+
+
+def test_editing_the_code_to_another_accounts_is_a_409(world, web_as):
+    AccountFactory(owner=world.owner, name="福州闽江科技有限公司", credit_code=VALID_CREDIT_CODE)
+    form = _form(owner=world.owner.pk, name=world.account.name, region="east", industry="manufacturing", version=1)
+    response = web_as(world.owner).post(
+        f"/customers/accounts/{world.account.pk}/edit/", {**form, "credit_code": VALID_CREDIT_CODE}
+    )
+    assert response.status_code == 409
+    assert "Open the existing account" in response.content.decode()
+    assert Account.objects.get(pk=world.account.pk).credit_code == ""
+
+
+def test_create_buttons_are_drawn_only_for_users_who_may_create(world, web_as):
+    for user in (world.finance, world.executive):
+        assert "/customers/accounts/new/" not in web_as(user).get("/customers/accounts/").content.decode()
+        assert "/customers/contacts/new/" not in web_as(user).get("/customers/contacts/").content.decode()
+    assert "/customers/accounts/new/" in web_as(world.owner).get("/customers/accounts/").content.decode()
+    assert "/customers/contacts/new/" in web_as(world.owner).get("/customers/contacts/").content.decode()
+
+
+def test_the_iron_triangle_of_a_deal_opens_the_account_and_contacts_read_only(world, web_as):
+    from ltc.customers.tests.factories import ContactFactory
+    from ltc.opportunities.tests.factories import make_opportunity
+    from ltc.org.tests.factories import UserFactory
+
+    sr = UserFactory(username="chen", team=world.north, roles=["sr"])
+    fr = UserFactory(username="yang", team=world.north, roles=["fr"])
+    make_opportunity(world, sr=sr, fr=fr)
+    contact = ContactFactory(account=world.account)
+    for user in (sr, fr):
+        client = web_as(user)
+        page = client.get(f"/customers/accounts/{world.account.pk}/")
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert f"/customers/accounts/{world.account.pk}/edit/" not in body
+        assert "/customers/contacts/new/" not in body
+        assert f"/customers/contacts/{contact.pk}/" in body
+        assert client.get(f"/customers/contacts/{contact.pk}/").status_code == 200
+        assert client.get(f"/customers/accounts/{world.account.pk}/edit/").status_code == 403
+    other = web_as(world.other)
+    assert other.get(f"/customers/accounts/{world.account.pk}/").status_code == 404
+    assert other.get(f"/customers/contacts/{contact.pk}/").status_code == 404
+
+
+def test_related_accounts_are_linked_only_when_the_reader_may_open_them(world, web_as):
+    from ltc.opportunities.tests.factories import make_opportunity
+    from ltc.org.tests.factories import UserFactory
+
+    parent = AccountFactory(owner=world.other, name="闽江集团有限公司")
+    Account.objects.filter(pk=world.account.pk).update(parent=parent)
+    subsidiary = AccountFactory(owner=world.other, name="闽江子公司有限公司", parent=world.account)
+    sr = UserFactory(username="chen", team=world.north, roles=["sr"])
+    make_opportunity(world, sr=sr)
+    body = web_as(sr).get(f"/customers/accounts/{world.account.pk}/").content.decode()
+    assert "闽江集团有限公司" in body
+    assert f"/customers/accounts/{parent.pk}/" not in body
+    assert f"/customers/accounts/{subsidiary.pk}/" not in body
+    managers = web_as(world.boss).get(f"/customers/accounts/{world.account.pk}/").content.decode()
+    assert f'<a href="/customers/accounts/{parent.pk}/">闽江集团有限公司</a>' in managers
+    assert f"/customers/accounts/{subsidiary.pk}/" in managers

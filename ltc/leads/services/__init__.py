@@ -5,8 +5,10 @@ from ltc.leads.services.imports import (
     lead_import_preview,
     lead_import_run,
     lead_import_start,
+    lead_import_template_delete,
     lead_import_undo,
     lead_import_upload,
+    lead_import_values,
 )
 from ltc.leads.services.lifecycle import (
     lead_activity_complete,
@@ -35,8 +37,10 @@ __all__ = [
     "lead_import_preview",
     "lead_import_run",
     "lead_import_start",
+    "lead_import_template_delete",
     "lead_import_undo",
     "lead_import_upload",
+    "lead_import_values",
     "lead_merge",
     "lead_note_add",
     "lead_qualify",

@@ -79,7 +79,7 @@ def lead_create(
     _unknown_fields(data, CAPTURE_FIELDS)
     if actor is not None:
         check_owner(actor, owner)
-    lead = Lead(**data, **system)
+    lead = Lead(**data, **system, created_by=actor)
     lead.normalise()
     errors: dict[str, list[str]] = {}
     try:

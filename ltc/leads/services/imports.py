@@ -7,12 +7,12 @@ few queries per chunk, scored and routed in memory, and written with COPY / exec
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from itertools import islice
 from operator import attrgetter
 from pathlib import Path
@@ -30,12 +30,22 @@ from django.utils.translation import gettext as _
 from ltc.core import normalize
 from ltc.core.bulk import bulk_insert, next_ids
 from ltc.core.models import TimelineEvent, TimelineKind
-from ltc.leads.access import LEAD_WRITE_ROLES
+from ltc.leads.access import can_import_leads, can_run_import, import_template_scope
 from ltc.leads.choices import DuplicatePolicy, ImportStatus, LeadSource, LeadStatus
 from ltc.leads.dedupe import Keys, LeadMatcher
-from ltc.leads.models import ImportMapping, Lead, LeadImport, LeadImportUpdate
+from ltc.leads.models import Lead, LeadImport, LeadImportTemplate, LeadImportUpdate
 from ltc.leads.services import routing, scoring
-from ltc.leads.services.rows import IMPORT_FIELDS, clean_row, suggest_mapping
+from ltc.leads.services.rows import (
+    CHOICE_FIELDS,
+    IMPORT_FIELDS,
+    ValueSuggestion,
+    choice_lookups,
+    clean_row,
+    column_suffix,
+    suggest_mapping,
+    suggest_values,
+    value_key,
+)
 from ltc.org.models import User
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -43,6 +53,7 @@ MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_XLSX_RATIO = 100
 MAX_ROWS = 1_000_000
 PREVIEW_ROWS = 20
+MAX_LISTED_VALUES = 200  # distinct unknown values listed per column for the user to map
 CHUNK = 10_000
 LEAD_INSERT_FIELDS = (
     "id",
@@ -79,6 +90,7 @@ LEAD_INSERT_FIELDS = (
     "decision_maker_identified",
     "timeframe_known",
     "import_batch_id",
+    "created_by_id",
     "version",
     "created_at",
     "updated_at",
@@ -157,21 +169,25 @@ def _count_data_rows(path: Path, kind: str) -> int:
     return max(0, sum(1 for _row in read_rows(path, kind)) - 1)
 
 
-def _header_key(headers: list[str]) -> str:
-    return hashlib.sha256("\x1f".join(h.strip().lower() for h in headers).encode()).hexdigest()
-
-
 # --- steps -----------------------------------------------------------------------------------
 
 
 def lead_import_upload(
-    *, actor: User, name: str, data: bytes, source: str = LeadSource.IMPORT, campaign: str = ""
+    *,
+    actor: User,
+    name: str,
+    data: bytes,
+    source: str = LeadSource.IMPORT,
+    campaign: str = "",
+    template_id: int | None = None,
 ) -> LeadImport:
     """Store an uploaded file and read its headers. Refuses wrong types, oversize files, zip bombs,
-    undecodable text and files without a header row; nothing is imported at this step.
+    undecodable text, files without a header row and templates the actor is not offered; nothing is
+    imported at this step. The column mapping is the chosen template's, else a suggestion.
     """
-    if not actor.has_role(*LEAD_WRITE_ROLES):
+    if not can_import_leads(actor):
         raise PermissionDenied(_("Your roles do not allow importing leads."))
+    template = _template_or_error(actor, template_id)
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValidationError({"file": [_("The file is larger than %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20}]})
     if not data:
@@ -195,8 +211,11 @@ def lead_import_upload(
     if not any(headers):
         path.unlink(missing_ok=True)
         raise ValidationError({"file": [_("The first row must hold the column headers.")]})
-    remembered = ImportMapping.objects.filter(header_key=_header_key(headers)).first()
-    mapping = remembered.mapping if remembered else suggest_mapping(headers)
+    mapping = suggest_mapping(headers)
+    value_mapping: dict[str, dict[str, str]] = {}
+    if template is not None:
+        mapping = {h: f for h, f in template.mapping.items() if h in headers} or mapping
+        value_mapping = template.value_mapping
     return LeadImport.objects.create(
         created_by=actor,
         original_name=Path(name).name[:255],
@@ -205,9 +224,20 @@ def lead_import_upload(
         encoding=encoding,
         headers=headers,
         mapping=mapping,
+        value_mapping=value_mapping,
+        template=template,
         source=source,
         campaign=campaign[:100],
     )
+
+
+def _template_or_error(actor: User, template_id: int | None) -> LeadImportTemplate | None:
+    if template_id is None:
+        return None
+    template = import_template_scope(LeadImportTemplate.objects.all(), actor).filter(pk=template_id).first()
+    if template is None:
+        raise ValidationError({"template_id": [_("No such import template.")]})
+    return template
 
 
 def _check_mapping(batch: LeadImport, mapping: dict[str, str]) -> dict[str, str]:
@@ -228,15 +258,104 @@ def _check_mapping(batch: LeadImport, mapping: dict[str, str]) -> dict[str, str]
     return clean
 
 
-def _columns(headers: list[str], mapping: dict[str, str]) -> list[tuple[str, int]]:
-    """(field, column position) for each mapped header, worked out once per file."""
+def _check_value_mapping(
+    mapping: dict[str, str], value_mapping: dict[str, dict[str, str]]
+) -> dict[str, dict[str, str]]:
+    """Only mapped choice columns, only real codes; a value mapped to nothing is left out."""
+    mapped = set(mapping.values())
+    errors: list[str] = []
+    clean: dict[str, dict[str, str]] = {}
+    for field_name, table in value_mapping.items():
+        if field_name not in CHOICE_FIELDS or field_name not in mapped:
+            errors.append(_("“%(field)s” is not a mapped choice column.") % {"field": field_name})
+            continue
+        codes = set(CHOICE_FIELDS[field_name].values)
+        wrong = sorted({code for code in table.values() if code and code not in codes})
+        if wrong:
+            errors.append(_("%(field)s: unknown codes %(codes)s.") % {"field": field_name, "codes": ", ".join(wrong)})
+            continue
+        chosen = {str(raw).strip()[:200]: code for raw, code in table.items() if code and str(raw).strip()}
+        if chosen:
+            clean[field_name] = chosen
+    if errors:
+        raise ValidationError({"value_mapping": errors})
+    return clean
+
+
+def _columns(headers: list[str], mapping: dict[str, str]) -> list[tuple[str, int, str]]:
+    """(field, column position, suffix) for each mapped header, worked out once per file."""
     index = {h: i for i, h in enumerate(headers)}
-    return [(field, index[h]) for h, field in mapping.items()]
+    return [(field, index[h], column_suffix(h, field)) for h, field in mapping.items()]
 
 
-def _mapped(columns: list[tuple[str, int]], row: list[str]) -> dict[str, str]:
+def _mapped(columns: list[tuple[str, int, str]], row: list[str]) -> dict[str, str]:
     width = len(row)
-    return {field: (row[i] if i < width else "") for field, i in columns}
+    values = {}
+    for field_name, i, suffix in columns:
+        cell = row[i] if i < width else ""
+        values[field_name] = cell + suffix if suffix and cell.strip() and suffix not in cell else cell
+    return values
+
+
+@dataclass
+class ImportValue:
+    """One distinct value of a choice column that is neither a code nor a label."""
+
+    value: str
+    rows: int
+    suggestions: list[ValueSuggestion]
+    chosen: str | None = None
+
+
+@dataclass
+class ImportValueColumn:
+    field: str
+    header: str
+    values: list[ImportValue] = dataclass_field(default_factory=list)
+
+
+def lead_import_values(*, batch: LeadImport, mapping: dict[str, str]) -> list[ImportValueColumn]:
+    """The distinct values of each mapped choice column that are not codes or labels, most rows
+    first, with ranked suggestions and the mapping already chosen (this import's or its template's).
+    One pass over the file; nothing is written.
+    """
+    mapping = _check_mapping(batch, mapping)
+    known = choice_lookups()
+    remembered = {f: {value_key(raw): code for raw, code in table.items()} for f, table in batch.value_mapping.items()}
+    positions = {h: i for i, h in enumerate(batch.headers)}  # as _columns reads them
+    columns = [(f, positions[h], h) for h, f in mapping.items() if f in CHOICE_FIELDS]
+    seen: list[dict[str, list[Any]]] = [{} for _column in columns]
+    rows = read_rows(Path(batch.stored_path), batch.file_kind)
+    next(rows, None)
+    for row in islice(rows, MAX_ROWS):
+        width = len(row)
+        for (field_name, position, _header), counts in zip(columns, seen, strict=True):
+            text = row[position].strip() if position < width else ""
+            if not text or text.lower() in known[field_name]:
+                continue
+            key = value_key(text)
+            if key in known[field_name]:
+                continue
+            if key in counts:
+                counts[key][1] += 1
+            elif len(counts) < MAX_LISTED_VALUES:
+                counts[key] = [text, 1]
+    result = []
+    for (field_name, _position, header), counts in zip(columns, seen, strict=True):
+        if not counts:
+            continue
+        ordered = sorted(counts.items(), key=lambda item: -item[1][1])
+        values = [
+            ImportValue(
+                value=text,
+                rows=n,
+                suggestions=suggest_values(field_name, text),
+                chosen=remembered.get(field_name, {}).get(key),
+            )
+            for key, (text, n) in ordered
+        ]
+        result.append(ImportValueColumn(field_name, header, values))
+    return result
 
 
 @dataclass
@@ -247,9 +366,12 @@ class PreviewRow:
     duplicate_of: int | None
 
 
-def lead_import_preview(*, batch: LeadImport, mapping: dict[str, str]) -> list[PreviewRow]:
+def lead_import_preview(
+    *, batch: LeadImport, mapping: dict[str, str], value_mapping: dict[str, dict[str, str]] | None = None
+) -> list[PreviewRow]:
     """The first rows as they would be imported, with per-row errors and duplicates."""
     mapping = _check_mapping(batch, mapping)
+    lookups = choice_lookups(_check_value_mapping(mapping, value_mapping or {}))
     rows = read_rows(Path(batch.stored_path), batch.file_kind)
     next(rows, None)
     preview: list[PreviewRow] = []
@@ -257,7 +379,7 @@ def lead_import_preview(*, batch: LeadImport, mapping: dict[str, str]) -> list[P
     for number, row in enumerate(rows, start=2):
         if len(preview) >= PREVIEW_ROWS:
             break
-        values, errors = clean_row(_mapped(columns, row))
+        values, errors = clean_row(_mapped(columns, row), lookups)
         preview.append(PreviewRow(number, values, errors, None))
     probes = [_probe(batch, p.values) for p in preview]
     matcher = LeadMatcher().load(Keys.of(p) for p in probes)
@@ -266,25 +388,62 @@ def lead_import_preview(*, batch: LeadImport, mapping: dict[str, str]) -> list[P
     return preview
 
 
-def lead_import_start(*, actor: User, batch: LeadImport, mapping: dict[str, str], duplicate_policy: str) -> LeadImport:
-    """Remember the mapping for these headers and queue the import for the background worker."""
-    if batch.created_by_id != actor.pk and not actor.has_role("admin"):
+def lead_import_start(
+    *,
+    actor: User,
+    batch: LeadImport,
+    mapping: dict[str, str],
+    duplicate_policy: str,
+    value_mapping: dict[str, dict[str, str]] | None = None,
+    template_name: str = "",
+    template_shared: bool = False,
+) -> LeadImport:
+    """Queue the import for the background worker with the confirmed column and value mappings.
+
+    With a template name, the mappings are kept as the actor's template of that name (shared with
+    the actor's team when asked). Refuses anyone but the uploader (or an admin), a started import,
+    unknown fields or codes; a refused start changes nothing.
+    """
+    if not can_run_import(actor, batch):
         raise PermissionDenied(_("Only the person who uploaded the file may start its import."))
     if batch.status != ImportStatus.UPLOADED:
         raise ValidationError({"status": [_("This import has already been started.")]})
     if duplicate_policy not in DuplicatePolicy.values:
         raise ValidationError({"duplicate_policy": [_("Choose what to do with duplicates.")]})
     mapping = _check_mapping(batch, mapping)
+    values = _check_value_mapping(mapping, value_mapping or {})
+    template_name = " ".join(template_name.split())
+    if len(template_name) > 60:
+        raise ValidationError({"template_name": [_("At most 60 characters.")]})
     with transaction.atomic():
-        ImportMapping.objects.update_or_create(header_key=_header_key(batch.headers), defaults={"mapping": mapping})
+        fields = ["mapping", "value_mapping", "duplicate_policy", "status"]
+        if template_name:
+            batch.template, _created = LeadImportTemplate.objects.update_or_create(
+                owner=actor,
+                name=template_name,
+                defaults={
+                    "mapping": mapping,
+                    "value_mapping": values,
+                    "team_id": actor.team_id if template_shared else None,
+                },
+            )
+            fields.append("template")
         batch.mapping = mapping
+        batch.value_mapping = values
         batch.duplicate_policy = duplicate_policy
         batch.status = ImportStatus.QUEUED
-        batch.save(update_fields=["mapping", "duplicate_policy", "status"])
+        batch.save(update_fields=fields)
         from ltc.leads.tasks import run_lead_import
 
         transaction.on_commit(lambda: run_lead_import.enqueue(batch.pk))
     return batch
+
+
+def lead_import_template_delete(*, actor: User, template: LeadImportTemplate) -> None:
+    """Delete a template; only its owner may. Imports that used it keep their own mappings."""
+    if template.owner_id != actor.pk:
+        raise PermissionDenied(_("Only the owner may delete an import template."))
+    template.delete()
 
 
 # Model defaults for fields an import does not set; rows are plain namespaces, not model instances,
@@ -329,6 +488,7 @@ def lead_import_run(batch_id: int) -> LeadImport:
         LeadImport.objects.filter(pk=batch.pk).update(total_rows=total)
         rules = scoring.active_rules()
         router = routing.Router.load()
+        lookups = choice_lookups(batch.value_mapping)
         rows = read_rows(path, batch.file_kind)
         next(rows, None)
         # Streamed chunk by chunk: memory stays flat whatever the file's length.
@@ -336,7 +496,7 @@ def lead_import_run(batch_id: int) -> LeadImport:
             chunk = list(islice(rows, min(CHUNK, total - start)))
             if not chunk:
                 break
-            _run_chunk(batch, chunk, start + 2, rules, router, rejected)
+            _run_chunk(batch, chunk, start + 2, rules, router, rejected, lookups)
         router.save_positions()
         if rejected:
             batch.rejected_path = _write_rejected(batch, rejected)
@@ -359,12 +519,13 @@ def _run_chunk(
     rules: list[Any],
     router: routing.Router,
     rejected: list[list[str]],
+    lookups: dict[str, dict[str, str]],
 ) -> None:
     now = timezone.now()
     candidates: list[tuple[list[str], Any]] = []
     columns = _columns(batch.headers, batch.mapping)
     for offset, row in enumerate(chunk):
-        values, errors = clean_row(_mapped(columns, row))
+        values, errors = clean_row(_mapped(columns, row), lookups)
         if errors:
             rejected.append([str(first_line + offset), *row, "; ".join(errors)])
         else:
@@ -390,6 +551,7 @@ def _run_chunk(
         ids = next_ids(Lead, len(creates))
         for pk, lead in zip(ids, creates, strict=True):
             lead.id, lead.import_batch_id, lead.created_at, lead.updated_at, lead.version = pk, batch.pk, now, now, 1
+            lead.created_by_id = batch.created_by_id
             lead.assignment_rule_id = lead.assignment_rule.pk if lead.assignment_rule else None
         bulk_insert(Lead, LEAD_INSERT_FIELDS, map(ROW_VALUES, creates))
         lead_type = ContentType.objects.get_for_model(Lead).pk
@@ -454,7 +616,7 @@ def lead_import_undo(*, actor: User, batch: LeadImport) -> dict[str, int]:
     """Undo a finished import: delete the leads it created that nobody worked on yet, restore the
     leads it updated. Leads already worked (activities, status beyond verifying) are kept and counted.
     """
-    if batch.created_by_id != actor.pk and not actor.has_role("admin"):
+    if not can_run_import(actor, batch):
         raise PermissionDenied(_("Only the person who ran the import may undo it."))
     if batch.status != ImportStatus.DONE:
         raise ValidationError({"status": [_("Only a finished import can be undone.")]})

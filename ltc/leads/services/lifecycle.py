@@ -20,6 +20,7 @@ from ltc.core.access import get_visible_or_404
 from ltc.core.bulk import bulk_insert
 from ltc.core.models import Activity, ActivityKind, TimelineEvent, TimelineKind
 from ltc.customers import services as customer_services
+from ltc.customers.access import account_visible_q
 from ltc.customers.models import Account, Contact
 from ltc.leads.access import can_change_lead
 from ltc.leads.choices import OPEN_STATUSES, CheckItem, DisqualifyReason, LeadStatus
@@ -352,19 +353,15 @@ def _match_account(actor: User, lead: Lead) -> Account | None:
         match |= Q(credit_code=lead.credit_code)
     if lead.company_key:
         match |= Q(name_key=lead.company_key)
-    found = Account.objects.filter(match).order_by("-credit_code", "id").first()
+    found = Account.objects.active().filter(match).order_by("-credit_code", "id").first()
     if found is None:
         return None
     try:
-        return get_visible_or_404(Account.objects.all(), actor, found.pk)
+        return get_visible_or_404(Account.objects.active(), actor, found.pk, visible=account_visible_q(actor))
     except Http404 as exc:
+        # The name of an account out of the user's sight is not shown (as in the duplicate checks).
         raise ValidationError(
-            {
-                "account": [
-                    _("The account “%(name)s” already exists and belongs to another team; ask its owner.")
-                    % {"name": found.name}
-                ]
-            }
+            {"account": [_("This customer already exists and belongs to another team; ask your manager.")]}
         ) from exc
 
 

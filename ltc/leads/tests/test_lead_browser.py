@@ -10,11 +10,15 @@ from playwright.sync_api import expect
 from ltc.core.tests.browser import sign_in
 from ltc.customers.models import Account
 from ltc.leads import services
-from ltc.leads.models import Lead
+from ltc.leads.models import AssignmentRule, Lead
 
 pytestmark = [pytest.mark.browser]
 
-CSV = "公司名称,联系人,手机,邮箱,区域\n嘉兴智造装备有限公司,钱峰,13800138001,qf@jx.cn,华东\n坏数据有限公司,张三,12345,zs@x.cn,华东\n"
+CSV = (
+    "公司名称,联系人,手机,邮箱,区域,行业\n"
+    "嘉兴智造装备有限公司,钱峰,13800138001,qf@jx.cn,华东,制造\n"
+    "坏数据有限公司,张三,12345,zs@x.cn,华东,制造业\n"
+)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -29,12 +33,16 @@ def test_import_a_gbk_csv_with_a_bad_row_then_capture_from_a_web_form(world: Any
     page.click("#import-upload button[type=submit]")
     expect(page.locator("h3", has_text="映射列")).to_be_visible()
     expect(page.locator("text=gbk/gb18030")).to_be_visible()
+    page.click("button[name=values]")
+    expect(page.locator("#values", has_text="制造")).to_be_visible()
+    expect(page.locator("#values table select option:checked")).to_have_text("制造业")
+    page.screenshot(path=str(tmp_path / "values.png"), full_page=True)
     page.click("button[name=preview]")
     expect(page.locator("#preview tr.table-danger", has_text="手机")).to_be_visible()
     page.click("button[name=start]")
     expect(page.locator("#progress", has_text="完成")).to_be_visible()
     expect(page.locator("a", has_text="被拒绝的行及原因")).to_be_visible()
-    assert Lead.objects.filter(company_name="嘉兴智造装备有限公司", source="import").count() == 1
+    assert Lead.objects.get(company_name="嘉兴智造装备有限公司", source="import").industry == "manufacturing"
 
     form = services.webform_create(actor=world.marketing, name="官网咨询", source="website")
     visitor = page.context.browser.new_context(locale="zh-CN").new_page()
@@ -71,3 +79,20 @@ def test_verify_qualify_and_convert_a_lead(world: Any, page: Any) -> None:
     expect(page.locator(".badge", has_text="Converted")).to_be_visible()
     account = Account.objects.get(name=world.lead.company_name)
     expect(page.locator(f"a[href='{account.get_absolute_url()}']")).to_be_visible()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_ar_keeps_sight_of_a_lead_routed_to_someone_else(world: Any, page: Any, tmp_path: Any) -> None:
+    AssignmentRule.objects.create(name="东区", assign_user=world.teammate)
+    sign_in(page, "owner")
+    page.goto(f"{page.base_url}/leads/new/")
+    page.fill("#id_company_name", "嘉兴智造装备有限公司")
+    page.select_option("#id_owner", "")
+    with page.expect_navigation():
+        page.click("#lead-form button[type=submit]")
+    expect(page.locator(".alert", has_text=f"Routed to {world.teammate}")).to_be_visible()
+    expect(page.locator("a", has_text="Edit")).to_have_count(0)
+    page.screenshot(path=str(tmp_path / "routed.png"), full_page=True)
+    page.goto(f"{page.base_url}/leads/?created_by=me")
+    expect(page.locator("#results a", has_text="嘉兴智造装备有限公司")).to_be_visible()
+    expect(page.locator("a", has_text="Web forms")).to_have_count(0)

@@ -8,7 +8,7 @@ from openpyxl import Workbook
 
 from ltc.core.models import TimelineEvent
 from ltc.leads import services
-from ltc.leads.models import ImportMapping, Lead, LeadImport
+from ltc.leads.models import Lead, LeadImport, LeadImportTemplate
 from ltc.leads.services.imports import MAX_UPLOAD_BYTES
 
 HEADER = "公司名称,联系人,手机,邮箱,区域,行业,预算,需求\n"
@@ -75,13 +75,22 @@ def test_a_gbk_csv_with_bad_rows_imports_the_good_ones_and_explains_the_rest(wor
     assert "budget" in rejected[4][-1]
 
 
-def test_the_mapping_is_remembered_for_the_same_headers(world, run_on_commit):
+def test_the_mapping_is_remembered_in_the_template_the_user_saves(world, run_on_commit):
     custom = {"公司名称": "company_name", "联系人": "contact_name", "邮箱": "email", "需求": "notes"}
     with run_on_commit(execute=True):
-        _run(world.marketing, _upload(world.marketing, HEADER + GOOD[0]), mapping=custom)
-    again = _upload(world.marketing, HEADER + GOOD[1])
+        services.lead_import_start(
+            actor=world.marketing,
+            batch=_upload(world.marketing, HEADER + GOOD[0]),
+            mapping=custom,
+            duplicate_policy="skip",
+            template_name="需求作备注",
+        )
+    template = LeadImportTemplate.objects.get()
+    assert _upload(world.marketing, HEADER + GOOD[1]).mapping == MAPPING  # not applied unasked
+    again = services.lead_import_upload(
+        actor=world.marketing, name="leads.csv", data=(HEADER + GOOD[1]).encode("gbk"), template_id=template.pk
+    )
     assert again.mapping == custom
-    assert ImportMapping.objects.count() == 1
 
 
 @pytest.mark.parametrize(

@@ -210,7 +210,19 @@ def test_convert_refuses_to_duplicate_an_account_hidden_from_the_actor(world):
     with pytest.raises(ValidationError) as excinfo:
         services.lead_convert(actor=world.owner, lead=lead)
     assert "account" in excinfo.value.message_dict
+    assert "北方能源" not in str(excinfo.value)  # an account out of sight is not named
     assert Lead.objects.get(pk=lead.pk).status == "qualified"
+
+
+def test_convert_links_the_account_a_merge_kept_not_the_merged_one(world):
+    from ltc.customers.services import account_merge
+
+    merged = AccountFactory(owner=world.owner, name="锦程物流有限公司", name_key="锦程物流")
+    kept = AccountFactory(owner=world.owner, name="锦程物流集团有限公司", name_key="锦程物流集团")
+    account_merge(actor=world.admin, target=kept, source=merged)
+    lead = LeadFactory(owner=world.owner, status="qualified", company_name="锦程物流有限公司", company_key="锦程物流")
+    lead = services.lead_convert(actor=world.owner, lead=lead)
+    assert lead.account_id != merged.pk
 
 
 def test_unqualified_leads_cannot_be_converted(world):

@@ -59,6 +59,28 @@ def test_submissions_are_rate_limited_per_address(world, webform, client):
     assert client.post(f"/leads/forms/{webform.key}/", SUBMISSION, REMOTE_ADDR="198.51.100.8").status_code == 302
 
 
+def test_behind_a_trusted_proxy_the_rate_limit_is_per_client(world, webform, client, settings):
+    settings.LTC_TRUSTED_PROXIES = ["127.0.0.1"]
+    via_proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    for n in range(5):
+        response = client.post(
+            f"/leads/forms/{webform.key}/",
+            {**SUBMISSION, "email": f"{n}@gz.cn"},
+            HTTP_X_FORWARDED_FOR="198.51.100.7",
+            **via_proxy,
+        )
+        assert response.status_code == 302
+    limited = client.post(f"/leads/forms/{webform.key}/", SUBMISSION, HTTP_X_FORWARDED_FOR="198.51.100.7", **via_proxy)
+    assert limited.status_code == 429
+    another = client.post(
+        f"/leads/forms/{webform.key}/",
+        {**SUBMISSION, "email": "x@gz.cn"},
+        HTTP_X_FORWARDED_FOR="198.51.100.8",
+        **via_proxy,
+    )
+    assert another.status_code == 302
+
+
 def test_unknown_or_inactive_forms_are_404(world, webform, client):
     assert client.get("/leads/forms/not-a-key/").status_code == 404
     WebForm.objects.filter(pk=webform.pk).update(active=False)

@@ -17,11 +17,14 @@ from ltc.opportunities.services.deals import (
     ChecklistItem,
     checklist,
     missing_to_move,
+    missing_to_quote,
     next_stage,
     opportunity_activity_complete,
     opportunity_activity_log,
     opportunity_advance,
+    opportunity_amount_follow,
     opportunity_check,
+    opportunity_contract_signed,
     opportunity_create,
     opportunity_document_add,
     opportunity_from_lead,
@@ -33,7 +36,7 @@ from ltc.opportunities.services.deals import (
     opportunity_win,
     require_writer,
 )
-from ltc.opportunities.services.reviews import review_assess, review_decide, review_open
+from ltc.opportunities.services.reviews import review_assess, review_decide, review_open, review_record_external
 
 __all__ = [
     "bid_create",
@@ -50,11 +53,14 @@ __all__ = [
     "chain_warnings",
     "checklist",
     "missing_to_move",
+    "missing_to_quote",
     "next_stage",
     "opportunity_activity_complete",
     "opportunity_activity_log",
     "opportunity_advance",
+    "opportunity_amount_follow",
     "opportunity_check",
+    "opportunity_contract_signed",
     "opportunity_create",
     "opportunity_document_add",
     "opportunity_from_lead",
@@ -68,6 +74,7 @@ __all__ = [
     "review_assess",
     "review_decide",
     "review_open",
+    "review_record_external",
     "stakeholder_remove",
     "stakeholder_set",
 ]

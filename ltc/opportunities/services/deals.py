@@ -2,13 +2,15 @@
 
 Gates are real: a deal leaves a stage only when the stage's checklist is complete (and enters a
 stage that needs an FR only with one); otherwise the move is refused with what is missing. A
-manager above the AR may pass a gate with a reason, which the timeline keeps.
+manager above the AR may pass a gate with a reason, which the timeline keeps. A later stage
+moves a deal only through these services (a quote accepted, a contract signed) and through the
+same gates: what a gate holds back stays where it is, on the timeline, as a task for the AR.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -67,6 +69,7 @@ EDITABLE_FIELDS = (
 CREATE_FIELDS = (*EDITABLE_FIELDS, "pipeline", "stage", "contacts")
 MEMBER_ROLES = {"sr": RoleCode.SR, "fr": RoleCode.FR}
 REASON_MAX = 2000
+HELD_TASK_DUE = timedelta(days=3)
 
 
 # --- checks ----------------------------------------------------------------------------------
@@ -247,6 +250,41 @@ def _gate(actor: User, opportunity: Opportunity, target: Stage, override_reason:
     }
 
 
+def missing_to_quote(opportunity: Opportunity) -> list[str]:
+    """Why a quote may not be sent to the deal's customer yet: the deal has not reached its
+    pipeline's quote stage (`Pipeline.quote_from_stage`; none set: any stage may quote)."""
+    first = opportunity.pipeline.quote_from_stage
+    if first is None or opportunity.stage.category != StageCategory.OPEN or opportunity.stage.order >= first.order:
+        return []
+    return [
+        _("The deal is in %(stage)s: quotes are sent from %(first)s on.")
+        % {"stage": opportunity.stage.name, "first": first.name}
+    ]
+
+
+def _held(opportunity: Opportunity, text: str, task_title: str) -> None:
+    """A later stage's move the gate holds back: the timeline says so and the AR gets a task."""
+    timeline.note_add(actor=None, subject=opportunity, text=text)
+    activities.activity_create(
+        actor=None,
+        subject=opportunity,
+        kind="task",
+        title=task_title[: activities.TITLE_MAX],
+        owner=opportunity.owner,
+        due_at=timezone.now() + HELD_TASK_DUE,
+    )
+
+
+def _follow_amount(opportunity: Opportunity, amount: Decimal | None, currency: str | None) -> dict[str, Any]:
+    """The deal's amount (and currency) following a later stage's document, as changes to save."""
+    changes: dict[str, Any] = {}
+    if amount is not None and amount != opportunity.amount:
+        changes["amount"] = amount
+    if currency and currency != opportunity.currency:
+        changes["currency"] = currency
+    return changes
+
+
 # --- create and edit -------------------------------------------------------------------------
 
 
@@ -359,21 +397,125 @@ def opportunity_advance(
     return opportunity
 
 
-def opportunity_quote_accepted(*, opportunity: Opportunity, text: str) -> bool:
-    """The customer accepted a quote: move an open deal still before its pipeline's
-    quote-accepted stage to that stage (a customer's act, so no gate applies; the timeline says
-    why). Returns whether the deal moved."""
-    target = opportunity.pipeline.quote_accepted_stage
-    if not opportunity.is_open or target is None or target.order <= opportunity.stage.order:
-        timeline.note_add(actor=None, subject=opportunity, text=text)
+def opportunity_quote_accepted(
+    *,
+    opportunity: Opportunity,
+    text: str,
+    amount: Decimal | None = None,
+    currency: str | None = None,
+    actor: User | None = None,
+) -> bool:
+    """The customer accepted a quote: the deal's amount follows the accepted total, and an open
+    deal still before its pipeline's quote-accepted stage moves there — through the same gate as
+    a person's move. When the gate holds, the acceptance stays recorded, the deal stays where it
+    is, the timeline says what is missing and the AR gets a task. Returns whether the deal moved.
+    `actor` is who recorded the answer (None: the customer through the link)."""
+    with transaction.atomic():
+        timeline.note_add(actor=actor, subject=opportunity, text=text)
+        if not opportunity.is_open:
+            return False
+        changes = _follow_amount(opportunity, amount, currency)
+        target = opportunity.pipeline.quote_accepted_stage
+        ahead = target is not None and target.order > opportunity.stage.order
+        before = {name: getattr(opportunity, name) for name in changes}
+        for name, value in changes.items():  # the gate sees the accepted amount
+            setattr(opportunity, name, value)
+        missing = missing_to_move(opportunity, target) if ahead and target is not None else []
+        for name, value in before.items():
+            setattr(opportunity, name, value)
+        if ahead and target is not None and not missing:
+            changes.update(
+                {
+                    "stage": target,
+                    "probability": target.probability,
+                    "stage_entered_at": timezone.now(),
+                    "max_stage_order": max(opportunity.max_stage_order, target.order),
+                }
+            )
+        if changes:
+            _move(actor, opportunity, opportunity.version, changes, "")  # type: ignore[arg-type]
+        if missing and target is not None:
+            items = "; ".join(missing)
+            _held(
+                opportunity,
+                _("The deal stays in %(stage)s: moving to %(target)s still needs %(items)s.")
+                % {"stage": opportunity.stage.name, "target": target.name, "items": items},
+                _("To move “%(deal)s” to %(target)s: %(items)s")
+                % {"deal": opportunity.name, "target": target.name, "items": items},
+            )
+        return "stage" in changes
+
+
+def opportunity_contract_signed(
+    *,
+    actor: User,
+    opportunity: Opportunity,
+    amount: Decimal,
+    currency: str,
+    signed_on: date,
+    text: str,
+) -> bool:
+    """The deal's contract was signed: the deal's amount becomes the signed value, the pipeline's
+    "contract signed" checklist item (`Pipeline.contract_signed_requirement`) is confirmed, and
+    an open deal is won (reason "other", closed on the signing date) — through the same gate as
+    a person's win. When the gate holds, the deal stays open, the timeline says what is missing
+    and the AR gets a task. A lost deal only records the signature. Returns whether it was won."""
+    with transaction.atomic():
+        timeline.note_add(actor=actor, subject=opportunity, text=text)
+        if opportunity.status == OpportunityStatus.LOST:
+            return False
+        changes = _follow_amount(opportunity, amount, currency)
+        if changes:
+            _move(actor, opportunity, opportunity.version, changes, "")
+        if not opportunity.is_open:
+            return False
+        requirement = opportunity.pipeline.contract_signed_requirement
+        if requirement is not None and requirement.kind == RequirementKind.CHECK:
+            _check, created = RequirementCheck.objects.get_or_create(
+                opportunity=opportunity,
+                requirement=requirement,
+                defaults={"done_by": actor, "done_at": timezone.now()},
+            )
+            if created:
+                timeline.note_add(
+                    actor=actor, subject=opportunity, text=_("Confirmed: %(item)s") % {"item": requirement.label}
+                )
+        won = opportunity.pipeline.closing_stage(StageCategory.WON)
+        missing = missing_to_move(opportunity, won) if won is not None else [_("This pipeline has no won stage.")]
+        if missing or won is None:
+            items = "; ".join(missing)
+            _held(
+                opportunity,
+                _("The deal stays in %(stage)s: winning it still needs %(items)s.")
+                % {"stage": opportunity.stage.name, "items": items},
+                _("To win “%(deal)s”: %(items)s") % {"deal": opportunity.name, "items": items},
+            )
+            return False
+        close_deal(
+            actor,
+            opportunity,
+            opportunity.version,
+            won,
+            OpportunityStatus.WON,
+            WinReason.OTHER,
+            text,
+            "",
+            "",
+            closed_on=signed_on,
+        )
+        return True
+
+
+def opportunity_amount_follow(
+    *, actor: User, opportunity: Opportunity, amount: Decimal, currency: str, text: str
+) -> bool:
+    """A later stage's document changed what the deal is worth (an amended contract): an open or
+    won deal takes the new amount, on its timeline with `text`. A lost deal keeps its amount.
+    Returns whether the amount changed."""
+    changes = _follow_amount(opportunity, amount, currency)
+    if not changes or opportunity.status == OpportunityStatus.LOST:
         return False
-    changes = {
-        "stage": target,
-        "probability": target.probability,
-        "stage_entered_at": timezone.now(),
-        "max_stage_order": max(opportunity.max_stage_order, target.order),
-    }
-    _move(None, opportunity, opportunity.version, changes, text)  # type: ignore[arg-type]
+    _move(actor, opportunity, opportunity.version, changes, text)
     return True
 
 
@@ -433,6 +575,8 @@ def close_deal(
     note: str,
     competitor: str,
     text: str,
+    *,
+    closed_on: date | None = None,
 ) -> None:
     note = (note or "").strip()
     if len(note) > REASON_MAX:
@@ -451,7 +595,8 @@ def close_deal(
     }
     if status == OpportunityStatus.WON:
         changes["max_stage_order"] = max(opportunity.max_stage_order, stage.order)
-        changes["expected_close_date"] = timezone.localdate()  # the forecast counts a won deal when it closed
+        # The forecast counts a won deal when it closed (a signed contract: its signing date).
+        changes["expected_close_date"] = closed_on or timezone.localdate()
     _move(actor, opportunity, expected_version, changes, text)
 
 

@@ -5,6 +5,7 @@ authority goes up the team tree (escalation); a No-go closes the deal as lost.""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ltc.core import activities, timeline
+from ltc.core.money import money_text
 from ltc.opportunities.choices import CRITERIA, AssessorRole, Decision, LossReason, RequirementKind, ReviewStatus
 from ltc.opportunities.choices import ReviewType as Type
 from ltc.opportunities.models import DecisionReview, Opportunity, ReviewAssessment, StageRequirement
@@ -159,7 +161,7 @@ def review_decide(
         raise PermissionDenied(
             _("%(amount)s %(currency)s is above your authority for %(type)s decisions; %(decider)s decides.")
             % {
-                "amount": review.amount,
+                "amount": money_text(review.amount),
                 "currency": review.currency,
                 "type": review.review_type,
                 "decider": review.decider,
@@ -217,4 +219,57 @@ def review_decide(
             lost = opportunity.pipeline.closing_stage("lost")
             if lost is not None:
                 close_deal(actor, opportunity, opportunity.version, lost, "lost", LossReason.NO_GO, note, "", "")
+    return review
+
+
+def review_record_external(
+    *,
+    actor: User,
+    opportunity: Opportunity,
+    review_type: str,
+    decision: str,
+    note: str,
+    amount: Decimal | None = None,
+    currency: str = "",
+) -> DecisionReview:
+    """Record a decision another stage's review took for the deal, e.g. the contract review
+    (合同评审) that serves as the ATC: a decided review of `review_type` whose decider is `actor`,
+    counted by the deal's review requirements like any other. `amount`/`currency`: what was
+    reviewed (default: the deal's amount). Refused unless `actor`'s authority for that review
+    type covers the amount; `note` says where the decision was taken. No-go does not close the
+    deal here: the other stage's own rules say what its refusal means."""
+    if review_type not in Type.values:
+        raise ValidationError({"review_type": [_("Choose ATI, ATB or ATC.")]})
+    if decision not in Decision.values:
+        raise ValidationError({"decision": [_("Choose Go, Go with conditions, No-go or Hold.")]})
+    amount = opportunity.amount if amount is None else amount
+    currency = currency or opportunity.currency
+    if not authority.covers(actor, subject_of(review_type), amount, currency):
+        raise PermissionDenied(
+            _("%(amount)s %(currency)s is above your authority for %(type)s decisions.")
+            % {"amount": money_text(amount), "currency": currency, "type": review_type}
+        )
+    note = (note or "").strip()[:REASON_MAX]
+    now = timezone.now()
+    with transaction.atomic():
+        review = DecisionReview.objects.create(
+            opportunity=opportunity,
+            review_type=review_type,
+            status=ReviewStatus.DECIDED,
+            amount=amount,
+            currency=currency,
+            opened_by=actor,
+            opened_at=now,
+            decider=actor,
+            decision=decision,
+            decision_note=note,
+            decided_by=actor,
+            decided_at=now,
+        )
+        text = _("%(type)s decision: %(decision)s (by %(user)s).") % {
+            "type": review_type,
+            "decision": Decision(decision).label,
+            "user": actor,
+        }
+        timeline.note_add(actor=actor, subject=opportunity, text=f"{text} {note}".strip())
     return review

@@ -2,8 +2,11 @@
 
 Sending mails a private link (only its SHA-256 digest is stored; a new send replaces the link).
 The customer accepts or declines through the link (name, time and address recorded), or the
-sales team records an answer given otherwise. Acceptance freezes the version and moves the
-deal on to its pipeline's quote-accepted stage. Expired or superseded versions cannot be answered."""
+sales team records an answer given otherwise. A quote is sent only once its deal has reached its
+pipeline's quote stage. Acceptance freezes the version, makes the accepted total the deal's
+amount and moves the deal on to its pipeline's quote-accepted stage when the deal's gates allow
+(otherwise the deal stays and its AR gets a task: see `opportunity_quote_accepted`). Expired or
+superseded versions cannot be answered."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from ltc.core import timeline
 from ltc.opportunities.models import BidSection, Opportunity
-from ltc.opportunities.services import opportunity_quote_accepted
+from ltc.opportunities.services import missing_to_quote, opportunity_quote_accepted
 from ltc.org.models import User
 from ltc.quotes.choices import AnswerChannel, QuoteStatus
 from ltc.quotes.models import BidQuote, Quote, QuoteVersion
@@ -46,12 +49,16 @@ def version_by_link(token: str) -> QuoteVersion | None:
     )
 
 
-def quote_send(*, actor: User, quote: Quote, to: str, message: str = "", base_url: str) -> str:
+def quote_send(*, actor: User, quote: Quote, to: str, message: str = "", base_url: str | None = None) -> str:
     """Mail the approved (or already sent) current version to `to` with a new private link;
-    returns the link. Refused before approval and after the validity date."""
+    returns the link. Refused before approval and after the validity date. The link is on
+    settings.LTC_BASE_URL (never a request's host; `base_url` is for seeds and tests)."""
     require_write(actor, quote.opportunity)
     version = current_of(quote)
     errors: dict[str, list[str]] = {}
+    early = missing_to_quote(quote.opportunity)  # the deal has not reached its pipeline's quote stage
+    if early:
+        errors["stage"] = early
     if version.status not in (QuoteStatus.APPROVED, QuoteStatus.SENT):
         errors["version"] = [
             _("Only an approved quote is sent (this version is %(status)s).") % {"status": version.get_status_display()}
@@ -69,7 +76,7 @@ def quote_send(*, actor: User, quote: Quote, to: str, message: str = "", base_ur
     if errors:
         raise ValidationError(errors)
     token = secrets.token_urlsafe(24)
-    link = f"{base_url.rstrip('/')}/q/{token}/"
+    link = f"{(base_url or settings.LTC_BASE_URL).rstrip('/')}/q/{token}/"
     with transaction.atomic():
         version.status, version.sent_at, version.sent_to = QuoteStatus.SENT, timezone.now(), to
         version.link_digest = link_digest(token)
@@ -160,7 +167,13 @@ def quote_answer(
             pk=quote.opportunity_id
         )
         if accept:
-            opportunity_quote_accepted(opportunity=opportunity, text=text)
+            opportunity_quote_accepted(
+                opportunity=opportunity,
+                text=text,
+                amount=version.grand_total,
+                currency=version.currency,
+                actor=recorded_by,
+            )
         else:
             timeline.note_add(actor=recorded_by, subject=opportunity, text=text)
         owner_email = quote.owner.email

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from ltc.core import activities, timeline
 from ltc.core.concurrency import save_if_current
+from ltc.core.money import money_text
 from ltc.org import authority
 from ltc.org.models import User
 from ltc.quotes.choices import ApprovalStatus, QuoteStatus
@@ -51,7 +52,7 @@ def _figures(version: QuoteVersion) -> str:
     return _("discount %(discount)s%%, margin %(margin)s, total %(total)s %(currency)s") % {
         "discount": version.discount_pct,
         "margin": margin,
-        "total": version.grand_total,
+        "total": money_text(version.grand_total),
         "currency": version.currency,
     }
 

@@ -22,6 +22,7 @@ from ltc.catalog.pricing import bundle_definitions, configuration_errors, price_
 from ltc.core import timeline
 from ltc.core.bulk import bulk_insert, next_ids
 from ltc.core.concurrency import save_if_current
+from ltc.core.money import money_text
 from ltc.core.numbering import formatted, next_number
 from ltc.opportunities.models import Opportunity
 from ltc.org.models import User
@@ -453,7 +454,7 @@ def quote_version_update(*, actor: User, quote: Quote, expected_version: int, da
                 % {
                     "n": version.number,
                     "lines": len(pricing.flatten(lines)),
-                    "total": version.grand_total,
+                    "total": money_text(version.grand_total),
                     "currency": version.currency,
                 },
             )

@@ -11,7 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from ltc.catalog.models import ContractPrice
 from ltc.catalog.tests.factories import Catalog
+from ltc.core.models import Activity
+from ltc.opportunities import services as deal_services
+from ltc.opportunities.models import Opportunity
 from ltc.opportunities.tests.factories import make_opportunity, make_pipeline
+from ltc.org.tests.factories import UserFactory
 from ltc.quotes import services
 from ltc.quotes.choices import ApprovalStatus, QuoteStatus
 from ltc.quotes.models import Quote, QuoteLine
@@ -252,24 +256,72 @@ def test_send_mails_a_private_link(world: Any, catalog: Catalog, django_capture_
     assert services.version_by_link(token) == quote.current
 
 
+def _ready_for(deal: Any, world: Any) -> None:
+    """Do the test pipeline's checklist (a tick, a visit, an SR) and name an FR, as the AR would."""
+    sr = UserFactory(username="sr", team=world.east, roles=["sr"])
+    fr = UserFactory(username="fr", team=world.east, roles=["fr"])
+    Opportunity.objects.filter(pk=deal.pk).update(sr=sr, fr=fr)
+    deal.refresh_from_db()
+    requirement = deal.pipeline.stages.get(name="确认").requirements.get()
+    deal_services.opportunity_check(actor=world.owner, opportunity=deal, requirement=requirement, done=True)
+    deal_services.opportunity_activity_log(actor=world.owner, opportunity=deal, kind="visit", title="拜访", done=True)
+
+
 def test_acceptance_freezes_the_version_and_moves_the_deal(world: Any, catalog: Catalog) -> None:
     quote, token = _sent(world, catalog)
     deal = quote.opportunity
     target = deal.pipeline.stages.get(name="签约")
     deal.pipeline.quote_accepted_stage = target
     deal.pipeline.save(update_fields=["quote_accepted_stage"])
+    _ready_for(deal, world)
     version = services.version_by_link(token)
     services.quote_answer(version=version, accept=True, name="李采购", title="采购经理", address="10.0.0.9")
     version.refresh_from_db()
     assert (version.status, version.answer_name, version.answer_address) == (QuoteStatus.ACCEPTED, "李采购", "10.0.0.9")
     deal.refresh_from_db()
     assert deal.stage == target
+    assert deal.amount == version.grand_total
     with pytest.raises(ValidationError):
         services.quote_answer(version=version, accept=False, name="李采购")
     with pytest.raises(ValidationError):
         services.quote_revise(
             actor=world.owner, quote=Quote.objects.get(pk=quote.pk), expected_version=quote.version + 5
         )
+
+
+def test_acceptance_does_not_move_the_deal_past_its_gates(world: Any, catalog: Catalog) -> None:
+    quote, token = _sent(world, catalog)
+    deal = quote.opportunity
+    deal.pipeline.quote_accepted_stage = deal.pipeline.stages.get(name="签约")
+    deal.pipeline.save(update_fields=["quote_accepted_stage"])
+    version = services.version_by_link(token)
+    services.quote_answer(version=version, accept=True, name="李采购", address="10.0.0.9")
+    version.refresh_from_db()
+    assert version.status == QuoteStatus.ACCEPTED  # the acceptance is recorded all the same
+    deal.refresh_from_db()
+    assert (deal.stage.name, deal.amount) == ("确认", version.grand_total)
+    task = Activity.objects.get(object_id=deal.pk, content_type__model="opportunity", kind="task")
+    assert task.owner == world.owner
+    assert task.title.startswith(f"To move “{deal.name}” to 签约: 确认: 需求已确认; 方案: 现场拜访")
+
+
+def test_a_quote_is_sent_only_from_the_pipelines_quote_stage(world: Any, catalog: Catalog) -> None:
+    standard_matrix(world)
+    quote = _priced(world, catalog, "0")
+    services.quote_submit(actor=world.owner, quote=quote, expected_version=quote.version)
+    pipeline = quote.opportunity.pipeline
+    pipeline.quote_from_stage = pipeline.stages.get(name="方案")
+    pipeline.save(update_fields=["quote_from_stage"])
+    quote = Quote.objects.get(pk=quote.pk)
+    with pytest.raises(ValidationError) as refused:
+        services.quote_send(actor=world.owner, quote=quote, to="buyer@jincheng.cn", base_url="http://testserver/")
+    assert refused.value.message_dict == {"stage": ["The deal is in 确认: quotes are sent from 方案 on."]}
+    quote.refresh_from_db()
+    assert (quote.current.status, quote.current.sent_to, len(mail.outbox)) == (QuoteStatus.APPROVED, "", 0)
+    Opportunity.objects.filter(pk=quote.opportunity_id).update(stage=pipeline.stages.get(name="方案"))
+    quote = Quote.objects.get(pk=quote.pk)
+    services.quote_send(actor=world.owner, quote=quote, to="buyer@jincheng.cn", base_url="http://testserver/")
+    assert quote.current.status == QuoteStatus.SENT
 
 
 def test_an_expired_quote_cannot_be_accepted(world: Any, catalog: Catalog) -> None:

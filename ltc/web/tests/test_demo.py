@@ -1,8 +1,12 @@
 """`make demo` seeds a company one can walk through: customers, leads, and deals at every stage."""
 
+import re
+
+from django.utils import translation
+
 from ltc.billing.models import Invoice, StatementLine
 from ltc.contracts.models import Contract
-from ltc.core.models import Activity
+from ltc.core.models import Activity, TimelineEvent
 from ltc.customers.models import Account
 from ltc.leads.models import Lead
 from ltc.opportunities.models import Bid, DecisionReview, Opportunity, Stakeholder
@@ -29,9 +33,15 @@ def test_the_demo_company_is_seeded_once_with_deals_worked_through_their_gates(d
     waiting = Quote.objects.get(status="in_approval").current.approvals.get()
     assert waiting.approver.username == "li"
     accepted = Quote.objects.get(status="accepted")
-    assert accepted.opportunity.stage == accepted.opportunity.pipeline.quote_accepted_stage
     contract = Contract.objects.get()
     assert contract.quote == accepted
+    # The accepted quote moved the deal on through its gates; signing the contract won it.
+    deal = accepted.opportunity
+    assert deal.max_stage_order >= deal.pipeline.quote_accepted_stage.order
+    assert (deal.status, deal.amount, deal.expected_close_date) == ("won", contract.total, contract.signed_on)
+    assert deal.reviews.get(review_type="ATC").decision == "go"
+    assert deal.account.status == "customer"
+    assert not Activity.objects.filter(object_id=deal.pk, title__startswith="To ").exists()
     assert contract.status == "in_execution"
     assert contract.current.number == 2
     assert contract.current.kind == "amendment"
@@ -54,3 +64,19 @@ def test_the_demo_company_is_seeded_once_with_deals_worked_through_their_gates(d
     assert StatementLine.objects.filter(status="open").count() == 2
     assert contract.orders.get().status == "fulfilled"
     assert contract.changes.get().status == "approved"
+
+
+def test_the_demo_timeline_is_written_in_chinese_whatever_language_is_active(db):
+    """The demo's users read Chinese: service messages stored on the timeline are Chinese even
+    when the seeding process runs in English (a command, a test, a missing LANGUAGE_CODE)."""
+    with translation.override("en"):
+        seed_demo()
+    sent = Quote.objects.get(status="sent")
+    note = TimelineEvent.objects.get(object_id=sent.pk, kind="note", text__contains="@")
+    assert note.text.startswith("第 1 版已发送至 ")
+    english = [
+        text
+        for text in TimelineEvent.objects.exclude(text="").values_list("text", flat=True)
+        if re.search(r"\b[A-Za-z]{4,}\b", re.sub(r"\S+@\S+", "", text))
+    ]
+    assert english == []

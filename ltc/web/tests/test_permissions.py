@@ -27,9 +27,9 @@ from ltc.contracts import services as contract_services
 from ltc.contracts.models import Contract, Milestone, Order
 from ltc.contracts.tests import factories as contract_factories
 from ltc.core.activities import activity_create
-from ltc.customers.tests.factories import ContactFactory
+from ltc.customers.tests.factories import AccountFactory, ContactFactory
 from ltc.leads import services as lead_services
-from ltc.leads.models import LeadImport, SavedView
+from ltc.leads.models import LeadImport, LeadImportTemplate, SavedView
 from ltc.leads.tests.factories import LeadFactory
 from ltc.opportunities import services
 from ltc.opportunities.models import Bid, Opportunity, Pipeline, RequirementCheck, StageTemplate, Stakeholder
@@ -95,6 +95,13 @@ def contact(w: Any) -> int:
     return ContactFactory(account=w.account).pk
 
 
+def duplicate_account(w: Any) -> int:
+    return AccountFactory(owner=w.owner, name="锦程智能制造股份有限公司").pk
+
+
+MERGES_CUSTOMERS = {"manager", "boss", "admin"}
+
+
 def owners_token(w: Any) -> int:
     token, _raw = token_create(actor=w.owner, user=w.owner, name="owner's")
     return token.pk
@@ -128,6 +135,10 @@ def finished_import(w: Any) -> int:
     )
     lead_services.lead_import_run(batch_id)
     return batch_id
+
+
+def owners_import_template(w: Any) -> int:
+    return LeadImportTemplate.objects.create(name="展会名单", owner=w.owner, mapping={"公司名称": "company_name"}).pk
 
 
 def owners_view(w: Any) -> int:
@@ -426,6 +437,16 @@ def settled_contract(w: Any) -> int:
     return pk
 
 
+def contracted_deal(w: Any) -> int:
+    """The deal a signed contract was won on: whoever reads the contract reads it (issue #14)."""
+    return Contract.objects.get(pk=signed_contract(w)).opportunity_id
+
+
+def contracted_quote_page(w: Any) -> str:
+    contract = Contract.objects.select_related("quote_version").get(pk=signed_contract(w))
+    return f"/quotes/{contract.quote_id}/?v={contract.quote_version.number}"
+
+
 def contract_order(w: Any) -> int:
     contract = Contract.objects.get(pk=_contract_id(w, contract_factories.executing_contract))
     return contract.orders.get().pk
@@ -559,6 +580,7 @@ CASES = [
     # API
     Case("GET /api/v1/me", lambda w: "/api/v1/me", signed_in(200)),
     Case("GET /api/v1/me/tokens", lambda w: "/api/v1/me/tokens", signed_in(200)),
+    Case("GET /api/v1/users", lambda w: "/api/v1/users", signed_in(200)),  # the directory behind pickers
     Case("POST /api/v1/me/tokens", lambda w: "/api/v1/me/tokens", signed_in(201), {"name": "x"}),
     Case(
         "POST /api/v1/me/tokens/{token_id}/revoke",
@@ -600,6 +622,20 @@ CASES = [
         lambda w: f"/api/v1/accounts/{account(w)}/notes",
         record_rule(201),
         {"text": "拜访"},
+    ),
+    Case(
+        "POST /api/v1/accounts/{account_id}/merge",
+        lambda w: f"/api/v1/accounts/{account(w)}/merge",
+        record_rule(200, who=MERGES_CUSTOMERS),
+        {"source_id": "duplicate account"},
+        IF_MATCH,
+    ),
+    Case(
+        "POST /api/v1/contacts/{contact_id}/merge",
+        lambda w: f"/api/v1/contacts/{contact(w)}/merge",
+        record_rule(200, who=MERGES_CUSTOMERS),
+        {"source_id": "duplicate contact"},
+        IF_MATCH,
     ),
     Case("GET /api/v1/contacts", lambda w: "/api/v1/contacts", signed_in(200)),
     Case(
@@ -734,6 +770,18 @@ CASES = [
         {"mapping": {"公司名称": "company_name"}},
     ),
     Case(
+        "POST /api/v1/lead-imports/{import_id}/values",
+        lambda w: f"/api/v1/lead-imports/{uploaded_import(w)}/values",
+        record_rule(200, who=SEES_IMPORT, sees=SEES_IMPORT),
+        {"mapping": {"公司名称": "company_name"}},
+    ),
+    Case("GET /api/v1/lead-import-templates", lambda w: "/api/v1/lead-import-templates", signed_in(200)),
+    Case(
+        "DELETE /api/v1/lead-import-templates/{template_id}",
+        lambda w: f"/api/v1/lead-import-templates/{owners_import_template(w)}",
+        record_rule(204, who={"owner"}, sees={"owner"}),
+    ),
+    Case(
         "POST /api/v1/lead-imports/{import_id}/start",
         lambda w: f"/api/v1/lead-imports/{uploaded_import(w)}/start",
         record_rule(202, who=RUNS_IMPORT, sees=SEES_IMPORT),
@@ -791,6 +839,18 @@ CASES = [
         record_rule(302, who=CHANGES_RECORD, api=False),
         {"version": "1"},
     ),
+    Case(
+        "POST customers:account_merge",
+        lambda w: f"/customers/accounts/{account(w)}/merge/",
+        record_rule(302, who=MERGES_CUSTOMERS, api=False),
+        {"source": "duplicate account", "version": "1"},
+    ),
+    Case(
+        "POST customers:contact_merge",
+        lambda w: f"/customers/contacts/{contact(w)}/merge/",
+        record_rule(302, who=MERGES_CUSTOMERS, api=False),
+        {"source": "duplicate contact", "version": "1"},
+    ),
     Case("GET customers:contact_list", lambda w: "/customers/contacts/", signed_in(200, api=False)),
     Case(
         "GET customers:contact_create",
@@ -821,6 +881,11 @@ CASES = [
     Case("POST /api/v1/opportunities", lambda w: "/api/v1/opportunities", creates_deal(201), None),
     Case("POST /api/v1/opportunities/from-lead", lambda w: "/api/v1/opportunities/from-lead", creates_deal(201), None),
     Case("GET /api/v1/opportunities/{opportunity_id}", lambda w: f"/api/v1/opportunities/{deal(w)}", record_rule(200)),
+    Case(
+        "GET /api/v1/opportunities/{opportunity_id} (its contract's readers)",
+        lambda w: f"/api/v1/opportunities/{contracted_deal(w)}",
+        record_rule(200, who=SEES_CONTRACT, sees=SEES_CONTRACT),
+    ),
     Case(
         "PATCH /api/v1/opportunities/{opportunity_id}",
         lambda w: f"/api/v1/opportunities/{deal(w)}",
@@ -1131,6 +1196,11 @@ CASES = [
     ),
     Case("GET opportunities:opportunity_detail", lambda w: f"/opportunities/{deal(w)}/", record_rule(200, api=False)),
     Case(
+        "GET opportunities:opportunity_detail (its contract's readers)",
+        lambda w: f"/opportunities/{contracted_deal(w)}/",
+        record_rule(200, who=SEES_CONTRACT, sees=SEES_CONTRACT, api=False),
+    ),
+    Case(
         "GET opportunities:opportunity_edit",
         lambda w: f"/opportunities/{deal(w)}/edit/",
         record_rule(200, who=CHANGES_RECORD, api=False),
@@ -1394,6 +1464,11 @@ CASES = [
     Case("GET quotes:quote_create", lambda w: f"/quotes/new/?opportunity={deal(w)}", quote_page_rule(200)),
     Case("POST quotes:quote_create", lambda w: f"/quotes/new/?opportunity={deal(w)}", quote_page_rule(302)),
     Case("GET quotes:quote_detail", lambda w: f"/quotes/{draft_quote(w)}/", record_rule(200, api=False)),
+    Case(
+        "GET quotes:quote_detail (the contract's version)",
+        contracted_quote_page,
+        record_rule(200, who=SEES_CONTRACT, sees=SEES_CONTRACT, api=False),
+    ),
     Case("GET quotes:quote_edit", lambda w: f"/quotes/{draft_quote(w)}/edit/", quote_page_rule(200)),
     Case("POST quotes:quote_edit", lambda w: f"/quotes/{draft_quote(w)}/edit/", quote_page_rule(302)),
     Case("GET quotes:quote_compare", lambda w: f"/quotes/{draft_quote(w)}/compare/", record_rule(200, api=False)),
@@ -1777,7 +1852,7 @@ CASES = [
     Case(
         "GET /api/v1/receivables/balances/{account_id}",
         lambda w: f"/api/v1/receivables/balances/{w.account.pk}",
-        signed_in(200),
+        billing_rule(200),
     ),
     Case("GET /api/v1/collections", lambda w: "/api/v1/collections", signed_in(200)),
     Case("POST /api/v1/bank-statements", lambda w: "/api/v1/bank-statements", signed_in(201, who=MONEY)),
@@ -1956,6 +2031,12 @@ def test_permissions(case: Case, actor: str, world: Any, api_as: Any, web_as: An
         return
     if case.key == "POST /api/v1/contacts":
         body = {"account_id": world.account.pk, "name": "新联系人"}
+    for key in ("source_id", "source"):
+        if body is not None and body.get(key) == "duplicate account":
+            body = {**body, key: duplicate_account(world) if key == "source_id" else str(duplicate_account(world))}
+        if body is not None and body.get(key) == "duplicate contact":
+            duplicate = ContactFactory(account=world.account).pk
+            body = {**body, key: duplicate if key == "source_id" else str(duplicate)}
     if case.key in ("POST /api/v1/leads/{lead_id}/merge", "POST leads:lead_merge"):
         key = "other_id" if path.startswith("/api/") else "other"
         body = {key: other_lead(world)}

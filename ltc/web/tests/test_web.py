@@ -81,3 +81,27 @@ def test_home_lists_recent_activity_with_links_in_a_fixed_number_of_queries(
         page = client.get("/").content.decode()
     assert 'href="/customers/accounts/' in page
     assert "首页客户5" in page
+
+
+@pytest.mark.parametrize("spelling", ["OWNER", " owner ", "Owner", "owner@example.com", "OWNER@example.com"])
+def test_a_locked_account_stays_locked_whatever_spelling_is_typed(world, client, spelling):
+    for _ in range(5):
+        client.post("/login/", {"username": "owner", "password": "wrong"}, REMOTE_ADDR="10.1.1.1")
+    locked = client.post("/login/", {"username": spelling, "password": "pw-for-tests-1"}, REMOTE_ADDR="10.1.1.1")
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_spread_over_spellings_count_for_one_account(world, client):
+    spellings = ["Owner", "oWner", " owner", "owner@example.com", "OWNER"]
+    for spelling in spellings:
+        client.post("/login/", {"username": spelling, "password": "wrong"}, REMOTE_ADDR="10.1.1.1")
+    locked = client.post("/login/", {"username": "owner", "password": "pw-for-tests-1"}, REMOTE_ADDR="10.1.1.1")
+    assert locked.status_code == 429
+
+
+def test_a_lockout_is_per_address(world, client):
+    for _ in range(5):
+        client.post("/login/", {"username": "owner", "password": "wrong"}, REMOTE_ADDR="10.1.1.1")
+    elsewhere = client.post("/login/", {"username": "owner", "password": "pw-for-tests-1"}, REMOTE_ADDR="10.2.2.2")
+    assert elsewhere.status_code == 302

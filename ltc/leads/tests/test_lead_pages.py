@@ -1,0 +1,46 @@
+"""What the lead pages draw for whom: actions a viewer may not take are not drawn (issue #14)."""
+
+import pytest
+
+from ltc.leads import services
+
+
+@pytest.mark.parametrize(
+    ("actor", "imports", "webforms", "new_lead"),
+    [
+        ("owner", True, False, True),
+        ("manager", True, True, True),
+        ("marketing", True, True, True),
+        ("executive", False, False, False),
+        ("finance", False, False, False),
+    ],
+)
+def test_import_web_form_and_new_lead_links_are_drawn_only_for_who_may_use_them(
+    world, web_as, actor, imports, webforms, new_lead
+):
+    client = web_as(world.actor(actor))
+    html = client.get("/leads/").content.decode()
+    assert ('href="/leads/imports/"' in html) is imports
+    assert ('href="/leads/web-forms/"' in html) is webforms
+    assert ('href="/leads/new/"' in html) is new_lead
+    assert ('action="/leads/quick/"' in html) is new_lead
+    assert client.get("/leads/imports/").status_code == (200 if imports else 403)
+    assert client.get("/leads/web-forms/").status_code == (200 if webforms else 403)
+    assert client.get("/leads/new/").status_code == (200 if new_lead else 403)
+
+
+def test_start_and_undo_are_drawn_only_for_who_uploaded_the_file(world, web_as, django_capture_on_commit_callbacks):
+    data = "公司名称,邮箱\n甲公司,a@x.cn\n".encode("gbk")
+    batch = services.lead_import_upload(actor=world.owner, name="l.csv", data=data)
+    uploaded = web_as(world.owner).get(f"/leads/imports/{batch.pk}/").content.decode()
+    assert 'name="values"' in uploaded
+    looking = web_as(world.marketing).get(f"/leads/imports/{batch.pk}/")
+    assert looking.status_code == 200
+    assert 'name="values"' not in looking.content.decode()
+    assert 'name="start"' not in looking.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.lead_import_start(actor=world.owner, batch=batch, mapping=batch.mapping, duplicate_policy="skip")
+    undo = f'action="/leads/imports/{batch.pk}/undo/"'
+    assert undo in web_as(world.owner).get(f"/leads/imports/{batch.pk}/").content.decode()
+    assert undo not in web_as(world.marketing).get(f"/leads/imports/{batch.pk}/").content.decode()
+    assert web_as(world.marketing).post(f"/leads/imports/{batch.pk}/undo/").status_code == 403
