@@ -34,10 +34,10 @@ def amount(raw: Any, field: str, errors: Errors, *, required: bool = True) -> De
         errors[field] = [_("Enter a number.")]
     elif value <= 0:
         errors[field] = [_("The amount must be more than zero.")]
+    elif value >= LARGEST:  # before quantize, which cannot hold a number beyond its precision
+        errors[field] = [_("The amount is too large.")]
     elif value != value.quantize(Decimal("0.01")):
         errors[field] = [_("At most two decimal places.")]
-    elif value >= LARGEST:
-        errors[field] = [_("The amount is too large.")]
     else:
         return value
     return None

@@ -161,3 +161,13 @@ def test_the_balance_of_a_customer_out_of_sight_is_not_found(world, api_as):
     assert api_as(world.other).get(f"/receivables/balances/{world.account.pk}").status_code == 404
     assert api_as(world.owner).get(f"/receivables/balances/{world.account.pk}").status_code == 200
     assert api_as(world.owner).get("/receivables/balances/999999").status_code == 404
+
+
+@pytest.mark.parametrize("value", ["1e40", "NaN", "Infinity", "-0.001", "99999999999999999999.99"])
+def test_an_amount_out_of_range_is_a_field_error_not_a_500(world, api_as, value):
+    response = api_as(world.finance).post(
+        "/payments", {"account_id": world.account.pk, "amount": value, "received_on": "2026-11-01"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "amount"
+    assert not Payment.objects.exists()
