@@ -305,8 +305,10 @@ def _stage(pipeline: Pipeline, pk: int | None, field: str = "stage_id") -> Stage
     return stage
 
 
-def _resolve(request: AuthedRequest, data: dict[str, Any]) -> dict[str, Any]:
-    """Turn *_id fields into records the requester may use; unknown ones are field errors."""
+def _resolve(request: AuthedRequest, data: dict[str, Any], *, account_id: int | None = None) -> dict[str, Any]:
+    """Turn *_id fields into records the requester may use; unknown ones are field errors. Contacts
+    are looked up among the deal's account's (`account_id` for an existing deal), so a contact of
+    another customer reads exactly like one that does not exist."""
     for field in ("owner", "sr", "fr", "sponsor"):
         if f"{field}_id" in data:
             pk = data.pop(f"{field}_id")
@@ -326,9 +328,11 @@ def _resolve(request: AuthedRequest, data: dict[str, Any]) -> dict[str, Any]:
     if "contact_ids" in data:
         ids = data.pop("contact_ids")
         if ids is not None:
-            contacts = list(Contact.objects.filter(pk__in=ids))
+            account = data.get("account")
+            owner_account = account.pk if account is not None else account_id
+            contacts = list(Contact.objects.filter(pk__in=ids, account_id=owner_account))
             if len(contacts) != len(set(ids)):
-                raise ValidationError({"contact_ids": [_("No such contact.")]})
+                raise ValidationError({"contact_ids": [_("No such contact of the deal's account.")]})
             data["contacts"] = contacts
     return data
 
@@ -448,7 +452,7 @@ def opportunity_update(
 ) -> Opportunity:
     opportunity = _opportunity(request, opportunity_id)
     expected = if_match_version(request, opportunity)
-    data = _resolve(request, payload.model_dump(exclude_unset=True))
+    data = _resolve(request, payload.model_dump(exclude_unset=True), account_id=opportunity.account_id)
     opportunity = services.opportunity_update(
         actor=request.user, opportunity=opportunity, data=data, expected_version=expected
     )

@@ -71,7 +71,7 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_created(world, api_a
         ({"pipeline_id": 999999}, "pipeline_id"),
         ({"stage_id": stage(other_pipeline, "方案").pk}, "stage_id"),
         ({"account_id": AccountFactory(owner=world.other).pk}, "account_id"),
-        ({"contact_ids": [stranger.pk]}, "contacts"),
+        ({"contact_ids": [stranger.pk]}, "contact_ids"),  # the field that was sent
         ({"sr_id": world.teammate.pk}, "sr"),
         ({"currency": "XXX"}, "currency"),
         ({"probability": 140}, "probability"),
