@@ -330,7 +330,10 @@ def _resolve(request: AuthedRequest, data: dict[str, Any], *, account_id: int | 
         if ids is not None:
             account = data.get("account")
             owner_account = account.pk if account is not None else account_id
-            contacts = list(Contact.objects.filter(pk__in=ids, account_id=owner_account))
+            candidates = (
+                Contact.objects.none() if owner_account is None else Contact.objects.filter(account_id=owner_account)
+            )
+            contacts = list(candidates.filter(pk__in=ids))
             if len(contacts) != len(set(ids)):
                 raise ValidationError({"contact_ids": [_("No such contact of the deal's account.")]})
             data["contacts"] = contacts
