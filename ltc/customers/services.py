@@ -188,15 +188,21 @@ def account_delete(*, actor: User, account: Account, expected_version: int) -> N
         locked = Account.objects.select_for_update().get(pk=account.pk)
         _require_current(locked, expected_version)
         timeline.record_deleted(actor=actor, subject=locked)
-        try:
-            with transaction.atomic():
-                locked.delete()
-        except ProtectedError as exc:
-            kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
-            message = _("This account is still referred to by %(kinds)s; mark it as a former customer instead.")
-            raise ValidationError(
-                {"__all__": [ValidationError(message % {"kinds": ", ".join(kinds)}, code="protected")]}
-            ) from exc
+        _delete_unreferenced(
+            locked, _("This account is still referred to by %(kinds)s; mark it as a former customer instead.")
+        )
+
+
+def _delete_unreferenced(record: models.Model, message: str) -> None:
+    """Delete `record`, or refuse with `message` (naming what still refers to it) and change nothing."""
+    try:
+        with transaction.atomic():
+            record.delete()
+    except ProtectedError as exc:
+        kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+        raise ValidationError(
+            {"__all__": [ValidationError(message % {"kinds": ", ".join(kinds)}, code="protected")]}
+        ) from exc
 
 
 def contact_create(*, actor: User, data: dict[str, Any]) -> Contact:
@@ -240,15 +246,7 @@ def contact_delete(*, actor: User, contact: Contact, expected_version: int) -> N
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         _require_current(locked, expected_version)
         timeline.record_deleted(actor=actor, subject=locked)
-        try:
-            with transaction.atomic():
-                locked.delete()
-        except ProtectedError as exc:
-            kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
-            message = _("This contact is still referred to by %(kinds)s; it cannot be deleted.")
-            raise ValidationError(
-                {"__all__": [ValidationError(message % {"kinds": ", ".join(kinds)}, code="protected")]}
-            ) from exc
+        _delete_unreferenced(locked, _("This contact is still referred to by %(kinds)s; it cannot be deleted."))
 
 
 def contact_note_add(*, actor: User, contact: Contact, text: str) -> TimelineEvent:
