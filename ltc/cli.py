@@ -136,6 +136,7 @@ def main(argv: list[str] | None = None) -> None:
         _serve(bind)
     elif command == "worker":
         ensure_translations()
+        _manage(["recover_jobs"])  # what a worker that died left half done is queued again first
         _manage(["db_worker", *rest])
     elif command == "createtoken":
         _manage(["createtoken", *rest])

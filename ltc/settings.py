@@ -191,6 +191,8 @@ LTC_BASE_URL = os.environ.get("LTC_BASE_URL", "http://localhost:8000").rstrip("/
 
 LTC_DEFAULT_CURRENCY = "CNY"
 LTC_IDEMPOTENCY_TTL = timedelta(hours=24)
+# A background job whose worker sent no sign of life for this long is taken back and queued again.
+LTC_JOB_LEASE = timedelta(seconds=int(os.environ.get("LTC_JOB_LEASE_SECONDS", "300")))
 # The largest request body taken at all (the largest upload: documents of a deal, 50 MB, plus
 # the form around it); a JSON body is held to DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
 LTC_MAX_REQUEST_BYTES = 51 * 1024 * 1024

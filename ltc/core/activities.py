@@ -100,27 +100,32 @@ def follow_ups(*, user: Any, now: datetime | None = None) -> tuple[list[Activity
 
 
 def activity_reminders_send(*, now: datetime | None = None) -> int:
-    """Send due reminders by email (one per activity) and mark them sent; returns how many."""
+    """Queue the due reminders (one e-mail per activity) and mark them reminded in one transaction,
+    then deliver the mail; returns how many. Stopped anywhere, a run neither loses nor repeats a
+    reminder: what was marked is in the outbox, what was not is found again by the next run."""
     from django.conf import settings
-    from django.core.mail import send_mail
     from django.utils import translation
 
+    from ltc.core.mail import mail_deliver, mail_queue
+
     now = now or timezone.now()
-    due = list(
-        Activity.objects.open()
-        .filter(remind_at__lte=now, reminded_at__isnull=True, owner__is_active=True)
-        .select_related("owner")
-        .prefetch_related("subject")[:1000]
-    )
-    for activity in due:
-        with translation.override(activity.owner.language or settings.LANGUAGE_CODE):
-            subject = _("Reminder: %(activity)s") % {"activity": activity}
-            body = _("%(activity)s on %(record)s is due %(due)s.") % {
-                "activity": activity,
-                "record": activity.subject or "",
-                "due": timezone.localtime(activity.due_at).strftime("%Y-%m-%d %H:%M") if activity.due_at else "",
-            }
-        if activity.owner.email:
-            send_mail(subject, body, None, [activity.owner.email])
-    Activity.objects.filter(pk__in=[a.pk for a in due]).update(reminded_at=now)
+    with transaction.atomic():
+        due = list(
+            Activity.objects.open()
+            .filter(remind_at__lte=now, reminded_at__isnull=True, owner__is_active=True)
+            .select_related("owner")
+            .prefetch_related("subject")
+            .select_for_update(of=("self",), skip_locked=True)[:1000]
+        )
+        for activity in due:
+            with translation.override(activity.owner.language or settings.LANGUAGE_CODE):
+                subject = _("Reminder: %(activity)s") % {"activity": activity}
+                body = _("%(activity)s on %(record)s is due %(due)s.") % {
+                    "activity": activity,
+                    "record": activity.subject or "",
+                    "due": timezone.localtime(activity.due_at).strftime("%Y-%m-%d %H:%M") if activity.due_at else "",
+                }
+            mail_queue(subject, body, [activity.owner.email], deliver=False)
+        Activity.objects.filter(pk__in=[a.pk for a in due]).update(reminded_at=now)
+    mail_deliver()
     return len(due)

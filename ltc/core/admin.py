@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from ltc.core.models import JobLease, OutgoingMail
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """A business record in the back office: listed and viewed, never added, changed or deleted.
@@ -38,3 +40,19 @@ class ReadOnlyTabularInline(admin.TabularInline):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(ReadOnlyAdmin):
+    """The outbox: what was sent, what waits, what the mail server refused and why."""
+
+    list_display = ["created_at", "subject", "to", "sent_at", "attempts", "last_error"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["subject", "to"]
+
+
+@admin.register(JobLease)
+class JobLeaseAdmin(ReadOnlyAdmin):
+    """Background jobs running now, and who runs them."""
+
+    list_display = ["key", "holder", "started_at", "heartbeat_at"]

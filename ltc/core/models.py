@@ -262,3 +262,42 @@ class IntegrationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject_type}#{self.subject_id}"
+
+
+class JobLease(models.Model):
+    """Who runs a background job now: held while the job runs and renewed as it makes progress.
+    A lease left behind by a worker that died is taken back and its job queued again; the job
+    resumes from what it committed (see `ltc.core.jobs`)."""
+
+    key = models.CharField(max_length=100, unique=True)
+    task_path = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    holder = models.CharField(max_length=200, help_text="host:pid:nonce of the worker")
+    started_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.holder})"
+
+
+class OutgoingMail(models.Model):
+    """An e-mail to send, written in the transaction of the fact it reports (an outbox): the sender
+    delivers each once and keeps failures for a retry. The Message-ID is fixed when the mail is
+    queued, so the rare resend after a worker died mid-send is recognisable as the same mail."""
+
+    to = models.JSONField(default=list)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    message_id = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["id"], name="outgoing_mail_unsent", condition=models.Q(sent_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {', '.join(self.to)}"

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
 from ltc.core.models import IdempotencyRecord
+
+# A failed delivery is tried again after this long (the mail server may be back).
+MAIL_RETRY_AFTER = timedelta(minutes=5)
 
 
 @task()
@@ -19,7 +24,49 @@ def purge_idempotency_records() -> int:
 
 @task()
 def send_activity_reminders() -> int:
-    """Email each owner the activities whose reminder time has come; each reminder is sent once."""
+    """Queue a reminder e-mail for each activity whose reminder time has come (each once), then
+    deliver them."""
     from ltc.core.activities import activity_reminders_send
+    from ltc.core.jobs import job_lease
 
-    return activity_reminders_send()
+    with job_lease("activity-reminders", send_activity_reminders) as lease:
+        return 0 if lease is None else activity_reminders_send()
+
+
+@task()
+def deliver_mail() -> int:
+    """Send the queued e-mail; what failed is tried again later."""
+    from ltc.core.mail import mail_deliver
+    from ltc.core.models import OutgoingMail
+
+    sent = mail_deliver()
+    failed = OutgoingMail.objects.filter(sent_at__isnull=True, attempts__gt=0).exists()
+    if failed and _database_queue() and not _retry_queued():
+        deliver_mail.using(run_after=timezone.now() + MAIL_RETRY_AFTER).enqueue()
+    return sent
+
+
+def _database_queue() -> bool:
+    return settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+
+
+def _retry_queued() -> bool:
+    """One later delivery is enough however many deliveries met the failure."""
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        task_path=deliver_mail.module_path, status="READY", run_after__gt=timezone.now()
+    ).exists()
+
+
+@task()
+def recover_jobs() -> list[str]:
+    """Queue again the jobs of workers that died, and the mail they left unsent."""
+    from ltc.core.jobs import jobs_recover
+    from ltc.core.models import OutgoingMail
+
+    recovered = jobs_recover()
+    if OutgoingMail.objects.filter(sent_at__isnull=True).exists():
+        deliver_mail.enqueue()
+        recovered.append("mail")
+    return recovered

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from ltc.billing.models import CollectionStep, Invoice, PromiseToPay
 from ltc.billing.services.common import Errors, amount, day, text
 from ltc.core import activities, timeline
 from ltc.core.access import can_change
+from ltc.core.mail import mail_queue
 from ltc.core.money import money_text
 from ltc.customers.models import Contact
 from ltc.org.models import User
@@ -67,7 +67,7 @@ def _step(invoice: Invoice, level: int, today: date, days: int) -> CollectionSte
                     "Dear %(who)s,\n\nour invoice %(n)s of %(issued)s, due %(due)s, has %(a)s %(c)s open. "
                     "Please arrange the payment, or tell us when it will be made.\n\n%(company)s"
                 ) % {**facts, "who": contact.name, "issued": invoice.issue_date, "company": str(ar)}
-            transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [contact.email]))
+            mail_queue(subject, body, [contact.email])
             step.sent_to = contact.email
             text_ = _("Reminder e-mailed to %(to)s (%(d)s days overdue).") % {**facts, "to": contact.email}
         else:

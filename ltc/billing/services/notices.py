@@ -8,14 +8,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ltc.billing.models import BillingLine, Invoice
 from ltc.core import activities
+from ltc.core.mail import mail_queue
 from ltc.core.money import money_text
 from ltc.org.choices import RoleCode
 from ltc.org.models import User
@@ -38,8 +37,8 @@ def link(path: str) -> str:
 
 
 def _send(messages: list[tuple[str, str, str, list[str]]]) -> None:
-    if messages:
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
+    for subject, body, _sender, to in messages:
+        mail_queue(subject, body, to)
 
 
 def draft_ready(invoice: Invoice, line: BillingLine) -> None:

@@ -5,7 +5,7 @@ bulk by the daily invoice run)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -315,10 +315,14 @@ def bill_fired(contract: Contract, *, today: date | None = None) -> list[Invoice
     return [invoices[pk] for pk in ids]
 
 
-def invoice_run(*, today: date | None = None, chunk: int = RUN_CHUNK) -> int:
+def invoice_run(
+    *, today: date | None = None, chunk: int = RUN_CHUNK, progress: Callable[[], bool] | None = None
+) -> int:
     """The daily invoice run: every planned line whose trigger has fired (a date reached, a
     warranty over, or an event missed) gets its draft invoice, in chunks of `chunk` lines each
-    in its own transaction. Lines already invoiced are never billed again. Returns the count."""
+    in its own transaction. Lines already invoiced are never billed again, so a run stopped
+    anywhere is finished by the next. `progress` is called after each chunk (the worker's lease);
+    when it answers False the run stops. Returns the count."""
     today = today or timezone.localdate()
     made = 0
     last_id = 0
@@ -348,6 +352,8 @@ def invoice_run(*, today: date | None = None, chunk: int = RUN_CHUNK) -> int:
                 if when is not None:
                     fired[line.pk] = when
             made += len(create_drafts([line for line in lines if line.pk in fired], fired))
+        if progress is not None and not progress():
+            break
     if made:
         notices.run_summary(made, today)
     return made

@@ -10,7 +10,8 @@ import csv
 import io
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from itertools import islice
@@ -473,15 +474,23 @@ def _probe(batch: LeadImport, values: dict[str, Any]) -> Any:
     return row
 
 
-def lead_import_run(batch_id: int) -> LeadImport:
-    """Process a queued import in chunks; progress is visible while it runs. Idempotent per batch."""
-    updated = LeadImport.objects.filter(pk=batch_id, status=ImportStatus.QUEUED).update(
+class Superseded(Exception):
+    """Another run of the same batch committed this chunk first (a worker thought dead was not)."""
+
+
+def lead_import_run(batch_id: int, *, progress: Callable[[], bool] | None = None) -> LeadImport:
+    """Process a queued import in chunks; progress is visible while it runs.
+
+    Each chunk commits its leads, its rejected rows and the batch's counters together, so a run
+    stopped anywhere (a worker killed) resumes after the last committed chunk: no row is imported
+    twice and none is skipped. `progress` is called after each chunk (the worker's lease); when it
+    answers False the run stops and leaves the batch to whoever took it over."""
+    LeadImport.objects.filter(pk=batch_id, status=ImportStatus.QUEUED).update(
         status=ImportStatus.RUNNING, started_at=timezone.now()
     )
     batch = LeadImport.objects.get(pk=batch_id)
-    if not updated:
+    if batch.status != ImportStatus.RUNNING:
         return batch
-    rejected: list[list[str]] = []
     try:
         path = Path(batch.stored_path)
         total = min(_count_data_rows(path, batch.file_kind), MAX_ROWS)
@@ -489,20 +498,27 @@ def lead_import_run(batch_id: int) -> LeadImport:
         rules = scoring.active_rules()
         router = routing.Router.load()
         lookups = choice_lookups(batch.value_mapping)
+        rejected_file = _rejected_file(batch, resume_line=batch.processed_rows + 2)
         rows = read_rows(path, batch.file_kind)
         next(rows, None)
+        deque(islice(rows, batch.processed_rows), maxlen=0)  # rows of the chunks committed before
         # Streamed chunk by chunk: memory stays flat whatever the file's length.
-        for start in range(0, total, CHUNK):
+        for start in range(batch.processed_rows, total, CHUNK):
             chunk = list(islice(rows, min(CHUNK, total - start)))
             if not chunk:
                 break
-            _run_chunk(batch, chunk, start + 2, rules, router, rejected, lookups)
+            _run_chunk(batch, chunk, start, rules, router, lookups, rejected_file)
+            if progress is not None and not progress():
+                return batch
         router.save_positions()
-        if rejected:
-            batch.rejected_path = _write_rejected(batch, rejected)
+        batch.refresh_from_db()
         LeadImport.objects.filter(pk=batch.pk).update(
-            status=ImportStatus.DONE, finished_at=timezone.now(), rejected_path=batch.rejected_path
+            status=ImportStatus.DONE,
+            finished_at=timezone.now(),
+            rejected_path=str(rejected_file) if batch.rejected_count else "",
         )
+    except Superseded:
+        return batch
     except Exception as exc:  # the batch must end in a visible state whatever went wrong
         LeadImport.objects.filter(pk=batch.pk).update(
             status=ImportStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
@@ -512,16 +528,36 @@ def lead_import_run(batch_id: int) -> LeadImport:
     return batch
 
 
+def _rejected_file(batch: LeadImport, *, resume_line: int) -> Path:
+    """The batch's file of rejected rows, holding just the rows of the committed chunks (a chunk
+    rolled back by a stopped run may have written some)."""
+    path = _imports_dir() / f"rejected-{batch.pk}.csv"
+    kept: list[list[str]] = []
+    if path.exists():
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            next(reader, None)
+            kept = [row for row in reader if row and row[0].isdigit() and int(row[0]) < resume_line]
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([_("line"), *batch.headers, _("reason")])
+        writer.writerows(kept)
+    return path
+
+
 def _run_chunk(
     batch: LeadImport,
     chunk: list[list[str]],
-    first_line: int,
+    done: int,
     rules: list[Any],
     router: routing.Router,
-    rejected: list[list[str]],
     lookups: dict[str, dict[str, str]],
+    rejected_file: Path,
 ) -> None:
+    """Import the rows after the first `done` data rows, all or nothing."""
     now = timezone.now()
+    first_line = done + 2
+    rejected: list[list[str]] = []
     candidates: list[tuple[list[str], Any]] = []
     columns = _columns(batch.headers, batch.mapping)
     for offset, row in enumerate(chunk):
@@ -562,13 +598,19 @@ def _run_chunk(
             ((lead_type, pk, TimelineKind.CREATED, batch.created_by_id, now, note, NO_CHANGES) for pk in ids),
         )
         updated = _apply_updates(batch, updates, now) if updates else 0
-        LeadImport.objects.filter(pk=batch.pk).update(
+        # Counted only if nobody committed this chunk meanwhile; otherwise all of it rolls back.
+        counted = LeadImport.objects.filter(pk=batch.pk, processed_rows=done).update(
             processed_rows=F("processed_rows") + len(chunk),
             created_count=F("created_count") + len(creates),
             updated_count=F("updated_count") + updated,
             skipped_count=F("skipped_count") + skipped,
             rejected_count=F("rejected_count") + (len(chunk) - len(candidates)),
         )
+        if not counted:
+            raise Superseded
+        if rejected:
+            with rejected_file.open("a", encoding="utf-8", newline="") as handle:
+                csv.writer(handle).writerows(rejected)
 
 
 def _apply_updates(batch: LeadImport, updates: list[tuple[int, Any]], now: Any) -> int:
@@ -601,15 +643,6 @@ def _apply_updates(batch: LeadImport, updates: list[tuple[int, Any]], now: Any) 
 
 def _jsonable(value: Any) -> Any:
     return str(value) if value is not None and not isinstance(value, (str, int, bool)) else value
-
-
-def _write_rejected(batch: LeadImport, rejected: list[list[str]]) -> str:
-    path = _imports_dir() / f"rejected-{batch.pk}-{uuid.uuid4().hex[:8]}.csv"
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([_("line"), *batch.headers, _("reason")])
-        writer.writerows(rejected)
-    return str(path)
 
 
 def lead_import_undo(*, actor: User, batch: LeadImport) -> dict[str, int]:

@@ -19,6 +19,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ltc.core.money import Currency, quantize
+from ltc.core.text import CONTROL_CHARACTERS
+from ltc.core.text import message as control_characters_message
 from ltc.customers.choices import CompanySize
 from ltc.customers.validators import validate_credit_code, validate_mobile
 from ltc.leads.choices import LeadSource, Timeframe
@@ -311,6 +313,9 @@ def clean_row(
         if not text or field not in IMPORT_FIELDS:
             continue
         limit = IMPORT_FIELDS[field]
+        if CONTROL_CHARACTERS.search(text):
+            errors.append(f"{_label(field)}: {control_characters_message()}")
+            continue
         if field in CHOICE_FIELDS:
             code = lookups[field].get(text.lower()) or lookups[field].get(value_key(text))
             if code is None:

@@ -199,3 +199,26 @@ def test_only_lead_roles_import_and_only_the_uploader_starts(world):
     batch = _upload(world.marketing, HEADER + GOOD[0])
     with pytest.raises(PermissionDenied):
         services.lead_import_start(actor=world.owner, batch=batch, mapping=MAPPING, duplicate_policy="skip")
+
+
+def test_rows_with_control_characters_are_rejected_with_the_field_named(world, run_on_commit):
+    rows = (
+        HEADER
+        + GOOD[0]
+        + "控制\x01字符有限公司,赵六,,zl@x.cn,华东,制造业,,\n"
+        + "正常有限公司,孙\x1f七,,sq@x.cn,华东,制造业,,\n"
+    )
+    batch = _upload(world.marketing, rows, encoding="utf-8")
+    with run_on_commit(execute=True):
+        _run(world.marketing, batch)
+    batch.refresh_from_db()
+    assert (batch.status, batch.created_count, batch.rejected_count) == ("done", 1, 2)
+    assert list(Lead.objects.filter(import_batch=batch).values_list("company_name", flat=True)) == [
+        "嘉兴智造装备有限公司"
+    ]
+    with open(batch.rejected_path, encoding="utf-8-sig") as handle:
+        reasons = [row[-1] for row in csv.reader(handle)][1:]
+    assert reasons == [
+        "company: Remove the control characters (such as NUL) from this text.",
+        "contact name: Remove the control characters (such as NUL) from this text.",
+    ]

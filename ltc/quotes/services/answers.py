@@ -16,13 +16,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from ltc.core import timeline
+from ltc.core.mail import mail_queue
 from ltc.opportunities.models import BidSection, Opportunity
 from ltc.opportunities.services import missing_to_quote, opportunity_quote_accepted
 from ltc.org.models import User
@@ -101,7 +101,7 @@ def quote_send(*, actor: User, quote: Quote, to: str, message: str = "", base_ur
             )
             if part
         )
-        transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to]))
+        mail_queue(subject, body, [to])
     return link
 
 
@@ -178,13 +178,8 @@ def quote_answer(
             timeline.note_add(actor=recorded_by, subject=opportunity, text=text)
         owner_email = quote.owner.email
         if owner_email:
-            transaction.on_commit(
-                lambda: send_mail(
-                    _("Quote %(number)s: %(answer)s") % {"number": quote.number, "answer": verb},
-                    text,
-                    settings.DEFAULT_FROM_EMAIL,
-                    [owner_email],
-                )
+            mail_queue(
+                _("Quote %(number)s: %(answer)s") % {"number": quote.number, "answer": verb}, text, [owner_email]
             )
     return version
 

@@ -1,11 +1,15 @@
 from django.core.management.base import BaseCommand
 
-from ltc.core.tasks import purge_idempotency_records
+from ltc.core.tasks import purge_idempotency_records, recover_jobs
 
 
 class Command(BaseCommand):
-    help = "Queue the daily housekeeping: forget idempotency keys past their lifetime (schedule once a day)."
+    help = (
+        "Queue the daily housekeeping: forget idempotency keys past their lifetime, take back the jobs "
+        "of workers that died (schedule once a day)."
+    )
 
     def handle(self, *args: object, **options: object) -> None:
         result = purge_idempotency_records.enqueue()
-        self.stdout.write(f"queued housekeeping run {result.id}")
+        recovery = recover_jobs.enqueue()
+        self.stdout.write(f"queued housekeeping run {result.id} and job recovery {recovery.id}")

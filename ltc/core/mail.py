@@ -1,0 +1,68 @@
+"""Outgoing e-mail through an outbox: `mail_queue` writes the mail in the caller's transaction (so
+a rolled-back action sends nothing and a committed one is never forgotten); the worker delivers
+(`mail_deliver`), each mail in its own transaction, marking it sent. A failed delivery (the mail
+server down) is kept with its error and retried by the next delivery; a worker killed between the
+server's acceptance and the mark can resend that one mail, with the same Message-ID."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from ltc.core.models import OutgoingMail
+
+log = logging.getLogger(__name__)
+
+# A mail that failed this often is left for a person to look at (the admin lists it).
+MAX_ATTEMPTS = 10
+
+
+def mail_queue(subject: str, body: str, to: Iterable[str], *, deliver: bool = True) -> OutgoingMail | None:
+    """Queue one mail to `to`; delivered after the surrounding transaction commits (or, with
+    deliver=False, by the caller's own `mail_deliver` run)."""
+    recipients = [address for address in to if address]
+    if not recipients:
+        return None
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "ltc.local"
+    mail = OutgoingMail.objects.create(
+        to=recipients, subject=subject[:300], body=body, message_id=f"<{uuid.uuid4().hex}@{domain.strip('>')}>"
+    )
+    if deliver:
+        transaction.on_commit(_deliver_later)
+    return mail
+
+
+def _deliver_later() -> None:
+    from ltc.core.tasks import deliver_mail
+
+    deliver_mail.enqueue()
+
+
+def mail_deliver(*, limit: int = 1000) -> int:
+    """Send queued mail, oldest first, each marked sent in its own transaction; returns how many
+    were sent. Several workers may deliver at once: a mail is locked by one of them."""
+    sent = 0
+    pending = OutgoingMail.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+    for pk in list(pending.order_by("pk").values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            mail = pending.filter(pk=pk).select_for_update(skip_locked=True).first()
+            if mail is None:
+                continue
+            message = EmailMessage(
+                mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, mail.to, headers={"Message-ID": mail.message_id}
+            )
+            try:
+                message.send()
+            except Exception as exc:  # noqa: BLE001 - the mail server's failure is kept, retried later
+                log.warning("mail %s to %s not sent: %s", mail.pk, mail.to, exc)
+                OutgoingMail.objects.filter(pk=pk).update(attempts=mail.attempts + 1, last_error=str(exc)[:2000])
+                continue
+            OutgoingMail.objects.filter(pk=pk).update(attempts=mail.attempts + 1, sent_at=timezone.now())
+            sent += 1
+    return sent
