@@ -99,23 +99,33 @@ def follow_ups(*, user: Any, now: datetime | None = None) -> tuple[list[Activity
     return today, overdue
 
 
-def activity_reminders_send(*, now: datetime | None = None) -> int:
-    """Queue the due reminders (one e-mail per activity) and mark them reminded in one transaction,
-    then deliver the mail; returns how many. Stopped anywhere, a run neither loses nor repeats a
-    reminder: what was marked is in the outbox, what was not is found again by the next run."""
+def activity_reminders_send(*, now: datetime | None = None, batch: int = 1000) -> int:
+    """Queue the due reminders (one e-mail per activity) and mark them reminded, a batch per
+    transaction, then deliver the mail; returns how many. Stopped anywhere, a run neither loses
+    nor repeats a reminder: what was marked is in the outbox, what was not is found again."""
+    from ltc.core.mail import mail_deliver
+
+    now = now or timezone.now()
+    total = 0
+    while queued := _queue_reminders(now, batch):
+        total += queued
+    mail_deliver()
+    return total
+
+
+def _queue_reminders(now: datetime, batch: int) -> int:
     from django.conf import settings
     from django.utils import translation
 
-    from ltc.core.mail import mail_deliver, mail_queue
+    from ltc.core.mail import mail_queue
 
-    now = now or timezone.now()
     with transaction.atomic():
         due = list(
             Activity.objects.open()
             .filter(remind_at__lte=now, reminded_at__isnull=True, owner__is_active=True)
             .select_related("owner")
             .prefetch_related("subject")
-            .select_for_update(of=("self",), skip_locked=True)[:1000]
+            .select_for_update(of=("self",), skip_locked=True)[:batch]
         )
         for activity in due:
             with translation.override(activity.owner.language or settings.LANGUAGE_CODE):
@@ -127,5 +137,4 @@ def activity_reminders_send(*, now: datetime | None = None) -> int:
                 }
             mail_queue(subject, body, [activity.owner.email], deliver=False)
         Activity.objects.filter(pk__in=[a.pk for a in due]).update(reminded_at=now)
-    mail_deliver()
     return len(due)

@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -97,6 +98,7 @@ def _abandoned(lease: JobLease, now: datetime) -> bool:
 
 
 def _running(pid: int) -> bool:
+    """Whether process `pid` of this host still runs (a zombie, dead but not yet reaped, does not)."""
     if pid == os.getpid():
         return True
     try:
@@ -105,7 +107,11 @@ def _running(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in {"Z", "X"}
 
 
 def jobs_recover(*, now: datetime | None = None) -> list[str]:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ltc.core.models import OutgoingMail
@@ -44,25 +45,31 @@ def _deliver_later() -> None:
     deliver_mail.enqueue()
 
 
-def mail_deliver(*, limit: int = 1000) -> int:
-    """Send queued mail, oldest first, each marked sent in its own transaction; returns how many
-    were sent. Several workers may deliver at once: a mail is locked by one of them."""
+def mail_deliver(*, batch: int = 1000) -> int:
+    """Send all queued mail, oldest first, each marked sent in its own transaction; returns how
+    many were sent. Several workers may deliver at once: a mail is locked by one of them."""
     sent = 0
     pending = OutgoingMail.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-    for pk in list(pending.order_by("pk").values_list("pk", flat=True)[:limit]):
-        with transaction.atomic():
-            mail = pending.filter(pk=pk).select_for_update(skip_locked=True).first()
-            if mail is None:
-                continue
-            message = EmailMessage(
-                mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, mail.to, headers={"Message-ID": mail.message_id}
-            )
-            try:
-                message.send()
-            except Exception as exc:  # noqa: BLE001 - the mail server's failure is kept, retried later
-                log.warning("mail %s to %s not sent: %s", mail.pk, mail.to, exc)
-                OutgoingMail.objects.filter(pk=pk).update(attempts=mail.attempts + 1, last_error=str(exc)[:2000])
-                continue
-            OutgoingMail.objects.filter(pk=pk).update(attempts=mail.attempts + 1, sent_at=timezone.now())
-            sent += 1
+    last = 0
+    while ids := list(pending.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch]):
+        last = ids[-1]
+        sent += sum(_send_one(pending, pk) for pk in ids)
     return sent
+
+
+def _send_one(pending: QuerySet[OutgoingMail], pk: int) -> bool:
+    with transaction.atomic():
+        mail = pending.filter(pk=pk).select_for_update(skip_locked=True).first()
+        if mail is None:
+            return False
+        message = EmailMessage(
+            mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, mail.to, headers={"Message-ID": mail.message_id}
+        )
+        try:
+            message.send()
+        except Exception as exc:  # noqa: BLE001 - the mail server's failure is kept, retried later
+            log.warning("mail %s to %s not sent: %s", mail.pk, mail.to, exc)
+            OutgoingMail.objects.filter(pk=pk).update(attempts=mail.attempts + 1, last_error=str(exc)[:2000])
+            return False
+        OutgoingMail.objects.filter(pk=pk).update(attempts=mail.attempts + 1, sent_at=timezone.now())
+        return True

@@ -286,3 +286,28 @@ def test_a_rolled_back_action_sends_no_mail(world: Any) -> None:
     with pytest.raises(RuntimeError):
         fail_after_queueing()
     assert not OutgoingMail.objects.exists()
+
+
+def test_a_worker_that_died_but_was_not_reaped_yet_counts_as_gone() -> None:
+    import subprocess
+    import time
+
+    child = subprocess.Popen(["true"])  # noqa: S607 - exits at once; left unreaped, a zombie
+    time.sleep(0.3)
+    JobLease.objects.create(
+        key="invoice-run", task_path=run_invoices.module_path, holder=f"{socket.gethostname()}:{child.pid}:zombie"
+    )
+    try:
+        assert jobs_recover() == ["invoice-run"]
+    finally:
+        child.wait()
+
+
+def test_one_reminder_run_sends_every_due_reminder_whatever_the_batch(world: Any) -> None:
+    from ltc.core.activities import activity_reminders_send
+
+    _due_reminders(world, 5)
+    mail.outbox.clear()
+    assert activity_reminders_send(batch=2) == 5
+    assert len(mail.outbox) == 5
+    assert mail_deliver(batch=2) == 0
