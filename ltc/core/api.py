@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from http import HTTPStatus
 from typing import Any, Generic, TypeVar, get_args
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import InterfaceError, OperationalError, models, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
@@ -18,12 +19,14 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
 from ninja.operation import Operation
 from ninja.schema import NinjaGenerateJsonSchema
+from pydantic_core import ValidationError as PydanticValidationError
 from pydantic_core.core_schema import ErrorType
 
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.schemas import Problem
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 MAX_PAGE_SIZE = 200
 MAX_OFFSET = 10**12
@@ -46,6 +49,39 @@ def problem(status: int, title: str, *, detail: str = "", errors: list[dict[str,
     return JsonResponse(
         body, status=status, content_type=PROBLEM_CONTENT_TYPE, json_dumps_params={"ensure_ascii": False}
     )
+
+
+# How long a client should wait before retrying when the database cannot be reached (a restart
+# or a failover usually takes a few seconds).
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether an error means the database cannot serve right now (down, restarting, the
+    connection dropped, a serialization failure or deadlock): the request may be retried, and
+    Django drops the broken connection when the request ends (a health check at the next one)."""
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
+def _database_failed_in_answer(exc: PydanticValidationError) -> bool:
+    """Whether validating an answer failed because a field read lazily (a related record)
+    met an unreachable database: pydantic reports the database error as a failed attribute."""
+    return any(
+        error.get("type") == "get_attribute_error"
+        and str((error.get("ctx") or {}).get("error", "")).startswith(("OperationalError:", "InterfaceError:"))
+        for error in exc.errors()
+    )
+
+
+def service_unavailable() -> JsonResponse:
+    """503 problem+json with Retry-After, for an API request the database could not serve."""
+    response = problem(
+        503,
+        _("The service is temporarily unavailable."),
+        detail=_("The database cannot be reached right now. Please try again in a moment."),
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def validation_errors(exc: ValidationError) -> list[dict[str, str]]:
@@ -206,6 +242,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
             detail=_("Send the ETag you read in an If-Match header to update this record."),
         )
 
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def _database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.error("Database unavailable: %s %s", request.method, request.path, exc_info=exc)
+        return service_unavailable()
+
+    @api.exception_handler(PydanticValidationError)
+    def _answer_invalid(request: HttpRequest, exc: PydanticValidationError) -> HttpResponse:
+        if _database_failed_in_answer(exc):
+            logger.error("Database unavailable while answering: %s %s", request.method, request.path, exc_info=exc)
+            return service_unavailable()
+        raise exc  # a bug: Django's 500, as without this handler
+
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if isinstance(exc.__cause__, NinjaValidationError):  # refused by the body parser (ltc.core.text)
@@ -341,7 +390,7 @@ class ContractOpenAPISchema(OpenAPISchema):
         authenticated = bool(operation.auth_callbacks)
         methods = set(operation.methods)
         parameters = details.setdefault("parameters", [])
-        statuses: set[int] = set()
+        statuses: set[int] = {503}  # the database may be unreachable for a moment
         if authenticated:
             statuses |= {401, 403}
         if any(p["in"] == "path" for p in parameters):

@@ -5,6 +5,7 @@ RFC 9457 problem documents."""
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from ltc.core.api import problem
+from ltc.core.api import RETRY_AFTER_SECONDS, database_unavailable, problem, service_unavailable
 
 logger = logging.getLogger(__name__)
 API_PREFIX = "/api/"
@@ -55,7 +56,12 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """Drawn without the database, the session or context processors: any of them may be what failed."""
+    """Drawn without the database, the session or context processors: any of them may be what failed.
+
+    An error that means the database cannot be reached right now (raised by a view or by any
+    middleware: the session, the sign-in, the Idempotency-Key store) answers 503 with Retry-After."""
+    if database_unavailable(sys.exc_info()[1]):
+        return _database_unavailable(request)
     title = _("Something went wrong on the server")
     if request.path.startswith(API_PREFIX):
         return problem(500, title)
@@ -66,3 +72,17 @@ def server_error(request: HttpRequest) -> HttpResponse:
         "back_url": "",
     }
     return HttpResponse(loader.render_to_string("web/error_minimal.html", context), status=500)
+
+
+def _database_unavailable(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return service_unavailable()
+    context = {
+        "status": 503,
+        "title": _("The service is temporarily unavailable"),
+        "message": _("The database cannot be reached right now. Please try again in a moment."),
+        "back_url": "",
+    }
+    response = HttpResponse(loader.render_to_string("web/error_minimal.html", context), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
