@@ -19,17 +19,8 @@ from ltc.contracts.access import contract_visible_q
 from ltc.contracts.models import Contract
 from ltc.core.access import NOTHING, has_any_role, visible_q
 from ltc.org.choices import RoleCode
-from ltc.org.models import User
 
 MONEY_ROLES = (RoleCode.FINANCE, RoleCode.ADMIN)
-
-
-def _people(user: Any) -> list[int]:
-    ids = {user.pk}
-    teams = user.managed_team_ids()
-    if teams:
-        ids |= set(User.objects.filter(team_id__in=teams).values_list("pk", flat=True))
-    return sorted(ids)
 
 
 def account_visible_q(user: Any, path: str = "account") -> Q:
@@ -39,7 +30,7 @@ def account_visible_q(user: Any, path: str = "account") -> Q:
     q = visible_q(user, area="billing")
     if q == Q() or q == NOTHING:
         return q
-    people = _people(user)
+    people = user.people_in_view()
     accounts = Contract.objects.filter(owner_id__in=people).values("account_id")
     owner, account = (f"{path}__owner_id__in", f"{path}_id__in") if path else ("owner_id__in", "pk__in")
     return Q(**{owner: people}) | Q(**{account: accounts})

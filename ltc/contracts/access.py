@@ -19,7 +19,6 @@ from ltc.contracts.choices import ReviewArea
 from ltc.contracts.models import Contract
 from ltc.core.access import NOTHING, can_change, has_any_role, visible_q
 from ltc.org.choices import RoleCode
-from ltc.org.models import User
 
 MEMBERS = ("sr", "fr", "sponsor")
 ContractsQS = TypeVar("ContractsQS", bound=QuerySet[Any])
@@ -38,11 +37,7 @@ def contract_visible_q(user: Any, prefix: str = "") -> Q:
     q = visible_q(user, area="contracts")
     if q == Q() or q == NOTHING:
         return q
-    people = {user.pk}
-    teams = user.managed_team_ids()
-    if teams:
-        people |= set(User.objects.filter(team_id__in=teams).values_list("pk", flat=True))
-    ids = sorted(people)
+    ids = user.people_in_view()
     q = Q(**{f"{prefix}owner_id__in": ids})
     for member in MEMBERS:
         q |= Q(**{f"{prefix}{member}_id__in": ids})

@@ -29,6 +29,8 @@ class ScopedUser(Protocol):
 
     def managed_team_ids(self) -> frozenset[int]: ...
 
+    def people_in_view(self) -> list[int]: ...
+
 
 NOTHING = Q(pk__in=[])
 

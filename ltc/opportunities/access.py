@@ -18,7 +18,6 @@ from django.db.models import Q, QuerySet
 from ltc.core.access import NOTHING, can_change, has_any_role, visible_q
 from ltc.opportunities.models import Opportunity
 from ltc.org.choices import RoleCode
-from ltc.org.models import User
 
 OPPORTUNITY_WRITE_ROLES = (RoleCode.AR, RoleCode.SR, RoleCode.SALES_MANAGER, RoleCode.ADMIN)
 MEMBERS = ("sr", "fr", "sponsor")
@@ -36,11 +35,7 @@ def opportunity_visible_q(user: Any) -> Q:
     q = visible_q(user, area="sales")
     if q == Q() or q == NOTHING:
         return q
-    people = {user.pk}
-    teams = user.managed_team_ids()
-    if teams:
-        people |= set(User.objects.filter(team_id__in=teams).values_list("pk", flat=True))
-    ids = sorted(people)
+    ids = user.people_in_view()
     q = Q(owner_id__in=ids)
     for member in MEMBERS:
         q |= Q(**{f"{member}_id__in": ids})

@@ -98,8 +98,21 @@ class User(AbstractUser):
             self._managed_team_ids = cached
         return cached
 
+    def people_in_view(self) -> list[int]:
+        """The user and everyone in the teams the user manages (the team → people expansion every
+        access rule shares), looked up once per user object; sorted, for stable filters."""
+        cached: list[int] | None = getattr(self, "_people_in_view", None)
+        if cached is None:
+            ids = {self.pk}
+            teams = self.managed_team_ids()
+            if teams:
+                ids |= set(User.objects.filter(team_id__in=teams).values_list("pk", flat=True))
+            cached = sorted(ids)
+            self._people_in_view = cached
+        return cached
+
     def refresh_access_cache(self) -> None:
-        for attr in ("_role_codes", "_managed_team_ids"):
+        for attr in ("_role_codes", "_managed_team_ids", "_people_in_view"):
             self.__dict__.pop(attr, None)
 
 
