@@ -13,3 +13,4 @@ class BillingConfig(AppConfig):
         from ltc.billing.services import reactions
 
         reactions.register()
+        from ltc.billing import panels  # noqa: F401 - registers its panels on earlier stages' pages

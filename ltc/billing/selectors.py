@@ -18,6 +18,7 @@ from ltc.billing.access import account_visible_q, can_bill, schedule_visible_q
 from ltc.billing.choices import RETENTION_PAYMENT_DAYS, InvoiceKind, InvoiceStatus, LineStatus, PaymentKind
 from ltc.billing.models import Allocation, BankStatement, BillingLine, Invoice, Payment
 from ltc.contracts.models import Contract
+from ltc.core.access import fetch_or_404
 from ltc.core.money import quantize
 from ltc.customers.models import Account
 from ltc.org.models import User
@@ -72,20 +73,18 @@ def invoice_list(
 
 
 def invoice_get(*, user: Any, pk: Any) -> Invoice:
-    try:
-        return (
+    return fetch_or_404(
+        (
             Invoice.objects.select_related(
                 "account",
                 "contract__owner__team",
                 "contract__quote_version",
                 "billing_line__milestone",
                 "credited_invoice",
-            )
-            .filter(account_visible_q(user))
-            .get(pk=pk)
-        )
-    except (Invoice.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+            ).filter(account_visible_q(user))
+        ),
+        pk=pk,
+    )
 
 
 @dataclass(frozen=True)
@@ -110,20 +109,14 @@ def payment_list(*, user: Any, filters: PaymentFilters = PaymentFilters()) -> Qu
 
 
 def payment_get(*, user: Any, pk: Any) -> Payment:
-    try:
-        return Payment.objects.select_related("account", "original").filter(account_visible_q(user)).get(pk=pk)
-    except (Payment.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return fetch_or_404(Payment.objects.select_related("account", "original").filter(account_visible_q(user)), pk=pk)
 
 
 def schedule_contract(*, user: Any, pk: Any) -> Contract:
     """The contract whose schedule the user may read (billing.access.schedule_visible_q)."""
-    try:
-        return (
-            Contract.objects.select_related("account", "owner", "current").filter(schedule_visible_q(user)).get(pk=pk)
-        )
-    except (Contract.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return fetch_or_404(
+        Contract.objects.select_related("account", "owner", "current").filter(schedule_visible_q(user)), pk=pk
+    )
 
 
 def schedule_lines(contract: Contract) -> list[BillingLine]:
@@ -154,10 +147,7 @@ def statement_list(*, user: Any) -> QuerySet[BankStatement]:
 
 
 def statement_get(*, user: Any, pk: Any) -> BankStatement:
-    try:
-        return statement_list(user=user).get(pk=pk)
-    except (BankStatement.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return fetch_or_404(statement_list(user=user), pk=pk)
 
 
 # --- receivables -----------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from ltc.billing.access import can_bill
 from ltc.billing.choices import InvoiceKind, InvoiceStatus, StatementLineStatus
 from ltc.billing.forms import AgingForm, InvoiceFilterForm, PaymentFilterForm, PaymentForm, StatementForm
 from ltc.billing.models import BillingLine, Invoice, StatementLine
+from ltc.core.actions import Steps, run_step
 from ltc.core.api import paginate
-from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
 from ltc.core.forms import ListParams, add_service_errors, flash_errors, is_htmx
 from ltc.core.timeline import timeline_for
@@ -143,51 +143,65 @@ def _version(post: Any) -> int:
     return int(raw) if raw.isdigit() else 0
 
 
-def _run_invoice_action(request: AuthedRequest, invoice: Invoice, action: str) -> str:
-    post, actor = request.POST, request.user
-    if action == "update":
-        services.invoice_update(actor=actor, invoice=invoice, expected_version=_version(post), data=post.dict())
-        return _("Draft saved.")
-    if action == "issue":
-        services.invoice_issue(
-            actor=actor, invoice=invoice, expected_version=_version(post), issue_date=post.get("issue_date")
-        )
-        invoice.refresh_from_db()
-        return _("Invoice %(n)s issued.") % {"n": invoice.number}
-    if action == "cancel":
-        services.invoice_cancel(actor=actor, invoice=invoice, reason=post.get("reason", ""))
-        return _("Invoice cancelled.")
-    if action == "credit":
-        note = services.invoice_credit(
-            actor=actor, invoice=invoice, value=post.get("amount"), reason=post.get("reason")
-        )
-        return _("Credit note %(n)s issued.") % {"n": note.number}
-    if action == "tax":
-        services.tax_invoice_record(
-            actor=actor, invoice=invoice, number=post.get("tax_invoice_number"), issued_on=post.get("tax_invoice_date")
-        )
-        return _("Tax invoice recorded.")
-    if action == "promise":
-        services.promise_add(actor=actor, invoice=invoice, data=post.dict())
-        return _("Promise to pay recorded.")
-    raise Http404
+def _invoice_update(request: AuthedRequest, invoice: Invoice) -> str:
+    post = request.POST
+    services.invoice_update(actor=request.user, invoice=invoice, expected_version=_version(post), data=post.dict())
+    return _("Draft saved.")
+
+
+def _invoice_issue(request: AuthedRequest, invoice: Invoice) -> str:
+    post = request.POST
+    services.invoice_issue(
+        actor=request.user, invoice=invoice, expected_version=_version(post), issue_date=post.get("issue_date")
+    )
+    invoice.refresh_from_db()
+    return _("Invoice %(n)s issued.") % {"n": invoice.number}
+
+
+def _invoice_cancel(request: AuthedRequest, invoice: Invoice) -> str:
+    services.invoice_cancel(actor=request.user, invoice=invoice, reason=request.POST.get("reason", ""))
+    return _("Invoice cancelled.")
+
+
+def _invoice_credit(request: AuthedRequest, invoice: Invoice) -> str:
+    post = request.POST
+    note = services.invoice_credit(
+        actor=request.user, invoice=invoice, value=post.get("amount"), reason=post.get("reason")
+    )
+    return _("Credit note %(n)s issued.") % {"n": note.number}
+
+
+def _tax_invoice(request: AuthedRequest, invoice: Invoice) -> str:
+    post = request.POST
+    services.tax_invoice_record(
+        actor=request.user,
+        invoice=invoice,
+        number=post.get("tax_invoice_number"),
+        issued_on=post.get("tax_invoice_date"),
+    )
+    return _("Tax invoice recorded.")
+
+
+def _promise(request: AuthedRequest, invoice: Invoice) -> str:
+    services.promise_add(actor=request.user, invoice=invoice, data=request.POST.dict())
+    return _("Promise to pay recorded.")
+
+
+INVOICE_STEPS: Steps[Invoice] = {
+    "update": _invoice_update,
+    "issue": _invoice_issue,
+    "cancel": _invoice_cancel,
+    "credit": _invoice_credit,
+    "tax": _tax_invoice,
+    "promise": _promise,
+}
 
 
 @require_POST
 @login_required
 def invoice_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     invoice = selectors.invoice_get(user=request.user, pk=pk)
-    try:
-        done = _run_invoice_action(request, invoice, action)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    except StaleVersionError as exc:
-        messages.error(request, str(exc))
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("You are not allowed to do this."))
-    else:
-        messages.success(request, done)
-    return redirect("billing:invoice_detail", pk=invoice.pk)
+    return run_step(request, INVOICE_STEPS, action, invoice, then=invoice)
 
 
 # --- schedule --------------------------------------------------------------------------------

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
 
 from ltc.catalog.models import BundleComponent, ConfigurationRule, PriceBook, PriceBookEntry, Product
+from ltc.core.access import fetch_or_404
 
 PRODUCT_SORTS = {"code": ("code",), "name": ("name", "code"), "-cost": ("-cost", "code"), "family": ("family", "code")}
 
@@ -48,10 +48,7 @@ def product_get(*, pk: Any) -> Product:
         Prefetch("rules", queryset=rules),
         Prefetch("prices", queryset=prices),
     ]
-    try:
-        return Product.objects.prefetch_related(*lookups).get(pk=pk)
-    except (Product.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return fetch_or_404(Product.objects.prefetch_related(*lookups), pk=pk)
 
 
 def families() -> list[str]:
@@ -67,8 +64,5 @@ def price_book_list(*, currency: str = "", active_only: bool = True) -> QuerySet
 
 def price_book_get(*, pk: Any) -> PriceBook:
     entries = PriceBookEntry.objects.select_related("product").prefetch_related("tiers")
-    try:
-        lookup: Any = Prefetch("entries", queryset=entries)
-        return PriceBook.objects.prefetch_related(lookup).get(pk=pk)
-    except (PriceBook.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    lookup: Any = Prefetch("entries", queryset=entries)
+    return fetch_or_404(PriceBook.objects.prefetch_related(lookup), pk=pk)

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncQuarter
-from django.http import Http404
 
 from ltc.contracts.access import contract_scope
 from ltc.contracts.choices import ContractStatus
@@ -21,6 +20,7 @@ from ltc.contracts.models import (
     Milestone,
     Order,
 )
+from ltc.core.access import fetch_or_404
 
 CONTRACT_SORTS = {
     "-created": ("-created_at", "-id"),
@@ -65,10 +65,9 @@ FETCHED = ("sr", "sponsor", "opportunity", "quote", "quote_version")
 
 def contract_get(*, user: Any, pk: Any) -> Contract:
     """Fetch and authorise: a contract the user may not see does not exist for them."""
-    try:
-        return contract_scope(Contract.objects.select_related(*JOINED).prefetch_related(*FETCHED), user).get(pk=pk)
-    except (Contract.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return fetch_or_404(
+        contract_scope(Contract.objects.select_related(*JOINED).prefetch_related(*FETCHED), user), pk=pk
+    )
 
 
 # What the contract page shows of a line (the API reads every field).
@@ -95,17 +94,16 @@ def version_get(contract: Contract, number: Any = None, *, shown: bool = False) 
     lines = ContractLine.objects.order_by("key")
     if shown:
         lines = lines.only(*SHOWN_LINE_FIELDS)
-    try:
-        return (
-            ContractVersion.objects.select_related("change_request", "created_by")
-            .prefetch_related(
+    return fetch_or_404(
+        (
+            ContractVersion.objects.select_related("change_request", "created_by").prefetch_related(
                 Prefetch("lines", queryset=lines),
                 "terms",
             )
-            .get(contract=contract, **which)
-        )
-    except (ContractVersion.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+        ),
+        contract=contract,
+        **which,
+    )
 
 
 VERSION_SUMMARY = ("contract_id", "number", "kind", "summary", "grand_total", "frozen_at", "created_at")
@@ -145,10 +143,7 @@ def orders_of(contract: Contract) -> list[Order]:
 
 def order_get(*, user: Any, pk: Any) -> Order:
     qs = Order.objects.select_related("contract__owner", "contract__fr", "contract__account", "milestone")
-    try:
-        return qs.filter(contract__in=contract_scope(Contract.objects.all(), user)).get(pk=pk)
-    except (Order.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return fetch_or_404(qs.filter(contract__in=contract_scope(Contract.objects.all(), user)), pk=pk)
 
 
 def order_list(*, user: Any, contract: int | None = None, status: str = "") -> QuerySet[Order]:
@@ -177,10 +172,7 @@ def delivery_list(*, user: Any, order: int | None = None, contract: int | None =
 
 def milestone_get(*, user: Any, pk: Any) -> Milestone:
     qs = Milestone.objects.select_related("contract__owner", "contract__fr", "contract__account")
-    try:
-        return qs.filter(contract__in=contract_scope(Contract.objects.all(), user), removed=False).get(pk=pk)
-    except (Milestone.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return fetch_or_404(qs.filter(contract__in=contract_scope(Contract.objects.all(), user), removed=False), pk=pk)
 
 
 def milestone_list(*, user: Any, contract: int | None = None, late: bool = False) -> QuerySet[Milestone]:
@@ -205,10 +197,7 @@ def change_get(*, user: Any, pk: Any) -> ChangeRequest:
         "result_version",
         "base_version",
     ).prefetch_related("assessments__assessor")
-    try:
-        return qs.filter(contract__in=contract_scope(Contract.objects.all(), user)).get(pk=pk)
-    except (ChangeRequest.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return fetch_or_404(qs.filter(contract__in=contract_scope(Contract.objects.all(), user)), pk=pk)
 
 
 def change_list(*, user: Any, contract: int | None = None, status: str = "") -> QuerySet[ChangeRequest]:

@@ -52,6 +52,7 @@ from ltc.contracts.services.changes import MEMBER_OF_ROLE
 from ltc.contracts.services.common import current_of
 from ltc.contracts.services.execution import deliverable_lines, ordered_by_key
 from ltc.contracts.services.lifecycle import Loaded, item_label
+from ltc.core.actions import Steps, run_step
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
@@ -285,95 +286,130 @@ def _form_data(form: Any) -> dict[str, Any]:
     return {k: v for k, v in form.cleaned_data.items() if k != "version"}
 
 
-ACTIONS = {
-    "submit",
-    "check",
-    "approve",
-    "reject",
-    "sign",
-    "accept",
-    "complete",
-    "close",
-    "terminate",
-    "milestone_add",
-    "milestone_remove",
-    "order",
-    "risk_add",
-    "risk_close",
-}
+def _submit(request: AuthedRequest, contract: Contract) -> str:
+    services.contract_submit_review(actor=request.user, contract=contract, expected_version=_expected(request.POST))
+    return _("Submitted for review.")
 
 
-def _run(request: AuthedRequest, contract: Contract, action: str) -> str:
-    post, actor = request.POST, request.user
-    expected = _expected(post)
-    if action == "submit":
-        services.contract_submit_review(actor=actor, contract=contract, expected_version=expected)
-        return _("Submitted for review.")
-    if action == "check":
-        services.review_check(
-            actor=actor,
-            contract=contract,
-            item=post.get("item", ""),
-            result=post.get("result", ""),
-            comment=post.get("comment", ""),
-        )
-        return _("Checked.")
-    if action in ("approve", "reject"):
-        services.review_decide(actor=actor, contract=contract, decision=action, note=post.get("note", ""))
-        return _("Review approved.") if action == "approve" else _("Sent back to draft.")
-    if action == "sign":
-        data = _form_data(SignForm(post, request.FILES))
-        services.contract_sign(actor=actor, contract=contract, expected_version=expected, **data)
-        return _("Signature recorded.")
-    if action == "accept":
-        services.contract_accept(
-            actor=actor, contract=contract, expected_version=expected, data=_form_data(HandoverForm(post))
-        )
-        return _("Accepted for delivery.")
-    if action == "complete":
-        services.contract_complete(actor=actor, contract=contract, expected_version=expected)
-        return _("Contract completed.")
-    if action == "close":
-        data = _form_data(CloseForm(post))
-        services.contract_close(actor=actor, contract=contract, expected_version=expected, **data)
-        return _("Contract closed and evaluated.")
-    if action == "terminate":
-        services.contract_terminate(
-            actor=actor, contract=contract, expected_version=expected, reason=post.get("reason", "")
-        )
-        return _("Contract terminated.")
-    if action == "milestone_add":
-        terms = list(contract.current.terms.all()) if contract.current else []
-        data = _form_data(MilestoneForm(post, terms=terms, prefix="ms"))
-        services.milestone_save(actor=actor, contract=contract, data=data)
-        return _("Milestone added.")
-    if action == "milestone_remove":
-        milestone = contract.milestones.filter(pk=post.get("milestone") or 0).first()
-        if milestone is None:
-            raise ValidationError({"milestone": [_("No such milestone.")]})
-        services.milestone_remove(actor=actor, milestone=milestone)
-        return _("Milestone removed.")
-    if action == "order":
-        data = _form_data(OrderForm(post, milestones=selectors.milestones_of(contract)))
-        milestone = contract.milestones.filter(pk=data["milestone"]).first() if data["milestone"] else None
-        quantities = _quantities(post)
-        order = services.order_generate(
-            actor=actor,
-            contract=contract,
-            title=data["title"],
-            quantities=quantities if post.get("scope") == "batch" else None,
-            milestone=milestone,
-            planned_date=data["planned_date"],
-        )
-        return _("Order %(n)s generated.") % {"n": order.number}
-    if action == "risk_add":
-        services.risk_add(actor=actor, contract=contract, data=_form_data(RiskForm(post)))
-        return _("Added to the register.")
-    risk = ContractRisk.objects.filter(contract=contract, pk=post.get("risk") or 0).first()
+def _check(request: AuthedRequest, contract: Contract) -> str:
+    post = request.POST
+    services.review_check(
+        actor=request.user,
+        contract=contract,
+        item=post.get("item", ""),
+        result=post.get("result", ""),
+        comment=post.get("comment", ""),
+    )
+    return _("Checked.")
+
+
+def _approve(request: AuthedRequest, contract: Contract) -> str:
+    services.review_decide(actor=request.user, contract=contract, decision="approve", note=request.POST.get("note", ""))
+    return _("Review approved.")
+
+
+def _reject(request: AuthedRequest, contract: Contract) -> str:
+    services.review_decide(actor=request.user, contract=contract, decision="reject", note=request.POST.get("note", ""))
+    return _("Sent back to draft.")
+
+
+def _sign(request: AuthedRequest, contract: Contract) -> str:
+    data = _form_data(SignForm(request.POST, request.FILES))
+    services.contract_sign(actor=request.user, contract=contract, expected_version=_expected(request.POST), **data)
+    return _("Signature recorded.")
+
+
+def _accept(request: AuthedRequest, contract: Contract) -> str:
+    services.contract_accept(
+        actor=request.user,
+        contract=contract,
+        expected_version=_expected(request.POST),
+        data=_form_data(HandoverForm(request.POST)),
+    )
+    return _("Accepted for delivery.")
+
+
+def _complete(request: AuthedRequest, contract: Contract) -> str:
+    services.contract_complete(actor=request.user, contract=contract, expected_version=_expected(request.POST))
+    return _("Contract completed.")
+
+
+def _close(request: AuthedRequest, contract: Contract) -> str:
+    data = _form_data(CloseForm(request.POST))
+    services.contract_close(actor=request.user, contract=contract, expected_version=_expected(request.POST), **data)
+    return _("Contract closed and evaluated.")
+
+
+def _terminate(request: AuthedRequest, contract: Contract) -> str:
+    services.contract_terminate(
+        actor=request.user,
+        contract=contract,
+        expected_version=_expected(request.POST),
+        reason=request.POST.get("reason", ""),
+    )
+    return _("Contract terminated.")
+
+
+def _milestone_add(request: AuthedRequest, contract: Contract) -> str:
+    terms = list(contract.current.terms.all()) if contract.current else []
+    data = _form_data(MilestoneForm(request.POST, terms=terms, prefix="ms"))
+    services.milestone_save(actor=request.user, contract=contract, data=data)
+    return _("Milestone added.")
+
+
+def _milestone_remove(request: AuthedRequest, contract: Contract) -> str:
+    milestone = contract.milestones.filter(pk=request.POST.get("milestone") or 0).first()
+    if milestone is None:
+        raise ValidationError({"milestone": [_("No such milestone.")]})
+    services.milestone_remove(actor=request.user, milestone=milestone)
+    return _("Milestone removed.")
+
+
+def _order(request: AuthedRequest, contract: Contract) -> str:
+    post = request.POST
+    data = _form_data(OrderForm(post, milestones=selectors.milestones_of(contract)))
+    milestone = contract.milestones.filter(pk=data["milestone"]).first() if data["milestone"] else None
+    quantities = _quantities(post)
+    order = services.order_generate(
+        actor=request.user,
+        contract=contract,
+        title=data["title"],
+        quantities=quantities if post.get("scope") == "batch" else None,
+        milestone=milestone,
+        planned_date=data["planned_date"],
+    )
+    return _("Order %(n)s generated.") % {"n": order.number}
+
+
+def _risk_add(request: AuthedRequest, contract: Contract) -> str:
+    services.risk_add(actor=request.user, contract=contract, data=_form_data(RiskForm(request.POST)))
+    return _("Added to the register.")
+
+
+def _risk_close(request: AuthedRequest, contract: Contract) -> str:
+    risk = ContractRisk.objects.filter(contract=contract, pk=request.POST.get("risk") or 0).first()
     if risk is None:
         raise ValidationError({"risk": [_("No such entry.")]})
-    services.risk_update(actor=actor, risk=risk, data={"status": "closed"})
+    services.risk_update(actor=request.user, risk=risk, data={"status": "closed"})
     return _("Closed.")
+
+
+CONTRACT_STEPS: Steps[Contract] = {
+    "submit": _submit,
+    "check": _check,
+    "approve": _approve,
+    "reject": _reject,
+    "sign": _sign,
+    "accept": _accept,
+    "complete": _complete,
+    "close": _close,
+    "terminate": _terminate,
+    "milestone_add": _milestone_add,
+    "milestone_remove": _milestone_remove,
+    "order": _order,
+    "risk_add": _risk_add,
+    "risk_close": _risk_close,
+}
 
 
 @require_POST
@@ -381,17 +417,7 @@ def _run(request: AuthedRequest, contract: Contract, action: str) -> str:
 def contract_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     """The contract's process steps as forms; a refusal comes back as messages."""
     contract = selectors.contract_get(user=request.user, pk=pk)
-    if action not in ACTIONS:
-        raise Http404
-    try:
-        text = _run(request, contract, action)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    except StaleVersionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, text)
-    return redirect("contracts:contract_detail", pk=contract.pk)
+    return run_step(request, CONTRACT_STEPS, action, contract, then=contract)
 
 
 @login_required
@@ -403,37 +429,38 @@ def signed_copy(request: AuthedRequest, pk: int) -> FileResponse:
 # --- milestones and orders -------------------------------------------------------------------
 
 
+def _deliver(request: AuthedRequest, milestone: Milestone) -> str:
+    data = _form_data(DeliveryForm({"kind": "goods", "delivered_on": request.POST.get("delivered_on", "")}))
+    services.milestone_deliver(actor=request.user, milestone=milestone, delivered_on=data["delivered_on"])
+    return _("Milestone delivered.")
+
+
+def _milestone_accept(request: AuthedRequest, milestone: Milestone) -> str:
+    data = _form_data(AcceptanceForm(request.POST, request.FILES))
+    services.milestone_accept(
+        actor=request.user,
+        milestone=milestone,
+        accepted_on=data["accepted_on"],
+        accepted_by_name=data["accepted_by_name"],
+        document=data["acceptance_document"],
+        note=data["note"],
+    )
+    return _("Acceptance recorded.")
+
+
+def _refuse(request: AuthedRequest, milestone: Milestone) -> str:
+    services.milestone_refuse(actor=request.user, milestone=milestone, note=request.POST.get("note", ""))
+    return _("Refusal recorded.")
+
+
+MILESTONE_STEPS: Steps[Milestone] = {"deliver": _deliver, "accept": _milestone_accept, "refuse": _refuse}
+
+
 @require_POST
 @login_required
 def milestone_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     milestone = selectors.milestone_get(user=request.user, pk=pk)
-    post = request.POST
-    try:
-        if action == "deliver":
-            data = _form_data(DeliveryForm({"kind": "goods", "delivered_on": post.get("delivered_on", "")}))
-            services.milestone_deliver(actor=request.user, milestone=milestone, delivered_on=data["delivered_on"])
-            text = _("Milestone delivered.")
-        elif action == "accept":
-            data = _form_data(AcceptanceForm(post, request.FILES))
-            services.milestone_accept(
-                actor=request.user,
-                milestone=milestone,
-                accepted_on=data["accepted_on"],
-                accepted_by_name=data["accepted_by_name"],
-                document=data["acceptance_document"],
-                note=data["note"],
-            )
-            text = _("Acceptance recorded.")
-        elif action == "refuse":
-            services.milestone_refuse(actor=request.user, milestone=milestone, note=post.get("note", ""))
-            text = _("Refusal recorded.")
-        else:
-            raise Http404
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, text)
-    return redirect("contracts:contract_detail", pk=milestone.contract_id)
+    return run_step(request, MILESTONE_STEPS, action, milestone, then=milestone.contract)
 
 
 @login_required

@@ -70,6 +70,16 @@ def scope(
     return queryset.distinct() if member_paths and q != Q() else queryset
 
 
+def fetch_or_404(queryset: models.QuerySet[M], **lookup: Any) -> M:
+    """The one record of `queryset` matching `lookup`, or 404: a record outside the viewer's
+    scope, a missing one and an id that is no id at all (text, a number beyond the column) all
+    read the same. Selectors fetch single records through it."""
+    try:
+        return queryset.get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError, OverflowError) as exc:
+        raise Http404 from exc
+
+
 def get_visible_or_404(
     queryset: models.QuerySet[M], user: Any, pk: Any, *, visible: Q | None = None, **scope_kwargs: Any
 ) -> M:
@@ -77,12 +87,9 @@ def get_visible_or_404(
 
     `visible` replaces the default rule with an app's own (e.g. customers.access.account_visible_q).
     """
-    try:
-        if visible is not None:
-            return queryset.filter(visible).get(pk=pk)
-        return scope(queryset, user, **scope_kwargs).get(pk=pk)
-    except (ObjectDoesNotExist, ValueError, TypeError, OverflowError) as exc:
-        raise Http404 from exc
+    if visible is not None:
+        return fetch_or_404(queryset.filter(visible), pk=pk)
+    return fetch_or_404(scope(queryset, user, **scope_kwargs), pk=pk)
 
 
 def can_change(user: Any, owner_id: int | None, owner_team_id: int | None) -> bool:

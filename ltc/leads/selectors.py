@@ -7,10 +7,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from ltc.core import normalize
+from ltc.core.access import fetch_or_404
 from ltc.leads.access import created_scope, import_template_scope, lead_scope
 from ltc.leads.choices import LeadSource, LeadStatus
 from ltc.leads.models import Lead, LeadImport, LeadImportTemplate, SavedView
@@ -86,11 +86,8 @@ def lead_list(*, user: User, filters: LeadFilters = LeadFilters()) -> QuerySet[L
 
 def lead_get(*, user: User, pk: Any) -> Lead:
     """Fetch and authorise in one call; a lead the user may not see is a 404. Its creator may read it."""
-    try:
-        leads = Lead.objects.select_related("owner", "owner__team", "account", "contact", "created_by")
-        return lead_scope(leads, user, with_created=True).get(pk=pk)
-    except (Lead.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    leads = Lead.objects.select_related("owner", "owner__team", "account", "contact", "created_by")
+    return fetch_or_404(lead_scope(leads, user, with_created=True), pk=pk)
 
 
 def lead_status_counts(*, user: User, filters: LeadFilters = LeadFilters()) -> dict[str, int]:
@@ -163,10 +160,7 @@ def lead_import_list(*, user: User, filters: ImportFilters = ImportFilters()) ->
 
 
 def lead_import_get(*, user: User, pk: Any) -> LeadImport:
-    try:
-        return lead_import_list(user=user).get(pk=pk)
-    except (LeadImport.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return fetch_or_404(lead_import_list(user=user), pk=pk)
 
 
 def lead_import_templates(*, user: User) -> QuerySet[LeadImportTemplate]:
@@ -175,10 +169,7 @@ def lead_import_templates(*, user: User) -> QuerySet[LeadImportTemplate]:
 
 
 def lead_import_template_get(*, user: User, pk: Any) -> LeadImportTemplate:
-    try:
-        return lead_import_templates(user=user).get(pk=pk)
-    except (LeadImportTemplate.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return fetch_or_404(lead_import_templates(user=user), pk=pk)
 
 
 def saved_views(*, user: User) -> QuerySet[SavedView]:

@@ -4,6 +4,7 @@ web forms and reports. Thin over leads.services and leads.selectors.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -20,11 +21,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from ltc.core.actions import run_action
 from ltc.core.activities import activities_for
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
-from ltc.core.forms import ActivityForm, ListParams, add_service_errors, errors_as_text, is_htmx
+from ltc.core.forms import ActivityForm, ListParams, add_service_errors, errors_as_text, flash_errors, is_htmx
 from ltc.core.links import absolute_url
 from ltc.core.net import client_address
 from ltc.leads import selectors, services
@@ -86,10 +88,6 @@ def _created_message(actor: User, lead: Lead) -> str:
     if lead.owner_id == actor.pk:
         return _("Lead created; you own it.")
     return _("Lead created. Routed to %(owner)s.") % {"owner": lead.owner}
-
-
-def _errors_to_messages(request: HttpRequest, exc: ValidationError) -> None:
-    messages.error(request, " ".join(str(m) for m in exc.messages))
 
 
 # --- list, board, reports --------------------------------------------------------------------
@@ -227,7 +225,7 @@ def lead_quick_create(request: AuthedRequest) -> HttpResponse:
         try:
             lead = services.lead_create(actor=request.user, data=data, owner=request.user)
         except ValidationError as exc:
-            _errors_to_messages(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _created_message(request.user, lead))
             return redirect(lead)
@@ -290,17 +288,14 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "leads/lead_detail.html", context)
 
 
-def _lead_action(request: AuthedRequest, pk: int, action: Any, success: str) -> HttpResponse:
+def _lead_action(request: AuthedRequest, pk: int, action: Callable[[Lead], object], success: str) -> HttpResponse:
     lead = selectors.lead_get(user=request.user, pk=pk)
-    try:
+
+    def step() -> str:
         action(lead)
-    except ValidationError as exc:
-        _errors_to_messages(request, exc)
-    except StaleVersionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, success)
-    return redirect(lead)
+        return success
+
+    return run_action(request, step, then=lead)
 
 
 @login_required
@@ -525,7 +520,7 @@ def import_undo(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         result = services.lead_import_undo(actor=request.user, batch=batch)
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(
             request,

@@ -6,3 +6,6 @@ class OpportunitiesConfig(AppConfig):
     name = "ltc.opportunities"
     label = "opportunities"
     verbose_name = _("Opportunities")
+
+    def ready(self) -> None:
+        from ltc.opportunities import panels  # noqa: F401 - registers its panels on earlier stages' pages

@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
-from django.http import Http404
 
+from ltc.core.access import fetch_or_404
 from ltc.core.money import quantize
 from ltc.opportunities.access import opportunity_scope
 from ltc.opportunities.choices import ForecastCategory, OpportunityStatus, RequirementKind, ReviewStatus
@@ -46,10 +46,7 @@ def pipelines(*, active_only: bool = True) -> QuerySet[Pipeline]:
 
 
 def pipeline_get(*, pk: Any) -> Pipeline:
-    try:
-        return pipelines(active_only=False).get(pk=pk)
-    except (Pipeline.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return fetch_or_404(pipelines(active_only=False), pk=pk)
 
 
 def default_pipeline() -> Pipeline | None:
@@ -80,10 +77,7 @@ def opportunity_list(*, user: Any, filters: OpportunityFilters = OpportunityFilt
 
 
 def opportunity_get(*, user: Any, pk: Any) -> Opportunity:
-    try:
-        return _base(user).get(pk=pk)
-    except (Opportunity.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return fetch_or_404(_base(user), pk=pk)
 
 
 @dataclass
@@ -168,10 +162,7 @@ def review_list(
 
 
 def review_get(*, user: Any, pk: Any) -> DecisionReview:
-    try:
-        return review_list(user=user).prefetch_related("assessments__assessor").get(pk=pk)
-    except (DecisionReview.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return fetch_or_404(review_list(user=user).prefetch_related("assessments__assessor"), pk=pk)
 
 
 def review_types_of(pipeline: Pipeline) -> list[str]:
@@ -326,12 +317,11 @@ def bid_list(*, user: Any, opportunity: int | None = None) -> QuerySet[Bid]:
 
 
 def bid_get(*, user: Any, pk: Any) -> Bid:
-    try:
-        return (
+    return fetch_or_404(
+        (
             bid_list(user=user)
             .select_related("opportunity__owner", "opportunity__pipeline", "deadline_task")
             .prefetch_related("sections__owner", "documents__versions__uploaded_by")
-            .get(pk=pk)
-        )
-    except (Bid.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+        ),
+        pk=pk,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ltc.core.access import has_any_role
+from ltc.core.actions import run_action
 from ltc.core.activities import activities_for
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
@@ -27,7 +29,7 @@ from ltc.customers import selectors as customer_selectors
 from ltc.customers.models import Contact
 from ltc.leads import selectors as lead_selectors
 from ltc.opportunities import selectors, services
-from ltc.opportunities.access import OPPORTUNITY_WRITE_ROLES, can_override, can_quote, can_steer, can_work
+from ltc.opportunities.access import OPPORTUNITY_WRITE_ROLES, can_override, can_steer, can_work
 from ltc.opportunities.choices import (
     BID_RESULTS,
     CRITERIA,
@@ -180,7 +182,6 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_steer": can_steer(request.user, opportunity),
         "can_work": can_work(request.user, opportunity),
         "can_override": can_override(request.user, opportunity),
-        "can_quote": opportunity.is_open and can_quote(request.user, opportunity),
         # Someone who reads the deal through its contract (finance, legal) may not read the customer.
         "sees_customer": customer_selectors.account_list(user=request.user).filter(pk=opportunity.account_id).exists(),
         "activity_form": ActivityForm(),
@@ -200,17 +201,14 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "opportunities/opportunity_detail.html", context)
 
 
-def _action(request: AuthedRequest, pk: int, action: Any, success: str) -> HttpResponse:
+def _action(request: AuthedRequest, pk: int, action: Callable[[Opportunity], object], success: str) -> HttpResponse:
     opportunity = selectors.opportunity_get(user=request.user, pk=pk)
-    try:
+
+    def step() -> str:
         action(opportunity)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    except StaleVersionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, success)
-    return redirect(opportunity)
+        return success
+
+    return run_action(request, step, then=opportunity)
 
 
 @login_required

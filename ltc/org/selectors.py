@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
+from ltc.core.access import fetch_or_404
 from ltc.org.models import ApiToken, User
 
 
@@ -16,10 +16,7 @@ def token_list(*, user: User) -> QuerySet[ApiToken]:
 
 def token_get(*, user: User, pk: Any) -> ApiToken:
     """A token of the user's own; anyone else's is a 404."""
-    try:
-        return ApiToken.objects.get(user=user, pk=pk)
-    except (ApiToken.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return fetch_or_404(ApiToken.objects.all(), user=user, pk=pk)
 
 
 def assignable_users() -> QuerySet[User]:

@@ -6,3 +6,6 @@ class QuotesConfig(AppConfig):
     name = "ltc.quotes"
     label = "quotes"
     verbose_name = _("Quotes")
+
+    def ready(self) -> None:
+        from ltc.quotes import panels  # noqa: F401 - registers its panels on earlier stages' pages

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 
+from ltc.core.access import fetch_or_404
 from ltc.quotes.access import quote_scope
 from ltc.quotes.choices import ApprovalStatus, QuoteStatus
 from ltc.quotes.models import PaymentTerm, Quote, QuoteApproval, QuoteLine, QuoteVersion
@@ -63,10 +63,7 @@ def quote_get(*, user: Any, pk: Any) -> Quote:
         "current",
         "current__price_book",
     )
-    try:
-        return quote_scope(qs, user).get(pk=pk)
-    except (Quote.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return fetch_or_404(quote_scope(qs, user), pk=pk)
 
 
 def version_get(quote: Quote, number: Any = None) -> QuoteVersion:
@@ -75,18 +72,16 @@ def version_get(quote: Quote, number: Any = None) -> QuoteVersion:
     which: dict[str, Any] = {"pk": quote.current_id} if number is None else {"quote": quote, "number": number}
     lines = QuoteLine.objects.select_related("product").order_by("position")
     approvals = QuoteApproval.objects.select_related("approver").order_by("level")
-    try:
-        return (
-            QuoteVersion.objects.select_related("price_book", "created_by", "answer_recorded_by")
-            .prefetch_related(
+    return fetch_or_404(
+        (
+            QuoteVersion.objects.select_related("price_book", "created_by", "answer_recorded_by").prefetch_related(
                 Prefetch("lines", queryset=lines),
                 Prefetch("terms", queryset=PaymentTerm.objects.order_by("position")),
                 Prefetch("approvals", queryset=approvals),
             )
-            .get(**which)
-        )
-    except (QuoteVersion.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+        ),
+        **which,
+    )
 
 
 def versions_of(quote: Quote) -> list[QuoteVersion]:

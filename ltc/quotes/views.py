@@ -3,6 +3,7 @@ version comparison, the document (HTML preview and PDF) and the customer's page 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -11,19 +12,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from ltc.catalog.models import BundleComponent, Product
+from ltc.core.actions import Steps, run_step
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
-from ltc.core.forms import ListParams, add_service_errors, flash_errors, is_htmx
+from ltc.core.forms import ListParams, add_service_errors, is_htmx
 from ltc.core.net import client_address
 from ltc.core.timeline import timeline_for
 from ltc.opportunities import selectors as deal_selectors
-from ltc.opportunities.access import can_steer as can_steer_deal
 from ltc.opportunities.models import BidSection
 from ltc.org.types import AuthedRequest
 from ltc.quotes import documents, selectors, services
@@ -133,8 +135,6 @@ def quote_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "pending": pending,
         "can_write": writer,
         "can_approve": pending is not None and pending.approver_id == request.user.pk,
-        # The contract is made by the deal's AR side (contracts.services.contract_create).
-        "can_make_contract": can_steer_deal(request.user, quote.opportunity),
         "send_form": SendForm(initial={"to": version.sent_to or contact_email}),
         "answer_form": AnswerForm(),
         "sections": sections,
@@ -327,7 +327,80 @@ def _spec_rows(lines: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[
     return rows, places
 
 
-ACTIONS = {"submit", "approve", "reject", "revise", "send", "accept", "decline", "bid_offer"}
+def _expected(request: AuthedRequest) -> int:
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else 0
+
+
+def _submit(request: AuthedRequest, quote: Quote) -> str:
+    version = services.quote_submit(actor=request.user, quote=quote, expected_version=_expected(request))
+    if version.status == QuoteStatus.APPROVED:
+        return _("Approved within your authority.")
+    return _("Submitted for approval.")
+
+
+def _approve(request: AuthedRequest, quote: Quote) -> str:
+    services.quote_approve(actor=request.user, quote=quote, comment=request.POST.get("comment", ""))
+    return _("Approval recorded.")
+
+
+def _reject(request: AuthedRequest, quote: Quote) -> str:
+    services.quote_reject(actor=request.user, quote=quote, comment=request.POST.get("comment", ""))
+    return _("Quote rejected.")
+
+
+def _revise(request: AuthedRequest, quote: Quote) -> HttpResponse:
+    services.quote_revise(actor=request.user, quote=quote, expected_version=_expected(request))
+    messages.success(request, _("New version started."))
+    return redirect("quotes:quote_edit", pk=quote.pk)
+
+
+def _send(request: AuthedRequest, quote: Quote) -> str:
+    post = request.POST
+    link = services.quote_send(actor=request.user, quote=quote, to=post.get("to", ""), message=post.get("message", ""))
+    return _("Quote sent. The customer's link: %(link)s") % {"link": link}
+
+
+def _answer(accept: bool) -> Callable[[AuthedRequest, Quote], str]:
+    def record(request: AuthedRequest, quote: Quote) -> str:
+        post = request.POST
+        services.quote_record_answer(
+            actor=request.user,
+            quote=quote,
+            accept=accept,
+            name=post.get("name", ""),
+            title=post.get("title", ""),
+            note=post.get("note", ""),
+        )
+        return _("The customer's answer is recorded.")
+
+    return record
+
+
+def _bid_offer(request: AuthedRequest, quote: Quote) -> str:
+    post = request.POST
+    section = (
+        BidSection.objects.select_related("bid")
+        .filter(pk=post.get("section") or 0, bid__opportunity=quote.opportunity_id)
+        .first()
+    )
+    if section is None:
+        raise ValidationError({"section": [_("Choose a bid section of this quote's deal.")]})
+    version = selectors.version_get(quote, post.get("number") or 0)
+    services.quote_offer_in_bid(actor=request.user, quote=quote, version=version, section=section)
+    return _("Offered in the bid.")
+
+
+QUOTE_STEPS: Steps[Quote] = {
+    "submit": _submit,
+    "approve": _approve,
+    "reject": _reject,
+    "revise": _revise,
+    "send": _send,
+    "accept": _answer(accept=True),
+    "decline": _answer(accept=False),
+    "bid_offer": _bid_offer,
+}
 
 
 @login_required
@@ -335,64 +408,7 @@ ACTIONS = {"submit", "approve", "reject", "revise", "send", "accept", "decline",
 def quote_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     """The quote's process steps as buttons; a refusal comes back as a message."""
     quote = selectors.quote_get(user=request.user, pk=pk)
-    if action not in ACTIONS:
-        raise Http404
-    post = request.POST
-    expected = int(post["version"]) if post.get("version", "").isdigit() else 0
-    try:
-        if action == "submit":
-            version = services.quote_submit(actor=request.user, quote=quote, expected_version=expected)
-            text = (
-                _("Approved within your authority.")
-                if version.status == QuoteStatus.APPROVED
-                else _("Submitted for approval.")
-            )
-        elif action == "approve":
-            services.quote_approve(actor=request.user, quote=quote, comment=post.get("comment", ""))
-            text = _("Approval recorded.")
-        elif action == "reject":
-            services.quote_reject(actor=request.user, quote=quote, comment=post.get("comment", ""))
-            text = _("Quote rejected.")
-        elif action == "revise":
-            services.quote_revise(actor=request.user, quote=quote, expected_version=expected)
-            messages.success(request, _("New version started."))
-            return redirect("quotes:quote_edit", pk=quote.pk)
-        elif action == "send":
-            link = services.quote_send(
-                actor=request.user,
-                quote=quote,
-                to=post.get("to", ""),
-                message=post.get("message", ""),
-            )
-            text = _("Quote sent. The customer's link: %(link)s") % {"link": link}
-        elif action in ("accept", "decline"):
-            services.quote_record_answer(
-                actor=request.user,
-                quote=quote,
-                accept=action == "accept",
-                name=post.get("name", ""),
-                title=post.get("title", ""),
-                note=post.get("note", ""),
-            )
-            text = _("The customer's answer is recorded.")
-        else:
-            section = (
-                BidSection.objects.select_related("bid")
-                .filter(pk=post.get("section") or 0, bid__opportunity=quote.opportunity_id)
-                .first()
-            )
-            if section is None:
-                raise ValidationError({"section": [_("Choose a bid section of this quote's deal.")]})
-            version = selectors.version_get(quote, post.get("number") or 0)
-            services.quote_offer_in_bid(actor=request.user, quote=quote, version=version, section=section)
-            text = _("Offered in the bid.")
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    except StaleVersionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, text)
-    return redirect("quotes:quote_detail", pk=quote.pk)
+    return run_step(request, QUOTE_STEPS, action, quote, then=reverse("quotes:quote_detail", args=[quote.pk]))
 
 
 @login_required

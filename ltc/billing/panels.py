@@ -1,0 +1,93 @@
+"""What billing shows on earlier stages' pages (ltc.core.panels): the way to a signed contract's
+billing schedule and its invoices on the contract's page; the customer's invoices with an open
+balance on the account's page. Only invoices the viewer reads are listed (billing.access)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ltc.billing import selectors
+from ltc.billing.choices import InvoiceKind, InvoiceStatus
+from ltc.contracts.models import Contract
+from ltc.core.money import quantize
+from ltc.core.panels import Panel, register
+from ltc.customers.models import Account
+
+CONTRACT_INVOICES_SHOWN = 20
+ACCOUNT_INVOICES_SHOWN = 10
+
+
+def contract_schedule(user: Any, contract: Contract) -> dict[str, Any] | None:
+    """A signed contract has a billing schedule; whoever reads the contract reads its schedule
+    (billing.access.schedule_visible_q), so the link needs no query."""
+    return {} if contract.signed_on else None
+
+
+def contract_invoices(user: Any, contract: Contract) -> dict[str, Any] | None:
+    """The contract's invoices and credit notes the viewer reads; no panel while there is none."""
+    invoices = list(
+        selectors.invoice_list(user=user, filters=selectors.InvoiceFilters(contract=contract.pk))[
+            :CONTRACT_INVOICES_SHOWN
+        ]
+    )
+    return {"invoices": invoices, "today": timezone.localdate()} if invoices else None
+
+
+def account_open_invoices(user: Any, account: Account) -> dict[str, Any]:
+    """The customer's issued invoices with an open balance that the viewer reads, oldest due
+    first, and the open balance per currency (amounts in different currencies never add up)."""
+    unpaid = selectors.invoice_list(user=user, filters=selectors.InvoiceFilters(account=account.pk)).filter(
+        kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED, open_amount__gt=0
+    )
+    invoices = list(unpaid.order_by("due_date", "id")[: ACCOUNT_INVOICES_SHOWN + 1])
+    balances = []
+    if invoices:
+        sums = unpaid.order_by().values("currency").annotate(open=Sum("open_amount")).order_by("currency")
+        # SQLite adds decimals as floats: the sum is rounded to the cent (as billing.selectors.balances).
+        balances = [(row["currency"], quantize(Decimal(str(row["open"])))) for row in sums]
+    return {
+        "invoices": invoices[:ACCOUNT_INVOICES_SHOWN],
+        "more": len(invoices) > ACCOUNT_INVOICES_SHOWN,
+        "balances": balances,
+        "today": timezone.localdate(),
+    }
+
+
+# Registered when the app is ready (BillingConfig.ready imports this module).
+register(
+    Panel(
+        record=Contract,
+        key="billing-schedule",
+        title=_("Billing schedule"),
+        template="billing/panels/contract_schedule.html",
+        selector=contract_schedule,
+        max_queries=0,
+        slot="actions",
+    )
+)
+register(
+    Panel(
+        record=Contract,
+        key="contract-invoices",
+        title=_("Invoices"),
+        template="billing/panels/contract_invoices.html",
+        selector=contract_invoices,
+        max_queries=2,
+    )
+)
+register(
+    Panel(
+        record=Account,
+        key="account-open-invoices",
+        title=_("Open invoices"),
+        template="billing/panels/account_open_invoices.html",
+        selector=account_open_invoices,
+        max_queries=3,
+        order=40,
+    )
+)

@@ -1,0 +1,77 @@
+"""What deals show on earlier stages' pages (ltc.core.panels): the deal a lead became and the
+way to convert a qualified lead on the lead's page; the customer's deals on the account's page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from ltc.core.access import has_any_role
+from ltc.core.panels import Panel, register
+from ltc.customers.models import Account
+from ltc.leads.access import can_change_lead
+from ltc.leads.choices import LeadStatus
+from ltc.leads.models import Lead
+from ltc.opportunities import selectors
+from ltc.opportunities.access import OPPORTUNITY_WRITE_ROLES
+
+ACCOUNT_DEALS_SHOWN = 10
+
+
+def lead_deal(user: Any, lead: Lead) -> dict[str, Any] | None:
+    """The deal the lead was converted into, if the viewer may open it."""
+    deal = selectors.opportunity_list(user=user).filter(source_lead=lead).first()
+    return {"deal": deal} if deal is not None else None
+
+
+def lead_convert(user: Any, lead: Lead) -> dict[str, Any] | None:
+    """A qualified lead is converted by someone who may change it and work on deals
+    (opportunities.views.opportunity_from_lead asks the same)."""
+    if lead.status != LeadStatus.QUALIFIED:
+        return None
+    if not (can_change_lead(user, lead) and has_any_role(user, OPPORTUNITY_WRITE_ROLES)):
+        return None
+    return {}
+
+
+def account_deals(user: Any, account: Account) -> dict[str, Any]:
+    """The customer's latest deals the viewer sees."""
+    deals = list(selectors.opportunity_list(user=user).filter(account=account)[: ACCOUNT_DEALS_SHOWN + 1])
+    return {"deals": deals[:ACCOUNT_DEALS_SHOWN], "more": len(deals) > ACCOUNT_DEALS_SHOWN}
+
+
+# Registered when the app is ready (OpportunitiesConfig.ready imports this module).
+register(
+    Panel(
+        record=Lead,
+        key="lead-deal",
+        title=_("Opportunity"),
+        template="opportunities/panels/lead_deal.html",
+        selector=lead_deal,
+        max_queries=2,
+        slot="details",
+    )
+)
+register(
+    Panel(
+        record=Lead,
+        key="convert-to-deal",
+        title=_("Convert to opportunity"),
+        template="opportunities/panels/lead_convert.html",
+        selector=lead_convert,
+        max_queries=0,
+        slot="qualified",
+    )
+)
+register(
+    Panel(
+        record=Account,
+        key="account-deals",
+        title=_("Opportunities"),
+        template="opportunities/panels/account_deals.html",
+        selector=account_deals,
+        max_queries=2,
+        order=10,
+    )
+)
