@@ -1,6 +1,8 @@
 """/api/v1/events: the integration events (an outbox) for an ERP or a data team, read in order.
 
-Administrators only; a reader keeps the last id it processed and asks for `after=` it."""
+Administrators only; a reader keeps the last id it processed and asks for `after=` it. Each event
+carries the schema version of its payload: the payload of a kind and version never changes
+(docs/architecture.md lists the catalogue; `ltc events` prints it)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from ltc.core.access import has_any_role
 from ltc.core.models import IntegrationEvent
@@ -21,17 +23,24 @@ MAX_EVENTS = 500
 
 class EventOut(Schema):
     id: int
-    kind: str
-    subject_type: str
+    kind: str = Field(description="What happened, e.g. contract.signed: one of the event catalogue's kinds.")
+    schema_version: int = Field(
+        description="The version of the payload's schema for this kind; a changed payload gets a new version."
+    )
+    subject_type: str = Field(description="The record the event is about, as app_label.model.")
     subject_id: int
-    payload: dict[str, Any]
+    payload: dict[str, Any] = Field(
+        description="The kind's fields at its schema version (money and dates as strings), as the catalogue lists."
+    )
     created_at: datetime
 
 
 @router.get("/events", response=list[EventOut])
 def event_list(request: AuthedRequest, after: int = 0, limit: int = 100, kind: str = "") -> list[IntegrationEvent]:
-    """The events after id `after` (oldest first, at most 500), optionally of one `kind`
-    (order.created, delivery.recorded, milestone.accepted, contract.signed, contract.amended ...)."""
+    """The events after id `after` (oldest first, at most 500), optionally of one `kind` of the
+    event catalogue (lead.created, opportunity.won, quote.accepted, contract.signed, order.created,
+    milestone.accepted, invoice.issued, payment.received ...; docs/architecture.md lists them all
+    with their payloads)."""
     if not has_any_role(request.user, (RoleCode.ADMIN,)):
         raise PermissionDenied
     qs = IntegrationEvent.objects.filter(id__gt=max(after, 0))

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from ltc.core.models import JobLease, OutgoingMail
+from ltc.core.models import JobLease, OutgoingMail, ReactionDelivery
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -49,6 +49,16 @@ class OutgoingMailAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "subject", "to", "sent_at", "attempts", "last_error"]
     list_filter = [("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["subject", "to"]
+
+
+@admin.register(ReactionDelivery)
+class ReactionDeliveryAdmin(ReadOnlyAdmin):
+    """After-commit reactions to events: what ran, what waits, what failed and why."""
+
+    list_display = ["created_at", "event", "reaction", "done_at", "attempts", "last_error"]
+    list_filter = [("done_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["event"]
+    search_fields = ["reaction", "event__kind"]
 
 
 @admin.register(JobLease)

@@ -250,6 +250,9 @@ class IntegrationEvent(models.Model):
     it reports, read in id order from /api/v1/events (an outbox: nothing is lost or invented)."""
 
     kind = models.CharField(_("event"), max_length=60)
+    schema_version = models.PositiveSmallIntegerField(
+        default=1, help_text="The version of the event's payload schema (see the event catalogue)."
+    )
     subject_type = models.CharField(max_length=60)
     subject_id = models.PositiveBigIntegerField()
     payload = models.JSONField(default=dict)
@@ -262,6 +265,27 @@ class IntegrationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject_type}#{self.subject_id}"
+
+
+class ReactionDelivery(models.Model):
+    """An after-commit reaction still to run (or run) for one event: written with the event, run by
+    the worker, kept with its attempts and last error when it fails (see `ltc.core.events`)."""
+
+    event = models.ForeignKey(IntegrationEvent, on_delete=models.CASCADE, related_name="deliveries")
+    reaction = models.CharField(max_length=200, help_text="module.function of the reaction")
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "reaction"], name="reaction_delivery_once")]
+        indexes = [
+            models.Index(fields=["id"], name="reaction_delivery_pending", condition=models.Q(done_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reaction} ← {self.event_id}"
 
 
 class JobLease(models.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -41,32 +42,49 @@ def deliver_mail() -> int:
 
     sent = mail_deliver()
     failed = OutgoingMail.objects.filter(sent_at__isnull=True, attempts__gt=0).exists()
-    if failed and _database_queue() and not _retry_queued():
+    if failed and _database_queue() and not _retry_queued(deliver_mail):
         deliver_mail.using(run_after=timezone.now() + MAIL_RETRY_AFTER).enqueue()
     return sent
+
+
+@task()
+def deliver_reactions() -> int:
+    """Run the after-commit reactions to events; what failed is tried again later."""
+    from ltc.core.events import reactions_deliver
+    from ltc.core.models import ReactionDelivery
+
+    done = reactions_deliver()
+    failed = ReactionDelivery.objects.filter(done_at__isnull=True, attempts__gt=0).exists()
+    if failed and _database_queue() and not _retry_queued(deliver_reactions):
+        deliver_reactions.using(run_after=timezone.now() + MAIL_RETRY_AFTER).enqueue()
+    return done
 
 
 def _database_queue() -> bool:
     return settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
 
 
-def _retry_queued() -> bool:
+def _retry_queued(delivery: Any) -> bool:
     """One later delivery is enough however many deliveries met the failure."""
     from django_tasks_db.models import DBTaskResult
 
     return DBTaskResult.objects.filter(
-        task_path=deliver_mail.module_path, status="READY", run_after__gt=timezone.now()
+        task_path=delivery.module_path, status="READY", run_after__gt=timezone.now()
     ).exists()
 
 
 @task()
 def recover_jobs() -> list[str]:
-    """Queue again the jobs of workers that died, and the mail they left unsent."""
+    """Queue again the jobs of workers that died, and the mail and event reactions they left
+    undone."""
     from ltc.core.jobs import jobs_recover
-    from ltc.core.models import OutgoingMail
+    from ltc.core.models import OutgoingMail, ReactionDelivery
 
     recovered = jobs_recover()
     if OutgoingMail.objects.filter(sent_at__isnull=True).exists():
         deliver_mail.enqueue()
         recovered.append("mail")
+    if ReactionDelivery.objects.filter(done_at__isnull=True).exists():
+        deliver_reactions.enqueue()
+        recovered.append("reactions")
     return recovered

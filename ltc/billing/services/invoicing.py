@@ -14,12 +14,14 @@ from django.utils.translation import gettext as _
 
 from ltc.billing.access import require_billing
 from ltc.billing.choices import InvoiceKind, InvoiceStatus, LineStatus
+from ltc.billing.events import InvoiceCredited, InvoiceIssued
 from ltc.billing.models import BillingLine, Invoice, InvoiceLine
 from ltc.billing.services import notices, schedule
 from ltc.billing.services.common import Errors, amount, day, raise_if, text
 from ltc.contracts.models import ContractLine
-from ltc.core import events, timeline
+from ltc.core import timeline
 from ltc.core.concurrency import StaleVersionError, save_if_current
+from ltc.core.events import emit
 from ltc.core.money import money_text
 from ltc.core.numbering import formatted, next_number
 from ltc.org.models import User
@@ -111,15 +113,17 @@ def invoice_issue(*, actor: User, invoice: Invoice, expected_version: int, issue
             % {"n": invoice.number, "a": money_text(invoice.total), "c": invoice.currency},
         )
         notices.close_tasks(invoice, _("Issued"))
-        events.emit(
-            "invoice.issued",
-            invoice,
-            {
-                "number": invoice.number,
-                "contract": invoice.contract.number,
-                "total": invoice.total,
-                "due_date": invoice.due_date,
-            },
+        emit(
+            InvoiceIssued(
+                subject_id=invoice.pk,
+                number=invoice.number,
+                contract=invoice.contract.number,
+                contract_id=invoice.contract_id,
+                account_id=invoice.account_id,
+                total=invoice.total,
+                currency=invoice.currency,
+                due_date=invoice.due_date,
+            )
         )
     return invoice
 
@@ -205,7 +209,15 @@ def _credit_note(actor: User, invoice: Invoice, value: Decimal, reason: str) -> 
         text=_("Credit note %(n)s: %(a)s. %(r)s") % {"n": note.number, "a": money_text(value), "r": reason},
     )
     timeline.record_created(actor=actor, subject=note, text=reason)
-    events.emit("invoice.credited", invoice, {"number": invoice.number, "credit_note": note.number, "amount": value})
+    emit(
+        InvoiceCredited(
+            subject_id=invoice.pk,
+            number=invoice.number,
+            credit_note=note.number,
+            amount=value,
+            currency=invoice.currency,
+        )
+    )
     return note
 
 

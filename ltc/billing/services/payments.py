@@ -19,10 +19,12 @@ from django.utils.translation import gettext as _
 
 from ltc.billing.access import require_billing
 from ltc.billing.choices import InvoiceKind, InvoiceStatus, PaymentKind, PaymentMethod, PromiseStatus
+from ltc.billing.events import PaymentReceived, PaymentReversed
 from ltc.billing.models import Allocation, Invoice, Payment
 from ltc.billing.services.common import Errors, amount, day, raise_if, text
-from ltc.core import events, timeline
+from ltc.core import timeline
 from ltc.core.bulk import next_ids
+from ltc.core.events import emit
 from ltc.core.money import Currency, money_text
 from ltc.core.numbering import formatted
 from ltc.customers.models import Account
@@ -162,10 +164,15 @@ def payment_record(*, actor: User, data: dict[str, Any]) -> Payment:
         timeline.record_created(actor=actor, subject=payment)
         if wanted:
             _apply(actor, payment, wanted, max(received_on, timezone.localdate()), {})
-        events.emit(
-            "payment.received",
-            payment,
-            {"number": payment.number, "account": account.pk, "amount": value, "currency": currency},
+        emit(
+            PaymentReceived(
+                subject_id=payment.pk,
+                number=payment.number,
+                account=account.pk,
+                amount=value,
+                currency=currency,
+                received_on=received_on,
+            )
         )
     return payment
 
@@ -296,6 +303,17 @@ def payment_reverse(*, actor: User, payment: Payment, reason: Any) -> Payment:
         locked.save(update_fields=["allocated", "unallocated", "reversed"])
         timeline.note_add(
             actor=actor, subject=locked, text=_("Reversed as %(n)s: %(r)s") % {"n": reversal.number, "r": why}
+        )
+        emit(
+            PaymentReversed(
+                subject_id=locked.pk,
+                number=locked.number,
+                reversal=reversal.number,
+                account=locked.account_id,
+                amount=locked.amount,
+                currency=locked.currency,
+                reason=why,
+            )
         )
     payment.refresh_from_db()
     return reversal

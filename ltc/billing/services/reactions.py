@@ -1,12 +1,14 @@
 """How billing follows the contract (registered from BillingConfig.ready): a signed contract
 gets its schedule (its signing terms billed at once), a delivered or accepted milestone bills the
 terms it triggers, an amendment re-plans what is not yet invoiced, a termination stops the rest;
-and the contract's close check asks whether everything is invoiced and settled."""
+and the contract's close check asks whether everything is invoiced and settled.
+
+Each reaction runs in the contract's transaction (`IN_TRANSACTION`): a contract is never signed,
+amended or terminated without its schedule following, and a failure to plan refuses the action."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Sum
 from django.utils.translation import gettext as _
@@ -14,28 +16,41 @@ from django.utils.translation import gettext as _
 from ltc.billing.choices import InvoiceKind, InvoiceStatus, LineStatus
 from ltc.billing.models import BillingLine, Invoice
 from ltc.billing.services import schedule
+from ltc.contracts.events import (
+    ContractAmended,
+    ContractSigned,
+    ContractTerminated,
+    MilestoneAccepted,
+    MilestoneDelivered,
+    MilestoneEvent,
+)
 from ltc.contracts.models import Contract
-from ltc.core import events
+from ltc.core.events import IN_TRANSACTION, react
 from ltc.core.money import money_text
 
 
-def _signed(contract: Any, payload: dict[str, Any]) -> None:
+def _contract(pk: int) -> Contract:
+    return Contract.objects.select_related("account", "current").get(pk=pk)
+
+
+def _signed(event: ContractSigned) -> None:
+    contract = _contract(event.subject_id)
     schedule.plan(contract)
     schedule.bill_fired(contract)
 
 
-def _milestone(milestone: Any, payload: dict[str, Any]) -> None:
-    schedule.bill_fired(Contract.objects.select_related("account", "current").get(pk=milestone.contract_id))
+def _milestone(event: MilestoneEvent) -> None:
+    schedule.bill_fired(_contract(event.contract_id))
 
 
-def _amended(contract: Any, payload: dict[str, Any]) -> None:
-    contract = Contract.objects.select_related("account", "current").get(pk=contract.pk)
+def _amended(event: ContractAmended) -> None:
+    contract = _contract(event.subject_id)
     schedule.replan(contract)
     schedule.bill_fired(contract)
 
 
-def _terminated(contract: Any, payload: dict[str, Any]) -> None:
-    schedule.supersede_open(contract)
+def _terminated(event: ContractTerminated) -> None:
+    schedule.supersede_open(_contract(event.subject_id))
 
 
 def settlement_problems(contract: Contract) -> list[str]:
@@ -66,10 +81,10 @@ def invoiced_total(contract: Contract) -> Decimal:
 def register() -> None:
     from ltc.contracts.services import CLOSE_CHECKS
 
-    events.react("contract.signed", _signed)
-    events.react("milestone.delivered", _milestone)
-    events.react("milestone.accepted", _milestone)
-    events.react("contract.amended", _amended)
-    events.react("contract.terminated", _terminated)
+    react(ContractSigned, _signed, runs=IN_TRANSACTION)
+    react(MilestoneDelivered, _milestone, runs=IN_TRANSACTION)
+    react(MilestoneAccepted, _milestone, runs=IN_TRANSACTION)
+    react(ContractAmended, _amended, runs=IN_TRANSACTION)
+    react(ContractTerminated, _terminated, runs=IN_TRANSACTION)
     if settlement_problems not in CLOSE_CHECKS:
         CLOSE_CHECKS.append(settlement_problems)

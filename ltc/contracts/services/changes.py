@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ltc.contracts import access
 from ltc.contracts.amendments import Snapshot, apply_proposal, snapshot_of
 from ltc.contracts.choices import SIGNED_OR_LATER, ChangeOrigin, ChangeRole, ChangeStatus, Verdict, VersionKind
+from ltc.contracts.events import ContractAmended, ContractChangeDecided
 from ltc.contracts.models import (
     ChangeAssessment,
     ChangeRequest,
@@ -32,7 +33,8 @@ from ltc.contracts.models import (
 from ltc.contracts.services.common import TEXT_MAX, current_of, require_status
 from ltc.contracts.services.execution import LIVE_ORDERS, ordered_by_key, shown
 from ltc.contracts.services.lifecycle import copy_version
-from ltc.core import activities, events, timeline
+from ltc.core import activities, timeline
+from ltc.core.events import emit
 from ltc.core.money import money_text
 from ltc.opportunities.models import Opportunity
 from ltc.opportunities.services import opportunity_amount_follow
@@ -266,6 +268,15 @@ def change_decide(*, actor: User, change: ChangeRequest, approve: bool, note: st
         else:
             text = _("CR%(n)d rejected by %(u)s: %(note)s") % {"n": change.number, "u": actor, "note": note}
         timeline.note_add(actor=actor, subject=contract, text=text)
+        emit(
+            ContractChangeDecided(
+                subject_id=contract.pk,
+                number=contract.number,
+                change=change.number,
+                approved=approve,
+                delta=change.delta,
+            )
+        )
         activities.activities_for(contract).filter(
             done_at__isnull=True, title__startswith=_("Assess change CR%(n)d of") % {"n": change.number}
         ).update(done_at=now, outcome=str(ChangeStatus(change.status).label))
@@ -333,9 +344,13 @@ def _amend(actor: User, contract: Contract, change: ChangeRequest) -> ContractVe
         currency=contract.currency,
         text=_("Contract %(n)s amended (version %(v)d).") % {"n": contract.number, "v": version.number},
     )
-    events.emit(
-        "contract.amended",
-        contract,
-        {"number": contract.number, "version": version.number, "change": change.number, "total": version.grand_total},
+    emit(
+        ContractAmended(
+            subject_id=contract.pk,
+            number=contract.number,
+            version=version.number,
+            change=change.number,
+            total=version.grand_total,
+        )
     )
     return version

@@ -27,11 +27,21 @@ from ltc.contracts.choices import (
     MilestoneStatus,
     OrderStatus,
 )
+from ltc.contracts.events import (
+    DeliveredLine,
+    DeliveryRecorded,
+    MilestoneAccepted,
+    MilestoneDelivered,
+    OrderCreated,
+    OrderedLine,
+    OrderUpdated,
+)
 from ltc.contracts.files import checked_document
 from ltc.contracts.models import Contract, ContractLine, Delivery, DeliveryLine, Milestone, Order, OrderLine
 from ltc.contracts.services.common import TEXT_MAX, move, require_status
-from ltc.core import activities, events, timeline
+from ltc.core import activities, timeline
 from ltc.core.concurrency import save_if_current
+from ltc.core.events import emit
 from ltc.core.numbering import formatted, next_number
 from ltc.org.models import User
 
@@ -172,17 +182,16 @@ def order_generate(
                 actor, contract, contract.version, ContractStatus.IN_EXECUTION, _("First order %(n)s.") % {"n": number}
             )
         timeline.note_add(actor=actor, subject=contract, text=_("Order %(n)s generated.") % {"n": number})
-        events.emit(
-            "order.created",
-            order,
-            {
-                "number": number,
-                "contract": contract.number,
-                "customer": contract.account.name,
-                "lines": [
-                    {"line": key, "code": lines[key].code, "quantity": qty} for key, qty in sorted(wanted.items())
-                ],
-            },
+        emit(
+            OrderCreated(
+                subject_id=order.pk,
+                number=number,
+                contract=contract.number,
+                customer=contract.account.name,
+                lines=tuple(
+                    OrderedLine(line=key, code=lines[key].code, quantity=qty) for key, qty in sorted(wanted.items())
+                ),
+            )
         )
     return order
 
@@ -198,7 +207,7 @@ def order_update(*, actor: User, order: Order, expected_version: int, erp_refere
         order.erp_reference = reference
         save_if_current(order, expected_version=expected_version, fields=["erp_reference"])
         timeline.record_changes(actor=actor, subject=order, before=before)
-        events.emit("order.updated", order, {"number": order.number, "erp_reference": reference})
+        emit(OrderUpdated(subject_id=order.pk, number=order.number, erp_reference=reference))
     return order
 
 
@@ -285,16 +294,15 @@ def delivery_record(
             text=_("Delivery %(d)s on order %(o)s (%(k)s).")
             % {"d": delivery.number, "o": order.number, "k": delivery.get_kind_display()},
         )
-        events.emit(
-            "delivery.recorded",
-            delivery,
-            {
-                "number": delivery.number,
-                "order": order.number,
-                "erp_reference": order.erp_reference,
-                "delivered_on": delivered_on,
-                "lines": [{"code": lines[pk].code, "quantity": qty} for pk, qty in wanted.items()],
-            },
+        emit(
+            DeliveryRecorded(
+                subject_id=delivery.pk,
+                number=delivery.number,
+                order=order.number,
+                erp_reference=order.erp_reference,
+                delivered_on=cast(date, delivered_on),
+                lines=tuple(DeliveredLine(code=lines[pk].code, quantity=qty) for pk, qty in wanted.items()),
+            )
         )
     return delivery
 
@@ -324,10 +332,14 @@ def milestone_deliver(*, actor: User, milestone: Milestone, delivered_on: date |
         milestone.status, milestone.delivered_on = MilestoneStatus.DELIVERED, delivered_on
         milestone.save(update_fields=["status", "delivered_on"])
         timeline.note_add(actor=actor, subject=contract, text=_("Milestone delivered: %(n)s.") % {"n": milestone.name})
-        events.emit(
-            "milestone.delivered",
-            milestone,
-            {"contract": contract.number, "milestone": milestone.name, "delivered_on": delivered_on},
+        emit(
+            MilestoneDelivered(
+                subject_id=milestone.pk,
+                contract_id=contract.pk,
+                contract=contract.number,
+                milestone=milestone.name,
+                delivered_on=cast(date, delivered_on),
+            )
         )
     return milestone
 
@@ -385,10 +397,14 @@ def milestone_accept(
             text=_("Milestone accepted by the customer: %(n)s (%(who)s, %(d)s).")
             % {"n": milestone.name, "who": name, "d": accepted_on},
         )
-        events.emit(
-            "milestone.accepted",
-            milestone,
-            {"contract": contract.number, "milestone": milestone.name, "accepted_on": accepted_on},
+        emit(
+            MilestoneAccepted(
+                subject_id=milestone.pk,
+                contract_id=contract.pk,
+                contract=contract.number,
+                milestone=milestone.name,
+                accepted_on=cast(date, accepted_on),
+            )
         )
     return milestone
 

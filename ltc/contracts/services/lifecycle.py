@@ -28,6 +28,13 @@ from ltc.contracts.choices import (
     RiskStatus,
     VersionKind,
 )
+from ltc.contracts.events import (
+    ContractAccepted,
+    ContractClosed,
+    ContractCompleted,
+    ContractSigned,
+    ContractTerminated,
+)
 from ltc.contracts.files import checked_document
 from ltc.contracts.models import (
     PRICED_FIELDS,
@@ -45,8 +52,9 @@ from ltc.contracts.models import (
 from ltc.contracts.services.common import TEXT_MAX, current_of, move, require_status
 from ltc.contracts.services.evaluation import evaluate
 from ltc.contracts.services.execution import undelivered_lines
-from ltc.core import activities, events, timeline
+from ltc.core import activities, timeline
 from ltc.core.concurrency import save_if_current
+from ltc.core.events import emit
 from ltc.core.money import money_text
 from ltc.core.numbering import formatted, next_number
 from ltc.customers.services import account_become_customer
@@ -616,7 +624,17 @@ def contract_sign(
             text=_("Contract %(n)s signed.") % {"n": contract.number},
         )
         account_become_customer(actor=actor, account=contract.account)
-        events.emit("contract.signed", contract, {"number": contract.number, "total": contract.total})
+        emit(
+            ContractSigned(
+                subject_id=contract.pk,
+                number=contract.number,
+                total=contract.total,
+                currency=contract.currency,
+                signed_on=cast(date, signed_on),
+                opportunity_id=contract.opportunity_id,
+                account_id=contract.account_id,
+            )
+        )
     return contract
 
 
@@ -678,6 +696,14 @@ def contract_accept(*, actor: User, contract: Contract, expected_version: int, d
                 owner=actor,
                 due_at=timezone.now() + FOLLOW_UP_WITHIN,
             )
+        emit(
+            ContractAccepted(
+                subject_id=contract.pk,
+                number=contract.number,
+                meeting_on=cast(date, meeting),
+                open_questions=len(questions),
+            )
+        )
     return handover
 
 
@@ -745,6 +771,7 @@ def contract_complete(*, actor: User, contract: Contract, expected_version: int)
         raise ValidationError({"contract": problems})
     with transaction.atomic():
         move(actor, contract, expected_version, ContractStatus.COMPLETED, "", completed_at=timezone.now())
+        emit(ContractCompleted(subject_id=contract.pk, number=contract.number))
     return contract
 
 
@@ -774,6 +801,15 @@ def contract_close(
             _("Evaluated: signing %(s)s / 5, fulfilment %(f)s / 5.")
             % {"s": evaluation.signing_score, "f": evaluation.fulfilment_score},
             closed_at=timezone.now(),
+        )
+        emit(
+            ContractClosed(
+                subject_id=contract.pk,
+                number=contract.number,
+                satisfaction=score,
+                signing_score=evaluation.signing_score,
+                fulfilment_score=evaluation.fulfilment_score,
+            )
         )
     return contract
 
@@ -807,5 +843,5 @@ def contract_terminate(*, actor: User, contract: Contract, expected_version: int
             terminated_at=timezone.now(),
             termination_reason=reason,
         )
-        events.emit("contract.terminated", contract, {"number": contract.number, "reason": reason})
+        emit(ContractTerminated(subject_id=contract.pk, number=contract.number, reason=reason))
     return contract

@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 from ltc.core import timeline
 from ltc.core.access import can_change, has_any_role
 from ltc.core.concurrency import save_if_current
+from ltc.core.events import emit
 from ltc.leads.access import LEAD_WRITE_ROLES, can_change_lead, can_route
 from ltc.leads.choices import LeadStatus
+from ltc.leads.events import LeadCreated
 from ltc.leads.models import Lead
 from ltc.leads.services import routing, scoring
 from ltc.org.models import User
@@ -103,6 +105,7 @@ def lead_create(
             router.save_positions()
         lead.save()
         timeline.record_created(actor=actor, subject=lead)
+        emit(LeadCreated(subject_id=lead.pk, source=lead.source, campaign=lead.campaign, owner_id=lead.owner_id))
     return lead
 
 

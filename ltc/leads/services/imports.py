@@ -30,10 +30,12 @@ from django.utils.translation import gettext as _
 
 from ltc.core import normalize
 from ltc.core.bulk import bulk_insert, next_ids
+from ltc.core.events import emit_many
 from ltc.core.models import TimelineEvent, TimelineKind
 from ltc.leads.access import can_import_leads, can_run_import, import_template_scope
 from ltc.leads.choices import DuplicatePolicy, ImportStatus, LeadSource, LeadStatus
 from ltc.leads.dedupe import Keys, LeadMatcher
+from ltc.leads.events import LeadCreated
 from ltc.leads.models import Lead, LeadImport, LeadImportTemplate, LeadImportUpdate
 from ltc.leads.services import routing, scoring
 from ltc.leads.services.rows import (
@@ -596,6 +598,13 @@ def _run_chunk(
             TimelineEvent,
             TIMELINE_FIELDS,
             ((lead_type, pk, TimelineKind.CREATED, batch.created_by_id, now, note, NO_CHANGES) for pk in ids),
+        )
+        # One lead.created per lead, written by one insert per chunk (as the leads are).
+        emit_many(
+            [
+                LeadCreated(subject_id=pk, source=lead.source, campaign=lead.campaign, owner_id=lead.owner_id)
+                for pk, lead in zip(ids, creates, strict=True)
+            ]
         )
         updated = _apply_updates(batch, updates, now) if updates else 0
         # Counted only if nobody committed this chunk meanwhile; otherwise all of it rolls back.

@@ -18,12 +18,14 @@ from django.utils.translation import gettext as _
 from ltc.core import activities, timeline
 from ltc.core.access import get_visible_or_404
 from ltc.core.bulk import bulk_insert
+from ltc.core.events import emit, emit_many
 from ltc.core.models import Activity, ActivityKind, TimelineEvent, TimelineKind
 from ltc.customers import services as customer_services
 from ltc.customers.access import account_visible_q
 from ltc.customers.models import Account, Contact
 from ltc.leads.access import can_change_lead
 from ltc.leads.choices import OPEN_STATUSES, CheckItem, DisqualifyReason, LeadStatus
+from ltc.leads.events import LeadAssigned, LeadConverted, LeadDisqualified, LeadMerged, LeadQualified
 from ltc.leads.models import Lead, QualificationPolicy
 from ltc.leads.services import routing, scoring
 from ltc.leads.services.capture import CAPTURE_FIELDS, check_owner, require_router
@@ -89,6 +91,7 @@ def lead_qualify(*, actor: User, lead: Lead, override_reason: str = "") -> Lead:
                 % {"items": "; ".join(missing), "reason": reason},
             )
         _set(lead, actor, status=LeadStatus.QUALIFIED, qualified_at=timezone.now())
+        emit(LeadQualified(subject_id=lead.pk, owner_id=lead.owner_id, overridden=bool(missing)))
     return lead
 
 
@@ -102,6 +105,7 @@ def lead_disqualify(*, actor: User, lead: Lead, reason: str, note: str = "") -> 
         if note.strip():
             timeline.note_add(actor=actor, subject=lead, text=note)
         _set(lead, actor, status=LeadStatus.DISQUALIFIED, disqualify_reason=reason)
+        emit(LeadDisqualified(subject_id=lead.pk, reason=reason))
     return lead
 
 
@@ -147,6 +151,7 @@ def lead_assign(*, actor: User, lead: Lead, owner: User | None) -> Lead:
             if owner and not lead.first_contacted_at
             else lead.first_contact_due_at,
         )
+        emit(LeadAssigned(subject_id=lead.pk, owner_id=lead.owner_id))
     return lead
 
 
@@ -190,6 +195,15 @@ def leads_route(*, actor: User, leads: list[Lead]) -> int:
                 )
             for start in range(0, len(pks), ROUTE_CHUNK):
                 Lead.objects.filter(pk__any=pks[start : start + ROUTE_CHUNK]).update(**changes)
+        # One insert of outbox rows for all the leads routed (a set-based path).
+        emit_many(
+            [
+                LeadAssigned(subject_id=pk, owner_id=key[2], rule_id=key[3])
+                for key, pks in groups.items()
+                if len(key) > 2
+                for pk in pks
+            ]
+        )
         lead_type = ContentType.objects.get_for_model(Lead).pk
         notes = {rule.name: _("Routed by rule “%(rule)s”.") % {"rule": rule.name} for rule in router.rules}
         no_changes: list[Any] = []
@@ -294,6 +308,7 @@ def lead_merge(*, actor: User, survivor: Lead, other: Lead) -> Lead:
             merged_into_id=survivor.pk,
         )
         scoring.lead_rescore(lead=survivor)
+        emit(LeadMerged(subject_id=other.pk, into_id=survivor.pk))
     return survivor
 
 
@@ -344,6 +359,7 @@ def lead_convert(*, actor: User, lead: Lead, account: Account | None = None) -> 
                 },
             )
         _set(lead, actor, status=LeadStatus.CONVERTED, converted_at=timezone.now(), account=account, contact=contact)
+        emit(LeadConverted(subject_id=lead.pk, account_id=account.pk, contact_id=contact.pk if contact else None))
     return lead
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from ltc.core import activities, timeline
 from ltc.core.access import has_any_role
 from ltc.core.concurrency import save_if_current
+from ltc.core.events import Event, emit
 from ltc.core.models import Activity, TimelineEvent
 from ltc.leads.models import Lead
 from ltc.leads.services import lead_convert
@@ -36,6 +37,13 @@ from ltc.opportunities.choices import (
     RequirementKind,
     StageCategory,
     WinReason,
+)
+from ltc.opportunities.events import (
+    OpportunityCreated,
+    OpportunityLost,
+    OpportunityReopened,
+    OpportunityStageChanged,
+    OpportunityWon,
 )
 from ltc.opportunities.models import (
     Opportunity,
@@ -313,6 +321,18 @@ def opportunity_create(*, actor: User, data: dict[str, Any], source_lead: Lead |
         opportunity.save()
         opportunity.contacts.set(contacts)
         timeline.record_created(actor=actor, subject=opportunity)
+        emit(
+            OpportunityCreated(
+                subject_id=opportunity.pk,
+                account_id=opportunity.account_id,
+                pipeline_id=opportunity.pipeline_id,
+                stage_id=opportunity.stage_id,
+                owner_id=opportunity.owner_id,
+                amount=opportunity.amount,
+                currency=opportunity.currency,
+                source_lead_id=opportunity.source_lead_id,
+            )
+        )
     return opportunity
 
 
@@ -356,6 +376,7 @@ def next_stage(opportunity: Opportunity) -> Stage | None:
 
 def _move(actor: User, opportunity: Opportunity, expected_version: int, changes: dict[str, Any], text: str) -> None:
     before = timeline.snapshot(opportunity, changes.keys())
+    from_stage_id = opportunity.stage_id
     for name, value in changes.items():
         setattr(opportunity, name, value)
     with transaction.atomic():
@@ -363,6 +384,37 @@ def _move(actor: User, opportunity: Opportunity, expected_version: int, changes:
         timeline.record_changes(actor=actor, subject=opportunity, before=before)
         if text:
             timeline.note_add(actor=actor, subject=opportunity, text=text)
+        event = _moved(opportunity, changes, from_stage_id)
+        if event is not None:
+            emit(event)
+
+
+def _moved(deal: Opportunity, changes: dict[str, Any], from_stage_id: int) -> Event | None:
+    """The event of a move: won, lost, reopened, or a change of open stage (None: no such move)."""
+    if "status" in changes:
+        if deal.status == OpportunityStatus.WON:
+            closed_on = deal.expected_close_date or timezone.localdate()
+            return OpportunityWon(
+                subject_id=deal.pk,
+                amount=deal.amount,
+                currency=deal.currency,
+                reason=deal.close_reason,
+                closed_on=closed_on,
+            )
+        if deal.status == OpportunityStatus.LOST:
+            return OpportunityLost(
+                subject_id=deal.pk,
+                amount=deal.amount,
+                currency=deal.currency,
+                reason=deal.close_reason,
+                competitor=deal.lost_to,
+            )
+        return OpportunityReopened(subject_id=deal.pk, stage_id=deal.stage_id)
+    if "stage" in changes and deal.stage_id != from_stage_id:
+        return OpportunityStageChanged(
+            subject_id=deal.pk, from_stage_id=from_stage_id, to_stage_id=deal.stage_id, probability=deal.probability
+        )
+    return None
 
 
 def opportunity_advance(

@@ -14,9 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ltc.core import activities, timeline
+from ltc.core.events import emit
 from ltc.core.money import money_text
 from ltc.opportunities.choices import CRITERIA, AssessorRole, Decision, LossReason, RequirementKind, ReviewStatus
 from ltc.opportunities.choices import ReviewType as Type
+from ltc.opportunities.events import ReviewDecided
 from ltc.opportunities.models import DecisionReview, Opportunity, ReviewAssessment, StageRequirement
 from ltc.opportunities.services.deals import (
     REASON_MAX,
@@ -202,6 +204,7 @@ def review_decide(
             "user": actor,
         }
         timeline.note_add(actor=actor, subject=opportunity, text=f"{text} {note}".strip())
+        emit(_decided(review))
         for line in lines:
             activities.activity_create(
                 actor=actor,
@@ -272,4 +275,16 @@ def review_record_external(
             "user": actor,
         }
         timeline.note_add(actor=actor, subject=opportunity, text=f"{text} {note}".strip())
+        emit(_decided(review))
     return review
+
+
+def _decided(review: DecisionReview) -> ReviewDecided:
+    return ReviewDecided(
+        subject_id=review.pk,
+        opportunity_id=review.opportunity_id,
+        review_type=review.review_type,
+        decision=review.decision,
+        amount=review.amount,
+        currency=review.currency,
+    )

@@ -22,11 +22,13 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from ltc.core import timeline
+from ltc.core.events import emit
 from ltc.core.mail import mail_queue
 from ltc.opportunities.models import BidSection, Opportunity
 from ltc.opportunities.services import missing_to_quote, opportunity_quote_accepted
 from ltc.org.models import User
 from ltc.quotes.choices import AnswerChannel, QuoteStatus
+from ltc.quotes.events import QuoteAccepted, QuoteDeclined, QuoteSent
 from ltc.quotes.models import BidQuote, Quote, QuoteVersion
 from ltc.quotes.services.editing import current_of, require_write, set_quote_status
 
@@ -86,6 +88,17 @@ def quote_send(*, actor: User, quote: Quote, to: str, message: str = "", base_ur
             actor=actor,
             subject=quote,
             text=_("Version %(n)d sent to %(to)s.") % {"n": version.number, "to": to},
+        )
+        emit(
+            QuoteSent(
+                subject_id=quote.pk,
+                number=quote.number,
+                version=version.number,
+                opportunity_id=quote.opportunity_id,
+                total=version.grand_total,
+                currency=version.currency,
+                valid_until=version.valid_until,
+            )
         )
         subject = _("Quote %(number)s: %(title)s") % {"number": quote.number, "title": quote.title}
         body = "\n\n".join(
@@ -163,6 +176,17 @@ def quote_answer(
         if recorded_by is not None:
             text += " " + _("(recorded by %(user)s)") % {"user": recorded_by}
         timeline.note_add(actor=recorded_by, subject=quote, text=f"{text} {note}".strip())
+        emit(
+            (QuoteAccepted if accept else QuoteDeclined)(
+                subject_id=quote.pk,
+                number=quote.number,
+                version=version.number,
+                opportunity_id=quote.opportunity_id,
+                total=version.grand_total,
+                currency=version.currency,
+                channel=version.answer_channel,
+            )
+        )
         opportunity = Opportunity.objects.select_related("pipeline__quote_accepted_stage", "stage").get(
             pk=quote.opportunity_id
         )
