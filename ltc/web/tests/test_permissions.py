@@ -24,20 +24,29 @@ from ltc.billing.models import Invoice, StatementLine
 from ltc.billing.tests.factories import issue_drafts, settle
 from ltc.catalog.tests.factories import Catalog
 from ltc.contracts import services as contract_services
-from ltc.contracts.models import Contract, Milestone, Order
+from ltc.contracts.models import ChangeRequest, Contract, Delivery, Milestone, Order
 from ltc.contracts.tests import factories as contract_factories
 from ltc.core.activities import activity_create
+from ltc.customers.models import Account, Contact
 from ltc.customers.tests.factories import AccountFactory, ContactFactory
 from ltc.leads import services as lead_services
-from ltc.leads.models import LeadImport, LeadImportTemplate, SavedView
+from ltc.leads.models import Lead, LeadImport, LeadImportTemplate, SavedView
 from ltc.leads.tests.factories import LeadFactory
 from ltc.opportunities import services
-from ltc.opportunities.models import Bid, Opportunity, Pipeline, RequirementCheck, StageTemplate, Stakeholder
+from ltc.opportunities.models import (
+    Bid,
+    DecisionReview,
+    Opportunity,
+    Pipeline,
+    RequirementCheck,
+    StageTemplate,
+    Stakeholder,
+)
 from ltc.opportunities.tests.factories import grant, make_opportunity, make_pipeline, require_review
 from ltc.org.services import token_create
 from ltc.org.tests.factories import UserFactory
 from ltc.quotes import services as quote_services
-from ltc.quotes.models import Quote
+from ltc.quotes.models import BidQuote, Quote
 from ltc.quotes.tests.factories import quote_authority
 
 ACTORS = ["owner", "teammate", "manager", "boss", "other", "executive", "finance", "admin", "marketing", "anonymous"]
@@ -1887,7 +1896,7 @@ CASES = [
     Case(
         "POST billing:invoice_action",
         lambda w: f"/billing/invoices/{draft_invoice(w)}/issue/",
-        billing_rule(302, api=False),
+        billing_rule(302, MONEY, api=False),  # who sees it but may not issue: 403, as in the API
         {"version": "1"},
     ),
     Case("GET billing:schedule", lambda w: f"/billing/schedule/{billed_contract(w)}/", billing_rule(200, api=False)),
@@ -2167,3 +2176,408 @@ def test_every_endpoint_and_page_is_covered() -> None:
     missing_pages = sorted(_web_url_keys() - page_names)
     assert missing_api == [], f"API operations without a permission case: {missing_api}"
     assert missing_pages == [], f"pages without a permission case: {missing_pages}"
+
+
+# --- records named in a request body -----------------------------------------------------------
+# An id in a body that names a record the caller may not see is refused exactly like an id that
+# names no record: the same field error (no oracle), and nothing is written. The caller is the
+# owner naming another team's record, or another team's rep naming the owner's.
+MISSING = 999_999
+
+
+def _northern_account(w: Any) -> Any:
+    if not hasattr(w, "northern_account"):
+        w.northern_account = AccountFactory(owner=w.other, name="北方能源有限公司")
+    return w.northern_account
+
+
+def northern_account(w: Any) -> int:
+    return _northern_account(w).pk
+
+
+def northern_contact(w: Any) -> int:
+    return ContactFactory(account=_northern_account(w)).pk
+
+
+def northern_lead(w: Any) -> int:
+    return LeadFactory(owner=w.other, company_name="北方能源集团", company_key="北方能源").pk
+
+
+def northern_qualified_lead(w: Any) -> int:
+    lead = LeadFactory(owner=w.other, company_name="北方能源集团", company_key="北方能源")
+    lead_services.lead_qualify(actor=w.admin, lead=lead, override_reason="测试")
+    return lead.pk
+
+
+def northern_bid_section(w: Any) -> int:
+    """The commercial section of a bid on another team's deal."""
+    northern_deal = _deal(w, owner=w.other, account=_northern_account(w), name="北方能源项目")
+    deadline = timezone.now() + timedelta(days=10)
+    bid = services.bid_create(
+        actor=w.other,
+        opportunity=northern_deal,
+        data={"tender_number": "ZB-N", "issuer": "采购中心", "submission_deadline": deadline},
+    )
+    section = services.bid_section_set(
+        actor=w.other, bid=bid, kind="commercial", owner=w.other, due_at=timezone.now() + timedelta(days=2)
+    )
+    return section.pk
+
+
+def record_state(model: Any, *fields: str) -> Callable[[Any, str], Any]:
+    """The fields of the record the path names (/api/v1/<records>/<id>/...)."""
+    return lambda w, path: model.objects.values_list(*fields).get(pk=path.split("/")[4])
+
+
+def rows(*models: Any) -> Callable[[Any, str], Any]:
+    return lambda w, path: tuple(model.objects.count() for model in models)
+
+
+@dataclass
+class BodyIdCase:
+    key: str  # the operation, as in CASES
+    path: Callable[[Any], str]
+    body: Callable[[Any, int], dict[str, Any]]  # (world, the id under test) -> body
+    foreign: Callable[[Any], int]  # a record `actor` may not see
+    field: str
+    message: str
+    state: Callable[[Any, str], Any]  # what must not change
+    actor: str = "owner"
+    headers: dict[str, str] = field(default_factory=dict)
+    upload: bytes | None = None  # sent as multipart form data with this file
+    # Users are a directory every signed-in user reads: naming one is no leak, so an owner outside
+    # the caller's teams is refused by its own rule and only the "foreign" kind applies.
+    kinds: tuple[str, ...] = ("foreign", "missing")
+
+    @property
+    def id(self) -> str:
+        return f"{self.key} {self.field}"
+
+
+BODY_ID_CASES = [
+    # customers
+    BodyIdCase(
+        "POST /api/v1/accounts",
+        lambda w: "/api/v1/accounts",
+        lambda w, pk: {"name": "宁波港联物流集团有限公司", "region": "east", "parent_id": pk},
+        northern_account,
+        "parent_id",
+        "No such account.",
+        rows(Account),
+    ),
+    BodyIdCase(
+        "PATCH /api/v1/accounts/{account_id}",
+        lambda w: f"/api/v1/accounts/{account(w)}",
+        lambda w, pk: {"parent_id": pk},
+        northern_account,
+        "parent_id",
+        "No such account.",
+        record_state(Account, "parent_id", "version"),
+        headers=IF_MATCH,
+    ),
+    BodyIdCase(
+        "POST /api/v1/contacts",
+        lambda w: "/api/v1/contacts",
+        lambda w, pk: {"account_id": pk, "name": "王芳", "mobile": "13800138000"},
+        northern_account,
+        "account_id",
+        "No such account.",
+        rows(Contact),
+    ),
+    BodyIdCase(
+        "PATCH /api/v1/contacts/{contact_id}",
+        lambda w: f"/api/v1/contacts/{contact(w)}",
+        lambda w, pk: {"account_id": pk},
+        northern_account,
+        "account_id",
+        "No such account.",
+        record_state(Contact, "account_id", "version"),
+        headers=IF_MATCH,
+    ),
+    BodyIdCase(
+        "POST /api/v1/accounts/{account_id}/merge",
+        lambda w: f"/api/v1/accounts/{account(w)}/merge",
+        lambda w, pk: {"source_id": pk},
+        northern_account,
+        "source_id",
+        "No such record.",
+        lambda w, path: (Account.objects.count(), Account.objects.values_list("version").get(pk=w.account.pk)),
+        actor="manager",
+        headers=IF_MATCH,
+    ),
+    BodyIdCase(
+        "POST /api/v1/contacts/{contact_id}/merge",
+        lambda w: f"/api/v1/contacts/{contact(w)}/merge",
+        lambda w, pk: {"source_id": pk},
+        northern_contact,
+        "source_id",
+        "No such record.",
+        lambda w, path: (Contact.objects.count(), *record_state(Contact, "version")(w, path)),
+        actor="manager",
+        headers=IF_MATCH,
+    ),
+    # leads
+    BodyIdCase(
+        "POST /api/v1/leads/{lead_id}/merge",
+        lambda w: f"/api/v1/leads/{lead(w)}/merge",
+        lambda w, pk: {"other_id": pk},
+        northern_lead,
+        "other_id",
+        "No such lead.",
+        lambda w, path: (
+            Lead.objects.filter(merged_into__isnull=True).count(),
+            *record_state(Lead, "version")(w, path),
+        ),
+    ),
+    BodyIdCase(
+        "POST /api/v1/leads/{lead_id}/convert",
+        lambda w: f"/api/v1/leads/{qualified_lead(w)}/convert",
+        lambda w, pk: {"account_id": pk},
+        northern_account,
+        "account_id",
+        "No such account.",
+        lambda w, path: (Account.objects.count(), *record_state(Lead, "status", "account_id", "version")(w, path)),
+    ),
+    BodyIdCase(
+        "POST /api/v1/lead-imports",
+        lambda w: "/api/v1/lead-imports",
+        lambda w, pk: {"template_id": pk},
+        owners_import_template,
+        "template_id",
+        "No such import template.",
+        rows(LeadImport),
+        actor="other",
+        upload=CSV_UPLOADS["POST /api/v1/lead-imports"],
+    ),
+    # owners: records are given only to people in the giver's teams
+    BodyIdCase(
+        "POST /api/v1/leads",
+        lambda w: "/api/v1/leads",
+        lambda w, pk: {"company_name": "甲公司", "contact_name": "王芳", "mobile": "13800138001", "owner_id": pk},
+        lambda w: w.other.pk,
+        "owner",
+        "You may only give leads to yourself or to people in your teams.",
+        rows(Lead),
+        kinds=("foreign",),
+    ),
+    BodyIdCase(
+        "POST /api/v1/accounts",
+        lambda w: "/api/v1/accounts",
+        lambda w, pk: {"name": "宁波港联物流集团有限公司", "owner_id": pk},
+        lambda w: w.other.pk,
+        "owner",
+        "You may only give accounts to yourself or to people in your teams.",
+        rows(Account),
+        kinds=("foreign",),
+    ),
+    BodyIdCase(
+        "PATCH /api/v1/accounts/{account_id}",
+        lambda w: f"/api/v1/accounts/{account(w)}",
+        lambda w, pk: {"owner_id": pk},
+        lambda w: w.other.pk,
+        "owner",
+        "You may only give accounts to yourself or to people in your teams.",
+        record_state(Account, "owner_id", "version"),
+        headers=IF_MATCH,
+        kinds=("foreign",),
+    ),
+    BodyIdCase(
+        "POST /api/v1/opportunities",
+        lambda w: "/api/v1/opportunities",
+        lambda w, pk: {"name": "MES 项目", "account_id": w.account.pk, "pipeline_id": pipeline_id(w), "owner_id": pk},
+        lambda w: w.other.pk,
+        "owner",
+        "You may only give deals to yourself or to people in your teams.",
+        rows(Opportunity),
+        kinds=("foreign",),
+    ),
+    BodyIdCase(
+        "PATCH /api/v1/opportunities/{opportunity_id}",
+        lambda w: f"/api/v1/opportunities/{deal(w)}",
+        lambda w, pk: {"owner_id": pk},
+        lambda w: w.other.pk,
+        "owner",
+        "You may only give deals to yourself or to people in your teams.",
+        record_state(Opportunity, "owner_id", "version"),
+        headers=IF_MATCH,
+        kinds=("foreign",),
+    ),
+    # deals
+    BodyIdCase(
+        "POST /api/v1/opportunities",
+        lambda w: "/api/v1/opportunities",
+        lambda w, pk: {"name": "MES 项目", "account_id": pk, "pipeline_id": pipeline_id(w)},
+        northern_account,
+        "account_id",
+        "No such account.",
+        rows(Opportunity),
+    ),
+    BodyIdCase(
+        "POST /api/v1/opportunities",
+        lambda w: "/api/v1/opportunities",
+        lambda w, pk: {
+            "name": "MES 项目",
+            "account_id": w.account.pk,
+            "pipeline_id": pipeline_id(w),
+            "contact_ids": [pk],
+        },
+        northern_contact,
+        "contact_ids",
+        "No such contact of the deal's account.",
+        rows(Opportunity),
+    ),
+    BodyIdCase(
+        "PATCH /api/v1/opportunities/{opportunity_id}",
+        lambda w: f"/api/v1/opportunities/{deal(w)}",
+        lambda w, pk: {"account_id": pk},
+        northern_account,
+        "account_id",
+        "No such account.",
+        record_state(Opportunity, "account_id", "version"),
+        headers=IF_MATCH,
+    ),
+    BodyIdCase(
+        "PATCH /api/v1/opportunities/{opportunity_id}",
+        lambda w: f"/api/v1/opportunities/{deal(w)}",
+        lambda w, pk: {"contact_ids": [pk]},
+        northern_contact,
+        "contact_ids",
+        "No such contact of the deal's account.",
+        lambda w, path: (
+            *record_state(Opportunity, "version")(w, path),
+            list(Opportunity.objects.get(pk=path.split("/")[4]).contacts.values_list("pk", flat=True)),
+        ),
+        headers=IF_MATCH,
+    ),
+    BodyIdCase(
+        "POST /api/v1/opportunities/{opportunity_id}/decision-chain",
+        lambda w: f"/api/v1/opportunities/{deal(w)}/decision-chain",
+        lambda w, pk: {"contact_id": pk, "role": "decision_maker"},
+        northern_contact,
+        "contact_id",
+        "No such contact of the deal's account.",
+        rows(Stakeholder),
+    ),
+    BodyIdCase(
+        "POST /api/v1/opportunities/from-lead",
+        lambda w: "/api/v1/opportunities/from-lead",
+        lambda w, pk: {"lead_id": pk, "pipeline_id": pipeline_id(w)},
+        northern_qualified_lead,
+        "lead_id",
+        "No such lead.",
+        rows(Opportunity, Account),
+    ),
+    BodyIdCase(
+        "POST /api/v1/decision-reviews",
+        lambda w: "/api/v1/decision-reviews",
+        lambda w, pk: {"opportunity_id": pk, "review_type": "ATI"},
+        review_deal,
+        "opportunity_id",
+        "No such opportunity.",
+        rows(DecisionReview),
+        actor="other",
+    ),
+    BodyIdCase(
+        "POST /api/v1/bids",
+        lambda w: "/api/v1/bids",
+        lambda w, pk: {
+            "opportunity_id": pk,
+            "tender_number": "ZB-3",
+            "issuer": "采购中心",
+            "submission_deadline": (timezone.now() + timedelta(days=5)).isoformat(),
+        },
+        deal,
+        "opportunity_id",
+        "No such opportunity.",
+        rows(Bid),
+        actor="other",
+    ),
+    # quotes and contracts
+    BodyIdCase(
+        "POST /api/v1/quotes",
+        lambda w: "/api/v1/quotes",
+        lambda w, pk: {"opportunity_id": pk},
+        deal,
+        "opportunity_id",
+        "No such opportunity.",
+        rows(Quote),
+        actor="other",
+    ),
+    BodyIdCase(
+        "POST /api/v1/quotes/{quote_id}/bid-offer",
+        lambda w: f"/api/v1/quotes/{draft_quote(w)}/bid-offer",
+        lambda w, pk: {"section_id": pk},
+        northern_bid_section,
+        "section_id",
+        "Choose a bid section of this quote's deal.",
+        rows(BidQuote),
+    ),
+    BodyIdCase(
+        "POST /api/v1/contracts",
+        lambda w: "/api/v1/contracts",
+        lambda w, pk: {"quote_id": pk},
+        accepted_quote_id,
+        "quote_id",
+        "No such quote.",
+        rows(Contract),
+        actor="other",
+    ),
+    BodyIdCase(
+        "POST /api/v1/change-requests",
+        lambda w: "/api/v1/change-requests",
+        lambda w, pk: {
+            "contract_id": pk,
+            "origin": "customer",
+            "title": "加一人天",
+            "reason": "客户要求",
+            "proposal": {"lines": []},
+        },
+        accepted_contract,
+        "contract_id",
+        "No such contract.",
+        rows(ChangeRequest),
+        actor="other",
+    ),
+    BodyIdCase(
+        "POST /api/v1/orders",
+        lambda w: "/api/v1/orders",
+        lambda w, pk: {"contract_id": pk},
+        accepted_contract,
+        "contract_id",
+        "No such contract.",
+        rows(Order),
+        actor="other",
+    ),
+    BodyIdCase(
+        "POST /api/v1/deliveries",
+        lambda w: "/api/v1/deliveries",
+        lambda w, pk: {"order_id": pk, "kind": "goods", "delivered_on": "2026-01-05", "lines": {}},
+        contract_order,
+        "order_id",
+        "No such order.",
+        rows(Delivery),
+        actor="other",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "which"),
+    [pytest.param(case, which, id=f"{case.id}-{which}") for case in BODY_ID_CASES for which in case.kinds],
+)
+def test_an_id_out_of_sight_in_the_body_reads_like_a_missing_one(
+    case: BodyIdCase, which: str, world: Any, api_as: Any
+) -> None:
+    path = case.path(world)
+    named = case.foreign(world) if which == "foreign" else MISSING
+    body = case.body(world, named)
+    before = case.state(world, path)
+    client = api_as(world.actor(case.actor))
+    if case.upload is not None:
+        data = {"file": SimpleUploadedFile("leads.csv", case.upload), **body}
+        response = client.client.post(path, data, headers=client.headers)
+    else:
+        response = client.request(case.key.split(" ")[0], path.removeprefix("/api/v1"), body, **case.headers)
+    assert response.status_code == 422, f"{case.id} ({which}): {response.status_code} {response.content[:300]!r}"
+    assert response.json()["errors"] == [{"field": case.field, "message": case.message, "code": "invalid"}]
+    assert case.state(world, path) == before
