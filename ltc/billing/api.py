@@ -394,7 +394,7 @@ def schedule_line_invoice(request: AuthedRequest, line_id: int, response: HttpRe
     if line is None:
         raise Http404
     selectors.schedule_contract(user=request.user, pk=line.contract_id)
-    invoice = services.line_invoice(actor=request.user, line=line)
+    invoice = services.billing_line_invoice(actor=request.user, line=line)
     return Status(201, _invoice(request, invoice.pk, response))
 
 
@@ -618,7 +618,7 @@ def _line(request: AuthedRequest, line_id: int) -> StatementLine:
 @router.post("/bank-statements/lines/{line_id}/record", response={201: PaymentDetailOut})
 def statement_line_record(request: AuthedRequest, line_id: int, payload: RecordLineIn) -> Status[Any]:
     """Record the credit as a payment of `account_id`, allocated as given."""
-    payment = services.line_record(
+    payment = services.statement_line_record(
         actor=request.user,
         line=_line(request, line_id),
         account_id=payload.account_id,
@@ -629,4 +629,4 @@ def statement_line_record(request: AuthedRequest, line_id: int, payload: RecordL
 
 @router.post("/bank-statements/lines/{line_id}/ignore", response=StatementLineOut)
 def statement_line_ignore(request: AuthedRequest, line_id: int) -> StatementLine:
-    return services.line_ignore(actor=request.user, line=_line(request, line_id))
+    return services.statement_line_ignore(actor=request.user, line=_line(request, line_id))

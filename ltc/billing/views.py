@@ -232,7 +232,7 @@ def line_invoice(request: AuthedRequest, pk: int) -> HttpResponse:
         raise Http404
     contract = selectors.schedule_contract(user=request.user, pk=line.contract_id)
     try:
-        invoice = services.line_invoice(actor=request.user, line=line)
+        invoice = services.billing_line_invoice(actor=request.user, line=line)
     except ValidationError as exc:
         flash_errors(request, exc)
         return redirect("billing:schedule", pk=contract.pk)
@@ -415,12 +415,12 @@ def statement_line_action(request: AuthedRequest, pk: int, action: str) -> HttpR
         if action == "record":
             invoice_id = request.POST.get("invoice", "")
             allocations = [{"invoice_id": invoice_id, "amount": request.POST.get("amount", "")}] if invoice_id else []
-            payment = services.line_record(
+            payment = services.statement_line_record(
                 actor=request.user, line=line, account_id=request.POST.get("account", ""), allocations=allocations
             )
             messages.success(request, _("Payment %(n)s recorded.") % {"n": payment.number})
         elif action == "ignore":
-            services.line_ignore(actor=request.user, line=line)
+            services.statement_line_ignore(actor=request.user, line=line)
             messages.success(request, _("Line set aside."))
         else:
             raise Http404

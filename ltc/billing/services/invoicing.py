@@ -285,7 +285,7 @@ def invoice_cancel(*, actor: User, invoice: Invoice, reason: Any = "") -> Invoic
     return invoice
 
 
-def line_invoice(*, actor: User, line: BillingLine) -> Invoice:
+def billing_line_invoice(*, actor: User, line: BillingLine) -> Invoice:
     """Invoice a due schedule line anew (after its invoice was cancelled)."""
     require_billing(actor)
     with transaction.atomic():

@@ -35,18 +35,18 @@ def _contract(pk: int) -> Contract:
 
 def _signed(event: ContractSigned) -> None:
     contract = _contract(event.subject_id)
-    schedule.plan(contract)
-    schedule.bill_fired(contract)
+    schedule.schedule_plan(contract)
+    schedule.schedule_bill_fired(contract)
 
 
 def _milestone(event: MilestoneEvent) -> None:
-    schedule.bill_fired(_contract(event.contract_id))
+    schedule.schedule_bill_fired(_contract(event.contract_id))
 
 
 def _amended(event: ContractAmended) -> None:
     contract = _contract(event.subject_id)
-    schedule.replan(contract)
-    schedule.bill_fired(contract)
+    schedule.schedule_replan(contract)
+    schedule.schedule_bill_fired(contract)
 
 
 def _terminated(event: ContractTerminated) -> None:

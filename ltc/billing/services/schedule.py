@@ -139,7 +139,7 @@ def _from_term(
     )
 
 
-def plan(contract: Contract) -> list[BillingLine]:
+def schedule_plan(contract: Contract) -> list[BillingLine]:
     """Plan the schedule from the current version's payment terms (once, on signing)."""
     if BillingLine.objects.filter(contract=contract).exists():
         return []
@@ -149,14 +149,14 @@ def plan(contract: Contract) -> list[BillingLine]:
     return BillingLine.objects.bulk_create(_from_term(contract, version, t, t.amount, last) for t in terms)
 
 
-def replan(contract: Contract, actor: Any = None) -> list[BillingLine]:
+def schedule_replan(contract: Contract, actor: Any = None) -> list[BillingLine]:
     """An amendment re-plans what is not yet invoiced: the lines still planned or due are
     superseded; the new version's terms whose position is not yet invoiced share the new total
     less what is invoiced, by their shares. Invoiced lines stay as they are."""
     version = current_of(contract)
     live = list(BillingLine.objects.filter(contract=contract, status__in=LIVE))
     if not live:
-        return plan(contract)
+        return schedule_plan(contract)
     invoiced = [line for line in live if line.status == LineStatus.INVOICED]
     billed = sum((line.amount for line in invoiced), ZERO)
     BillingLine.objects.filter(pk__in=[line.pk for line in live if line.status != LineStatus.INVOICED]).update(
@@ -291,7 +291,7 @@ def create_drafts(lines: Sequence[Any], fired: dict[int, date], actor_id: int | 
     return ids
 
 
-def bill_fired(contract: Contract, *, today: date | None = None) -> list[Invoice]:
+def schedule_bill_fired(contract: Contract, *, today: date | None = None) -> list[Invoice]:
     """Make a draft invoice for each planned line of the contract whose trigger has fired, and
     tell finance (task and e-mail, with the links they need)."""
     today = today or timezone.localdate()

@@ -167,7 +167,7 @@ def suggestions(line: StatementLine, limit: int = 5) -> list[Suggestion]:
     return ranked[:limit]
 
 
-def line_record(*, actor: User, line: StatementLine, account_id: Any, allocations: Any = None) -> Payment:
+def statement_line_record(*, actor: User, line: StatementLine, account_id: Any, allocations: Any = None) -> Payment:
     """Record the credit as a bank-transfer payment of `account_id`, allocated as given."""
     require_billing(actor)
     if line.status != StatementLineStatus.OPEN:
@@ -195,7 +195,7 @@ def line_record(*, actor: User, line: StatementLine, account_id: Any, allocation
     return payment
 
 
-def line_ignore(*, actor: User, line: StatementLine) -> StatementLine:
+def statement_line_ignore(*, actor: User, line: StatementLine) -> StatementLine:
     """Not a customer payment (a refund from a supplier, interest ...): set aside."""
     require_billing(actor)
     if line.status != StatementLineStatus.OPEN:

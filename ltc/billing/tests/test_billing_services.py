@@ -152,7 +152,7 @@ def test_cancelling_an_issued_invoice_reopens_its_line(world):
     line = BillingLine.objects.get(pk=invoice.billing_line_id)
     assert line.status == LineStatus.DUE
     assert line.invoice is None
-    again = services.line_invoice(actor=world.finance, line=line)
+    again = services.billing_line_invoice(actor=world.finance, line=line)
     assert again.total == line.amount
     assert again.status == InvoiceStatus.DRAFT
     assert Invoice.objects.filter(pk=invoice.pk).exists()  # never deleted
@@ -357,7 +357,7 @@ def test_bank_statement_import_suggests_and_records(world):
     (best, *_rest) = services.suggestions(line)
     assert best.invoice == invoice
     assert best.score == 115
-    payment = services.line_record(
+    payment = services.statement_line_record(
         actor=world.finance,
         line=line,
         account_id=invoice.account_id,
@@ -367,7 +367,7 @@ def test_bank_statement_import_suggests_and_records(world):
     assert invoice.open_amount == 0
     assert payment.bank_reference.endswith(invoice.number)
     with pytest.raises(ValidationError):
-        services.line_record(actor=world.finance, line=line, account_id=invoice.account_id)
+        services.statement_line_record(actor=world.finance, line=line, account_id=invoice.account_id)
     with pytest.raises(ValidationError) as exc:
         services.statement_import(actor=world.finance, filename="bad.csv", content=b"date,amount\n2026-13-01,abc\n")
     assert {"rows.2.amount", "rows.2.date"} <= set(exc.value.message_dict)

@@ -543,16 +543,14 @@ def opportunity_contract_signed(
                 _("To win “%(deal)s”: %(items)s") % {"deal": opportunity.name, "items": items},
             )
             return False
-        close_deal(
-            actor,
-            opportunity,
-            opportunity.version,
-            won,
-            OpportunityStatus.WON,
-            WinReason.OTHER,
-            text,
-            "",
-            "",
+        opportunity_close(
+            actor=actor,
+            opportunity=opportunity,
+            expected_version=opportunity.version,
+            stage=won,
+            status=OpportunityStatus.WON,
+            reason=WinReason.OTHER,
+            note=text,
             closed_on=signed_on,
         )
         return True
@@ -589,7 +587,16 @@ def opportunity_win(
     if won is None:
         raise ValidationError({"stage": [_("This pipeline has no won stage.")]})
     text = _gate(actor, opportunity, won, override_reason)
-    close_deal(actor, opportunity, expected_version, won, OpportunityStatus.WON, reason, note, "", text)
+    opportunity_close(
+        actor=actor,
+        opportunity=opportunity,
+        expected_version=expected_version,
+        stage=won,
+        status=OpportunityStatus.WON,
+        reason=reason,
+        note=note,
+        text=text,
+    )
     return opportunity
 
 
@@ -613,23 +620,34 @@ def opportunity_lose(
         errors["stage"] = [_("This pipeline has no lost stage.")]
     if errors or lost is None:
         raise ValidationError(errors)
-    close_deal(actor, opportunity, expected_version, lost, OpportunityStatus.LOST, reason, note, competitor, "")
+    opportunity_close(
+        actor=actor,
+        opportunity=opportunity,
+        expected_version=expected_version,
+        stage=lost,
+        status=OpportunityStatus.LOST,
+        reason=reason,
+        note=note,
+        competitor=competitor,
+    )
     return opportunity
 
 
-def close_deal(
+def opportunity_close(
+    *,
     actor: User,
     opportunity: Opportunity,
     expected_version: int,
     stage: Stage,
     status: str,
     reason: str,
-    note: str,
-    competitor: str,
-    text: str,
-    *,
+    note: str = "",
+    competitor: str = "",
+    text: str = "",
     closed_on: date | None = None,
 ) -> None:
+    """Win or lose the deal (the callers check the gates and reasons): close it in `stage` with
+    `status`, keep the stage it was in for a reopening, emit the fact."""
     note = (note or "").strip()
     if len(note) > REASON_MAX:
         raise ValidationError({"note": [_("At most %(n)d characters.") % {"n": REASON_MAX}]})

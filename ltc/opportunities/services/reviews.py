@@ -22,7 +22,7 @@ from ltc.opportunities.events import ReviewDecided
 from ltc.opportunities.models import DecisionReview, Opportunity, ReviewAssessment, StageRequirement
 from ltc.opportunities.services.deals import (
     REASON_MAX,
-    close_deal,
+    opportunity_close,
     require_open,
     require_steer,
 )
@@ -221,7 +221,15 @@ def review_decide(
         if decision == Decision.NO_GO and opportunity.is_open:
             lost = opportunity.pipeline.closing_stage("lost")
             if lost is not None:
-                close_deal(actor, opportunity, opportunity.version, lost, "lost", LossReason.NO_GO, note, "", "")
+                opportunity_close(
+                    actor=actor,
+                    opportunity=opportunity,
+                    expected_version=opportunity.version,
+                    stage=lost,
+                    status="lost",
+                    reason=LossReason.NO_GO,
+                    note=note,
+                )
     return review
 
 
