@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
@@ -16,7 +16,7 @@ from ninja.files import UploadedFile
 
 from ltc.billing import documents, selectors, services
 from ltc.billing.choices import InvoiceKind, InvoiceStatus, PaymentKind, PaymentMethod, PromiseStatus
-from ltc.billing.models import BankStatement, BillingLine, Invoice, Payment, PromiseToPay, StatementLine
+from ltc.billing.models import BankStatement, Invoice, Payment, PromiseToPay, StatementLine
 from ltc.core.api import Page, etag, file_download, if_match_version, paginate
 from ltc.core.money import Currency
 from ltc.core.schemas import Money, OneOf
@@ -390,10 +390,7 @@ def schedule_get(request: AuthedRequest, contract_id: int) -> dict[str, Any]:
 @router.post("/billing-schedules/lines/{line_id}/invoice", response={201: InvoiceDetailOut})
 def schedule_line_invoice(request: AuthedRequest, line_id: int, response: HttpResponse) -> Status[Any]:
     """Invoice a due line anew (its earlier invoice was cancelled)."""
-    line = BillingLine.objects.filter(pk=line_id).first()
-    if line is None:
-        raise Http404
-    selectors.schedule_contract(user=request.user, pk=line.contract_id)
+    line = selectors.schedule_line_get(user=request.user, pk=line_id)
     invoice = services.billing_line_invoice(actor=request.user, line=line)
     return Status(201, _invoice(request, invoice.pk, response))
 
@@ -608,11 +605,7 @@ def statement_get(request: AuthedRequest, statement_id: int) -> BankStatement:
 
 
 def _line(request: AuthedRequest, line_id: int) -> StatementLine:
-    line = StatementLine.objects.filter(pk=line_id).first()
-    if line is None:
-        raise Http404
-    selectors.statement_get(user=request.user, pk=line.statement_id)
-    return line
+    return selectors.statement_line_get(user=request.user, pk=line_id)
 
 
 @router.post("/bank-statements/lines/{line_id}/record", response={201: PaymentDetailOut})

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from ltc.billing.access import account_visible_q, can_bill, schedule_visible_q
 from ltc.billing.choices import RETENTION_PAYMENT_DAYS, InvoiceKind, InvoiceStatus, LineStatus, PaymentKind
-from ltc.billing.models import Allocation, BankStatement, BillingLine, Invoice, Payment
+from ltc.billing.models import Allocation, BankStatement, BillingLine, Invoice, Payment, StatementLine
 from ltc.contracts.models import Contract
 from ltc.core.access import fetch_or_404
 from ltc.core.money import quantize
@@ -148,6 +148,19 @@ def statement_list(*, user: Any) -> QuerySet[BankStatement]:
 
 def statement_get(*, user: Any, pk: Any) -> BankStatement:
     return fetch_or_404(statement_list(user=user), pk=pk)
+
+
+def statement_line_get(*, user: Any, pk: Any) -> StatementLine:
+    """A line of a bank statement the user may read (a child record, authorised through it)."""
+    return fetch_or_404(StatementLine.objects.filter(statement__in=statement_list(user=user)), pk=pk)
+
+
+def schedule_line_get(*, user: Any, pk: Any) -> BillingLine:
+    """A line of a billing schedule the user may read, with its contract."""
+    lines = BillingLine.objects.select_related("contract").filter(
+        contract__in=Contract.objects.filter(schedule_visible_q(user))
+    )
+    return fetch_or_404(lines, pk=pk)
 
 
 # --- receivables -----------------------------------------------------------------------------
@@ -342,6 +355,7 @@ def balances(*, user: Any, account: int) -> dict[str, Decimal]:
 
 
 def overdue_list(*, user: Any, today: date) -> QuerySet[Invoice]:
+    """Overdue invoices oldest due first, with their customer, AR and promises to pay."""
     return (
         Invoice.objects.filter(
             account_visible_q(user),
@@ -351,5 +365,6 @@ def overdue_list(*, user: Any, today: date) -> QuerySet[Invoice]:
             due_date__lt=today,
         )
         .select_related("account", "contract__owner")
+        .prefetch_related("promises")
         .order_by("due_date", "id")
     )

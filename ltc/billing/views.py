@@ -21,7 +21,7 @@ from ltc.billing import documents, selectors, services
 from ltc.billing.access import can_bill
 from ltc.billing.choices import InvoiceKind, InvoiceStatus, StatementLineStatus
 from ltc.billing.forms import AgingForm, InvoiceFilterForm, PaymentFilterForm, PaymentForm, StatementForm
-from ltc.billing.models import BillingLine, Invoice, StatementLine
+from ltc.billing.models import Invoice
 from ltc.core.actions import Steps, run_step
 from ltc.core.api import paginate
 from ltc.core.exports import Column, export_response
@@ -227,10 +227,8 @@ def schedule_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def line_invoice(request: AuthedRequest, pk: int) -> HttpResponse:
-    line = BillingLine.objects.filter(pk=pk).first()
-    if line is None:
-        raise Http404
-    contract = selectors.schedule_contract(user=request.user, pk=line.contract_id)
+    line = selectors.schedule_line_get(user=request.user, pk=pk)
+    contract = line.contract
     try:
         invoice = services.billing_line_invoice(actor=request.user, line=line)
     except ValidationError as exc:
@@ -407,10 +405,8 @@ def statement_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def statement_line_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
-    line = StatementLine.objects.filter(pk=pk).first()
-    if line is None:
-        raise Http404
-    statement = selectors.statement_get(user=request.user, pk=line.statement_id)
+    line = selectors.statement_line_get(user=request.user, pk=pk)
+    statement = line.statement
     try:
         if action == "record":
             invoice_id = request.POST.get("invoice", "")
@@ -468,7 +464,7 @@ def collections(request: AuthedRequest) -> HttpResponse:
         taken = services.collections_run(today=today)
         messages.success(request, _("Collection run: %(n)d steps taken.") % {"n": taken})
         return redirect("billing:collections")
-    invoices = list(selectors.overdue_list(user=request.user, today=today).prefetch_related("promises")[:200])
+    invoices = list(selectors.overdue_list(user=request.user, today=today)[:200])
     return render(
         request,
         "billing/collections.html",

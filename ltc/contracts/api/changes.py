@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Schema, Status
+from ninja import Field, Schema, Status
+from pydantic import ConfigDict
 
 from ltc.contracts import amendments, selectors, services
 from ltc.contracts.api.common import _contract, router
@@ -19,6 +20,7 @@ from ltc.contracts.models import ChangeRequest
 from ltc.core.api import Page, paginate
 from ltc.core.schemas import Money, OneOf, UserRef
 from ltc.org.types import AuthedRequest
+from ltc.quotes.choices import TermTrigger
 
 
 class ChangeAssessmentOut(Schema):
@@ -38,7 +40,7 @@ class ChangeRequestOut(Schema):
     origin: Annotated[str, OneOf(ChangeOrigin)]
     title: str
     reason: str
-    proposal: dict[str, Any]
+    proposal: Annotated[dict[str, Any], Field(description="The proposal as raised, in the shape of `Proposal`.")]
     status: Annotated[str, OneOf(ChangeStatus)]
     total_before: Money
     total_after: Money
@@ -63,12 +65,67 @@ class ChangeDetailOut(ChangeRequestOut):
     diff: DiffOut
 
 
+# Amounts and quantities as the service reads them: a decimal as a string (or a JSON number).
+DecimalText = Annotated[str | int | float, Field(description='A decimal number, e.g. "12.50".')]
+
+
+class ProposalLine(Schema):
+    """A line to change (`key` of a current line: new `quantity`, `unit_price`, `discount_pct`,
+    or `remove`), or a new line (`product_id`, `quantity`, `unit_price`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: int | None = None
+    product_id: int | None = None
+    quantity: DecimalText | None = None
+    unit_price: DecimalText | None = None
+    discount_pct: DecimalText | None = None
+    remove: bool = False
+
+
+class ProposalMilestone(Schema):
+    """A milestone to move (`id`, `planned_date` and texts) or a new one (`name`, `planned_date`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: int | None = None
+    name: str | None = None
+    planned_date: date | None = None
+    deliverables: str | None = None
+    acceptance_criteria: str | None = None
+
+
+class ProposalTerm(Schema):
+    """A payment term of the new list: `percent` of the total due on `trigger` (its `milestone`
+    position, `days` after, or the `due_date`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    label: str
+    percent: DecimalText
+    trigger: Annotated[str, OneOf(TermTrigger)]
+    days: int = 0
+    milestone: int | None = None
+    due_date: date | None = None
+
+
+class Proposal(Schema):
+    """What the change proposes; only the parts given change (`terms` replaces the whole list)."""
+
+    model_config = ConfigDict(extra="forbid")
+    lines: list[ProposalLine] = []
+    milestones: list[ProposalMilestone] = []
+    terms: list[ProposalTerm] | None = None
+    end_date: date | None = None
+    delivery_terms: str | None = None
+    penalty_clause: str | None = None
+    warranty_months: int | None = None
+    other_terms: str | None = None
+
+
 class ChangeIn(Schema):
     contract_id: int
     origin: Annotated[str, OneOf(ChangeOrigin)]
     title: str
     reason: str
-    proposal: dict[str, Any]
+    proposal: Proposal
 
 
 class ChangeAssessIn(Schema):
@@ -124,7 +181,7 @@ def change_create(request: AuthedRequest, payload: ChangeIn) -> Status[Any]:
         origin=payload.origin,
         title=payload.title,
         reason=payload.reason,
-        proposal=payload.proposal,
+        proposal=payload.proposal.model_dump(mode="json", exclude_unset=True),
     )
     return Status(201, _change_detail(_change(request, change.pk)))
 
