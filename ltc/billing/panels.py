@@ -1,6 +1,7 @@
 """What billing shows on earlier stages' pages (ltc.core.panels): the way to a signed contract's
 billing schedule and its invoices on the contract's page; the customer's invoices with an open
-balance on the account's page. Only invoices the viewer reads are listed (billing.access)."""
+balance on the account's page. Only invoices the viewer reads are listed (billing.access), and
+linked from the answers of a contract and an account."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from ltc.billing import selectors
 from ltc.billing.choices import InvoiceKind, InvoiceStatus
 from ltc.contracts.models import Contract
 from ltc.core.money import quantize
-from ltc.core.panels import Panel, register
+from ltc.core.panels import ApiLink, Panel, register, register_link
 from ltc.customers.models import Account
 
 CONTRACT_INVOICES_SHOWN = 20
@@ -89,5 +90,34 @@ register(
         selector=account_open_invoices,
         max_queries=3,
         order=40,
+    )
+)
+
+
+def contract_has_invoices(user: Any, contract: Contract) -> bool:
+    return selectors.invoice_list(user=user, filters=selectors.InvoiceFilters(contract=contract.pk)).exists()
+
+
+def account_has_invoices(user: Any, account: Account) -> bool:
+    return selectors.invoice_list(user=user, filters=selectors.InvoiceFilters(account=account.pk)).exists()
+
+
+# Two queries for a manager: the people of the teams they manage (read once per viewer), then the rows.
+register_link(
+    ApiLink(
+        record=Contract,
+        name="invoices",
+        path="/api/v1/invoices?contract={pk}",
+        offered=contract_has_invoices,
+        max_queries=2,
+    )
+)
+register_link(
+    ApiLink(
+        record=Account,
+        name="invoices",
+        path="/api/v1/invoices?account={pk}",
+        offered=account_has_invoices,
+        max_queries=2,
     )
 )

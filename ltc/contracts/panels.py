@@ -1,6 +1,7 @@
 """What contracts show on earlier stages' pages (ltc.core.panels): the deal's contracts, the
 contract an accepted quote became (or the way to make it), the customer's latest contracts.
-Only contracts the viewer reads are listed (contracts.access)."""
+Only contracts the viewer reads are listed (contracts.access), and linked from the answers of an
+account and a deal."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ltc.contracts import selectors
 from ltc.contracts.models import Contract
-from ltc.core.panels import Panel, register
+from ltc.core.panels import ApiLink, Panel, register, register_link
 from ltc.customers.models import Account
 from ltc.opportunities.access import can_steer as can_steer_deal
 from ltc.opportunities.models import Opportunity
@@ -83,4 +84,20 @@ register(
         max_queries=2,
         order=30,
     )
+)
+
+
+def account_has_contracts(user: Any, account: Account) -> bool:
+    return selectors.contract_list(user=user, filters=selectors.ContractFilters(account=account.pk)).exists()
+
+
+def deal_has_contracts(user: Any, deal: Opportunity) -> bool:
+    return selectors.contract_list(user=user, filters=selectors.ContractFilters(opportunity=deal.pk)).exists()
+
+
+register_link(
+    ApiLink(record=Account, name="contracts", path="/api/v1/contracts?account={pk}", offered=account_has_contracts)
+)
+register_link(
+    ApiLink(record=Opportunity, name="contracts", path="/api/v1/contracts?opportunity={pk}", offered=deal_has_contracts)
 )

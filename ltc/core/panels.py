@@ -25,6 +25,15 @@ A later stage registers what it contributes from its AppConfig.ready (an import 
 - `max_queries`: the most queries the selector and the template may run together, whatever the
   number of related records. Each panel's budget is asserted in
   ltc/web/tests/test_panels.py; beyond it the page still renders and a warning is logged.
+
+Next to its panels a later stage registers the **API links** it offers on the earlier record's
+single-record answer (`GET /api/v1/accounts/{id}` answers `"links": {"quotes":
+"/api/v1/quotes?account=12", ...}`) with `register_link(ApiLink(...))`. A link names a list
+endpoint of the later stage, filtered by the record; `offered(user, record)` answers whether the
+viewer may use it — whether that list shows them any row of this record, read through the stage's
+own list selector, so a link never leads to what the viewer may not open. The earlier stage's API
+asks `api_links(record, user)` and imports nothing later. Budgets as for panels (`max_queries`,
+asserted in ltc/web/tests/test_panel_links.py).
 """
 
 from __future__ import annotations
@@ -33,12 +42,13 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import Model
 from django_stubs_ext import StrOrPromise
+from pydantic import Field
 
 log = logging.getLogger(__name__)
 
@@ -132,3 +142,87 @@ def panels_for(record: Model, user: Any, slot: str = MAIN) -> list[Shown]:
         else:
             over_budget(panel, counter.count)
     return shown
+
+
+@dataclass(frozen=True)
+class ApiLink:
+    """An API list a later stage offers on an earlier record's answer: `links[name]`."""
+
+    record: type[Model]
+    name: str
+    path: str  # the list endpoint filtered by the record: "/api/v1/quotes?account={pk}"
+    offered: Callable[[Any, Any], bool]
+    max_queries: int = 1
+
+    @property
+    def record_label(self) -> str:
+        return self.record._meta.label_lower
+
+    def url(self, record: Model) -> str:
+        return self.path.format(pk=record.pk)
+
+
+_LINKS: dict[str, dict[str, ApiLink]] = defaultdict(dict)  # record label -> name -> link
+
+
+def register_link(link: ApiLink) -> ApiLink:
+    """Offer an API link on a record's answer. A name is given once per record, as a panel's key."""
+    known = _LINKS[link.record_label].get(link.name)
+    if known is not None and known != link:
+        raise ImproperlyConfigured(f"Two API links named {link.name!r} on {link.record_label} answers.")
+    _LINKS[link.record_label][link.name] = link
+    return link
+
+
+def links_of(record: type[Model] | Model) -> list[ApiLink]:
+    """The API links registered on a record's answer, by name."""
+    return sorted(_LINKS.get(record._meta.label_lower, {}).values(), key=lambda link: link.name)
+
+
+def registered_links() -> list[ApiLink]:
+    """Every registered API link, for the tests."""
+    return sorted((x for by_name in _LINKS.values() for x in by_name.values()), key=lambda x: (x.record_label, x.name))
+
+
+def api_links(record: Model, user: Any) -> dict[str, str]:
+    """The links of the record's answer this viewer may use: name -> URL of the filtered list. The
+    viewer's scope (the people of the teams they manage) is read once for all of them, at most one
+    query; each link's budget counts its own queries beyond it."""
+    links: dict[str, str] = {}
+    registered = links_of(record)
+    if registered and user is not None and user.is_authenticated:
+        user.people_in_view()
+    for link in registered:
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            offered = link.offered(user, record)
+        if counter.count > link.max_queries:
+            log.warning(
+                "API link %s on %s answers ran %d queries (budget %d).",
+                link.name,
+                link.record_label,
+                counter.count,
+                link.max_queries,
+            )
+        if offered:
+            links[link.name] = link.url(record)
+    return links
+
+
+# The `links` field of a record's answer: declared by the earlier stage's schema, filled by its
+# `resolve_links` resolver through `answer_links`.
+ApiLinks = Annotated[
+    dict[str, str],
+    Field(
+        description="Lists of later stages' records for this record that the viewer may open: "
+        'name -> API path of the filtered list, e.g. {"quotes": "/api/v1/quotes?account=12"}. '
+        "A list that would show the viewer nothing of this record is not linked."
+    ),
+]
+
+
+def answer_links(record: Model, context: Mapping[str, Any] | None) -> dict[str, str]:
+    """`api_links` for a schema resolver: the viewer is the request's user (no request, no viewer:
+    no links)."""
+    request = (context or {}).get("request")
+    return api_links(record, request.user) if request is not None else {}

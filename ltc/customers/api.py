@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from ltc.core.api import PROBLEM_CONTENT_TYPE, Page, etag, if_match_version, paginate, validation_errors
+from ltc.core.panels import ApiLinks, answer_links
 from ltc.core.schemas import DuplicateOut, NoteIn, OneOf, TimelineEventOut, UserRef
 from ltc.core.timeline import timeline_for
 from ltc.customers import selectors, services
@@ -72,6 +73,16 @@ class AccountOut(Schema):
     updated_at: datetime
 
 
+class AccountDetailOut(AccountOut):
+    """The account with the lists later stages keep of it (deals, quotes, contracts, invoices)."""
+
+    links: ApiLinks
+
+    @staticmethod
+    def resolve_links(obj: Account, context: dict[str, Any]) -> dict[str, str]:
+        return answer_links(obj, context)
+
+
 class AccountCreatedOut(AccountOut):
     possible_duplicates: list[DuplicateOut]
 
@@ -128,6 +139,16 @@ class ContactOut(Schema):
     @staticmethod
     def resolve_account_name(obj: Contact) -> str:
         return obj.account.name
+
+
+class ContactDetailOut(ContactOut):
+    """The contact with the lists later stages keep of them (the deals they take part in)."""
+
+    links: ApiLinks
+
+    @staticmethod
+    def resolve_links(obj: Contact, context: dict[str, Any]) -> dict[str, str]:
+        return answer_links(obj, context)
 
 
 class ContactCreatedOut(ContactOut):
@@ -299,7 +320,7 @@ def account_create(request: AuthedRequest, payload: AccountIn, response: HttpRes
     return Status(201, account)
 
 
-@router.get("/accounts/{account_id}", response=AccountOut, openapi_extra=MERGED_RECORD)
+@router.get("/accounts/{account_id}", response=AccountDetailOut, openapi_extra=MERGED_RECORD)
 def account_get(request: AuthedRequest, account_id: int, response: HttpResponse) -> Any:
     """The account; a merged one answers 404 with `merged_into` (when the user may see the target)."""
     try:
@@ -385,7 +406,7 @@ def contact_create(request: AuthedRequest, payload: ContactIn, response: HttpRes
     return Status(201, contact)
 
 
-@router.get("/contacts/{contact_id}", response=ContactOut, openapi_extra=MERGED_RECORD)
+@router.get("/contacts/{contact_id}", response=ContactDetailOut, openapi_extra=MERGED_RECORD)
 def contact_get(request: AuthedRequest, contact_id: int, response: HttpResponse) -> Any:
     """The contact; a merged one answers 404 with `merged_into` (when the user may see the target)."""
     try:

@@ -19,6 +19,7 @@ from ltc.core.api import Page, etag, if_match_version, paginate, problem
 from ltc.core.models import Activity
 from ltc.core.money import Currency
 from ltc.core.net import client_address
+from ltc.core.panels import ApiLinks, answer_links
 from ltc.core.schemas import ActivityIn, ActivityOut, CompleteIn, Money, NoteIn, OneOf, TimelineEventOut, UserRef
 from ltc.customers import selectors as customer_selectors
 from ltc.customers.choices import CompanySize
@@ -368,6 +369,7 @@ def leads_route(request: AuthedRequest, payload: RouteIn) -> dict[str, int]:
 
 class LeadDetailOut(LeadOut):
     opportunity_id: int | None = Field(description="The deal the lead was converted into, if any.")
+    links: ApiLinks
 
     @staticmethod
     def resolve_opportunity_id(obj: Lead) -> int | None:
@@ -376,6 +378,10 @@ class LeadDetailOut(LeadOut):
             return int(obj.opportunity.pk)
         except ObjectDoesNotExist:
             return None
+
+    @staticmethod
+    def resolve_links(obj: Lead, context: dict[str, Any]) -> dict[str, str]:
+        return answer_links(obj, context)
 
 
 @router.get("/leads/{lead_id}", response=LeadDetailOut)

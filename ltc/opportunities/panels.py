@@ -1,5 +1,6 @@
 """What deals show on earlier stages' pages (ltc.core.panels): the deal a lead became and the
-way to convert a qualified lead on the lead's page; the customer's deals on the account's page."""
+way to convert a qualified lead on the lead's page; the customer's deals on the account's page.
+The answers of an account, a contact and a lead link the deals of each that the viewer sees."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from ltc.core.access import has_any_role
-from ltc.core.panels import Panel, register
-from ltc.customers.models import Account
+from ltc.core.panels import ApiLink, Panel, register, register_link
+from ltc.customers.models import Account, Contact
 from ltc.leads.access import can_change_lead
 from ltc.leads.choices import LeadStatus
 from ltc.leads.models import Lead
@@ -75,3 +76,24 @@ register(
         order=10,
     )
 )
+
+
+def account_has_deals(user: Any, account: Account) -> bool:
+    return selectors.opportunity_list(user=user).filter(account=account).exists()
+
+
+def contact_has_deals(user: Any, contact: Contact) -> bool:
+    return selectors.opportunity_list(user=user).filter(contacts=contact).exists()
+
+
+def lead_has_deal(user: Any, lead: Lead) -> bool:
+    return selectors.opportunity_list(user=user).filter(source_lead=lead).exists()
+
+
+register_link(
+    ApiLink(record=Account, name="opportunities", path="/api/v1/opportunities?account={pk}", offered=account_has_deals)
+)
+register_link(
+    ApiLink(record=Contact, name="opportunities", path="/api/v1/opportunities?contact={pk}", offered=contact_has_deals)
+)
+register_link(ApiLink(record=Lead, name="opportunities", path="/api/v1/opportunities?lead={pk}", offered=lead_has_deal))

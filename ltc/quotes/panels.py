@@ -1,6 +1,7 @@
 """What quotes show on earlier stages' pages (ltc.core.panels): the deal's quotes and the way to
 start one on the deal's page, the quote a bid's commercial section offers on the bid's page, the
-customer's latest quotes on the account's page. A quote is visible to whoever sees its deal."""
+customer's latest quotes on the account's page. A quote is visible to whoever sees its deal.
+The answers of an account and a deal link their quotes that the viewer sees."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from ltc.core.panels import Panel, register
+from ltc.core.panels import ApiLink, Panel, register, register_link
 from ltc.customers.models import Account
 from ltc.opportunities.models import Bid, Opportunity
 from ltc.quotes import selectors
@@ -75,5 +76,30 @@ register(
         selector=account_quotes,
         max_queries=3,
         order=20,
+    )
+)
+
+
+def account_has_quotes(user: Any, account: Account) -> bool:
+    return selectors.quote_list(user=user, filters=selectors.QuoteFilters(account=account.pk)).exists()
+
+
+def deal_has_quotes(user: Any, deal: Opportunity) -> bool:
+    return selectors.quote_list(user=user, filters=selectors.QuoteFilters(opportunity=deal.pk)).exists()
+
+
+# Two queries: the ids of the deals the viewer sees (quotes.access.quote_visible_q), then the rows.
+register_link(
+    ApiLink(
+        record=Account, name="quotes", path="/api/v1/quotes?account={pk}", offered=account_has_quotes, max_queries=2
+    )
+)
+register_link(
+    ApiLink(
+        record=Opportunity,
+        name="quotes",
+        path="/api/v1/quotes?opportunity={pk}",
+        offered=deal_has_quotes,
+        max_queries=2,
     )
 )

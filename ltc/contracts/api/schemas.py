@@ -13,6 +13,7 @@ from ltc.contracts import amendments, selectors
 from ltc.contracts.choices import CheckResult, ContractStatus, Level, MilestoneStatus, RiskKind, RiskStatus
 from ltc.contracts.models import Contract, ContractLine, ContractRisk, ContractVersion, Milestone
 from ltc.core.money import Currency
+from ltc.core.panels import ApiLinks, answer_links
 from ltc.core.schemas import Money, OneOf, UserRef
 
 
@@ -185,6 +186,7 @@ class ContractDetailOut(ContractOut):
     customer_signatory: str
     our_signatory: str
     termination_reason: str
+    links: ApiLinks
 
     @staticmethod
     def resolve_quote_version(obj: Contract) -> int:
@@ -211,6 +213,10 @@ class ContractDetailOut(ContractOut):
     @staticmethod
     def resolve_risks(obj: Contract) -> list[ContractRisk]:
         return list(obj.risks.select_related("owner"))
+
+    @staticmethod
+    def resolve_links(obj: Contract, context: dict[str, Any]) -> dict[str, str]:
+        return answer_links(obj, context)
 
 
 class ContractQuery(Schema):

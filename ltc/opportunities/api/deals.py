@@ -13,6 +13,7 @@ from ninja import Query, Status
 from ltc.core.activities import activities_for
 from ltc.core.api import Page, if_match_version, paginate
 from ltc.core.models import Activity
+from ltc.core.panels import ApiLinks, answer_links
 from ltc.core.schemas import ActivityIn, ActivityOut, CompleteIn, NoteIn, TimelineEventOut
 from ltc.core.timeline import timeline_for
 from ltc.customers import selectors as customer_selectors
@@ -74,8 +75,13 @@ def _resolve(request: AuthedRequest, data: dict[str, Any], *, account_id: int | 
 
 @router.get("/opportunities", response=Page[OpportunityOut])
 def opportunity_list(request: AuthedRequest, query: Query[OpportunityQuery]) -> dict[str, Any]:
-    filters = selectors.OpportunityFilters(**query.model_dump(exclude={"limit", "offset"}))
+    related = {"account": "account_id", "contact": "contacts", "lead": "source_lead_id"}
+    filters = selectors.OpportunityFilters(**query.model_dump(exclude={"limit", "offset", *related}))
     qs = selectors.opportunity_list(user=request.user, filters=filters).prefetch_related("contacts")
+    # The earlier records a deal belongs to (the lists their answers link, ltc.core.panels.api_links).
+    for name, lookup in related.items():
+        if (pk := getattr(query, name)) is not None:
+            qs = qs.filter(**{lookup: pk})
     return paginate(qs, limit=query.limit, offset=query.offset)
 
 
@@ -123,6 +129,7 @@ class OpportunityDetailOut(OpportunityOut):
     contract_ids: list[int]
     quotes_url: str
     contracts_url: str
+    links: ApiLinks
 
     @staticmethod
     def resolve_quote_ids(obj: Opportunity) -> list[int]:
@@ -139,6 +146,10 @@ class OpportunityDetailOut(OpportunityOut):
     @staticmethod
     def resolve_contracts_url(obj: Opportunity) -> str:
         return f"/api/v1/contracts?opportunity={obj.pk}"
+
+    @staticmethod
+    def resolve_links(obj: Opportunity, context: dict[str, Any]) -> dict[str, str]:
+        return answer_links(obj, context)
 
 
 @router.get("/opportunities/{opportunity_id}", response=OpportunityDetailOut)

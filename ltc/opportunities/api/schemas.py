@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from ltc.core.money import Currency
 from ltc.core.schemas import Money, OneOf, UserRef
@@ -150,6 +150,9 @@ class OpportunityQuery(Schema):
     status: Annotated[str, OneOf(OpportunityStatus, blank=True)] = ""
     mine: str = ""
     owner: int | None = None
+    account: int | None = Field(None, description="The deals of this account.")
+    contact: int | None = Field(None, description="The deals this contact takes part in.")
+    lead: int | None = Field(None, description="The deal this lead was converted into.")
     sort: str = "-updated"
     limit: int = 50
     offset: int = 0
