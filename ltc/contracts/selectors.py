@@ -14,6 +14,7 @@ from ltc.contracts.models import (
     ChangeRequest,
     Contract,
     ContractLine,
+    ContractRisk,
     ContractVersion,
     Delivery,
     Evaluation,
@@ -173,6 +174,13 @@ def delivery_list(*, user: Any, order: int | None = None, contract: int | None =
 def milestone_get(*, user: Any, pk: Any) -> Milestone:
     qs = Milestone.objects.select_related("contract__owner", "contract__fr", "contract__account")
     return fetch_or_404(qs.filter(contract__in=contract_scope(Contract.objects.all(), user), removed=False), pk=pk)
+
+
+def risk_get(*, user: Any, pk: Any) -> ContractRisk:
+    """An entry of a contract's risk register, authorised through the contract (with its people,
+    which the services' rules read)."""
+    qs = ContractRisk.objects.select_related("contract__owner__team", "contract__fr__team")
+    return fetch_or_404(qs.filter(contract__in=contract_scope(Contract.objects.all(), user)), pk=pk)
 
 
 def milestone_list(*, user: Any, contract: int | None = None, late: bool = False) -> QuerySet[Milestone]:

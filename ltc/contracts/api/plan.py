@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
 from ninja import Status
 
-from ltc.contracts import services
+from ltc.contracts import selectors, services
 from ltc.contracts.api.common import _contract, router
 from ltc.contracts.api.schemas import MilestoneIn, MilestoneOut, RiskIn, RiskOut, RiskPatch
 from ltc.contracts.models import ContractRisk
@@ -33,10 +32,7 @@ def contract_risk_add(request: AuthedRequest, contract_id: int, payload: RiskIn)
 
 @router.patch("/risks/{risk_id}", response=RiskOut)
 def risk_update(request: AuthedRequest, risk_id: int, payload: RiskPatch) -> ContractRisk:
-    risk = ContractRisk.objects.select_related("contract").filter(pk=risk_id).first()
-    if risk is None:
-        raise Http404
-    risk.contract = _contract(request, risk.contract_id)
+    risk = selectors.risk_get(user=request.user, pk=risk_id)
     data = payload.model_dump(exclude_unset=True)
     if "owner_id" in data:
         data["owner"] = data.pop("owner_id")
