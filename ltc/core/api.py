@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 from http import HTTPStatus
 from typing import Any, Generic, TypeVar, get_args
@@ -82,6 +83,17 @@ def service_unavailable() -> JsonResponse:
     )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def _body_fields(request: HttpRequest) -> set[str]:
+    """The top-level fields of the request's body (JSON or a form), for naming errors as sent."""
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except ValueError:
+            return set()
+        return set(data) if isinstance(data, dict) else set()
+    return set(request.POST)
 
 
 def validation_errors(exc: ValidationError) -> list[dict[str, str]]:
@@ -203,7 +215,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def _domain_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        return problem(422, _("The request is not valid."), errors=validation_errors(exc))
+        errors = validation_errors(exc)
+        sent = _body_fields(request)
+        for error in errors:
+            # A service names the model's field (owner); the caller sent its id (owner_id).
+            field = error["field"]
+            if field not in sent and f"{field}_id" in sent:
+                error["field"] = f"{field}_id"
+        return problem(422, _("The request is not valid."), errors=errors)
 
     @api.exception_handler(OverflowError)
     def _out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:

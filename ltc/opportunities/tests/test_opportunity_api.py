@@ -72,7 +72,7 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_created(world, api_a
         ({"stage_id": stage(other_pipeline, "方案").pk}, "stage_id"),
         ({"account_id": AccountFactory(owner=world.other).pk}, "account_id"),
         ({"contact_ids": [stranger.pk]}, "contact_ids"),  # the field that was sent
-        ({"sr_id": world.teammate.pk}, "sr"),
+        ({"sr_id": world.teammate.pk}, "sr_id"),  # named as sent, not as the model's field
         ({"currency": "XXX"}, "currency"),
         ({"probability": 140}, "probability"),
     ]
@@ -82,7 +82,7 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_created(world, api_a
         assert answer["Content-Type"] == "application/problem+json"
         assert field in {e["field"] for e in answer.json()["errors"]}, (extra, answer.json())
     everything_wrong = api.post("/opportunities", {**base, "name": "", "amount": "-1", "sr_id": world.teammate.pk})
-    assert {e["field"] for e in everything_wrong.json()["errors"]} >= {"name", "amount", "sr"}
+    assert {e["field"] for e in everything_wrong.json()["errors"]} >= {"name", "amount", "sr_id"}
     assert not Opportunity.objects.exists()
 
 
