@@ -184,6 +184,8 @@ EMAIL_PORT = int(os.environ.get("LTC_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("LTC_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("LTC_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("LTC_EMAIL_USE_TLS")
+# A mail server that does not answer must not hold a worker for long (core.mail claims for 2 minutes).
+EMAIL_TIMEOUT = int(os.environ.get("LTC_EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("LTC_FROM_EMAIL", "ltc@localhost")
 # The site's public address: every absolute link (e-mails, the customer's quote links, web form
 # snippets) is built on it, never on a request's host. `check --deploy` warns while it is local.

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ltc.billing import selectors
+from ltc.billing.access import account_visible_q
 from ltc.billing.choices import InvoiceKind, InvoiceStatus
 from ltc.contracts.models import Contract
 from ltc.core.money import quantize
@@ -39,13 +40,17 @@ def contract_invoices(user: Any, contract: Contract) -> dict[str, Any] | None:
     return {"invoices": invoices, "today": timezone.localdate()} if invoices else None
 
 
-def account_open_invoices(user: Any, account: Account) -> dict[str, Any]:
+def account_open_invoices(user: Any, account: Account) -> dict[str, Any] | None:
     """The customer's issued invoices with an open balance that the viewer reads, oldest due
-    first, and the open balance per currency (amounts in different currencies never add up)."""
+    first, and the open balance per currency (amounts in different currencies never add up).
+    Left out for a viewer who does not read the customer's billing: "no open invoices" would be
+    a claim they cannot know."""
     unpaid = selectors.invoice_list(user=user, filters=selectors.InvoiceFilters(account=account.pk)).filter(
         kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED, open_amount__gt=0
     )
     invoices = list(unpaid.order_by("due_date", "id")[: ACCOUNT_INVOICES_SHOWN + 1])
+    if not invoices and not Account.objects.filter(account_visible_q(user, path=""), pk=account.pk).exists():
+        return None
     balances = []
     if invoices:
         sums = unpaid.order_by().values("currency").annotate(open=Sum("open_amount")).order_by("currency")

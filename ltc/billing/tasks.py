@@ -24,4 +24,4 @@ def run_collections() -> int:
     from ltc.core.jobs import job_lease
 
     with job_lease("collections-run", run_collections) as lease:
-        return 0 if lease is None else collections_run()
+        return 0 if lease is None else collections_run(progress=lease.beat)

@@ -72,6 +72,12 @@ def can_check(user: Any, contract: Contract, area: str) -> bool:
     return has_any_role(user, AREA_ROLES.get(area, ()))
 
 
+def can_work(user: Any, contract: Contract) -> bool:
+    """Record and close risks and disputes: the contract's people (the iron triangle and the
+    sponsor), the AR side and the FR side."""
+    return user.pk in contract.member_ids() or can_steer(user, contract) or can_deliver(user, contract)
+
+
 def may_raise_change(user: Any, contract: Contract) -> bool:
     """The iron triangle and their managers (the AR side, the FR side, the SR)."""
     return can_steer(user, contract) or can_deliver(user, contract) or user.pk == contract.sr_id

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from ltc.catalog.models import Product
 from ltc.contracts import amendments, selectors, services
-from ltc.contracts.access import can_check, can_deliver, can_steer, may_raise_change
+from ltc.contracts.access import can_check, can_deliver, can_steer, can_work, may_raise_change
 from ltc.contracts.choices import (
     CHECKLIST,
     EXECUTING,
@@ -191,6 +191,7 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "evaluation": Evaluation.objects.filter(contract=contract).first() if status == ContractStatus.CLOSED else None,
         "can_steer": steer,
         "can_deliver": deliver,
+        "can_work": steer or deliver or can_work(request.user, contract),
         "can_raise_change": status in SIGNED_OR_LATER and may_raise_change(request.user, contract),
         "steps": [
             (s, s.label, STEPS.index(s) <= STEPS.index(ContractStatus(status)) if status in STEPS else False)
@@ -286,6 +287,12 @@ def _form_data(form: Any) -> dict[str, Any]:
     return {k: v for k, v in form.cleaned_data.items() if k != "version"}
 
 
+def _posted_id(request: AuthedRequest, name: str) -> int:
+    """The id a step's form names (0, which names nothing, for anything that is not an id)."""
+    raw = request.POST.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) < 19 else 0
+
+
 def _submit(request: AuthedRequest, contract: Contract) -> str:
     services.contract_submit_review(actor=request.user, contract=contract, expected_version=_expected(request.POST))
     return _("Submitted for review.")
@@ -358,7 +365,7 @@ def _milestone_add(request: AuthedRequest, contract: Contract) -> str:
 
 
 def _milestone_remove(request: AuthedRequest, contract: Contract) -> str:
-    milestone = contract.milestones.filter(pk=request.POST.get("milestone") or 0).first()
+    milestone = contract.milestones.filter(pk=_posted_id(request, "milestone")).first()
     if milestone is None:
         raise ValidationError({"milestone": [_("No such milestone.")]})
     services.milestone_remove(actor=request.user, milestone=milestone)
@@ -387,7 +394,7 @@ def _risk_add(request: AuthedRequest, contract: Contract) -> str:
 
 
 def _risk_close(request: AuthedRequest, contract: Contract) -> str:
-    risk = ContractRisk.objects.filter(contract=contract, pk=request.POST.get("risk") or 0).first()
+    risk = ContractRisk.objects.filter(contract=contract, pk=_posted_id(request, "risk")).first()
     if risk is None:
         raise ValidationError({"risk": [_("No such entry.")]})
     services.risk_update(actor=request.user, risk=risk, data={"status": "closed"})

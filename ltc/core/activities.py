@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -99,7 +100,9 @@ def follow_ups(*, user: Any, now: datetime | None = None) -> tuple[list[Activity
     return today, overdue
 
 
-def activity_reminders_send(*, now: datetime | None = None, batch: int = 1000) -> int:
+def activity_reminders_send(
+    *, now: datetime | None = None, batch: int = 1000, progress: Callable[[], bool] | None = None
+) -> int:
     """Queue the due reminders (one e-mail per activity) and mark them reminded, a batch per
     transaction, then deliver the mail; returns how many. Stopped anywhere, a run neither loses
     nor repeats a reminder: what was marked is in the outbox, what was not is found again."""
@@ -107,19 +110,22 @@ def activity_reminders_send(*, now: datetime | None = None, batch: int = 1000) -
 
     now = now or timezone.now()
     total = 0
-    while queued := _queue_reminders(now, batch):
+    while queued := _queue_reminders(now, batch, progress):
         total += queued
     mail_deliver()
     return total
 
 
-def _queue_reminders(now: datetime, batch: int) -> int:
+def _queue_reminders(now: datetime, batch: int, progress: Callable[[], bool] | None) -> int:
+    """One batch of reminders queued and marked in one transaction, with the lease renewed in it."""
     from django.conf import settings
     from django.utils import translation
 
     from ltc.core.mail import mail_queue
 
     with transaction.atomic():
+        if progress is not None and not progress():
+            return 0
         due = list(
             Activity.objects.open()
             .filter(remind_at__lte=now, reminded_at__isnull=True, owner__is_active=True)

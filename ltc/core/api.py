@@ -57,11 +57,29 @@ def problem(status: int, title: str, *, detail: str = "", errors: list[dict[str,
 RETRY_AFTER_SECONDS = 5
 
 
+# PostgreSQL error classes that mean "not now" rather than "never": connection exceptions (08),
+# the server shutting down or starting (57P), too many connections or no resources (53),
+# serialization failures and deadlocks (40001, 40P01).
+TRANSIENT_SQLSTATES = ("08", "57P", "53", "40001", "40P01")
+# SQLite's words for a statement that will fail again however long one waits.
+DETERMINISTIC_SQLITE = ("no such table", "no such column", "too many sql variables", "syntax error")
+
+
 def database_unavailable(exc: BaseException | None) -> bool:
     """Whether an error means the database cannot serve right now (down, restarting, the
     connection dropped, a serialization failure or deadlock): the request may be retried, and
-    Django drops the broken connection when the request ends (a health check at the next one)."""
-    return isinstance(exc, (OperationalError, InterfaceError))
+    Django drops the broken connection when the request ends (a health check at the next one).
+    A deterministic database error (a missing table, a statement too large) is not: a 500."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    if sqlstate:
+        return str(sqlstate).startswith(TRANSIENT_SQLSTATES)
+    # No state: the connection itself failed (refused, closed, timed out) or SQLite is busy,
+    # unless SQLite says the statement can never run.
+    return not any(words in str(exc).lower() for words in DETERMINISTIC_SQLITE)
 
 
 def _database_failed_in_answer(exc: PydanticValidationError) -> bool:
@@ -264,6 +282,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(OperationalError)
     @api.exception_handler(InterfaceError)
     def _database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if not database_unavailable(exc):
+            raise exc  # a deterministic database error is a bug: Django's 500
         logger.error("Database unavailable: %s %s", request.method, request.path, exc_info=exc)
         return service_unavailable()
 

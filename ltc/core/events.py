@@ -265,23 +265,29 @@ def reactions_deliver(*, limit: int = 1000) -> int:
     run. Several workers may deliver at once: a delivery is locked by one of them."""
     done = 0
     pending = ReactionDelivery.objects.filter(done_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-    for pk in list(pending.order_by("pk").values_list("pk", flat=True)[:limit]):
-        with transaction.atomic():
-            delivery = pending.filter(pk=pk).select_for_update(skip_locked=True).select_related("event").first()
-            if delivery is None:
-                continue
-            try:
-                with transaction.atomic():
-                    _run(delivery)
-            except Exception as exc:  # noqa: BLE001 - the reaction's failure is kept and retried, never raised
-                log.exception("reaction %s to event %s failed", delivery.reaction, delivery.event_id)
-                ReactionDelivery.objects.filter(pk=pk).update(
-                    attempts=delivery.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
-                )
-                continue
-            ReactionDelivery.objects.filter(pk=pk).update(attempts=delivery.attempts + 1, done_at=timezone.now())
-            done += 1
+    last = 0
+    while ids := list(pending.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:limit]):
+        last = ids[-1]
+        done += sum(_deliver_one(pending, pk) for pk in ids)
     return done
+
+
+def _deliver_one(pending: Any, pk: int) -> bool:
+    with transaction.atomic():
+        delivery = pending.filter(pk=pk).select_for_update(skip_locked=True).select_related("event").first()
+        if delivery is None:
+            return False
+        try:
+            with transaction.atomic():
+                _run(delivery)
+        except Exception as exc:  # noqa: BLE001 - the reaction's failure is kept and retried, never raised
+            log.exception("reaction %s to event %s failed", delivery.reaction, delivery.event_id)
+            ReactionDelivery.objects.filter(pk=pk).update(
+                attempts=delivery.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+            )
+            return False
+        ReactionDelivery.objects.filter(pk=pk).update(attempts=delivery.attempts + 1, done_at=timezone.now())
+        return True
 
 
 def _run(delivery: ReactionDelivery) -> None:

@@ -37,7 +37,18 @@ log = logging.getLogger(__name__)
 
 
 def _holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """host:pid:start:nonce — the start time tells a process from a later one given the same pid
+    (a container restarted in place often runs its worker as the same pid)."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_started(pid)}:{uuid.uuid4().hex[:8]}"
+
+
+def _started(pid: int) -> str:
+    """When process `pid` started, in clock ticks since boot ("" where /proc cannot tell)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[19]
+    except (OSError, IndexError):
+        return ""
 
 
 @dataclass
@@ -92,15 +103,17 @@ def job_lease(key: str, task: Any, args: Sequence[Any] = ()) -> Iterator[Lease |
 def _abandoned(lease: JobLease, now: datetime) -> bool:
     if lease.heartbeat_at < now - settings.LTC_JOB_LEASE:
         return True
-    host, _sep, rest = lease.holder.partition(":")
-    pid = rest.partition(":")[0]
-    return host == socket.gethostname() and pid.isdigit() and not _running(int(pid))
+    host, pid, started, *_nonce = [*lease.holder.split(":"), "", ""]
+    started = started if started.isdigit() else ""
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return bool(started) and started != _started(os.getpid())
+    return not _running(int(pid)) or (bool(started) and started != _started(int(pid)))
 
 
 def _running(pid: int) -> bool:
     """Whether process `pid` of this host still runs (a zombie, dead but not yet reaped, does not)."""
-    if pid == os.getpid():
-        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -2,18 +2,20 @@
 a rolled-back action sends nothing and a committed one is never forgotten); the worker delivers
 (`mail_deliver`), each mail in its own transaction, marking it sent. A failed delivery (the mail
 server down) is kept with its error and retried by the next delivery; a worker killed between the
-server's acceptance and the mark can resend that one mail, with the same Message-ID."""
+server's acceptance and the mark can resend that one mail (after CLAIM_TIMEOUT), with the same
+Message-ID. A sent mail keeps its recipients, subject and time, not its body."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ltc.core.models import OutgoingMail
@@ -22,6 +24,8 @@ log = logging.getLogger(__name__)
 
 # A mail that failed this often is left for a person to look at (the admin lists it).
 MAX_ATTEMPTS = 10
+# A sender that took a mail this long ago and did not mark it sent died: the mail is free again.
+CLAIM_TIMEOUT = timedelta(minutes=2)
 
 
 def mail_queue(subject: str, body: str, to: Iterable[str], *, deliver: bool = True) -> OutgoingMail | None:
@@ -46,30 +50,39 @@ def _deliver_later() -> None:
 
 
 def mail_deliver(*, batch: int = 1000) -> int:
-    """Send all queued mail, oldest first, each marked sent in its own transaction; returns how
-    many were sent. Several workers may deliver at once: a mail is locked by one of them."""
+    """Send all queued mail, oldest first; returns how many were sent. Each mail is claimed in a
+    short transaction, sent outside any (a slow mail server holds no database lock), then marked
+    sent. Several workers may deliver at once: a mail is claimed by one of them; a claim older
+    than CLAIM_TIMEOUT (its sender died) is free again."""
     sent = 0
-    pending = OutgoingMail.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
     last = 0
-    while ids := list(pending.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch]):
+    while ids := list(_pending().filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch]):
         last = ids[-1]
-        sent += sum(_send_one(pending, pk) for pk in ids)
+        sent += sum(_send_one(pk) for pk in ids)
     return sent
 
 
-def _send_one(pending: QuerySet[OutgoingMail], pk: int) -> bool:
+def _pending() -> QuerySet[OutgoingMail]:
+    free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=timezone.now() - CLAIM_TIMEOUT)
+    return OutgoingMail.objects.filter(free, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+
+
+def _send_one(pk: int) -> bool:
+    now = timezone.now()
     with transaction.atomic():
-        mail = pending.filter(pk=pk).select_for_update(skip_locked=True).first()
-        if mail is None:
+        mail = _pending().filter(pk=pk).select_for_update(skip_locked=True).first()
+        if mail is None or not OutgoingMail.objects.filter(pk=pk, claimed_at=mail.claimed_at).update(claimed_at=now):
             return False
-        message = EmailMessage(
-            mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, mail.to, headers={"Message-ID": mail.message_id}
+    message = EmailMessage(
+        mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, mail.to, headers={"Message-ID": mail.message_id}
+    )
+    try:
+        message.send()
+    except Exception as exc:  # noqa: BLE001 - the mail server's failure is kept, retried later
+        log.warning("mail %s to %s not sent: %s", mail.pk, mail.to, exc)
+        OutgoingMail.objects.filter(pk=pk).update(
+            attempts=mail.attempts + 1, last_error=str(exc)[:2000], claimed_at=None
         )
-        try:
-            message.send()
-        except Exception as exc:  # noqa: BLE001 - the mail server's failure is kept, retried later
-            log.warning("mail %s to %s not sent: %s", mail.pk, mail.to, exc)
-            OutgoingMail.objects.filter(pk=pk).update(attempts=mail.attempts + 1, last_error=str(exc)[:2000])
-            return False
-        OutgoingMail.objects.filter(pk=pk).update(attempts=mail.attempts + 1, sent_at=timezone.now())
-        return True
+        return False
+    OutgoingMail.objects.filter(pk=pk).update(attempts=mail.attempts + 1, sent_at=timezone.now(), body="")
+    return True

@@ -307,7 +307,8 @@ class JobLease(models.Model):
 class OutgoingMail(models.Model):
     """An e-mail to send, written in the transaction of the fact it reports (an outbox): the sender
     delivers each once and keeps failures for a retry. The Message-ID is fixed when the mail is
-    queued, so the rare resend after a worker died mid-send is recognisable as the same mail."""
+    queued, so the rare resend after a worker died mid-send is recognisable as the same mail. The
+    body is dropped once sent: it may hold a private link (a customer's quote)."""
 
     to = models.JSONField(default=list)
     subject = models.CharField(max_length=300)
@@ -315,6 +316,7 @@ class OutgoingMail(models.Model):
     message_id = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="when a sender took it")
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
 

@@ -12,7 +12,7 @@ from django_tasks import task
 from ltc.core.models import IdempotencyRecord
 
 # A failed delivery is tried again after this long (the mail server may be back).
-MAIL_RETRY_AFTER = timedelta(minutes=5)
+MAIL_RETRY_AFTER = timedelta(minutes=2)
 
 
 @task()
@@ -31,18 +31,19 @@ def send_activity_reminders() -> int:
     from ltc.core.jobs import job_lease
 
     with job_lease("activity-reminders", send_activity_reminders) as lease:
-        return 0 if lease is None else activity_reminders_send()
+        return 0 if lease is None else activity_reminders_send(progress=lease.beat)
 
 
 @task()
 def deliver_mail() -> int:
     """Send the queued e-mail; what failed is tried again later."""
-    from ltc.core.mail import mail_deliver
+    from ltc.core.mail import MAX_ATTEMPTS, mail_deliver
     from ltc.core.models import OutgoingMail
 
     sent = mail_deliver()
-    failed = OutgoingMail.objects.filter(sent_at__isnull=True, attempts__gt=0).exists()
-    if failed and _database_queue() and not _retry_queued(deliver_mail):
+    # What failed, or was claimed by a sender that died, is tried again (up to MAX_ATTEMPTS).
+    left = OutgoingMail.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS).exists()
+    if left and _database_queue() and not _retry_queued(deliver_mail):
         deliver_mail.using(run_after=timezone.now() + MAIL_RETRY_AFTER).enqueue()
     return sent
 
@@ -50,12 +51,12 @@ def deliver_mail() -> int:
 @task()
 def deliver_reactions() -> int:
     """Run the after-commit reactions to events; what failed is tried again later."""
-    from ltc.core.events import reactions_deliver
+    from ltc.core.events import MAX_ATTEMPTS, reactions_deliver
     from ltc.core.models import ReactionDelivery
 
     done = reactions_deliver()
-    failed = ReactionDelivery.objects.filter(done_at__isnull=True, attempts__gt=0).exists()
-    if failed and _database_queue() and not _retry_queued(deliver_reactions):
+    left = ReactionDelivery.objects.filter(done_at__isnull=True, attempts__lt=MAX_ATTEMPTS).exists()
+    if left and _database_queue() and not _retry_queued(deliver_reactions):
         deliver_reactions.using(run_after=timezone.now() + MAIL_RETRY_AFTER).enqueue()
     return done
 

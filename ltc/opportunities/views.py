@@ -168,6 +168,7 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     following = services.next_stage(opportunity) if opportunity.is_open else None
     stages = list(opportunity.pipeline.stages.all())
     chain = list(opportunity.stakeholders.select_related("contact"))
+    works = can_work(request.user, opportunity)
     context = {
         "opportunity": opportunity,
         "stages": stages,
@@ -178,9 +179,10 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "activities": activities_for(opportunity),
         "events": timeline_for(opportunity),
         "contacts": list(opportunity.contacts.all()),
-        "note_url": reverse("opportunities:opportunity_note_add", args=[opportunity.pk]),
+        # The note form is drawn only for who may add one (the deal's people and the AR side).
+        "note_url": reverse("opportunities:opportunity_note_add", args=[opportunity.pk]) if works else None,
         "can_steer": can_steer(request.user, opportunity),
-        "can_work": can_work(request.user, opportunity),
+        "can_work": works,
         "can_override": can_override(request.user, opportunity),
         # Someone who reads the deal through its contract (finance, legal) may not read the customer.
         "sees_customer": customer_selectors.account_list(user=request.user).filter(pk=opportunity.account_id).exists(),

@@ -327,6 +327,11 @@ def _spec_rows(lines: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[
     return rows, places
 
 
+def _posted_id(raw: str) -> int:
+    """An id from a form (0, which names nothing, for anything that is not an id)."""
+    return int(raw) if raw.isdigit() and len(raw) < 19 else 0
+
+
 def _expected(request: AuthedRequest) -> int:
     raw = request.POST.get("version", "")
     return int(raw) if raw.isdigit() else 0
@@ -381,7 +386,7 @@ def _bid_offer(request: AuthedRequest, quote: Quote) -> str:
     post = request.POST
     section = (
         BidSection.objects.select_related("bid")
-        .filter(pk=post.get("section") or 0, bid__opportunity=quote.opportunity_id)
+        .filter(pk=_posted_id(post.get("section", "")), bid__opportunity=quote.opportunity_id)
         .first()
     )
     if section is None:

@@ -4,6 +4,7 @@ invoice, on the invoice's timeline. An open promise to pay holds escalation unti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -98,8 +99,11 @@ def _step(invoice: Invoice, level: int, today: date, days: int) -> CollectionSte
     return step
 
 
-def collections_run(*, today: date | None = None) -> int:
-    """The daily collection run over overdue invoices; returns how many steps it took."""
+def collections_run(*, today: date | None = None, progress: Callable[[], bool] | None = None) -> int:
+    """The daily collection run over overdue invoices; returns how many steps it took. Each
+    invoice's steps commit together with its level (and their reminder mail, queued), the invoice
+    locked, so runs side by side take each step once; `progress` (the worker's lease) is renewed
+    in that transaction, and a run whose lease was taken over stops."""
     today = today or timezone.localdate()
     PromiseToPay.objects.filter(status=PromiseStatus.OPEN, promised_on__lt=today).exclude(
         invoice__open_amount=0
@@ -123,7 +127,15 @@ def collections_run(*, today: date | None = None) -> int:
         if target <= invoice.collection_level:
             continue
         with transaction.atomic():
-            for level in range(invoice.collection_level + 1, target + 1):
+            if progress is not None and not progress():
+                break
+            current = (
+                Invoice.objects.select_for_update().filter(pk=invoice.pk).values_list("collection_level", flat=True)
+            )
+            level_now = current.first()
+            if level_now is None or level_now >= target:
+                continue
+            for level in range(level_now + 1, target + 1):
                 _step(invoice, level, today, days)
                 taken += 1
             Invoice.objects.filter(pk=invoice.pk).update(collection_level=target)

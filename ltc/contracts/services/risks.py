@@ -20,10 +20,6 @@ from ltc.org.models import User
 FIELDS = ("kind", "title", "owner", "probability", "impact", "mitigation", "status")
 
 
-def _may_work(actor: User, contract: Contract) -> bool:
-    return actor.pk in contract.member_ids() or access.can_steer(actor, contract) or access.can_deliver(actor, contract)
-
-
 def _clean(data: dict[str, Any], risk: ContractRisk) -> None:
     unknown = set(data) - set(FIELDS)
     errors: dict[str, list[str]] = {name: [_("Unknown field.")] for name in sorted(unknown)}
@@ -60,7 +56,7 @@ def _clean(data: dict[str, Any], risk: ContractRisk) -> None:
 
 
 def risk_add(*, actor: User, contract: Contract, data: dict[str, Any]) -> ContractRisk:
-    access.require(_may_work(actor, contract), _("Only people working the contract record its risks."))
+    access.require(access.can_work(actor, contract), _("Only people working the contract record its risks."))
     risk = ContractRisk(contract=contract, owner=actor, created_by=actor)
     _clean({"owner": actor, **data}, risk)
     with transaction.atomic():

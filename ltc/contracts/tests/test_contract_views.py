@@ -290,3 +290,28 @@ def test_others_cannot_act(world: Any, team: Team, web_as: Any) -> None:
     assert finance.post(f"/contracts/{contract.pk}/submit/", {"version": contract.version}).status_code == 403
     assert fresh(contract).status == ContractStatus.DRAFT
     assert finance.get(f"/contracts/{contract.pk}/edit/").status_code == 404
+
+
+@pytest.mark.parametrize(("step", "field"), [("risk_close", "risk"), ("milestone_remove", "milestone")])
+def test_a_step_naming_no_id_is_a_message_not_a_server_error(
+    world: Any, team: Team, web_as: Any, step: str, field: str
+) -> None:
+    contract = make_contract(world, team)
+    for bad in ("abc", "99999999999999999999999", "-1"):
+        answer = web_as(world.owner).post(f"/contracts/{contract.pk}/{step}/", {field: bad}, follow=True)
+        assert answer.status_code == 200, bad
+        assert any(text in _messages(answer) for text in ("No such entry.", "No such milestone.")), bad
+
+
+def test_the_risk_form_is_drawn_only_for_who_may_record_a_risk(world: Any, team: Team, web_as: Any) -> None:
+    contract = make_contract(world, team)
+    risk_add = f"/contracts/{contract.pk}/risk_add/"
+    assert risk_add in web_as(world.owner).get(f"/contracts/{contract.pk}/").content.decode()
+    page = web_as(world.finance).get(f"/contracts/{contract.pk}/")
+    assert page.status_code == 200  # finance reads every contract
+    assert risk_add not in page.content.decode()
+    refused = web_as(world.finance).post(
+        risk_add, {"kind": "risk", "title": "x", "probability": "high", "impact": "high"}
+    )
+    assert refused.status_code == 403
+    assert not contract.risks.exists()

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from django.db import InterfaceError, OperationalError, connection
 from django.test import Client, override_settings
 
@@ -205,3 +206,32 @@ def test_every_operation_declares_the_503_problem():
         != {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     ]
     assert undeclared == []
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (OperationalError("connection to server at 127.0.0.1 failed: Connection refused"), True),
+        (OperationalError("database is locked"), True),
+        (InterfaceError("connection already closed"), True),
+        (OperationalError("no such table: leads_lead"), False),
+        (OperationalError("too many SQL variables"), False),
+    ],
+)
+def test_only_an_error_that_may_pass_is_answered_as_unavailable(error: Exception, transient: bool) -> None:
+    from ltc.core.api import database_unavailable
+
+    assert database_unavailable(error) is transient
+
+
+def test_a_postgresql_error_is_judged_by_its_state() -> None:
+    from ltc.core.api import database_unavailable
+
+    class Cause(Exception):
+        def __init__(self, sqlstate: str) -> None:
+            self.sqlstate = sqlstate
+
+    for sqlstate, transient in (("57P01", True), ("08006", True), ("40P01", True), ("42P01", False), ("54000", False)):
+        error = OperationalError("x")
+        error.__cause__ = Cause(sqlstate)
+        assert database_unavailable(error) is transient, sqlstate

@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMessage
+from django.db.models import F
 from django.utils import timezone
 
 from ltc.billing.choices import LineStatus
@@ -26,7 +27,7 @@ from ltc.billing.tasks import run_invoices
 from ltc.contracts.tests.factories import signed_contract, team_of
 from ltc.core.activities import activity_create
 from ltc.core.jobs import job_lease, jobs_recover
-from ltc.core.mail import mail_deliver, mail_queue
+from ltc.core.mail import CLAIM_TIMEOUT, mail_deliver, mail_queue
 from ltc.core.models import Activity, JobLease, OutgoingMail, TimelineEvent
 from ltc.core.tasks import recover_jobs, send_activity_reminders
 from ltc.leads import services
@@ -172,6 +173,24 @@ def test_a_chunk_committed_by_another_run_is_not_imported_again(world: Any, monk
     assert LeadImport.objects.get(pk=batch.pk).processed_rows == 6
 
 
+def test_a_run_whose_lease_was_taken_over_commits_no_further_chunk(world: Any, monkeypatch: Any) -> None:
+    """The worker was thought dead (no sign of life for LTC_JOB_LEASE) but was not: its lease went
+    to another worker, so the chunk it was importing rolls back and it stops."""
+    monkeypatch.setattr(imports, "CHUNK", 3)
+    batch = _queued_import(world)
+    answers = iter([True, True, False])  # after counting, the first chunk, then: taken over
+
+    imports.lead_import_run(batch.pk, progress=lambda: next(answers))
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.processed_rows, batch.created_count) == ("running", 3, 2)
+    assert Lead.objects.filter(import_batch=batch).count() == 2
+    imports.lead_import_run(batch.pk)  # the new holder goes on from the committed chunk
+    batch.refresh_from_db()
+    assert (batch.status, batch.created_count, batch.rejected_count) == ("done", 10, 4)
+    assert sorted(Lead.objects.filter(import_batch=batch).values_list("company_name", flat=True)) == sorted(IMPORTED)
+
+
 def test_a_lead_import_held_by_a_live_worker_is_not_run_twice(world: Any) -> None:
     batch = _queued_import(world)
     with job_lease(f"lead-import:{batch.pk}", run_lead_import, [batch.pk]) as first:
@@ -245,7 +264,11 @@ def test_reminders_killed_while_mailing_are_sent_by_the_restart_each_once(world:
     assert len(mail.outbox) == 1
     assert not Activity.objects.filter(pk__in=[a.pk for a in activities], reminded_at__isnull=True).exists()
 
-    recover_jobs.call()  # the restart: the job's lease is taken back later, the unsent mail now
+    # The mail being sent at the kill stays claimed by the dead sender until CLAIM_TIMEOUT.
+    assert OutgoingMail.objects.filter(sent_at__isnull=True, claimed_at__isnull=False).count() == 1
+    recover_jobs.call()  # the restart: the job's lease is taken back later, the unclaimed mail now
+    assert len(mail.outbox) == 2
+    OutgoingMail.objects.filter(claimed_at__isnull=False).update(claimed_at=F("claimed_at") - CLAIM_TIMEOUT)
     assert jobs_recover(now=_after_lease()) == ["activity-reminders"]
 
     subjects = sorted(message.subject for message in mail.outbox)
@@ -273,6 +296,9 @@ def test_a_mail_server_that_is_down_keeps_the_mail_for_a_later_delivery(world: A
     assert mail_deliver() == 0
     assert [(m.subject, m.to) for m in mail.outbox] == [("付款提醒", ["ap@jincheng.cn"])]
     assert mail.outbox[0].extra_headers["Message-ID"] == queued.message_id
+    queued.refresh_from_db()
+    assert queued.sent_at is not None
+    assert queued.body == ""  # kept: who, what subject, when; not a body that may hold a private link
 
 
 def test_a_rolled_back_action_sends_no_mail(world: Any) -> None:
@@ -286,6 +312,18 @@ def test_a_rolled_back_action_sends_no_mail(world: Any) -> None:
     with pytest.raises(RuntimeError):
         fail_after_queueing()
     assert not OutgoingMail.objects.exists()
+
+
+def test_a_lease_of_an_earlier_process_with_the_same_pid_is_taken_back() -> None:
+    """A container restarted in place runs its new worker as the same pid: the start time differs."""
+    import os
+
+    host = socket.gethostname()
+    JobLease.objects.create(key="invoice-run", task_path=run_invoices.module_path, holder=f"{host}:{os.getpid()}:1:old")
+    with job_lease("collections-run", run_invoices) as live:
+        assert live is not None
+        assert jobs_recover() == ["invoice-run"]  # this process's own live lease stays
+        assert JobLease.objects.filter(key="collections-run").exists()
 
 
 def test_a_worker_that_died_but_was_not_reaped_yet_counts_as_gone() -> None:

@@ -477,7 +477,8 @@ def _probe(batch: LeadImport, values: dict[str, Any]) -> Any:
 
 
 class Superseded(Exception):
-    """Another run of the same batch committed this chunk first (a worker thought dead was not)."""
+    """This run may not commit the chunk: another run of the batch committed it first, or the
+    worker's lease was taken over (it was thought dead); the run stops, the holder goes on."""
 
 
 def lead_import_run(batch_id: int, *, progress: Callable[[], bool] | None = None) -> LeadImport:
@@ -485,8 +486,9 @@ def lead_import_run(batch_id: int, *, progress: Callable[[], bool] | None = None
 
     Each chunk commits its leads, its rejected rows and the batch's counters together, so a run
     stopped anywhere (a worker killed) resumes after the last committed chunk: no row is imported
-    twice and none is skipped. `progress` is called after each chunk (the worker's lease); when it
-    answers False the run stops and leaves the batch to whoever took it over."""
+    twice and none is skipped. `progress` (the worker's lease) is renewed inside each chunk's
+    transaction: a run whose lease was taken over commits nothing more and stops, leaving the batch
+    to the new holder, who reads what was committed only once it holds the lease."""
     LeadImport.objects.filter(pk=batch_id, status=ImportStatus.QUEUED).update(
         status=ImportStatus.RUNNING, started_at=timezone.now()
     )
@@ -497,6 +499,8 @@ def lead_import_run(batch_id: int, *, progress: Callable[[], bool] | None = None
         path = Path(batch.stored_path)
         total = min(_count_data_rows(path, batch.file_kind), MAX_ROWS)
         LeadImport.objects.filter(pk=batch.pk).update(total_rows=total)
+        if progress is not None and not progress():  # counting a large file takes a while
+            return batch
         rules = scoring.active_rules()
         router = routing.Router.load()
         lookups = choice_lookups(batch.value_mapping)
@@ -509,9 +513,7 @@ def lead_import_run(batch_id: int, *, progress: Callable[[], bool] | None = None
             chunk = list(islice(rows, min(CHUNK, total - start)))
             if not chunk:
                 break
-            _run_chunk(batch, chunk, start, rules, router, lookups, rejected_file)
-            if progress is not None and not progress():
-                return batch
+            _run_chunk(batch, chunk, start, rules, router, lookups, rejected_file, progress)
         router.save_positions()
         batch.refresh_from_db()
         LeadImport.objects.filter(pk=batch.pk).update(
@@ -555,6 +557,7 @@ def _run_chunk(
     router: routing.Router,
     lookups: dict[str, dict[str, str]],
     rejected_file: Path,
+    progress: Callable[[], bool] | None = None,
 ) -> None:
     """Import the rows after the first `done` data rows, all or nothing."""
     now = timezone.now()
@@ -615,7 +618,8 @@ def _run_chunk(
             skipped_count=F("skipped_count") + skipped,
             rejected_count=F("rejected_count") + (len(chunk) - len(candidates)),
         )
-        if not counted:
+        # The lease is renewed in the same transaction: only its holder commits a chunk.
+        if not counted or (progress is not None and not progress()):
             raise Superseded
         if rejected:
             with rejected_file.open("a", encoding="utf-8", newline="") as handle:

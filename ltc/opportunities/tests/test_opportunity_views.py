@@ -97,3 +97,13 @@ def test_list_and_board_pages_filter_by_role(world, web_as, pipeline):
     board = web_as(world.manager).get(f"/opportunities/board/?pipeline={pipeline.pk}").content.decode()
     assert "我的项目" in board
     assert web_as(world.other).get("/opportunities/board/").content.decode().count("data-deal=") == 0
+
+
+def test_the_note_form_is_drawn_only_for_who_may_add_a_note(world, web_as, pipeline):
+    deal = make_opportunity(world, pipeline)
+    note_url = f"/opportunities/{deal.pk}/notes/"
+    assert note_url in web_as(world.owner).get(f"/opportunities/{deal.pk}/").content.decode()
+    page = web_as(world.executive).get(f"/opportunities/{deal.pk}/")
+    assert page.status_code == 200  # the executive reads the deal
+    assert note_url not in page.content.decode()  # but does not work it: no form that would answer 403
+    assert web_as(world.executive).post(note_url, {"text": "x"}).status_code == 403

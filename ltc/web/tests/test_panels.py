@@ -320,3 +320,15 @@ def test_a_panel_over_its_budget_is_logged(world, web_as, caplog, monkeypatch):
     assert [r.getMessage() for r in caplog.records if r.name == "ltc.core.panels"] == [
         "Panel greedy on customers.account pages ran 1 queries (budget 0)."
     ]
+
+
+def test_the_open_invoices_card_is_left_out_for_a_viewer_who_does_not_read_the_billing(world: Any) -> None:
+    """ "No open invoices" is a claim: only who reads the customer's billing is told it."""
+    from ltc.billing.panels import account_open_invoices
+
+    shown = account_open_invoices(world.owner, world.account)
+    assert shown is not None
+    assert shown["invoices"] == []
+    assert account_open_invoices(world.finance, world.account) is not None
+    assert account_open_invoices(world.teammate, world.account) is None
+    assert account_open_invoices(world.marketing, world.account) is None
