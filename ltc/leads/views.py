@@ -29,6 +29,8 @@ from ltc.core.exports import Column, export_response
 from ltc.core.forms import ActivityForm, ListParams, add_service_errors, errors_as_text, flash_errors, is_htmx
 from ltc.core.links import absolute_url
 from ltc.core.net import client_address
+from ltc.customers.access import account_visible_q
+from ltc.customers.models import Account
 from ltc.leads import selectors, services
 from ltc.leads.access import (
     can_capture_leads,
@@ -262,6 +264,23 @@ def lead_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 # --- detail and actions ----------------------------------------------------------------------
 
 
+def _possible_duplicates(lead: Lead) -> list[dict[str, Any]]:
+    """Other leads, accounts and contacts sharing a key with the lead — not the account and
+    contact it became — each with the key named in the reader's language."""
+    became = {("account", lead.account_id), ("contact", lead.contact_id)}
+    reasons = {
+        "credit_code": Lead._meta.get_field("credit_code"),
+        "email": Lead._meta.get_field("email"),
+        "mobile": Lead._meta.get_field("mobile"),
+        "company": Lead._meta.get_field("company_name"),
+    }
+    return [
+        {"kind": m.kind, "pk": m.pk, "label": m.label, "reason": getattr(reasons[m.reason], "verbose_name", m.reason)}
+        for m in lead_matches(lead)
+        if (m.kind, m.pk) not in became
+    ]
+
+
 @login_required
 def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     lead = selectors.lead_get(user=request.user, pk=pk)
@@ -274,7 +293,10 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "lead": lead,
         "checklist": checklist,
         "missing": services.missing_for_qualification(lead),
-        "duplicates": lead_matches(lead),
+        "duplicates": _possible_duplicates(lead),
+        # The account and contact it became are linked only for who may open them.
+        "opens_account": lead.account_id is not None
+        and Account.objects.filter(account_visible_q(request.user), pk=lead.account_id).exists(),
         "activities": activities_for(lead),
         "events": services.lead_timeline(lead),
         "note_url": reverse("leads:lead_note_add", args=[lead.pk]),

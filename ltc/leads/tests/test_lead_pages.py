@@ -44,3 +44,27 @@ def test_start_and_undo_are_drawn_only_for_who_uploaded_the_file(world, web_as, 
     assert undo in web_as(world.owner).get(f"/leads/imports/{batch.pk}/").content.decode()
     assert undo not in web_as(world.marketing).get(f"/leads/imports/{batch.pk}/").content.decode()
     assert web_as(world.marketing).post(f"/leads/imports/{batch.pk}/undo/").status_code == 403
+
+
+def test_a_converted_lead_links_what_it_became_only_for_who_may_open_it(world, web_as):
+    from ltc.customers.tests.factories import ContactFactory
+    from ltc.leads.models import Lead
+
+    contact = ContactFactory(account=world.account, name="钱峰", email="qf@jincheng.cn")
+    ContactFactory(account=world.account, name="钱峰二", email="qf@jincheng.cn")
+    Lead.objects.filter(pk=world.lead.pk).update(
+        account=world.account, contact=contact, email="qf@jincheng.cn", email_key="qf@jincheng.cn"
+    )
+    account_url = f"/customers/accounts/{world.account.pk}/"
+    owner_page = web_as(world.owner).get(f"/leads/{world.lead.pk}/").content.decode()
+    assert account_url in owner_page
+    # The duplicates name another contact with the e-mail, not the contact the lead became.
+    duplicates = owner_page.split('id="duplicates"')[1].split("</div>")[0]
+    assert "钱峰二" in duplicates
+    assert f"/customers/contacts/{contact.pk}/" not in duplicates
+    assert "— email" in duplicates
+    assert "Contact: 钱峰 —" not in duplicates
+    marketing = web_as(world.marketing).get(f"/leads/{world.lead.pk}/")
+    assert marketing.status_code == 200
+    assert account_url not in marketing.content.decode()  # marketing may not open the account
+    assert world.account.name in marketing.content.decode()
