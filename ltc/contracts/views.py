@@ -198,8 +198,11 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             for s in STEPS
         ],
         "missing": services.missing_to_review(contract) if status == ContractStatus.DRAFT else [],
-        "problems": services.close_problems(contract, loaded)
-        if status in (ContractStatus.IN_EXECUTION, ContractStatus.COMPLETED)
+        # What stands before the next step: completing delivery in execution, closing once completed.
+        "problems": services.execution_problems(contract, loaded)
+        if status == ContractStatus.IN_EXECUTION
+        else services.close_problems(contract, loaded)
+        if status == ContractStatus.COMPLETED
         else [],
         "milestone_form": MilestoneForm(terms=terms, prefix="ms"),
         "sign_form": SignForm(initial={"version": contract.version, "our_signatory": str(request.user)}),

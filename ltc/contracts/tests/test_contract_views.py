@@ -315,3 +315,18 @@ def test_the_risk_form_is_drawn_only_for_who_may_record_a_risk(world: Any, team:
     )
     assert refused.status_code == 403
     assert not contract.risks.exists()
+
+
+def test_a_contract_ready_to_complete_offers_delivery_complete(world: Any, team: Team, web_as: Any) -> None:
+    """In execution with everything delivered and accepted: the step is offered (not disabled) and
+    the contract's status is not listed as something still open."""
+    from ltc.contracts.tests.factories import delivered_contract
+
+    contract = delivered_contract(world, team)
+    page = web_as(team.fr).get(f"/contracts/{contract.pk}/").content.decode()
+    button = page.split('id="complete-contract"')[1].split(">")[0]
+    assert "disabled" not in button
+    assert "Not possible while the contract is" not in page
+    done = web_as(team.fr).post(f"/contracts/{contract.pk}/complete/", {"version": str(fresh(contract).version)})
+    assert done.status_code == 302
+    assert fresh(contract).status == ContractStatus.COMPLETED

@@ -113,6 +113,9 @@ def test_bid_api_and_pages(world, api_as, web_as, deal):
     api.post(f"/bids/{bid_id}/documents", {"title": "投标函"})
     bid = api.get(f"/bids/{bid_id}").json()
     assert bid["missing_to_submit"] == ["document “投标函”"]
+    preparing = web_as(world.owner).get(f"/opportunities/bids/{bid_id}/").content.decode()
+    submit = preparing.split(f'action="/opportunities/bids/{bid_id}/submit/"')[1].split("</form>")[0]
+    assert "disabled" in submit  # not offered while something is missing
     document_id = bid["documents"][0]["id"]
     upload = SimpleUploadedFile("投标函.pdf", b"%PDF-1.4")
     answer = api.client.post(
@@ -130,6 +133,7 @@ def test_bid_api_and_pages(world, api_as, web_as, deal):
     assert api_as(world.other).get(f"/bids/{bid_id}").status_code == 404
     page = web_as(world.owner).get(f"/opportunities/bids/{bid_id}/").content.decode()
     assert "投标函.pdf" in page
+    assert f'action="/opportunities/bids/{bid_id}/submit/"' not in page  # submitted
     assert "ZB-9" in web_as(world.owner).get(f"/opportunities/{deal.pk}/").content.decode()
 
 
