@@ -25,7 +25,7 @@ from ltc.billing.models import Invoice
 from ltc.core.actions import Steps, run_step
 from ltc.core.api import paginate
 from ltc.core.exports import Column, export_response
-from ltc.core.forms import ListParams, add_service_errors, flash_errors, is_htmx
+from ltc.core.forms import ListParams, add_service_errors, flash_errors, is_htmx, posted_number
 from ltc.core.timeline import timeline_for
 from ltc.customers.models import Account
 from ltc.org.types import AuthedRequest
@@ -138,21 +138,21 @@ def invoice_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     return documents.pdf_response(selectors.invoice_get(user=request.user, pk=pk))
 
 
-def _version(post: Any) -> int:
-    raw = post.get("version", "")
-    return int(raw) if raw.isdigit() else 0
-
-
 def _invoice_update(request: AuthedRequest, invoice: Invoice) -> str:
     post = request.POST
-    services.invoice_update(actor=request.user, invoice=invoice, expected_version=_version(post), data=post.dict())
+    services.invoice_update(
+        actor=request.user, invoice=invoice, expected_version=posted_number(post, "version"), data=post.dict()
+    )
     return _("Draft saved.")
 
 
 def _invoice_issue(request: AuthedRequest, invoice: Invoice) -> str:
     post = request.POST
     services.invoice_issue(
-        actor=request.user, invoice=invoice, expected_version=_version(post), issue_date=post.get("issue_date")
+        actor=request.user,
+        invoice=invoice,
+        expected_version=posted_number(post, "version"),
+        issue_date=post.get("issue_date"),
     )
     invoice.refresh_from_db()
     return _("Invoice %(n)s issued.") % {"n": invoice.number}

@@ -56,7 +56,7 @@ from ltc.core.actions import Steps, run_step
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
-from ltc.core.forms import ListParams, add_service_errors, flash_errors, is_htmx
+from ltc.core.forms import ListParams, add_service_errors, flash_errors, is_htmx, posted_number
 from ltc.core.timeline import timeline_for
 from ltc.org import authority
 from ltc.org.types import AuthedRequest
@@ -279,10 +279,6 @@ def _quantities(post: Any) -> dict[str, str]:
     }
 
 
-def _expected(post: Any) -> int:
-    return int(post["version"]) if post.get("version", "").isdigit() else 0
-
-
 def _form_data(form: Any) -> dict[str, Any]:
     """A process form's values for the service; the form's own errors become the service's."""
     if not form.is_valid():
@@ -290,14 +286,10 @@ def _form_data(form: Any) -> dict[str, Any]:
     return {k: v for k, v in form.cleaned_data.items() if k != "version"}
 
 
-def _posted_id(request: AuthedRequest, name: str) -> int:
-    """The id a step's form names (0, which names nothing, for anything that is not an id)."""
-    raw = request.POST.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 19 else 0
-
-
 def _submit(request: AuthedRequest, contract: Contract) -> str:
-    services.contract_submit_review(actor=request.user, contract=contract, expected_version=_expected(request.POST))
+    services.contract_submit_review(
+        actor=request.user, contract=contract, expected_version=posted_number(request.POST, "version")
+    )
     return _("Submitted for review.")
 
 
@@ -325,7 +317,9 @@ def _reject(request: AuthedRequest, contract: Contract) -> str:
 
 def _sign(request: AuthedRequest, contract: Contract) -> str:
     data = _form_data(SignForm(request.POST, request.FILES))
-    services.contract_sign(actor=request.user, contract=contract, expected_version=_expected(request.POST), **data)
+    services.contract_sign(
+        actor=request.user, contract=contract, expected_version=posted_number(request.POST, "version"), **data
+    )
     return _("Signature recorded.")
 
 
@@ -333,20 +327,24 @@ def _accept(request: AuthedRequest, contract: Contract) -> str:
     services.contract_accept(
         actor=request.user,
         contract=contract,
-        expected_version=_expected(request.POST),
+        expected_version=posted_number(request.POST, "version"),
         data=_form_data(HandoverForm(request.POST)),
     )
     return _("Accepted for delivery.")
 
 
 def _complete(request: AuthedRequest, contract: Contract) -> str:
-    services.contract_complete(actor=request.user, contract=contract, expected_version=_expected(request.POST))
+    services.contract_complete(
+        actor=request.user, contract=contract, expected_version=posted_number(request.POST, "version")
+    )
     return _("Contract completed.")
 
 
 def _close(request: AuthedRequest, contract: Contract) -> str:
     data = _form_data(CloseForm(request.POST))
-    services.contract_close(actor=request.user, contract=contract, expected_version=_expected(request.POST), **data)
+    services.contract_close(
+        actor=request.user, contract=contract, expected_version=posted_number(request.POST, "version"), **data
+    )
     return _("Contract closed and evaluated.")
 
 
@@ -354,7 +352,7 @@ def _terminate(request: AuthedRequest, contract: Contract) -> str:
     services.contract_terminate(
         actor=request.user,
         contract=contract,
-        expected_version=_expected(request.POST),
+        expected_version=posted_number(request.POST, "version"),
         reason=request.POST.get("reason", ""),
     )
     return _("Contract terminated.")
@@ -368,7 +366,7 @@ def _milestone_add(request: AuthedRequest, contract: Contract) -> str:
 
 
 def _milestone_remove(request: AuthedRequest, contract: Contract) -> str:
-    milestone = contract.milestones.filter(pk=_posted_id(request, "milestone")).first()
+    milestone = contract.milestones.filter(pk=posted_number(request.POST, "milestone")).first()
     if milestone is None:
         raise ValidationError({"milestone": [_("No such milestone.")]})
     services.milestone_remove(actor=request.user, milestone=milestone)
@@ -397,7 +395,7 @@ def _risk_add(request: AuthedRequest, contract: Contract) -> str:
 
 
 def _risk_close(request: AuthedRequest, contract: Contract) -> str:
-    risk = ContractRisk.objects.filter(contract=contract, pk=_posted_id(request, "risk")).first()
+    risk = ContractRisk.objects.filter(contract=contract, pk=posted_number(request.POST, "risk")).first()
     if risk is None:
         raise ValidationError({"risk": [_("No such entry.")]})
     services.risk_update(actor=request.user, risk=risk, data={"status": "closed"})
@@ -490,7 +488,7 @@ def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 services.order_update(
                     actor=request.user,
                     order=order,
-                    expected_version=_expected(request.POST),
+                    expected_version=posted_number(request.POST, "version"),
                     erp_reference=request.POST.get("erp_reference", ""),
                 )
                 messages.success(request, _("ERP reference saved."))

@@ -93,6 +93,14 @@ class ListParams:
         }
 
 
+def posted_number(data: Any, name: str) -> int:
+    """A whole number a form posted — a record's id, the version a page was read at — or 0,
+    which names nothing, for anything else: text, a sign, a digit of another script, a number
+    beyond any column (which the database would refuse with an error)."""
+    raw = data.get(name, "")
+    return int(raw) if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
+
+
 def _to_int(value: Any, default: int, *, minimum: int, maximum: int | None = None) -> int:
     try:
         number = int(value)

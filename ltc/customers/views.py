@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
-from ltc.core.forms import ListParams, add_service_errors, is_htmx
+from ltc.core.forms import ListParams, add_service_errors, is_htmx, posted_number
 from ltc.core.timeline import timeline_for
 from ltc.customers import selectors, services
 from ltc.customers.access import can_change_account, can_merge_account, may_write_customers
@@ -234,10 +234,9 @@ def account_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def account_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     account = selectors.account_get(user=request.user, pk=pk)
-    version = request.POST.get("version", "")
     try:
         services.account_delete(
-            actor=request.user, account=account, expected_version=int(version) if version.isdigit() else 0
+            actor=request.user, account=account, expected_version=posted_number(request.POST, "version")
         )
     except (ValidationError, StaleVersionError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
@@ -249,7 +248,6 @@ def account_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 def _merge_action(request: AuthedRequest, target: Account | Contact, get: Any, merge: Any, done: str) -> HttpResponse:
     """POST {source, version}: merge the chosen duplicate into `target`, then show the target."""
     source_id = request.POST.get("source", "")
-    version = request.POST.get("version", "")
     try:
         try:
             source = get(user=request.user, pk=source_id)
@@ -259,7 +257,7 @@ def _merge_action(request: AuthedRequest, target: Account | Contact, get: Any, m
             actor=request.user,
             target=target,
             source=source,
-            expected_version=int(version) if version.isdigit() else 0,
+            expected_version=posted_number(request.POST, "version"),
         )
     except (ValidationError, StaleVersionError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
@@ -391,10 +389,9 @@ def contact_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def contact_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_get(user=request.user, pk=pk)
-    version = request.POST.get("version", "")
     try:
         services.contact_delete(
-            actor=request.user, contact=contact, expected_version=int(version) if version.isdigit() else 0
+            actor=request.user, contact=contact, expected_version=posted_number(request.POST, "version")
         )
     except StaleVersionError as exc:
         messages.error(request, str(exc))

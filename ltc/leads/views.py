@@ -26,7 +26,15 @@ from ltc.core.activities import activities_for
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
-from ltc.core.forms import ActivityForm, ListParams, add_service_errors, errors_as_text, flash_errors, is_htmx
+from ltc.core.forms import (
+    ActivityForm,
+    ListParams,
+    add_service_errors,
+    errors_as_text,
+    flash_errors,
+    is_htmx,
+    posted_number,
+)
 from ltc.core.links import absolute_url
 from ltc.core.net import client_address
 from ltc.customers.access import account_visible_q
@@ -164,8 +172,7 @@ def lead_bulk(request: AuthedRequest) -> HttpResponse:
         if action == "route":
             done = services.leads_route(actor=request.user, leads=leads)
         elif action == "assign":
-            owner_id = request.POST.get("owner", "")
-            owner = User.objects.filter(pk=owner_id).first() if owner_id.isdigit() else None
+            owner = User.objects.filter(pk=posted_number(request.POST, "owner")).first()
             for lead in leads:
                 services.lead_assign(actor=request.user, lead=lead, owner=owner)
                 done += 1
@@ -328,12 +335,11 @@ def lead_check(request: AuthedRequest, pk: int) -> HttpResponse:
     if item not in ("need_confirmed", "budget_confirmed", "decision_maker_identified", "timeframe_known"):
         raise Http404
     value = request.POST.get("value") == "1"
-    version = request.POST.get("version", "")
     return _lead_action(
         request,
         pk,
         lambda lead: services.lead_update(
-            actor=request.user, lead=lead, data={item: value}, expected_version=int(version) if version.isdigit() else 0
+            actor=request.user, lead=lead, data={item: value}, expected_version=posted_number(request.POST, "version")
         ),
         _("Checklist updated."),
     )
@@ -376,8 +382,7 @@ def lead_recycle(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def lead_assign(request: AuthedRequest, pk: int) -> HttpResponse:
-    owner_id = request.POST.get("owner", "")
-    owner = User.objects.filter(pk=owner_id).first() if owner_id.isdigit() else None
+    owner = User.objects.filter(pk=posted_number(request.POST, "owner")).first()
     return _lead_action(
         request, pk, lambda lead: services.lead_assign(actor=request.user, lead=lead, owner=owner), _("Lead assigned.")
     )

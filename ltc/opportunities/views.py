@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,15 @@ from ltc.core.actions import run_action
 from ltc.core.activities import activities_for
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
-from ltc.core.forms import ActivityForm, ListParams, add_service_errors, errors_as_text, flash_errors, is_htmx
+from ltc.core.forms import (
+    ActivityForm,
+    ListParams,
+    add_service_errors,
+    errors_as_text,
+    flash_errors,
+    is_htmx,
+    posted_number,
+)
 from ltc.core.timeline import timeline_for
 from ltc.customers import selectors as customer_selectors
 from ltc.customers.models import Contact
@@ -56,11 +64,6 @@ from ltc.org import authority
 from ltc.org.models import User
 from ltc.org.selectors import assignable_users
 from ltc.org.types import AuthedRequest
-
-
-def _version(request: HttpRequest) -> int:
-    raw = request.POST.get("version", "")
-    return int(raw) if raw.isdigit() else 0
 
 
 @login_required
@@ -102,7 +105,7 @@ def opportunity_move(request: AuthedRequest, pk: int) -> JsonResponse:
         services.opportunity_advance(
             actor=request.user,
             opportunity=opportunity,
-            expected_version=_version(request),
+            expected_version=posted_number(request.POST, "version"),
             to_stage=stage,
             override_reason=request.POST.get("override_reason", ""),
         )
@@ -224,7 +227,7 @@ def opportunity_advance(request: AuthedRequest, pk: int) -> HttpResponse:
         services.opportunity_advance(
             actor=request.user,
             opportunity=opportunity,
-            expected_version=_version(request),
+            expected_version=posted_number(request.POST, "version"),
             to_stage=stage,
             override_reason=request.POST.get("override_reason", ""),
         )
@@ -242,7 +245,7 @@ def opportunity_win(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda o: services.opportunity_win(
             actor=request.user,
             opportunity=o,
-            expected_version=_version(request),
+            expected_version=posted_number(request.POST, "version"),
             reason=form.data.get("reason", ""),
             note=form.data.get("note", ""),
             override_reason=request.POST.get("override_reason", ""),
@@ -261,7 +264,7 @@ def opportunity_lose(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda o: services.opportunity_lose(
             actor=request.user,
             opportunity=o,
-            expected_version=_version(request),
+            expected_version=posted_number(request.POST, "version"),
             reason=form.data.get("reason", ""),
             competitor=form.data.get("competitor", ""),
             note=form.data.get("note", ""),
@@ -276,7 +279,9 @@ def opportunity_reopen(request: AuthedRequest, pk: int) -> HttpResponse:
     return _action(
         request,
         pk,
-        lambda o: services.opportunity_reopen(actor=request.user, opportunity=o, expected_version=_version(request)),
+        lambda o: services.opportunity_reopen(
+            actor=request.user, opportunity=o, expected_version=posted_number(request.POST, "version")
+        ),
         _("Deal reopened."),
     )
 
@@ -581,8 +586,7 @@ def _datetime(raw: str) -> Any:
 @require_POST
 def bid_section_set(request: AuthedRequest, pk: int) -> HttpResponse:
     def save(bid: Any) -> None:
-        owner_id = request.POST.get("owner", "")
-        owner = User.objects.filter(pk=owner_id).first() if owner_id.isdigit() else None
+        owner = User.objects.filter(pk=posted_number(request.POST, "owner")).first()
         services.bid_section_set(
             actor=request.user,
             bid=bid,
@@ -646,7 +650,9 @@ def bid_submit(request: AuthedRequest, pk: int) -> HttpResponse:
     return _bid_action(
         request,
         pk,
-        lambda bid: services.bid_submit(actor=request.user, bid=bid, expected_version=_version(request)),
+        lambda bid: services.bid_submit(
+            actor=request.user, bid=bid, expected_version=posted_number(request.POST, "version")
+        ),
         _("Bid submitted."),
     )
 
@@ -663,7 +669,7 @@ def bid_result(request: AuthedRequest, pk: int) -> HttpResponse:
         services.bid_record_result(
             actor=request.user,
             bid=bid,
-            expected_version=_version(request),
+            expected_version=posted_number(request.POST, "version"),
             result=request.POST.get("result", ""),
             price=price,
             competitor=request.POST.get("competitor", ""),

@@ -22,7 +22,7 @@ from ltc.core.actions import Steps, run_step
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
-from ltc.core.forms import ListParams, add_service_errors, is_htmx
+from ltc.core.forms import ListParams, add_service_errors, is_htmx, posted_number
 from ltc.core.net import client_address
 from ltc.core.timeline import timeline_for
 from ltc.opportunities import selectors as deal_selectors
@@ -327,18 +327,10 @@ def _spec_rows(lines: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[
     return rows, places
 
 
-def _posted_id(raw: str) -> int:
-    """An id from a form (0, which names nothing, for anything that is not an id)."""
-    return int(raw) if raw.isdigit() and len(raw) < 19 else 0
-
-
-def _expected(request: AuthedRequest) -> int:
-    raw = request.POST.get("version", "")
-    return int(raw) if raw.isdigit() else 0
-
-
 def _submit(request: AuthedRequest, quote: Quote) -> str:
-    version = services.quote_submit(actor=request.user, quote=quote, expected_version=_expected(request))
+    version = services.quote_submit(
+        actor=request.user, quote=quote, expected_version=posted_number(request.POST, "version")
+    )
     if version.status == QuoteStatus.APPROVED:
         return _("Approved within your authority.")
     return _("Submitted for approval.")
@@ -355,7 +347,7 @@ def _reject(request: AuthedRequest, quote: Quote) -> str:
 
 
 def _revise(request: AuthedRequest, quote: Quote) -> HttpResponse:
-    services.quote_revise(actor=request.user, quote=quote, expected_version=_expected(request))
+    services.quote_revise(actor=request.user, quote=quote, expected_version=posted_number(request.POST, "version"))
     messages.success(request, _("New version started."))
     return redirect("quotes:quote_edit", pk=quote.pk)
 
@@ -386,7 +378,7 @@ def _bid_offer(request: AuthedRequest, quote: Quote) -> str:
     post = request.POST
     section = (
         BidSection.objects.select_related("bid")
-        .filter(pk=_posted_id(post.get("section", "")), bid__opportunity=quote.opportunity_id)
+        .filter(pk=posted_number(post, "section"), bid__opportunity=quote.opportunity_id)
         .first()
     )
     if section is None:

@@ -297,7 +297,7 @@ def test_a_step_naming_no_id_is_a_message_not_a_server_error(
     world: Any, team: Team, web_as: Any, step: str, field: str
 ) -> None:
     contract = make_contract(world, team)
-    for bad in ("abc", "99999999999999999999999", "-1"):
+    for bad in ("abc", "99999999999999999999999", "-1", "²"):
         answer = web_as(world.owner).post(f"/contracts/{contract.pk}/{step}/", {field: bad}, follow=True)
         assert answer.status_code == 200, bad
         assert any(text in _messages(answer) for text in ("No such entry.", "No such milestone.")), bad
