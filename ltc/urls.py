@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("catalog/", include("ltc.catalog.urls")),
     path("contracts/", include("ltc.contracts.urls")),
     path("billing/", include("ltc.billing.urls")),
+    path("process/", include("ltc.process.urls")),
     path("", include("ltc.web.urls")),
 ]
 handler403 = "ltc.core.errors.permission_denied"
