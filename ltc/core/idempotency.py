@@ -12,12 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ltc.core.api import problem
+from ltc.core.api import database_unavailable, problem, service_unavailable
 from ltc.core.models import IdempotencyRecord
 
 API_PREFIX = "/api/"
@@ -129,34 +129,48 @@ class IdempotencyMiddleware:
             fingerprint = _fingerprint(request)
         except BodyTooLarge:
             return too_large()
-        record = _claim(principal, key, fingerprint)
-        if record is None:
-            existing = IdempotencyRecord.objects.filter(principal=principal, key=key).first()
-            if existing is None:  # replaced meanwhile by a request after the TTL
-                return problem(409, _("A request with this Idempotency-Key is still being processed."))
-            if existing.request_fingerprint != fingerprint:
-                return problem(
-                    422,
-                    _("This Idempotency-Key was already used for a different request."),
-                    errors=[
-                        {
-                            "field": "Idempotency-Key",
-                            "message": _("Use a new key for a new request."),
-                            "code": "key_reused",
-                        }
-                    ],
-                )
-            if existing.status_code is None:
-                return problem(409, _("A request with this Idempotency-Key is still being processed."))
-            return _replay(existing)
+        # The claim, the request's effect and the answer kept for retries commit together: a
+        # request that fails (a 5xx, the database gone, the worker killed) leaves no claim behind,
+        # so its retry runs; a request that succeeded is replayed. A retry sent while the first is
+        # still running waits on the claim's row and then gets its answer (PostgreSQL).
+        response: HttpResponse | None = None
+        try:
+            with transaction.atomic():
+                record = _claim(principal, key, fingerprint)
+                if record is None:
+                    return _answer_taken(principal, key, fingerprint)
+                response = self.get_response(request)
+                if response.status_code >= 500 or getattr(response, "streaming", False):
+                    transaction.set_rollback(True)
+                    return response
+                record.status_code = response.status_code
+                record.content_type = response.get("Content-Type", "")
+                record.body = response.content
+                record.headers = {h: response[h] for h in REPLAYED_HEADERS if response.has_header(h)}
+                record.save(update_fields=["status_code", "content_type", "body", "headers"])
+                return response
+        except DatabaseError as error:
+            if response is not None and response.status_code >= 500:
+                return response  # the rollback met the same failure the request did
+            if database_unavailable(error):
+                return service_unavailable()
+            raise
 
-        response = self.get_response(request)
-        if response.status_code >= 500 or getattr(response, "streaming", False):
-            record.delete()
-            return response
-        record.status_code = response.status_code
-        record.content_type = response.get("Content-Type", "")
-        record.body = response.content
-        record.headers = {h: response[h] for h in REPLAYED_HEADERS if response.has_header(h)}
-        record.save(update_fields=["status_code", "content_type", "body", "headers"])
-        return response
+
+def _answer_taken(principal: str, key: str, fingerprint: str) -> HttpResponse:
+    """The answer to a request whose key another request holds: that request's answer when it is
+    the same request, a field error when it is another."""
+    existing = IdempotencyRecord.objects.filter(principal=principal, key=key).first()
+    if existing is None:  # replaced meanwhile by a request after the TTL
+        return problem(409, _("A request with this Idempotency-Key is still being processed."))
+    if existing.request_fingerprint != fingerprint:
+        return problem(
+            422,
+            _("This Idempotency-Key was already used for a different request."),
+            errors=[
+                {"field": "Idempotency-Key", "message": _("Use a new key for a new request."), "code": "key_reused"}
+            ],
+        )
+    if existing.status_code is None:  # still running (SQLite reads the claim before it commits)
+        return problem(409, _("A request with this Idempotency-Key is still being processed."))
+    return _replay(existing)

@@ -235,3 +235,36 @@ def test_a_postgresql_error_is_judged_by_its_state() -> None:
         error = OperationalError("x")
         error.__cause__ = Cause(sqlstate)
         assert database_unavailable(error) is transient, sqlstate
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(DEBUG=False)
+def test_a_keyed_request_that_met_a_dropped_database_may_be_retried_with_the_same_key(world):
+    """The key is claimed; then the database goes away (the lead's insert and every later write
+    fail, the key's release included). The claim commits with the request's effect or not at all,
+    so the retry with the same key runs once the database is back — not 409 until the key expires."""
+    client = Client(raise_request_exception=False)
+    headers = {**_bearer(world.owner), "Idempotency-Key": "k-dropped"}
+    body = json.dumps({"company_name": "断线重试有限公司", "contact_name": "钱七"})
+    claimed = []
+
+    def drop_after_the_claim(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if '"core_idempotencyrecord"' in sql and sql.lstrip().upper().startswith("INSERT"):
+            claimed.append(sql)
+            return execute(sql, params, many, context)
+        if claimed and not sql.lstrip().upper().startswith(("ROLLBACK", "RELEASE", "SAVEPOINT")):
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(drop_after_the_claim):
+        response = client.post("/api/v1/leads", data=body, content_type="application/json", headers=headers)
+    assert claimed
+    assert response.status_code == 503
+    assert not Lead.objects.filter(company_name="断线重试有限公司").exists(), [s[:60] for s in claimed]
+
+    retry = client.post("/api/v1/leads", data=body, content_type="application/json", headers=headers)
+    assert retry.status_code == 201, retry.content
+    replay = client.post("/api/v1/leads", data=body, content_type="application/json", headers=headers)
+    assert replay.status_code == 201
+    assert replay["Idempotent-Replayed"] == "true"
+    assert Lead.objects.filter(company_name="断线重试有限公司").count() == 1

@@ -1,10 +1,16 @@
+import json
+import threading
 from datetime import timedelta
 
+import pytest
+from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from ltc.core.models import IdempotencyRecord
 from ltc.core.tasks import purge_idempotency_records
 from ltc.customers.models import Account
+from ltc.org.services import token_create
 
 BODY = {"name": "宁波港联物流集团有限公司", "region": "east"}
 
@@ -124,3 +130,37 @@ def test_the_daily_housekeeping_purges_old_keys(world):
     IdempotencyRecord.objects.filter(key="old").update(created_at=timezone.now() - timedelta(days=2))
     call_command("housekeeping_daily")
     assert not IdempotencyRecord.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_sent_at_once_with_one_key_create_once_and_all_get_its_answer(world):
+    """PostgreSQL (SQLite serialises its writers): the retries wait on the first request's claim
+    and are then answered with its answer, instead of 409 while it runs."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the race needs concurrent writers (PostgreSQL)")
+    _token, raw = token_create(actor=world.owner, user=world.owner, name="race")
+    body = json.dumps({"name": "并发幂等集团有限公司", "region": "east"})
+    barrier = threading.Barrier(6)
+    answers: list[tuple[int, bytes]] = []
+
+    def send() -> None:
+        try:
+            barrier.wait()
+            response = Client().post(
+                "/api/v1/accounts",
+                data=body,
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {raw}", "Idempotency-Key": "race-1"},
+            )
+            answers.append((response.status_code, response.content))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [status for status, _content in answers] == [201] * 6
+    assert len({content for _status, content in answers}) == 1
+    assert Account.objects.filter(name="并发幂等集团有限公司").count() == 1
