@@ -16,9 +16,13 @@ from ltc.core.text import TextParser
 from ltc.customers.api import router as customers_router
 from ltc.leads.api import public_router as leads_public_router
 from ltc.leads.api import router as leads_router
+from ltc.leads.api_rules import router as leads_rules_router
 from ltc.opportunities.api import router as opportunities_router
 from ltc.org.api import router as org_router
+from ltc.org.api_settings import router as org_settings_router
 from ltc.org.auth import api_auth
+from ltc.process.api import router as process_router
+from ltc.process.api_transfer import router as process_transfer_router
 from ltc.quotes.api import public_router as quotes_public_router
 from ltc.quotes.api import router as quotes_router
 
@@ -68,13 +72,17 @@ api = LtcAPI(
 )
 install_error_handlers(api)
 api.add_router("", org_router)
+api.add_router("", org_settings_router)
 api.add_router("", customers_router)
 api.add_router("", leads_router)
 api.add_router("", leads_public_router)
+api.add_router("", leads_rules_router)
 api.add_router("", opportunities_router)
 api.add_router("", catalog_router)
 api.add_router("", quotes_router)
 api.add_router("", quotes_public_router)
 api.add_router("", contracts_router)
 api.add_router("", billing_router)
+api.add_router("", process_router)
+api.add_router("", process_transfer_router)
 api.add_router("", events_router)

@@ -1,5 +1,6 @@
-"""The catalog in the back office. Products change in the app (version check, timeline) and are
-shown read-only here; bundle structure, configuration rules and price books are configured here."""
+"""The catalog in the back office, read-only: products, bundle components and configuration rules,
+price books with their entries and volume tiers, and contracted prices all change in the app
+through the catalog services (administrators, version check, timeline), never here."""
 
 from django.contrib import admin
 
@@ -26,17 +27,15 @@ class ConfigurationRuleInline(ReadOnlyTabularInline):
 
 
 @admin.register(BundleComponent)
-class BundleComponentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class BundleComponentAdmin(ReadOnlyAdmin):
     list_display = ["bundle", "component", "required", "min_quantity", "max_quantity", "default_quantity"]
     search_fields = ["bundle__code", "bundle__name", "component__code", "component__name"]
-    autocomplete_fields = ["bundle", "component"]
 
 
 @admin.register(ConfigurationRule)
-class ConfigurationRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ConfigurationRuleAdmin(ReadOnlyAdmin):
     list_display = ["bundle", "kind", "product", "other"]
     search_fields = ["bundle__code", "bundle__name", "product__code", "other__code"]
-    autocomplete_fields = ["bundle", "product", "other"]
 
 
 @admin.register(Product)
@@ -58,29 +57,25 @@ class ProductAdmin(ReadOnlyAdmin):
     inlines = [BundleComponentInline, ConfigurationRuleInline]
 
 
-class PriceTierInline(admin.TabularInline):  # type: ignore[type-arg]
+class PriceTierInline(ReadOnlyTabularInline):
     model = PriceTier
-    extra = 0
 
 
 @admin.register(PriceBookEntry)
-class PriceBookEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PriceBookEntryAdmin(ReadOnlyAdmin):
     list_display = ["price_book", "product", "unit_price", "unit_cost"]
     list_filter = ["price_book"]
     search_fields = ["product__code", "product__name"]
-    autocomplete_fields = ["product"]
     inlines = [PriceTierInline]
 
 
-class PriceBookEntryInline(admin.TabularInline):  # type: ignore[type-arg]
+class PriceBookEntryInline(ReadOnlyTabularInline):
     model = PriceBookEntry
-    extra = 0
-    autocomplete_fields = ["product"]
     show_change_link = True
 
 
 @admin.register(PriceBook)
-class PriceBookAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PriceBookAdmin(ReadOnlyAdmin):
     list_display = ["name", "currency", "industry", "region", "valid_from", "valid_to", "active"]
     list_filter = ["currency", "active"]
     search_fields = ["name"]
@@ -88,7 +83,6 @@ class PriceBookAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(ContractPrice)
-class ContractPriceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ContractPriceAdmin(ReadOnlyAdmin):
     list_display = ["account", "product", "unit_price", "currency", "valid_from", "valid_to", "reference"]
     search_fields = ["account__name", "product__code", "reference"]
-    autocomplete_fields = ["account", "product"]

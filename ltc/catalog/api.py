@@ -1,4 +1,6 @@
-"""/api/v1/products and /api/v1/price-books: read by every signed-in user, products written by admins."""
+"""/api/v1/products, /api/v1/price-books and /api/v1/contract-prices: products and price books are
+read by every signed-in user; the catalog (products, bundle components and rules, price books,
+their entries and volume tiers, contracted prices) is written by catalog administrators."""
 
 from __future__ import annotations
 
@@ -6,14 +8,27 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from ltc.catalog import selectors, services
-from ltc.catalog.choices import ProductType, TaxRate
-from ltc.catalog.models import BundleComponent, ConfigurationRule, PriceBook, PriceBookEntry, Product
+from ltc.catalog.choices import ProductType, RuleKind, TaxRate
+from ltc.catalog.models import (
+    BundleComponent,
+    ConfigurationRule,
+    ContractPrice,
+    PriceBook,
+    PriceBookEntry,
+    PriceTier,
+    Product,
+)
 from ltc.core.api import Page, etag, if_match_version, paginate
+from ltc.core.money import Currency
 from ltc.core.schemas import Money, OneOf
+from ltc.customers.models import Account
+from ltc.org.choices import Industry, Region
 from ltc.org.types import AuthedRequest
 
 router = Router(tags=["catalog"])
@@ -53,6 +68,7 @@ class ComponentOut(Schema):
 
 
 class RuleOut(Schema):
+    id: int
     product_id: int
     kind: str
     other_id: int
@@ -64,6 +80,7 @@ class RuleOut(Schema):
 
 
 class TierOut(Schema):
+    id: int
     min_quantity: Decimal
     unit_price: Decimal
 
@@ -148,6 +165,7 @@ class ProductQuery(Schema):
 
 class PriceBookOut(Schema):
     id: int
+    version: int
     name: str
     currency: str
     industry: str
@@ -162,6 +180,7 @@ class EntryOut(Schema):
     code: str
     name: str
     unit_price: Decimal
+    unit_cost: Decimal | None
     tiers: list[TierOut]
 
     @staticmethod
@@ -227,3 +246,350 @@ def price_book_list(request: AuthedRequest, currency: str = "", active_only: boo
 @router.get("/price-books/{price_book_id}", response=PriceBookDetailOut)
 def price_book_get(request: AuthedRequest, price_book_id: int) -> PriceBook:
     return selectors.price_book_get(pk=price_book_id)
+
+
+# --- configuration: bundle components and rules -----------------------------------------------
+
+
+class ComponentIn(Schema):
+    component_id: int
+    required: bool = False
+    min_quantity: Decimal = Field(Decimal(1), gt=0)
+    max_quantity: Decimal | None = Field(None, gt=0)
+    default_quantity: Decimal = Field(Decimal(1), gt=0)
+    order: int = Field(0, ge=0, le=32767)
+
+
+class ComponentPatch(Schema):
+    required: bool | None = None
+    min_quantity: Decimal | None = Field(None, gt=0)
+    max_quantity: Decimal | None = Field(None, gt=0)
+    default_quantity: Decimal | None = Field(None, gt=0)
+    order: int | None = Field(None, ge=0, le=32767)
+
+
+class RuleIn(Schema):
+    product_id: int
+    kind: Annotated[str, OneOf(RuleKind)]
+    other_id: int
+
+
+class RulePatch(Schema):
+    product_id: int | None = None
+    kind: Annotated[str, OneOf(RuleKind)] | None = None
+    other_id: int | None = None
+
+
+def _product_named(pk: int, field: str) -> Product:
+    """A product named in a body: an unknown id is a field error, not a missing page."""
+    found = Product.objects.filter(pk=pk).first()
+    if found is None:
+        raise ValidationError({field: [_("Choose a product of the catalog.")]})
+    return found
+
+
+def _part(product_id: int, component_id: int) -> BundleComponent:
+    return selectors.bundle_component_get(bundle_id=product_id, component_id=component_id)
+
+
+@router.post("/products/{product_id}/components", response={201: ComponentOut})
+def bundle_component_add(request: AuthedRequest, product_id: int, payload: ComponentIn) -> Status[Any]:
+    """Add a component or option to a bundle (administrators)."""
+    services.require_catalog_admin(request.user)
+    bundle = selectors.product_get(pk=product_id)
+    data = payload.model_dump(exclude={"component_id"})
+    component = _product_named(payload.component_id, "component_id")
+    part = services.bundle_component_add(actor=request.user, bundle=bundle, component=component, data=data)
+    return Status(201, _part(product_id, part.component_id))
+
+
+@router.patch("/products/{product_id}/components/{component_id}", response=ComponentOut)
+def bundle_component_update(
+    request: AuthedRequest, product_id: int, component_id: int, payload: ComponentPatch
+) -> BundleComponent:
+    services.require_catalog_admin(request.user)
+    part = _part(product_id, component_id)
+    services.bundle_component_update(actor=request.user, part=part, data=payload.model_dump(exclude_unset=True))
+    return _part(product_id, component_id)
+
+
+@router.delete("/products/{product_id}/components/{component_id}", response={204: None})
+def bundle_component_remove(request: AuthedRequest, product_id: int, component_id: int) -> Status[None]:
+    services.require_catalog_admin(request.user)
+    services.bundle_component_remove(actor=request.user, part=_part(product_id, component_id))
+    return Status(204, None)
+
+
+@router.post("/products/{product_id}/rules", response={201: RuleOut})
+def configuration_rule_add(request: AuthedRequest, product_id: int, payload: RuleIn) -> Status[Any]:
+    """Add "product requires / excludes other" to a bundle (administrators)."""
+    services.require_catalog_admin(request.user)
+    bundle = selectors.product_get(pk=product_id)
+    product = _product_named(payload.product_id, "product_id")
+    other = _product_named(payload.other_id, "other_id")
+    rule = services.configuration_rule_add(
+        actor=request.user, bundle=bundle, product=product, kind=payload.kind, other=other
+    )
+    return Status(201, selectors.configuration_rule_get(bundle_id=product_id, pk=rule.pk))
+
+
+@router.patch("/products/{product_id}/rules/{rule_id}", response=RuleOut)
+def configuration_rule_update(
+    request: AuthedRequest, product_id: int, rule_id: int, payload: RulePatch
+) -> ConfigurationRule:
+    services.require_catalog_admin(request.user)
+    rule = selectors.configuration_rule_get(bundle_id=product_id, pk=rule_id)
+    data: dict[str, Any] = {}
+    for name in ("product", "other"):
+        pk = getattr(payload, f"{name}_id")
+        if pk is not None:
+            data[name] = _product_named(pk, f"{name}_id")
+    if payload.kind is not None:
+        data["kind"] = payload.kind
+    services.configuration_rule_update(actor=request.user, rule=rule, data=data)
+    return selectors.configuration_rule_get(bundle_id=product_id, pk=rule_id)
+
+
+@router.delete("/products/{product_id}/rules/{rule_id}", response={204: None})
+def configuration_rule_remove(request: AuthedRequest, product_id: int, rule_id: int) -> Status[None]:
+    services.require_catalog_admin(request.user)
+    rule = selectors.configuration_rule_get(bundle_id=product_id, pk=rule_id)
+    services.configuration_rule_remove(actor=request.user, rule=rule)
+    return Status(204, None)
+
+
+# --- configuration: price books, entries, volume tiers ----------------------------------------
+
+
+class PriceBookIn(Schema):
+    name: str
+    currency: Annotated[str, OneOf(Currency)] = "CNY"
+    industry: Annotated[str, OneOf(Industry, blank=True)] = ""
+    region: Annotated[str, OneOf(Region, blank=True)] = ""
+    valid_from: date
+    valid_to: date | None = None
+    active: bool = True
+
+
+class PriceBookPatch(Schema):
+    name: str | None = None
+    currency: Annotated[str, OneOf(Currency)] | None = None
+    industry: Annotated[str, OneOf(Industry, blank=True)] | None = None
+    region: Annotated[str, OneOf(Region, blank=True)] | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    active: bool | None = None
+
+
+class EntryIn(Schema):
+    unit_price: Decimal = Field(ge=0)
+    unit_cost: Decimal | None = Field(None, ge=0)
+
+
+class TierIn(Schema):
+    min_quantity: Decimal = Field(gt=0)
+    unit_price: Decimal = Field(ge=0)
+
+
+class TierPatch(Schema):
+    min_quantity: Decimal | None = Field(None, gt=0)
+    unit_price: Decimal | None = Field(None, ge=0)
+
+
+def _book_answer(response: HttpResponse, pk: int) -> PriceBook:
+    book = selectors.price_book_get(pk=pk)
+    response["ETag"] = etag(book.version)
+    return book
+
+
+@router.post("/price-books", response={201: PriceBookDetailOut})
+def price_book_create(request: AuthedRequest, payload: PriceBookIn, response: HttpResponse) -> Status[Any]:
+    """Open a price book (administrators)."""
+    book = services.price_book_create(actor=request.user, data=payload.model_dump())
+    response["Location"] = f"/api/v1/price-books/{book.pk}"
+    return Status(201, _book_answer(response, book.pk))
+
+
+@router.patch("/price-books/{price_book_id}", response=PriceBookDetailOut)
+def price_book_update(
+    request: AuthedRequest, price_book_id: int, payload: PriceBookPatch, response: HttpResponse
+) -> PriceBook:
+    """Change a price book's fields (If-Match); quotes priced from it keep their prices."""
+    services.require_catalog_admin(request.user)
+    book = selectors.price_book_get(pk=price_book_id)
+    expected = if_match_version(request, book)
+    data = payload.model_dump(exclude_unset=True)
+    services.price_book_update(actor=request.user, book=book, data=data, expected_version=expected)
+    return _book_answer(response, price_book_id)
+
+
+@router.post("/price-books/{price_book_id}/deactivate", response=PriceBookDetailOut)
+def price_book_deactivate(request: AuthedRequest, price_book_id: int, response: HttpResponse) -> PriceBook:
+    """Stop proposing the book for new quotes (If-Match)."""
+    services.require_catalog_admin(request.user)
+    book = selectors.price_book_get(pk=price_book_id)
+    expected = if_match_version(request, book)
+    services.price_book_deactivate(actor=request.user, book=book, expected_version=expected)
+    return _book_answer(response, price_book_id)
+
+
+@router.put("/price-books/{price_book_id}/entries/{product_id}", response=EntryOut)
+def price_book_entry_set(request: AuthedRequest, price_book_id: int, product_id: int, payload: EntryIn) -> Any:
+    """Give a product its list price in the book, adding or changing the entry (administrators)."""
+    services.require_catalog_admin(request.user)
+    book = selectors.price_book_get(pk=price_book_id)
+    product = selectors.product_get(pk=product_id)
+    entry = services.price_book_entry_set(
+        actor=request.user, book=book, product=product, unit_price=payload.unit_price, unit_cost=payload.unit_cost
+    )
+    return selectors.price_book_entry_get(price_book_id=price_book_id, product_id=entry.product_id)
+
+
+@router.delete("/price-books/{price_book_id}/entries/{product_id}", response={204: None})
+def price_book_entry_remove(request: AuthedRequest, price_book_id: int, product_id: int) -> Status[None]:
+    services.require_catalog_admin(request.user)
+    entry = selectors.price_book_entry_get(price_book_id=price_book_id, product_id=product_id)
+    services.price_book_entry_remove(actor=request.user, entry=entry)
+    return Status(204, None)
+
+
+@router.post("/price-books/{price_book_id}/entries/{product_id}/tiers", response={201: TierOut})
+def price_tier_add(request: AuthedRequest, price_book_id: int, product_id: int, payload: TierIn) -> Status[Any]:
+    """Add a volume price to an entry: from min_quantity units on, each unit costs unit_price."""
+    services.require_catalog_admin(request.user)
+    entry = selectors.price_book_entry_get(price_book_id=price_book_id, product_id=product_id)
+    tier = services.price_tier_add(
+        actor=request.user, entry=entry, min_quantity=payload.min_quantity, unit_price=payload.unit_price
+    )
+    return Status(201, PriceTier.objects.get(pk=tier.pk))
+
+
+@router.patch("/price-books/{price_book_id}/entries/{product_id}/tiers/{tier_id}", response=TierOut)
+def price_tier_update(
+    request: AuthedRequest, price_book_id: int, product_id: int, tier_id: int, payload: TierPatch
+) -> PriceTier:
+    services.require_catalog_admin(request.user)
+    tier = selectors.price_tier_get(price_book_id=price_book_id, product_id=product_id, pk=tier_id)
+    services.price_tier_update(actor=request.user, tier=tier, data=payload.model_dump(exclude_unset=True))
+    return PriceTier.objects.get(pk=tier.pk)
+
+
+@router.delete("/price-books/{price_book_id}/entries/{product_id}/tiers/{tier_id}", response={204: None})
+def price_tier_remove(request: AuthedRequest, price_book_id: int, product_id: int, tier_id: int) -> Status[None]:
+    services.require_catalog_admin(request.user)
+    tier = selectors.price_tier_get(price_book_id=price_book_id, product_id=product_id, pk=tier_id)
+    services.price_tier_remove(actor=request.user, tier=tier)
+    return Status(204, None)
+
+
+# --- configuration: contracted prices ---------------------------------------------------------
+
+
+class ContractPriceOut(Schema):
+    id: int
+    version: int
+    account_id: int
+    account_name: str
+    product_id: int
+    code: str
+    currency: str
+    unit_price: Decimal
+    valid_from: date
+    valid_to: date | None
+    reference: str
+
+    @staticmethod
+    def resolve_account_name(obj: ContractPrice) -> str:
+        return obj.account.name
+
+    @staticmethod
+    def resolve_code(obj: ContractPrice) -> str:
+        return obj.product.code
+
+
+class ContractPriceIn(Schema):
+    account_id: int
+    product_id: int
+    currency: Annotated[str, OneOf(Currency)] = "CNY"
+    unit_price: Decimal = Field(ge=0)
+    valid_from: date
+    valid_to: date | None = None
+    reference: str = ""
+
+
+class ContractPricePatch(Schema):
+    unit_price: Decimal | None = Field(None, ge=0)
+    currency: Annotated[str, OneOf(Currency)] | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    reference: str | None = None
+
+
+class ContractPriceEndIn(Schema):
+    on: date | None = None
+
+
+class ContractPriceQuery(Schema):
+    account_id: int | None = None
+    product_id: int | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+def _contract_answer(response: HttpResponse, pk: int) -> ContractPrice:
+    price = selectors.contract_price_get(pk=pk)
+    response["ETag"] = etag(price.version)
+    return price
+
+
+@router.get("/contract-prices", response=Page[ContractPriceOut])
+def contract_price_list(request: AuthedRequest, query: Query[ContractPriceQuery]) -> dict[str, Any]:
+    """Customers' contracted prices, newest first (administrators)."""
+    services.require_catalog_admin(request.user)
+    prices = selectors.contract_price_list(account_id=query.account_id, product_id=query.product_id)
+    return paginate(prices, limit=query.limit, offset=query.offset)
+
+
+@router.post("/contract-prices", response={201: ContractPriceOut})
+def contract_price_add(request: AuthedRequest, payload: ContractPriceIn, response: HttpResponse) -> Status[Any]:
+    """Agree a customer's price for a product over a period (administrators)."""
+    services.require_catalog_admin(request.user)
+    account = Account.objects.filter(pk=payload.account_id).first()
+    if account is None:
+        raise ValidationError({"account_id": [_("Choose a customer.")]})
+    product = _product_named(payload.product_id, "product_id")
+    data = payload.model_dump(exclude={"account_id", "product_id"})
+    price = services.contract_price_add(actor=request.user, account=account, product=product, data=data)
+    response["Location"] = f"/api/v1/contract-prices/{price.pk}"
+    return Status(201, _contract_answer(response, price.pk))
+
+
+@router.get("/contract-prices/{contract_price_id}", response=ContractPriceOut)
+def contract_price_get(request: AuthedRequest, contract_price_id: int, response: HttpResponse) -> ContractPrice:
+    services.require_catalog_admin(request.user)
+    return _contract_answer(response, contract_price_id)
+
+
+@router.patch("/contract-prices/{contract_price_id}", response=ContractPriceOut)
+def contract_price_update(
+    request: AuthedRequest, contract_price_id: int, payload: ContractPricePatch, response: HttpResponse
+) -> ContractPrice:
+    """Change a contracted price (If-Match); once in force only its end date and reference change."""
+    services.require_catalog_admin(request.user)
+    price = selectors.contract_price_get(pk=contract_price_id)
+    expected = if_match_version(request, price)
+    data = payload.model_dump(exclude_unset=True)
+    services.contract_price_update(actor=request.user, price=price, data=data, expected_version=expected)
+    return _contract_answer(response, contract_price_id)
+
+
+@router.post("/contract-prices/{contract_price_id}/end", response=ContractPriceOut)
+def contract_price_end(
+    request: AuthedRequest, contract_price_id: int, payload: ContractPriceEndIn, response: HttpResponse
+) -> ContractPrice:
+    """End an agreement on a day (today by default; If-Match); it stays on record."""
+    services.require_catalog_admin(request.user)
+    price = selectors.contract_price_get(pk=contract_price_id)
+    expected = if_match_version(request, price)
+    services.contract_price_end(actor=request.user, price=price, expected_version=expected, on=payload.on)
+    return _contract_answer(response, contract_price_id)

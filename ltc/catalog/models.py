@@ -123,9 +123,10 @@ class PriceBookQuerySet(models.QuerySet["PriceBook"]):
         return self.filter(active=True, valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
 
 
-class PriceBook(models.Model):
+class PriceBook(VersionedModel):
     """List prices in one currency, for a customer segment (industry) and/or region, valid
-    between two dates. The most specific valid book is proposed for a quote."""
+    between two dates. The most specific valid book is proposed for a quote. Its entries and
+    volume tiers change through catalog services, on the book's timeline."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
@@ -197,9 +198,10 @@ class PriceTier(models.Model):
         return f"≥ {self.min_quantity}: {self.unit_price}"
 
 
-class ContractPrice(models.Model):
+class ContractPrice(VersionedModel):
     """A customer's contracted price (协议价) for a product, in a currency, for a period;
-    it wins over the price book."""
+    it wins over the price book. Once in force it is ended (valid_to), never deleted or repriced,
+    so the agreement a quote was priced from stays on record."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contract_prices")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product"))

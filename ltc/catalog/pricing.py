@@ -24,6 +24,7 @@ from ltc.catalog.models import (
     PriceTier,
     Product,
 )
+from ltc.core.templatetags import numbers
 from ltc.customers.models import Account
 
 
@@ -171,4 +172,29 @@ def configuration_errors(
             errors.append(
                 _("Rule broken: %(a)s excludes %(b)s.") % {"a": rule.product.display_name, "b": rule.other.display_name}
             )
+    return errors
+
+
+# --- price rules for configuration --------------------------------------------------------
+
+
+def tier_ladder_errors(list_price: Decimal, tiers: Iterable[tuple[Decimal, Decimal]]) -> list[str]:
+    """What is wrong with an entry's volume tiers (from quantity, unit price): a tier starts above
+    one unit (from one unit on it would be the list price), and each tier lowers the price below
+    the list price and below the tier before it, so a larger quantity never costs more per unit."""
+    errors = []
+    previous = list_price
+    for min_quantity, price in sorted(tiers):
+        if min_quantity <= 1:
+            errors.append(_("A volume price starts above one unit; set the list price instead."))
+        if price >= previous:
+            errors.append(
+                _("From %(qty)s units the price %(price)s must be below %(previous)s.")
+                % {
+                    "qty": numbers.quantity(min_quantity),
+                    "price": numbers.quantity(price),
+                    "previous": numbers.quantity(previous),
+                }
+            )
+        previous = min(previous, price)
     return errors

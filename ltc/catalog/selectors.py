@@ -8,7 +8,15 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from ltc.catalog.models import BundleComponent, ConfigurationRule, PriceBook, PriceBookEntry, Product
+from ltc.catalog.models import (
+    BundleComponent,
+    ConfigurationRule,
+    ContractPrice,
+    PriceBook,
+    PriceBookEntry,
+    PriceTier,
+    Product,
+)
 from ltc.core.access import fetch_or_404
 
 PRODUCT_SORTS = {"code": ("code",), "name": ("name", "code"), "-cost": ("-cost", "code"), "family": ("family", "code")}
@@ -66,3 +74,41 @@ def price_book_get(*, pk: Any) -> PriceBook:
     entries = PriceBookEntry.objects.select_related("product").prefetch_related("tiers")
     lookup: Any = Prefetch("entries", queryset=entries)
     return fetch_or_404(PriceBook.objects.prefetch_related(lookup), pk=pk)
+
+
+def bundle_component_get(*, bundle_id: Any, component_id: Any) -> BundleComponent:
+    return fetch_or_404(
+        BundleComponent.objects.select_related("bundle", "component"), bundle_id=bundle_id, component_id=component_id
+    )
+
+
+def configuration_rule_get(*, bundle_id: Any, pk: Any) -> ConfigurationRule:
+    return fetch_or_404(
+        ConfigurationRule.objects.select_related("bundle", "product", "other"), bundle_id=bundle_id, pk=pk
+    )
+
+
+def price_book_entry_get(*, price_book_id: Any, product_id: Any) -> PriceBookEntry:
+    entries = PriceBookEntry.objects.select_related("price_book", "product").prefetch_related("tiers")
+    return fetch_or_404(entries, price_book_id=price_book_id, product_id=product_id)
+
+
+def price_tier_get(*, price_book_id: Any, pk: Any, product_id: Any = None) -> PriceTier:
+    tiers = PriceTier.objects.select_related("entry__price_book", "entry__product")
+    if product_id is not None:
+        tiers = tiers.filter(entry__product_id=product_id)
+    return fetch_or_404(tiers, entry__price_book_id=price_book_id, pk=pk)
+
+
+def contract_price_list(*, account_id: int | None = None, product_id: int | None = None) -> QuerySet[ContractPrice]:
+    """Contracted prices for catalog administrators (the caller checks), newest agreement first."""
+    qs = ContractPrice.objects.select_related("account", "product")
+    if account_id is not None:
+        qs = qs.filter(account_id=account_id)
+    if product_id is not None:
+        qs = qs.filter(product_id=product_id)
+    return qs.order_by("-valid_from", "-pk")
+
+
+def contract_price_get(*, pk: Any) -> ContractPrice:
+    return fetch_or_404(ContractPrice.objects.select_related("account", "product"), pk=pk)

@@ -164,6 +164,8 @@ class Reaction:
     event: type[Event]
     fn: Callable[[Any], None]
     runs: Runs
+    # An in-transaction reaction may also take a bulk path's events at once (`emit_many`).
+    many: Callable[[list[Any]], None] | None = None
 
     @property
     def name(self) -> str:
@@ -173,12 +175,18 @@ class Reaction:
 _REACTIONS: defaultdict[type[Event], list[Reaction]] = defaultdict(list)
 
 
-def react(event: type[E], fn: Callable[[E], None], *, runs: Runs) -> None:
+def react(
+    event: type[E], fn: Callable[[E], None], *, runs: Runs, many: Callable[[list[E]], None] | None = None
+) -> None:
     """Call `fn(event)` whenever an `event` is emitted, IN_TRANSACTION or AFTER_COMMIT (registered
-    once per process, from the reacting stage's AppConfig.ready)."""
+    once per process, from the reacting stage's AppConfig.ready). An IN_TRANSACTION reaction may
+    give `many(events)`, called once with all of an `emit_many`'s events of the kind (a bulk path
+    stays set-based) instead of `fn` per event."""
     if runs not in (IN_TRANSACTION, AFTER_COMMIT):
         raise ValueError(f"a reaction runs {IN_TRANSACTION} or {AFTER_COMMIT}, not {runs!r}")
-    reaction = Reaction(event, fn, runs)
+    if many is not None and runs != IN_TRANSACTION:
+        raise ValueError(f"only an {IN_TRANSACTION} reaction takes many events at once")
+    reaction = Reaction(event, fn, runs, many)
     if reaction not in _REACTIONS[event]:
         _REACTIONS[event].append(reaction)
 
@@ -246,10 +254,17 @@ def emit_many(events: Sequence[Event]) -> int:
     if deliveries:
         bulk_insert(ReactionDelivery, ("event_id", "reaction", "created_at", "attempts", "last_error"), deliveries)
         transaction.on_commit(_deliver_later)
+    batches: dict[Callable[[list[Any]], None], list[Event]] = {}
     for e in events:
         for reaction in reactions_to(type(e)):
-            if reaction.runs == IN_TRANSACTION:
+            if reaction.runs != IN_TRANSACTION:
+                continue
+            if reaction.many is None:
                 reaction.fn(e)
+            else:
+                batches.setdefault(reaction.many, []).append(e)
+    for many, batch in batches.items():
+        many(batch)
     return len(events)
 
 

@@ -28,16 +28,20 @@ MAX_ATTEMPTS = 10
 CLAIM_TIMEOUT = timedelta(minutes=2)
 
 
-def mail_queue(subject: str, body: str, to: Iterable[str], *, deliver: bool = True) -> OutgoingMail | None:
+def mail_queue(
+    subject: str, body: str, to: Iterable[str], *, deliver: bool = True, key: str = ""
+) -> OutgoingMail | None:
     """Queue one mail to `to`; delivered after the surrounding transaction commits (or, with
-    deliver=False, by the caller's own `mail_deliver` run)."""
+    deliver=False, by the caller's own `mail_deliver` run). A `key` names the mail (its
+    Message-ID): a mail of that key already queued or sent is not queued again (None)."""
     recipients = [address for address in to if address]
     if not recipients:
         return None
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "ltc.local"
-    mail = OutgoingMail.objects.create(
-        to=recipients, subject=subject[:300], body=body, message_id=f"<{uuid.uuid4().hex}@{domain.strip('>')}>"
-    )
+    message_id = f"<{key or uuid.uuid4().hex}@{domain.strip('>')}>"
+    if key and OutgoingMail.objects.filter(message_id=message_id).exists():
+        return None
+    mail = OutgoingMail.objects.create(to=recipients, subject=subject[:300], body=body, message_id=message_id)
     if deliver:
         transaction.on_commit(_deliver_later)
     return mail

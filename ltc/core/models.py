@@ -245,6 +245,34 @@ class NumberSequence(models.Model):
         return f"{self.series}-{self.year}: {self.last_value}"
 
 
+class YearDigits(models.IntegerChoices):
+    """How much of the year a document number shows."""
+
+    FOUR = 4, "2026"
+    TWO = 2, "26"
+    NONE = 0, _("No year")
+
+
+class NumberFormat(VersionedModel):
+    """How the numbers of one series read (core.numbering): prefix, year part, separator, width.
+    A series without a row reads as it always has (Q2026-000042); a change applies to numbers
+    taken afterwards."""
+
+    series = models.CharField(_("series"), max_length=32, unique=True)
+    prefix = models.CharField(_("prefix"), max_length=6)
+    year_digits = models.PositiveSmallIntegerField(_("year"), choices=YearDigits.choices, default=YearDigits.FOUR)
+    separator = models.CharField(_("separator"), max_length=1, blank=True, default="-")
+    width = models.PositiveSmallIntegerField(_("digits"), default=6)
+
+    class Meta:
+        ordering = ["series"]
+        verbose_name = _("number format")
+        verbose_name_plural = _("number formats")
+
+    def __str__(self) -> str:
+        return self.series
+
+
 class IntegrationEvent(models.Model):
     """An event for integrations (an ERP, a data team): written in the transaction of the change
     it reports, read in id order from /api/v1/events (an outbox: nothing is lost or invented)."""

@@ -1,5 +1,5 @@
-"""Back-office configuration of the ML stage: routing, scoring, qualification, web forms.
-Leads and imports are shown read-only: they change in the app, through their services."""
+"""Back-office configuration of the ML stage: qualification, web forms. Leads, imports, routing
+and scoring rules are shown read-only: they change in the app, through their services."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from ltc.leads.models import AssignmentRule, Lead, LeadImport, QualificationPoli
 
 
 @admin.register(AssignmentRule)
-class AssignmentRuleAdmin(admin.ModelAdmin[AssignmentRule]):
+class AssignmentRuleAdmin(ReadOnlyAdmin):
+    """Read-only: routing rules change in the process centre (/process/routing/), on their timeline."""
+
     list_display = (
         "order",
         "name",
@@ -29,15 +31,13 @@ class AssignmentRuleAdmin(admin.ModelAdmin[AssignmentRule]):
         "assign_team",
         "first_contact_hours",
     )
-    list_editable = ("order", "active")
-    list_display_links = ("name",)
 
 
 @admin.register(ScoringRule)
-class ScoringRuleAdmin(admin.ModelAdmin[ScoringRule]):
+class ScoringRuleAdmin(ReadOnlyAdmin):
+    """Read-only: scoring rules change in the process centre (/process/scoring/), on their timeline."""
+
     list_display = ("order", "name", "active", "kind", "criterion", "value", "points")
-    list_editable = ("order", "active", "points")
-    list_display_links = ("name",)
 
 
 class QualificationPolicyForm(forms.ModelForm):  # type: ignore[type-arg]

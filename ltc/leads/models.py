@@ -278,10 +278,11 @@ class QualificationPolicy(models.Model):
         return policy
 
 
-class AssignmentRule(models.Model):
+class AssignmentRule(VersionedModel):
     """One routing rule; rules are tried in `order` and the first that matches assigns the lead.
 
-    An empty criterion matches anything.
+    An empty criterion matches anything. Changed in the process centre through
+    ltc.leads.services.rules (version checked, on its timeline).
     """
 
     order = models.PositiveIntegerField(_("order"), default=100)
@@ -325,7 +326,7 @@ class AssignmentRule(models.Model):
         return not (self.max_score is not None and lead.score > self.max_score)
 
 
-class ScoringRule(models.Model):
+class ScoringRule(VersionedModel):
     """Points a lead earns when it meets a criterion; the sum, clipped to 0–100, is its score."""
 
     order = models.PositiveIntegerField(_("order"), default=100)

@@ -43,7 +43,7 @@ class OpportunityForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-ar
     pipeline = forms.ModelChoiceField(label=_("Pipeline"), queryset=Pipeline.objects.filter(active=True))
     stage = forms.ModelChoiceField(
         label=_("Stage"),
-        queryset=Stage.objects.filter(category="open"),
+        queryset=Stage.objects.filter(category="open", active=True),
         required=False,
         empty_label=_("— first stage —"),
     )
@@ -68,7 +68,7 @@ class OpportunityForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-ar
             "fr": _members("fr"),
             "sponsor": User.objects.filter(is_active=True).order_by("username"),
             "contacts": Contact.objects.active().filter(account__in=accounts),
-            "stage": Stage.objects.filter(category="open").select_related("pipeline"),
+            "stage": Stage.objects.filter(category="open", active=True).select_related("pipeline"),
         }
         for name, queryset in querysets.items():
             field: Any = self.fields[name]
@@ -168,7 +168,7 @@ class FromLeadForm(StyledFormMixin, forms.Form):
     pipeline = forms.ModelChoiceField(label=_("Pipeline"), queryset=Pipeline.objects.filter(active=True))
     stage = forms.ModelChoiceField(
         label=_("Enter at stage"),
-        queryset=Stage.objects.filter(category="open"),
+        queryset=Stage.objects.filter(category="open", active=True),
         required=False,
         empty_label=_("— first stage —"),
     )

@@ -41,8 +41,10 @@ from ltc.opportunities.choices import (
 )
 
 
-class Pipeline(models.Model):
-    """A sales process, e.g. project sales or product sales: ordered stages with gates."""
+class Pipeline(VersionedModel):
+    """A sales process, e.g. project sales or product sales: ordered stages with gates.
+    Configured in the process centre (services/config.py); its timeline also keeps every change
+    of its stages and checklist items."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
@@ -98,15 +100,17 @@ class Pipeline(models.Model):
             raise ValidationError(errors)
 
     def open_stages(self) -> list[Stage]:
-        return [s for s in self.stages.all() if s.category == StageCategory.OPEN]
+        """The open stages deals may move to (a deactivated stage is kept only for history)."""
+        return [s for s in self.stages.all() if s.category == StageCategory.OPEN and s.active]
 
     def closing_stage(self, category: str) -> Stage | None:
         return next((s for s in self.stages.all() if s.category == category), None)
 
 
-class Stage(models.Model):
+class Stage(VersionedModel):
     """A step of a pipeline: its default probability, the activities that must be done to leave
-    it (requirements) and the guidance for doing them."""
+    it (requirements) and the guidance for doing them. A stage deals used is deactivated, never
+    deleted: deals no longer enter it, their history still names it."""
 
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages", verbose_name=_("pipeline"))
     order = models.PositiveSmallIntegerField(_("order"))
@@ -119,6 +123,7 @@ class Stage(models.Model):
         _("needs an FR"), default=False, help_text=_("A deal may only enter this stage once an FR is named.")
     )
     guidance = models.TextField(_("guidance"), blank=True, help_text=_("The method and tips for this stage."))
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["pipeline", "order", "id"]
@@ -130,8 +135,10 @@ class Stage(models.Model):
         return self.name
 
 
-class StageRequirement(models.Model):
-    """One item of a stage's checklist: what must be done before a deal leaves the stage."""
+class StageRequirement(VersionedModel):
+    """One item of a stage's checklist: what must be done before a deal leaves the stage.
+    An item deals already ticked (or attached a document for) is deactivated when removed, so
+    their confirmations keep naming it; a deactivated item no longer gates any move."""
 
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="requirements", verbose_name=_("stage"))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -142,6 +149,7 @@ class StageRequirement(models.Model):
     )
     field_name = models.CharField(_("field"), max_length=32, choices=RequirableField.choices, blank=True)
     review_type = models.CharField(_("review"), max_length=3, choices=ReviewType.choices, blank=True)
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["stage", "order", "id"]

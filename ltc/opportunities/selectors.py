@@ -40,13 +40,23 @@ class OpportunityFilters:
 
 
 def pipelines(*, active_only: bool = True) -> QuerySet[Pipeline]:
-    stages = Stage.objects.prefetch_related(Prefetch("requirements", queryset=StageRequirement.objects.all()))
+    stages = Stage.objects.prefetch_related(
+        Prefetch("requirements", queryset=StageRequirement.objects.filter(active=True))
+    )
     qs = Pipeline.objects.prefetch_related(Prefetch("stages", queryset=stages), "stages__templates")
     return qs.filter(active=True) if active_only else qs
 
 
 def pipeline_get(*, pk: Any) -> Pipeline:
     return fetch_or_404(pipelines(active_only=False), pk=pk)
+
+
+def pipeline_configuration(*, pk: Any) -> Pipeline:
+    """A pipeline as the process centre configures it: every stage and every checklist item,
+    the deactivated ones included (they are kept for history)."""
+    stages = Stage.objects.prefetch_related("requirements", "templates")
+    qs = Pipeline.objects.select_related("quote_from_stage", "quote_accepted_stage", "contract_signed_requirement")
+    return fetch_or_404(qs.prefetch_related(Prefetch("stages", queryset=stages)), pk=pk)
 
 
 def default_pipeline() -> Pipeline | None:

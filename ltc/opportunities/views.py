@@ -178,7 +178,7 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "checklist": services.checklist(opportunity),
         "next_stage": following,
         "missing": services.missing_to_move(opportunity, following) if following else [],
-        "open_stages": [s for s in stages if s.category == "open" and s.pk != opportunity.stage_id],
+        "open_stages": [s for s in stages if s.category == "open" and s.active and s.pk != opportunity.stage_id],
         "activities": activities_for(opportunity),
         "events": timeline_for(opportunity),
         "contacts": list(opportunity.contacts.all()),

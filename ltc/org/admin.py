@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from ltc.core.admin import ReadOnlyAdmin
 from ltc.org.models import ApiToken, Authority, CompanyProfile, Team, Territory, User
 
 
@@ -33,14 +34,15 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
 
 
 @admin.register(Authority)
-class AuthorityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuthorityAdmin(ReadOnlyAdmin):
+    """Read-only: the matrix changes in the process centre (/process/authority/), on its timeline."""
+
     list_display = ("subject", "role", "user", "max_amount", "currency", "max_discount_pct", "min_margin_pct")
     list_filter = ("subject", "role")
 
 
 @admin.register(CompanyProfile)
-class CompanyProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("name", "tax_id", "phone")
+class CompanyProfileAdmin(ReadOnlyAdmin):
+    """Read-only: the profile changes in the process centre (/process/settings/company/), on its timeline."""
 
-    def has_add_permission(self, request: object) -> bool:
-        return not CompanyProfile.objects.exists()
+    list_display = ("name", "tax_id", "phone")

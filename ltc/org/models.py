@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ltc.core.models import VersionedModel
 from ltc.core.money import Currency, money_field
 from ltc.org.choices import GLOBAL_SCOPE_ROLES, AuthoritySubject, Industry, Language, Region, RoleCode
 
@@ -172,7 +173,7 @@ class ApiToken(models.Model):
         return self.revoked_at is None
 
 
-class Authority(models.Model):
+class Authority(VersionedModel):
     """One line of the authority matrix: a role or a user may decide a subject up to an amount
     (in one currency; blank = no limit). A user's authority is the highest line that applies.
     Quote discount lines also bound the discount and the margin: a line covers a quote when the
@@ -223,7 +224,7 @@ class Authority(models.Model):
         return f"{self.get_subject_display()}: {who} ≤ {limit}"
 
 
-class CompanyProfile(models.Model):
+class CompanyProfile(VersionedModel):
     """The selling company as its documents (quotes, contracts, invoices) present it: one row."""
 
     name = models.CharField(_("company name"), max_length=200, default="")

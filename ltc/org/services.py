@@ -1,17 +1,22 @@
-"""Writes for users, their language, and personal API tokens."""
+"""Writes for users, their language, personal API tokens, and the authority matrix."""
 
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ltc.core import timeline
+from ltc.core.access import fetch_or_404, has_any_role
+from ltc.core.concurrency import StaleVersionError, save_if_current
 from ltc.org.auth import TOKEN_PREFIX, token_digest
-from ltc.org.choices import Language
-from ltc.org.models import ApiToken, User
+from ltc.org.choices import AuthoritySubject, Language, RoleCode
+from ltc.org.models import ApiToken, Authority, User
 
 TOKEN_NAME_MAX = 100
 
@@ -48,3 +53,98 @@ def user_set_language(*, user: User, language: str) -> User:
     user.language = language
     user.save(update_fields=["language"])
     return user
+
+
+# --- the authority matrix (授权) ----------------------------------------------------------------
+
+AUTHORITY_FIELDS = ("subject", "role", "user", "max_amount", "currency", "max_discount_pct", "min_margin_pct")
+QUOTE_ONLY = ("max_discount_pct", "min_margin_pct")
+
+
+def can_manage_authority(user: Any) -> bool:
+    return has_any_role(user, (RoleCode.ADMIN,))
+
+
+def _require_authority_admin(actor: User) -> None:
+    if not can_manage_authority(actor):
+        raise PermissionDenied(_("Only administrators change the authority matrix."))
+
+
+def _check_authority(line: Authority) -> None:
+    """A role or a user (not both), a known subject and currency, limits of 0 or more, and a
+    discount and margin only on quote discount lines."""
+    errors: dict[str, list[str]] = {}
+    if (line.role_id is None) == (line.user_id is None):
+        errors["role"] = [_("Give either a role or a user.")]
+    if line.user is not None and not line.user.is_active:
+        errors["user"] = [_("Authority is given to an active user.")]
+    if line.max_amount is not None and line.max_amount < 0:
+        errors["max_amount"] = [_("A limit is 0 or more (blank: no limit).")]
+    if line.subject != AuthoritySubject.QUOTE_DISCOUNT:
+        for name in QUOTE_ONLY:
+            if getattr(line, name) is not None:
+                errors[name] = [_("Only quote discount lines bound the discount and the margin.")]
+    elif line.max_discount_pct is not None and not 0 <= line.max_discount_pct <= 100:
+        errors["max_discount_pct"] = [_("A discount is between 0 and 100%.")]
+    if errors:
+        raise ValidationError(errors)
+    line.full_clean()
+
+
+def _unknown_authority_fields(data: dict[str, Any]) -> None:
+    unknown = sorted(set(data) - set(AUTHORITY_FIELDS))
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be set here.")] for name in unknown})
+
+
+def authority_create(*, actor: User, data: dict[str, Any]) -> Authority:
+    """Add a line to the authority matrix (administrators). Decisions already routed keep their
+    decider; the line applies to what is routed from now on. Refuses invalid lines (422)."""
+    _require_authority_admin(actor)
+    _unknown_authority_fields(data)
+    line = Authority(**data)
+    _check_authority(line)
+    with transaction.atomic():
+        line.save()
+        timeline.record_created(actor=actor, subject=line, text=str(line))
+    return line
+
+
+def authority_update(*, actor: User, line: Authority, data: dict[str, Any], expected_version: int) -> Authority:
+    """Change a line if `expected_version` is still current (else StaleVersionError); old → new
+    on its timeline."""
+    _require_authority_admin(actor)
+    _unknown_authority_fields(data)
+    if line.version != expected_version:
+        raise StaleVersionError(line.version)
+    before = timeline.snapshot(line, data.keys())
+    for name, value in data.items():
+        setattr(line, name, value)
+    _check_authority(line)
+    with transaction.atomic():
+        save_if_current(line, expected_version=expected_version, fields=list(data))
+        timeline.record_changes(actor=actor, subject=line, before=before)
+    return line
+
+
+def authority_remove(*, actor: User, line: Authority, expected_version: int) -> None:
+    """Remove a line. Its timeline keeps a `deleted` entry with its last values; decisions it
+    routed keep their recorded decider."""
+    _require_authority_admin(actor)
+    with transaction.atomic():
+        locked = Authority.objects.select_for_update().filter(pk=line.pk).first()
+        if locked is None or locked.version != expected_version:
+            raise StaleVersionError(locked.version if locked is not None else 0)
+        timeline.record_deleted(actor=actor, subject=locked)
+        locked.delete()
+
+
+def authority_list() -> QuerySet[Authority]:
+    """The matrix as every signed-in user may read it: subject, then the largest limits last."""
+    return Authority.objects.select_related("role", "user").order_by(
+        "subject", "currency", F("max_amount").asc(nulls_last=True), "pk"
+    )
+
+
+def authority_get(*, pk: Any) -> Authority:
+    return fetch_or_404(Authority.objects.select_related("role", "user"), pk=pk)

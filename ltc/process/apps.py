@@ -1,4 +1,8 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,3 +14,19 @@ class ProcessConfig(AppConfig):
     name = "ltc.process"
     label = "process"
     verbose_name = _("Process centre")
+
+    def ready(self) -> None:
+        from ltc.process import panels, reactions  # noqa: F401 - panels register on import
+
+        reactions.register()
+        post_migrate.connect(load_shipped_map, sender=self, dispatch_uid="process.load_shipped_map")
+
+
+def load_shipped_map(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    """After every migrate (a new installation, an upgrade, a test database, a flushed one): add
+    the shipped nodes that are missing (ltc.process.services.process_map_load)."""
+    if using != "default" or "process_processnode" not in connections[using].introspection.table_names():
+        return
+    from ltc.process.services import process_map_load
+
+    process_map_load(actor=None)

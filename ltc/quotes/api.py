@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from ltc.catalog.models import PriceBook
+from ltc.core.access import fetch_or_404
 from ltc.core.api import Page, etag, file_download, if_match_version, paginate
 from ltc.core.links import absolute_url
 from ltc.core.money import Currency
@@ -25,7 +26,8 @@ from ltc.org.models import CompanyProfile
 from ltc.org.types import AuthedRequest
 from ltc.quotes import documents, selectors, services
 from ltc.quotes.choices import QuoteStatus, TermTrigger
-from ltc.quotes.models import Quote, QuoteLine, QuoteVersion
+from ltc.quotes.models import PaymentTermTemplate, PaymentTermTemplateLine, Quote, QuoteLine, QuoteVersion
+from ltc.quotes.services import terms
 
 router = Router(tags=["quotes"])
 public_router = Router(tags=["public"])
@@ -550,6 +552,124 @@ def quote_bid_offer(request: AuthedRequest, quote_id: int, payload: BidOfferIn) 
 @router.get("/quotes/{quote_id}/timeline", response=list[TimelineEventOut])
 def quote_timeline(request: AuthedRequest, quote_id: int) -> list[Any]:
     return timeline_for(_quote(request, quote_id))
+
+
+# --- payment-term templates -------------------------------------------------------------------
+
+
+class TermTemplateLineOut(Schema):
+    position: int
+    label: str
+    percent: Decimal
+    trigger: Annotated[str, OneOf(TermTrigger, only=tuple(terms.TEMPLATE_TRIGGERS))]
+    days: int
+
+
+class TermTemplateOut(Schema):
+    id: int
+    name: str
+    active: bool
+    lines: list[TermTemplateLineOut]
+    version: int
+
+    @staticmethod
+    def resolve_lines(obj: PaymentTermTemplate) -> list[PaymentTermTemplateLine]:
+        return list(obj.lines.all())
+
+
+class TermTemplateLineIn(Schema):
+    label: str
+    percent: Decimal
+    trigger: Annotated[str, OneOf(TermTrigger, only=tuple(terms.TEMPLATE_TRIGGERS))]
+    days: int = 0
+
+
+class TermTemplateIn(Schema):
+    name: str
+    active: bool = True
+    lines: list[TermTemplateLineIn]
+
+
+class TermTemplatePatch(Schema):
+    name: str | None = None
+    active: bool | None = None
+    lines: list[TermTemplateLineIn] | None = None
+
+
+class ApplyTermTemplateIn(Schema):
+    template_id: int
+
+
+def _term_template(template_id: int) -> PaymentTermTemplate:
+    return fetch_or_404(PaymentTermTemplate.objects.prefetch_related("lines"), pk=template_id)
+
+
+def _template_answer(response: HttpResponse, template: PaymentTermTemplate) -> PaymentTermTemplate:
+    response["ETag"] = etag(template.version)
+    return _term_template(template.pk)
+
+
+@router.get("/payment-term-templates", response=list[TermTemplateOut], tags=["settings"])
+def term_template_list(request: AuthedRequest) -> list[PaymentTermTemplate]:
+    """Every payment-term template, offered ones first, by name."""
+    return list(PaymentTermTemplate.objects.prefetch_related("lines").order_by("-active", "name"))
+
+
+@router.post("/payment-term-templates", response={201: TermTemplateOut}, tags=["settings"])
+def term_template_create(request: AuthedRequest, payload: TermTemplateIn, response: HttpResponse) -> Status[Any]:
+    """A new template (administrators): milestones adding up to 100%, none on a fixed date."""
+    template = terms.term_template_create(actor=request.user, data=payload.model_dump())
+    return Status(201, _template_answer(response, template))
+
+
+@router.get("/payment-term-templates/{template_id}", response=TermTemplateOut, tags=["settings"])
+def term_template_get(request: AuthedRequest, template_id: int, response: HttpResponse) -> PaymentTermTemplate:
+    template = _term_template(template_id)
+    response["ETag"] = etag(template.version)
+    return template
+
+
+@router.patch("/payment-term-templates/{template_id}", response=TermTemplateOut, tags=["settings"])
+def term_template_update(
+    request: AuthedRequest, template_id: int, payload: TermTemplatePatch, response: HttpResponse
+) -> PaymentTermTemplate:
+    """Change a template (administrators; If-Match). Quotes filled from it keep their terms."""
+    template = _term_template(template_id)
+    expected = if_match_version(request, template)
+    template = terms.term_template_update(
+        actor=request.user, template=template, data=payload.model_dump(exclude_unset=True), expected_version=expected
+    )
+    return _template_answer(response, template)
+
+
+@router.post("/payment-term-templates/{template_id}/deactivate", response=TermTemplateOut, tags=["settings"])
+def term_template_deactivate(request: AuthedRequest, template_id: int, response: HttpResponse) -> PaymentTermTemplate:
+    """Stop offering a template (administrators; If-Match); it is kept with its history."""
+    template = _term_template(template_id)
+    template = terms.term_template_deactivate(
+        actor=request.user, template=template, expected_version=if_match_version(request, template)
+    )
+    return _template_answer(response, template)
+
+
+@router.get("/payment-term-templates/{template_id}/timeline", response=list[TimelineEventOut], tags=["settings"])
+def term_template_timeline(request: AuthedRequest, template_id: int) -> list[Any]:
+    return timeline_for(_term_template(template_id))
+
+
+@router.post("/quotes/{quote_id}/apply-term-template", response=QuoteDetailOut)
+def quote_apply_term_template(
+    request: AuthedRequest, quote_id: int, payload: ApplyTermTemplateIn, response: HttpResponse
+) -> Quote:
+    """Fill the current draft version's payment milestones from a template, amounts split from
+    its total (If-Match: the quote's ETag). A version that is not a draft is refused (422)."""
+    quote = _quote(request, quote_id)
+    expected = if_match_version(request, quote)
+    template = PaymentTermTemplate.objects.filter(pk=payload.template_id).prefetch_related("lines").first()
+    if template is None:
+        raise ValidationError({"template_id": [_("No such payment-term template.")]})
+    terms.quote_apply_term_template(actor=request.user, quote=quote, template=template, expected_version=expected)
+    return _fresh(request, quote, response)
 
 
 # --- the customer's side: the private link ---------------------------------------------------

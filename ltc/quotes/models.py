@@ -254,3 +254,42 @@ class BidQuote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.section} → {self.version}"
+
+
+class PaymentTermTemplate(VersionedModel):
+    """A named set of payment milestones (e.g. 30/60/10 on signing, acceptance and warranty) that
+    fills a draft quote version's terms in one step. Changing a template changes no quote."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    active = models.BooleanField(_("active"), default=True)
+    # The milestones as one line of text ("label percent% trigger +days; ..."), kept by the
+    # services so a change of the milestones reads as one field diff on the timeline.
+    summary = models.CharField(_("milestones"), max_length=2000, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("payment-term template")
+        verbose_name_plural = _("payment-term templates")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PaymentTermTemplateLine(models.Model):
+    """One milestone of a template: a share of the total, due on a trigger plus days."""
+
+    template = models.ForeignKey(PaymentTermTemplate, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    label = models.CharField(_("milestone"), max_length=100)
+    percent = percent_field(_("share %"), validators=PERCENT)
+    trigger = models.CharField(_("due"), max_length=12, choices=TermTrigger.choices)
+    days = models.PositiveSmallIntegerField(_("days after"), default=0)
+
+    class Meta:
+        ordering = ["template", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "position"], name="term_template_line_position_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.percent}%"

@@ -40,7 +40,8 @@ from ltc.quotes.forms import (
     SendForm,
     editor_data,
 )
-from ltc.quotes.models import Quote, QuoteLine, QuoteVersion
+from ltc.quotes.models import PaymentTermTemplate, Quote, QuoteLine, QuoteVersion
+from ltc.quotes.services import terms
 
 EXPORT_COLUMNS: list[Column] = [
     (_l("Quote"), lambda q: q.number),
@@ -190,6 +191,7 @@ def _editor_context(
         "bundles": bundles,
         "bundle_rows": [(i, r) for i, r in enumerate(rows) if r.get("bundle")],
         "row_errors": row_errors or {},
+        "term_templates": list(PaymentTermTemplate.objects.filter(active=True).order_by("name")),
     }
 
 
@@ -388,6 +390,17 @@ def _bid_offer(request: AuthedRequest, quote: Quote) -> str:
     return _("Offered in the bid.")
 
 
+def _apply_terms(request: AuthedRequest, quote: Quote) -> HttpResponse:
+    template = PaymentTermTemplate.objects.filter(pk=posted_number(request.POST, "template")).first()
+    if template is None:
+        raise ValidationError({"template": [_("Choose a payment-term template.")]})
+    terms.quote_apply_term_template(
+        actor=request.user, quote=quote, template=template, expected_version=posted_number(request.POST, "version")
+    )
+    messages.success(request, _("Payment terms filled from the template %(name)s.") % {"name": template.name})
+    return redirect("quotes:quote_edit", pk=quote.pk)
+
+
 QUOTE_STEPS: Steps[Quote] = {
     "submit": _submit,
     "approve": _approve,
@@ -397,6 +410,7 @@ QUOTE_STEPS: Steps[Quote] = {
     "accept": _answer(accept=True),
     "decline": _answer(accept=False),
     "bid_offer": _bid_offer,
+    "apply_terms": _apply_terms,
 }
 
 
@@ -405,7 +419,8 @@ QUOTE_STEPS: Steps[Quote] = {
 def quote_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     """The quote's process steps as buttons; a refusal comes back as a message."""
     quote = selectors.quote_get(user=request.user, pk=pk)
-    return run_step(request, QUOTE_STEPS, action, quote, then=reverse("quotes:quote_detail", args=[quote.pk]))
+    page = "quotes:quote_edit" if action == "apply_terms" else "quotes:quote_detail"
+    return run_step(request, QUOTE_STEPS, action, quote, then=reverse(page, args=[quote.pk]))
 
 
 @login_required

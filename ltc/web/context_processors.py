@@ -19,6 +19,7 @@ NAV_SECTIONS = [
     ("billing:invoice_list", _("Billing"), "cash", "/billing/"),
     (None, _("Service"), "headset", "/service/"),
     (None, _("Analytics"), "chart-bar", "/analytics/"),
+    ("process:map", _("Process centre"), "sitemap", "/process/"),
 ]
 
 

@@ -17,9 +17,11 @@ from ltc.customers.validators import CREDIT_CODE_ALPHABET, credit_code_check_cha
 from ltc.leads.models import Lead
 from ltc.org.choices import Industry, Region, RoleCode
 from ltc.org.models import Role, Team, Territory, User
+from ltc.process.steps import step_visits_rebuild
 from ltc.web.demo_billing import seed_billing
 from ltc.web.demo_contracts import seed_contracts
 from ltc.web.demo_deals import seed_deals
+from ltc.web.demo_process import seed_process
 from ltc.web.demo_quotes import seed_quotes
 
 DEMO_PASSWORD = "ltc-demo-2026"  # noqa: S105 - published demo login
@@ -457,11 +459,14 @@ def _seed_demo(*, rng_seed: int) -> bool:
                     "email": f"{mobile}@example.cn",
                 },
             )
+    seed_process(users)
     seed_leads(users, rng)
     seed_deals(users, rng)
     seed_quotes(users)
     seed_contracts(users)
     seed_billing(users)
+    # The seeding backdated the records and their timelines: the step log follows their dates.
+    step_visits_rebuild()
     return True
 
 

@@ -20,7 +20,8 @@ from ltc.catalog.models import (
 from ltc.opportunities.models import Opportunity, Pipeline
 from ltc.org.models import Authority, CompanyProfile, Role, User
 from ltc.quotes import services
-from ltc.quotes.models import Quote
+from ltc.quotes.models import PaymentTermTemplate, Quote
+from ltc.quotes.services import terms
 from ltc.web.demo_deals import ready_for, work_through
 
 HW, SW, SVC, SUB = ProductType.HARDWARE, ProductType.SOFTWARE, ProductType.SERVICE, ProductType.SUBSCRIPTION
@@ -168,6 +169,29 @@ def seed_quote_settings() -> None:
             pipeline.save(update_fields=["quote_accepted_stage"])
 
 
+TERM_TEMPLATES = [
+    (
+        "30/60/10 签约/验收/质保",
+        [
+            {"label": "签约预付款", "percent": "30", "trigger": "signing", "days": 15},
+            {"label": "验收款", "percent": "60", "trigger": "acceptance", "days": 30},
+            {"label": "质保金", "percent": "10", "trigger": "warranty", "days": 365},
+        ],
+    ),
+    ("货到全款", [{"label": "到货付款", "percent": "100", "trigger": "delivery", "days": 30}]),
+]
+
+
+def seed_term_templates() -> None:
+    """Two payment-term templates, made by the demo's administrator (so they have a history)."""
+    admin = User.objects.filter(roles__code="admin", is_active=True).order_by("pk").first()
+    if admin is None:
+        return
+    for name, lines in TERM_TEMPLATES:
+        if not PaymentTermTemplate.objects.filter(name=name).exists():
+            terms.term_template_create(actor=admin, data={"name": name, "lines": lines})
+
+
 def seed_quotes(users: dict[str, User]) -> None:
     """Quotes on the first open deals of the east team: a draft, one waiting for the manager,
     one sent and one accepted."""
@@ -175,6 +199,7 @@ def seed_quotes(users: dict[str, User]) -> None:
         return
     seed_catalog()
     seed_quote_settings()
+    seed_term_templates()
     bundle = Product.objects.get(code=BUNDLE[0])
     parts = {p.code: p for p in Product.objects.all()}
     deals = list(

@@ -23,11 +23,11 @@ from ltc.core import timeline
 from ltc.core.concurrency import StaleVersionError, save_if_current
 from ltc.core.events import emit
 from ltc.core.money import money_text
-from ltc.core.numbering import formatted, next_number
+from ltc.core.numbering import document_number
 from ltc.org.models import User
 
 ZERO = Decimal(0)
-SERIES = {InvoiceKind.INVOICE: ("invoice", "INV"), InvoiceKind.CREDIT_NOTE: ("credit_note", "CN")}
+SERIES = {InvoiceKind.INVOICE: "invoice", InvoiceKind.CREDIT_NOTE: "credit_note"}
 MAX_PAYMENT_DAYS = 365
 
 
@@ -73,8 +73,7 @@ def invoice_update(*, actor: User, invoice: Invoice, expected_version: int, data
 
 
 def _number(kind: str, year: int) -> str:
-    series, prefix = SERIES[kind]  # type: ignore[index]
-    return formatted(prefix, year, next_number(series, year))
+    return document_number(SERIES[kind], year)  # type: ignore[index]
 
 
 def invoice_issue(*, actor: User, invoice: Invoice, expected_version: int, issue_date: Any = None) -> Invoice:

@@ -42,7 +42,7 @@ from ltc.contracts.services.common import TEXT_MAX, move, require_status
 from ltc.core import activities, timeline
 from ltc.core.concurrency import save_if_current
 from ltc.core.events import emit
-from ltc.core.numbering import formatted, next_number
+from ltc.core.numbering import document_number
 from ltc.org.models import User
 
 LIVE_ORDERS = (OrderStatus.OPEN, OrderStatus.PARTLY, OrderStatus.FULFILLED)
@@ -156,7 +156,7 @@ def order_generate(
         raise ValidationError(errors)
     today = timezone.localdate()
     with transaction.atomic():
-        number = formatted("SO", today.year, next_number("order", today.year))
+        number = document_number("order", today.year)
         order = Order.objects.create(
             number=number,
             contract=contract,
@@ -269,7 +269,7 @@ def delivery_record(
             raise ValidationError(errors)
         today = timezone.localdate()
         delivery = Delivery.objects.create(
-            number=formatted("DN", today.year, next_number("delivery", today.year)),
+            number=document_number("delivery", today.year),
             order=order,
             kind=kind,
             delivered_on=cast(date, delivered_on),

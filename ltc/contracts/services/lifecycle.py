@@ -56,7 +56,7 @@ from ltc.core import activities, timeline
 from ltc.core.concurrency import save_if_current
 from ltc.core.events import emit
 from ltc.core.money import money_text
-from ltc.core.numbering import formatted, next_number
+from ltc.core.numbering import document_number
 from ltc.customers.services import account_become_customer
 from ltc.opportunities.access import can_steer as can_steer_deal
 from ltc.opportunities.choices import PASSING_DECISIONS, Decision
@@ -165,7 +165,7 @@ def contract_create(*, actor: User, quote: Quote) -> Contract:
         raise ValidationError({"quote_id": [_("This accepted quote already has a contract.")]})
     today = timezone.localdate()
     with transaction.atomic():
-        number = formatted("C", today.year, next_number("contract", today.year))
+        number = document_number("contract", today.year)
         contract = Contract(
             number=number,
             opportunity=deal,

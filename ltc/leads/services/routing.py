@@ -39,8 +39,10 @@ class Router:
     positions: dict[int, int | None] = field(default_factory=dict)  # rule id -> last assigned user
 
     @classmethod
-    def load(cls) -> Router:
-        rules = list(AssignmentRule.objects.filter(active=True).order_by("order", "id"))
+    def load(cls, rules: list[AssignmentRule] | None = None) -> Router:
+        """The active rules in order (or the given ones, e.g. a rule tried before it is saved)."""
+        if rules is None:
+            rules = list(AssignmentRule.objects.filter(active=True).order_by("order", "id"))
         team_ids = {r.assign_team_id for r in rules if r.assign_team_id}
         members: dict[int, list[int]] = {}
         for user_id, team_id in (

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
+
+from ltc.core.api import etag
 from ltc.opportunities import selectors
 from ltc.opportunities.api.common import router
 from ltc.opportunities.api.schemas import BoardColumnOut, PipelineOut
@@ -12,13 +15,17 @@ from ltc.org.types import AuthedRequest
 
 
 @router.get("/pipelines", response=list[PipelineOut])
-def pipeline_list(request: AuthedRequest) -> Any:
-    return list(selectors.pipelines())
+def pipeline_list(request: AuthedRequest, include_inactive: bool = False) -> Any:
+    """The active pipelines (`include_inactive`: all), their stages and active checklist items."""
+    return list(selectors.pipelines(active_only=not include_inactive))
 
 
 @router.get("/pipelines/{pipeline_id}", response=PipelineOut)
-def pipeline_get(request: AuthedRequest, pipeline_id: int) -> Pipeline:
-    return selectors.pipeline_get(pk=pipeline_id)
+def pipeline_get(request: AuthedRequest, pipeline_id: int, response: HttpResponse) -> Pipeline:
+    """One pipeline; its ETag is the version a PATCH or a reorder names in If-Match."""
+    pipeline = selectors.pipeline_get(pk=pipeline_id)
+    response["ETag"] = etag(pipeline.version)
+    return pipeline
 
 
 @router.get("/pipelines/{pipeline_id}/board", response=list[BoardColumnOut])

@@ -18,11 +18,14 @@ from ltc.opportunities.models import Opportunity, Pipeline, Stage, StageRequirem
 
 class RequirementOut(Schema):
     id: int
+    version: int
+    order: int
     label: str
     kind: str
     activity_kind: str
     field_name: str
     review_type: str
+    active: bool
 
 
 class StageOut(Schema):
@@ -33,6 +36,8 @@ class StageOut(Schema):
     probability: int
     needs_fr: bool
     guidance: str
+    version: int
+    active: bool
     requirements: list[RequirementOut]
 
     @staticmethod
@@ -42,8 +47,14 @@ class StageOut(Schema):
 
 class PipelineOut(Schema):
     id: int
+    version: int
     name: str
     description: str
+    order: int
+    active: bool
+    quote_from_stage_id: int | None
+    quote_accepted_stage_id: int | None
+    contract_signed_requirement_id: int | None
     stages: list[StageOut]
 
     @staticmethod

@@ -34,6 +34,7 @@ from ltc.opportunities.choices import (
     ForecastCategory,
     LossReason,
     OpportunityStatus,
+    RequirableField,
     RequirementKind,
     StageCategory,
     WinReason,
@@ -46,6 +47,7 @@ from ltc.opportunities.events import (
     OpportunityWon,
 )
 from ltc.opportunities.models import (
+    DecisionReview,
     Opportunity,
     OpportunityDocument,
     Pipeline,
@@ -186,39 +188,77 @@ def checklist(opportunity: Opportunity, stage: Stage | None = None) -> list[Chec
 
 def _checklists(opportunity: Opportunity, stages: list[Stage]) -> dict[int, list[ChecklistItem]]:
     """The checklists of several stages; what the deal has done is read once for all of them."""
-    requirements = {stage.pk: list(stage.requirements.all()) for stage in stages}
-    kinds = {r.kind for items in requirements.values() for r in items}
-    done_kinds: set[str] = set()
-    if RequirementKind.ACTIVITY in kinds:
-        done_kinds = set(
-            Activity.objects.filter(
-                content_type=ContentType.objects.get_for_model(Opportunity),
-                object_id=opportunity.pk,
-                done_at__isnull=False,
-            ).values_list("kind", flat=True)
-        )
-    checked: set[int] = set()
-    if RequirementKind.CHECK in kinds and opportunity.pk:
-        checked = set(opportunity.checks.values_list("requirement_id", flat=True))
-    passed: set[str] = set()
-    if RequirementKind.REVIEW in kinds:
-        passed = set(opportunity.reviews.filter(decision__in=PASSING_DECISIONS).values_list("review_type", flat=True))
-    attached: set[int] = set()
-    if RequirementKind.DOCUMENT in kinds and opportunity.pk:
-        attached = set(opportunity.documents.filter(requirement__isnull=False).values_list("requirement_id", flat=True))
+    requirements = {stage.pk: [r for r in stage.requirements.all() if r.active] for stage in stages}
+    done = _done_of([opportunity], [r for items in requirements.values() for r in items])
+    return {pk: [ChecklistItem(r, done(opportunity, r)) for r in items] for pk, items in requirements.items()}
 
-    def done(requirement: StageRequirement) -> bool:
+
+def checklists_of_deals(
+    opportunities: list[Opportunity], requirements: list[StageRequirement]
+) -> dict[int, list[ChecklistItem]]:
+    """Per deal (by id), the given checklist items with whether the deal has done each — the
+    same judgement as a deal's own checklist, read in one query per kind of item for all the
+    deals (the dry run of a gate change uses it; items may be unsaved)."""
+    done = _done_of(opportunities, requirements)
+    return {o.pk: [ChecklistItem(r, done(o, r)) for r in requirements] for o in opportunities}
+
+
+def _done_of(opportunities: list[Opportunity], requirements: list[StageRequirement]) -> Any:
+    """How to tell whether one of `opportunities` has done one of `requirements`: what they did
+    is read once, one query per kind of item that needs one."""
+    kinds = {r.kind for r in requirements}
+    ids = [o.pk for o in opportunities if o.pk]
+    done_kinds: dict[int, set[str]] = {}
+    if RequirementKind.ACTIVITY in kinds:
+        rows = Activity.objects.filter(
+            content_type=ContentType.objects.get_for_model(Opportunity),
+            object_id__in=ids,
+            done_at__isnull=False,
+        ).values_list("object_id", "kind")
+        for pk, kind in rows:
+            done_kinds.setdefault(pk, set()).add(kind)
+    checked: set[tuple[int, int]] = set()
+    if RequirementKind.CHECK in kinds and ids:
+        checked = set(
+            RequirementCheck.objects.filter(opportunity_id__in=ids).values_list("opportunity_id", "requirement_id")
+        )
+    passed: set[tuple[int, str]] = set()
+    if RequirementKind.REVIEW in kinds:
+        passed = set(
+            DecisionReview.objects.filter(opportunity_id__in=ids, decision__in=PASSING_DECISIONS).values_list(
+                "opportunity_id", "review_type"
+            )
+        )
+    attached: set[tuple[int, int]] = set()
+    if RequirementKind.DOCUMENT in kinds and ids:
+        attached = set(
+            OpportunityDocument.objects.filter(opportunity_id__in=ids, requirement__isnull=False).values_list(
+                "opportunity_id", "requirement_id"
+            )
+        )
+    with_contacts: set[int] | None = None
+    if len(opportunities) > 1 and any(
+        r.kind == RequirementKind.FIELD and r.field_name == RequirableField.CONTACTS for r in requirements
+    ):
+        with_contacts = set(
+            Opportunity.contacts.through.objects.filter(opportunity_id__in=ids).values_list("opportunity_id", flat=True)
+        )
+
+    def done(opportunity: Opportunity, requirement: StageRequirement) -> bool:
+        pk = opportunity.pk
         if requirement.kind == RequirementKind.ACTIVITY:
-            return requirement.activity_kind in done_kinds
+            return requirement.activity_kind in done_kinds.get(pk, set())
         if requirement.kind == RequirementKind.FIELD:
+            if requirement.field_name == RequirableField.CONTACTS and with_contacts is not None:
+                return pk in with_contacts
             return opportunity.filled(requirement.field_name)
         if requirement.kind == RequirementKind.REVIEW:
-            return requirement.review_type in passed
+            return (pk, requirement.review_type) in passed
         if requirement.kind == RequirementKind.DOCUMENT:
-            return requirement.pk in attached
-        return requirement.pk in checked
+            return (pk, requirement.pk) in attached
+        return (pk, requirement.pk) in checked
 
-    return {pk: [ChecklistItem(r, done(r)) for r in items] for pk, items in requirements.items()}
+    return done
 
 
 def missing_to_move(opportunity: Opportunity, target: Stage) -> list[str]:
@@ -229,7 +269,9 @@ def missing_to_move(opportunity: Opportunity, target: Stage) -> list[str]:
         passing = [
             s
             for s in opportunity.pipeline.stages.all()
-            if opportunity.stage.order <= s.order < target.order and s.category == StageCategory.OPEN
+            if opportunity.stage.order <= s.order < target.order
+            and s.category == StageCategory.OPEN
+            and (s.active or s.pk == opportunity.stage_id)
         ]
         lists = _checklists(opportunity, passing)
         for stage in passing:
@@ -307,7 +349,7 @@ def opportunity_create(*, actor: User, data: dict[str, Any], source_lead: Lead |
     if pipeline is None or not pipeline.active:
         raise ValidationError({"pipeline": [_("Choose an active pipeline.")]})
     stage: Stage | None = data.get("stage") or next(iter(pipeline.open_stages()), None)
-    if stage is None or stage.pipeline_id != pipeline.pk or stage.category != StageCategory.OPEN:
+    if stage is None or stage.pipeline_id != pipeline.pk or stage.category != StageCategory.OPEN or not stage.active:
         raise ValidationError({"stage": [_("Choose an open stage of this pipeline.")]})
     data["stage"] = stage
     data.setdefault("owner", actor)
@@ -436,6 +478,8 @@ def opportunity_advance(
         raise ValidationError({"stage": [_("Choose a stage of the deal's pipeline.")]})
     if target.category != StageCategory.OPEN:
         raise ValidationError({"stage": [_("Use win or lose to close the deal.")]})
+    if not target.active:
+        raise ValidationError({"stage": [_("This stage is no longer used.")]})
     if target.pk == opportunity.stage_id:
         raise ValidationError({"stage": [_("The deal is already in this stage.")]})
     text = _gate(actor, opportunity, target, override_reason)
@@ -675,7 +719,9 @@ def opportunity_reopen(*, actor: User, opportunity: Opportunity, expected_versio
     require_steer(actor, opportunity)
     if opportunity.is_open:
         raise ValidationError({"status": [_("The deal is already open.")]})
-    stage = opportunity.stage_before_close or next(iter(opportunity.pipeline.open_stages()), None)
+    stage = opportunity.stage_before_close
+    if stage is None or not stage.active:
+        stage = next(iter(opportunity.pipeline.open_stages()), None)
     if stage is None:
         raise ValidationError({"stage": [_("This pipeline has no open stage.")]})
     changes = {

@@ -46,7 +46,7 @@ def review_open(*, actor: User, opportunity: Opportunity, review_type: str) -> D
     if review_type not in Type.values:
         raise ValidationError({"review_type": [_("Choose ATI, ATB or ATC.")]})
     uses = StageRequirement.objects.filter(
-        stage__pipeline=opportunity.pipeline_id, kind=RequirementKind.REVIEW, review_type=review_type
+        stage__pipeline=opportunity.pipeline_id, kind=RequirementKind.REVIEW, review_type=review_type, active=True
     ).exists()
     if not uses:
         raise ValidationError(

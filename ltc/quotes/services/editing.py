@@ -23,7 +23,7 @@ from ltc.core import timeline
 from ltc.core.bulk import bulk_insert, next_ids
 from ltc.core.concurrency import save_if_current
 from ltc.core.money import money_text
-from ltc.core.numbering import formatted, next_number
+from ltc.core.numbering import document_number
 from ltc.opportunities.models import Opportunity
 from ltc.org.models import User
 from ltc.quotes import pricing
@@ -543,7 +543,7 @@ def quote_create(
         lines = [line for line in lines if not line.product.is_bundle or line.components]
     totals = pricing.price(lines, Decimal(0))
     with transaction.atomic():
-        number = formatted("Q", today.year, next_number("quote", today.year))
+        number = document_number("quote", today.year)
         quote = Quote(
             number=number,
             opportunity=opportunity,

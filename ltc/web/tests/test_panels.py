@@ -37,6 +37,8 @@ from ltc.quotes.tests.factories import make_quote
 
 pytestmark = pytest.mark.django_db
 
+# The record pages whose header shows where the record stands in the process map.
+TRAIL_PAGES = ("leads.lead", "opportunities.opportunity", "quotes.quote", "contracts.contract", "billing.invoice")
 VIEWERS = ("owner", "teammate", "manager", "boss", "other", "executive", "finance", "admin", "marketing")
 EXPECTED = {
     ("contracts.contract", "actions", "billing-schedule"),
@@ -51,6 +53,7 @@ EXPECTED = {
     ("opportunities.opportunity", "main", "quotes"),
     ("opportunities.opportunity", "main", "contracts"),
     ("quotes.quote", "accepted", "quote-contracts"),
+    *((label, "trail", "process-trail") for label in TRAIL_PAGES),
 }
 
 
@@ -98,6 +101,11 @@ def stream(world, settings, tmp_path) -> Stream:
         ("quotes.quote", "accepted"): [quote_selectors.quote_get(user=reader, pk=quote.pk)],
         ("contracts.contract", "actions"): [page_contract],
         ("contracts.contract", "main"): [page_contract],
+        ("leads.lead", "trail"): [lead_selectors.lead_get(user=reader, pk=world.lead.pk)],
+        ("opportunities.opportunity", "trail"): [deal_selectors.opportunity_get(user=reader, pk=deal.pk)],
+        ("quotes.quote", "trail"): [quote_selectors.quote_get(user=reader, pk=quote.pk)],
+        ("contracts.contract", "trail"): [page_contract],
+        ("billing.invoice", "trail"): [Invoice.objects.get(pk=invoice.pk)],
     }
     return Stream(contract, invoice, bid, sections[1], records)
 

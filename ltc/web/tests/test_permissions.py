@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from ltc.api.root import api
 from ltc.billing import services as billing_services
 from ltc.billing.models import Invoice, StatementLine
 from ltc.billing.tests.factories import issue_drafts, settle
+from ltc.catalog.models import ContractPrice, PriceBook, PriceTier
 from ltc.catalog.tests.factories import Catalog
 from ltc.contracts import services as contract_services
 from ltc.contracts.models import ChangeRequest, Contract, Delivery, Milestone, Order
@@ -201,6 +203,19 @@ def deal(w: Any) -> int:
 
 def pipeline_id(w: Any) -> int:
     return (Pipeline.objects.filter(name="项目销售").first() or make_pipeline()).pk
+
+
+def config_stage_id(w: Any) -> int:
+    """The first stage of the pipeline (no deal in it): what the process centre configures."""
+    return Pipeline.objects.get(pk=pipeline_id(w)).stages.get(name="确认").pk
+
+
+def config_requirement_id(w: Any) -> int:
+    return Pipeline.objects.get(pk=pipeline_id(w)).stages.get(name="确认").requirements.get().pk
+
+
+def reversed_open_stages(w: Any, path: str) -> dict[str, Any]:
+    return {"stage_ids": [s.pk for s in reversed(Pipeline.objects.get(pk=path_id(path)).open_stages())]}
 
 
 def ready_deal(w: Any) -> int:
@@ -418,6 +433,43 @@ def product_id(w: Any) -> int:
 
 def price_book_id(w: Any) -> int:
     return _catalog(w).book.pk
+
+
+def bundle_id(w: Any) -> int:
+    return _catalog(w).bundle.pk
+
+
+def bundle_rule(w: Any) -> str:
+    """bundle id/rules/rule id: the bundle's "on-premise excludes cloud" rule."""
+    catalog = _catalog(w)
+    return f"{catalog.bundle.pk}/rules/{catalog.bundle.rules.get(product=catalog.onprem).pk}"
+
+
+def licence_entry(w: Any) -> str:
+    """price book id/entries/product id: the licence's entry, which has volume tiers."""
+    catalog = _catalog(w)
+    return f"{catalog.book.pk}/entries/{catalog.licence.pk}"
+
+
+def licence_tier(w: Any) -> str:
+    catalog = _catalog(w)
+    tier = PriceTier.objects.get(entry__price_book=catalog.book, entry__product=catalog.licence, min_quantity=50)
+    return f"{licence_entry(w)}/tiers/{tier.pk}"
+
+
+def licence_tier_form(w: Any, **fields: str) -> dict[str, str]:
+    """The price book page's volume-price form of the licence's entry (its fields carry the entry's id)."""
+    catalog = _catalog(w)
+    entry = catalog.book.entries.get(product=catalog.licence)
+    return {f"tier{entry.pk}-{name}": value for name, value in fields.items()}
+
+
+def contract_price_id(w: Any) -> int:
+    catalog = _catalog(w)
+    price = ContractPrice.objects.create(
+        account=w.account, product=catalog.service, unit_price=Decimal(1200), valid_from=catalog.book.valid_from
+    )
+    return price.pk
 
 
 def quote_opening(actor: str) -> int:
@@ -702,6 +754,129 @@ def contract_opening(actor: str) -> int:
 
 
 IF_MATCH = {"If-Match": '"1"'}
+
+
+def process_node(w: Any) -> int:
+    """A node of the shipped process map (the step figures' drill-down)."""
+    from ltc.process.models import ProcessNode
+
+    return ProcessNode.objects.order_by("pk").values_list("pk", flat=True)[0]
+
+
+# --- process centre: routing, scoring, authority (p17 C) ---------------------------------------
+ADMIN_ONLY = {"admin"}
+MANAGES_SCORING = {"admin", "marketing"}
+
+
+def routing_rule(w: Any) -> int:
+    from ltc.leads.models import AssignmentRule
+
+    rule = AssignmentRule.objects.create(name="华东", region="east", assign_user=w.manager)
+    return rule.pk
+
+
+def scoring_rule(w: Any) -> int:
+    from ltc.leads.models import ScoringRule
+
+    return ScoringRule.objects.create(name="有邮箱", criterion="has_email", points=10).pk
+
+
+def authority_line(w: Any) -> int:
+    return grant("review_atb", role="sales_manager", up_to="5000000").pk
+
+
+def active_rule_ids(w: Any, path: str) -> dict[str, Any]:
+    from ltc.leads.models import AssignmentRule
+
+    routing_rule(w)
+    return {"rule_ids": list(AssignmentRule.objects.filter(active=True).order_by("pk").values_list("pk", flat=True))}
+
+
+def version_of(model_path: str) -> Callable[[Any, str], dict[str, str]]:
+    """If-Match with the current version of the record whose id is the path's last number."""
+
+    def headers(w: Any, path: str) -> dict[str, str]:
+        from django.apps import apps
+
+        pk = [part for part in path.split("/") if part.isdigit()][-1]
+        return {"If-Match": f'"{apps.get_model(model_path).objects.get(pk=pk).version}"'}
+
+    return headers
+
+
+def posted_version(model_path: str, **extra: Any) -> Callable[[Any, str], dict[str, Any]]:
+    def body(w: Any, path: str) -> dict[str, Any]:
+        return {"version": version_of(model_path)(w, path)["If-Match"].strip('"'), **extra}
+
+    return body
+
+
+def routing_form(w: Any, path: str) -> dict[str, Any]:
+    return {
+        "name": "华北",
+        "order": "20",
+        "region": "north",
+        "strategy": "user",
+        "assign_user": str(w.manager.pk),
+        "first_contact_hours": "24",
+        "active": "on",
+        **(
+            {"version": version_of("leads.AssignmentRule")(w, path)["If-Match"].strip('"')}
+            if path[-2].isdigit()
+            else {}
+        ),
+    }
+
+
+def scoring_form(w: Any, path: str) -> dict[str, Any]:
+    body = {"name": "制造业", "order": "100", "kind": "fit", "criterion": "industry_is", "value": "manufacturing"}
+    body.update({"points": "20", "active": "on"})
+    if path[-2].isdigit():
+        body["version"] = version_of("leads.ScoringRule")(w, path)["If-Match"].strip('"')
+    return body
+
+
+def authority_form(w: Any, path: str) -> dict[str, Any]:
+    from ltc.org.models import Role
+
+    body = {"subject": "review_ati", "role": str(Role.objects.get(code="sales_manager").pk), "currency": "CNY"}
+    body.update({"max_amount": "3000000", "action": "save"})
+    if path[-2].isdigit():
+        body["version"] = version_of("org.Authority")(w, path)["If-Match"].strip('"')
+    return body
+
+
+# --- process-centre settings: payment-term templates, numbering formats, the company profile ---
+TEMPLATE_LINES = [
+    {"label": "签约", "percent": "30", "trigger": "signing"},
+    {"label": "验收", "percent": "70", "trigger": "acceptance"},
+]
+TEMPLATE_FORM = {
+    "line-0-label": "签约",
+    "line-0-percent": "30",
+    "line-0-trigger": "signing",
+    "line-1-label": "验收",
+    "line-1-percent": "70",
+    "line-1-trigger": "acceptance",
+}
+
+
+def term_template(w: Any) -> int:
+    from ltc.quotes.models import PaymentTermTemplate
+    from ltc.quotes.services import terms
+
+    found = PaymentTermTemplate.objects.filter(name="30/70").first()
+    return (found or terms.term_template_create(actor=w.admin, data={"name": "30/70", "lines": TEMPLATE_LINES})).pk
+
+
+def png_upload() -> dict[str, SimpleUploadedFile]:
+    return {"file": SimpleUploadedFile("logo.png", b"\x89PNG\r\n\x1a\n0000")}
+
+
+def term_template_body(w: Any, path: str) -> dict[str, Any]:
+    return {"template_id": term_template(w)}
+
+
 CASES = [
     # API
     Case("GET /api/v1/me", lambda w: "/api/v1/me", signed_in(200)),
@@ -1008,6 +1183,177 @@ CASES = [
         "GET /api/v1/pipelines/{pipeline_id}/board",
         lambda w: f"/api/v1/pipelines/{pipeline_id(w)}/board",
         signed_in(200),
+    ),
+    # Pipeline configuration (the process centre): everyone signed in reads, administrators change.
+    Case(
+        "POST /api/v1/pipelines",
+        lambda w: "/api/v1/pipelines",
+        signed_in(201, who={"admin"}),
+        body={"name": "渠道销售"},
+    ),
+    Case(
+        "PATCH /api/v1/pipelines/{pipeline_id}",
+        lambda w: f"/api/v1/pipelines/{pipeline_id(w)}",
+        signed_in(200, who={"admin"}),
+        body={"description": "大项目"},
+        headers={"If-Match": '"1"'},
+    ),
+    Case(
+        "GET /api/v1/pipelines/{pipeline_id}/timeline",
+        lambda w: f"/api/v1/pipelines/{pipeline_id(w)}/timeline",
+        signed_in(200),
+    ),
+    Case(
+        "POST /api/v1/pipelines/{pipeline_id}/stages",
+        lambda w: f"/api/v1/pipelines/{pipeline_id(w)}/stages",
+        signed_in(201, who={"admin"}),
+        body={"name": "验收"},
+    ),
+    Case(
+        "POST /api/v1/pipelines/{pipeline_id}/stages/reorder",
+        lambda w: f"/api/v1/pipelines/{pipeline_id(w)}/stages/reorder",
+        signed_in(200, who={"admin"}),
+        body=reversed_open_stages,
+        headers={"If-Match": '"1"'},
+    ),
+    Case("GET /api/v1/stages/{stage_id}", lambda w: f"/api/v1/stages/{config_stage_id(w)}", signed_in(200)),
+    Case(
+        "PATCH /api/v1/stages/{stage_id}",
+        lambda w: f"/api/v1/stages/{config_stage_id(w)}",
+        signed_in(200, who={"admin"}),
+        body={"probability": 15},
+        headers={"If-Match": '"1"'},
+    ),
+    Case(
+        "POST /api/v1/stages/{stage_id}/deactivate",
+        lambda w: f"/api/v1/stages/{config_stage_id(w)}/deactivate",
+        signed_in(200, who={"admin"}),
+        body={},
+        headers={"If-Match": '"1"'},
+    ),
+    Case(
+        "POST /api/v1/stages/{stage_id}/gate-dry-run",
+        lambda w: f"/api/v1/stages/{config_stage_id(w)}/gate-dry-run",
+        signed_in(200, who={"admin"}),
+        body={"add": [{"label": "标书评审", "kind": "check"}]},
+    ),
+    Case(
+        "POST /api/v1/stages/{stage_id}/requirements",
+        lambda w: f"/api/v1/stages/{config_stage_id(w)}/requirements",
+        signed_in(201, who={"admin"}),
+        body={"label": "标书评审", "kind": "check"},
+    ),
+    Case(
+        "PATCH /api/v1/requirements/{requirement_id}",
+        lambda w: f"/api/v1/requirements/{config_requirement_id(w)}",
+        signed_in(200, who={"admin"}),
+        body={"label": "需求书面确认"},
+        headers={"If-Match": '"1"'},
+    ),
+    Case(
+        "DELETE /api/v1/requirements/{requirement_id}",
+        lambda w: f"/api/v1/requirements/{config_requirement_id(w)}",
+        signed_in(200, who={"admin"}),
+        headers={"If-Match": '"1"'},
+    ),
+    # Pipeline pages of the process centre: read by everyone signed in, changed by administrators.
+    Case("GET process:pipeline_list", lambda w: "/process/pipelines/", signed_in(200, api=False)),
+    Case(
+        "GET process:pipeline_detail",
+        lambda w: f"/process/pipelines/{pipeline_id(w)}/",
+        signed_in(200, api=False),
+    ),
+    Case("GET process:pipeline_create", lambda w: "/process/pipelines/new/", signed_in(200, api=False, who={"admin"})),
+    Case(
+        "POST process:pipeline_create",
+        lambda w: "/process/pipelines/new/",
+        signed_in(302, api=False, who={"admin"}),
+        {"name": "渠道销售", "order": 0, "active": "on"},
+    ),
+    Case(
+        "GET process:pipeline_edit",
+        lambda w: f"/process/pipelines/{pipeline_id(w)}/edit/",
+        signed_in(200, api=False, who={"admin"}),
+    ),
+    Case(
+        "POST process:pipeline_edit",
+        lambda w: f"/process/pipelines/{pipeline_id(w)}/edit/",
+        signed_in(302, api=False, who={"admin"}),
+        {"name": "项目销售", "description": "大项目", "order": 0, "active": "on", "version": 1},
+    ),
+    Case(
+        "POST process:pipeline_stages_reorder",
+        lambda w: f"/process/pipelines/{pipeline_id(w)}/reorder/",
+        signed_in(302, api=False, who={"admin"}),
+        lambda w, path: {"stage": config_stage_id(w), "direction": "down", "version": 1},
+    ),
+    Case(
+        "GET process:pipeline_stage_create",
+        lambda w: f"/process/pipelines/{pipeline_id(w)}/stages/new/",
+        signed_in(200, api=False, who={"admin"}),
+    ),
+    Case(
+        "POST process:pipeline_stage_create",
+        lambda w: f"/process/pipelines/{pipeline_id(w)}/stages/new/",
+        signed_in(302, api=False, who={"admin"}),
+        {"name": "验收", "probability": 95, "category": "open"},
+    ),
+    Case(
+        "GET process:pipeline_stage_edit",
+        lambda w: f"/process/pipelines/stages/{config_stage_id(w)}/edit/",
+        signed_in(200, api=False, who={"admin"}),
+    ),
+    Case(
+        "POST process:pipeline_stage_edit",
+        lambda w: f"/process/pipelines/stages/{config_stage_id(w)}/edit/",
+        signed_in(302, api=False, who={"admin"}),
+        {"name": "确认", "probability": 15, "category": "open", "version": 1},
+    ),
+    Case(
+        "POST process:pipeline_stage_deactivate",
+        lambda w: f"/process/pipelines/stages/{config_stage_id(w)}/deactivate/",
+        signed_in(302, api=False, who={"admin"}),
+        {"version": 1},
+    ),
+    Case(
+        "GET process:pipeline_requirement_add",
+        lambda w: f"/process/pipelines/stages/{config_stage_id(w)}/items/new/",
+        signed_in(200, api=False, who={"admin"}),
+    ),
+    Case(
+        "POST process:pipeline_requirement_add",
+        lambda w: f"/process/pipelines/stages/{config_stage_id(w)}/items/new/",
+        signed_in(302, api=False, who={"admin"}),
+        {"label": "标书评审", "kind": "check"},
+    ),
+    Case(
+        "GET process:pipeline_requirement_edit",
+        lambda w: f"/process/pipelines/items/{config_requirement_id(w)}/edit/",
+        signed_in(200, api=False, who={"admin"}),
+    ),
+    Case(
+        "POST process:pipeline_requirement_edit",
+        lambda w: f"/process/pipelines/items/{config_requirement_id(w)}/edit/",
+        signed_in(302, api=False, who={"admin"}),
+        {"label": "需求书面确认", "kind": "check", "version": 1},
+    ),
+    Case(
+        "POST process:pipeline_requirement_remove",
+        lambda w: f"/process/pipelines/items/{config_requirement_id(w)}/remove/",
+        signed_in(302, api=False, who={"admin"}),
+        {"version": 1},
+    ),
+    Case(
+        "POST process:pipeline_stage_template_add",
+        lambda w: f"/process/pipelines/stages/{config_stage_id(w)}/templates/new/",
+        signed_in(302, api=False, who={"admin"}),
+        {"title": "立项模板"},
+        files=lambda: {"file": SimpleUploadedFile("立项模板.docx", b"template")},
+    ),
+    Case(
+        "POST process:pipeline_stage_template_remove",
+        lambda w: f"/process/pipelines/templates/{stage_template(w)}/remove/",
+        signed_in(302, api=False, who={"admin"}),
     ),
     Case("GET /api/v1/opportunities", lambda w: "/api/v1/opportunities", signed_in(200)),
     Case(
@@ -1344,6 +1690,7 @@ CASES = [
     ),
     Case("GET leads:webform_list", lambda w: "/leads/web-forms/", signed_in(200, api=False, who=MANAGES_FORMS)),
     Case("GET opportunities:opportunity_list", lambda w: "/opportunities/", signed_in(200, api=False)),
+    Case("GET process:node_records", lambda w: f"/process/nodes/{process_node(w)}/records/", signed_in(200, api=False)),
     Case("GET opportunities:opportunity_board", lambda w: "/opportunities/board/", signed_in(200, api=False)),
     Case(
         "GET opportunities:opportunity_create",
@@ -1549,6 +1896,118 @@ CASES = [
     Case(
         "GET /api/v1/price-books/{price_book_id}", lambda w: f"/api/v1/price-books/{price_book_id(w)}", signed_in(200)
     ),
+    Case(
+        "POST /api/v1/products/{product_id}/components",
+        lambda w: f"/api/v1/products/{bundle_id(w)}/components",
+        signed_in(201, who={"admin"}),
+        body=lambda w, _: {"component_id": _catalog(w).service.pk, "default_quantity": "2"},
+    ),
+    Case(
+        "PATCH /api/v1/products/{product_id}/components/{component_id}",
+        lambda w: f"/api/v1/products/{bundle_id(w)}/components/{_catalog(w).server.pk}",
+        signed_in(200, who={"admin"}),
+        body={"required": False},
+    ),
+    Case(
+        "DELETE /api/v1/products/{product_id}/components/{component_id}",
+        lambda w: f"/api/v1/products/{bundle_id(w)}/components/{_catalog(w).server.pk}",
+        signed_in(204, who={"admin"}),
+    ),
+    Case(
+        "POST /api/v1/products/{product_id}/rules",
+        lambda w: f"/api/v1/products/{bundle_id(w)}/rules",
+        signed_in(201, who={"admin"}),
+        body=lambda w, _: {"product_id": _catalog(w).cloud.pk, "kind": "requires", "other_id": _catalog(w).data.pk},
+    ),
+    Case(
+        "PATCH /api/v1/products/{product_id}/rules/{rule_id}",
+        lambda w: f"/api/v1/products/{bundle_rule(w)}",
+        signed_in(200, who={"admin"}),
+        body={"kind": "requires"},
+    ),
+    Case(
+        "DELETE /api/v1/products/{product_id}/rules/{rule_id}",
+        lambda w: f"/api/v1/products/{bundle_rule(w)}",
+        signed_in(204, who={"admin"}),
+    ),
+    Case(
+        "POST /api/v1/price-books",
+        lambda w: "/api/v1/price-books",
+        signed_in(201, who={"admin"}),
+        body={"name": "华东价目表", "valid_from": "2026-01-01", "region": "east"},
+    ),
+    Case(
+        "PATCH /api/v1/price-books/{price_book_id}",
+        lambda w: f"/api/v1/price-books/{price_book_id(w)}",
+        signed_in(200, who={"admin"}),
+        body={"valid_to": "2026-12-31"},
+        headers=current_version(PriceBook),
+    ),
+    Case(
+        "POST /api/v1/price-books/{price_book_id}/deactivate",
+        lambda w: f"/api/v1/price-books/{price_book_id(w)}/deactivate",
+        signed_in(200, who={"admin"}),
+        headers=current_version(PriceBook),
+    ),
+    Case(
+        "PUT /api/v1/price-books/{price_book_id}/entries/{product_id}",
+        lambda w: f"/api/v1/price-books/{licence_entry(w)}",
+        signed_in(200, who={"admin"}),
+        body={"unit_price": "2100"},
+    ),
+    Case(
+        "DELETE /api/v1/price-books/{price_book_id}/entries/{product_id}",
+        lambda w: f"/api/v1/price-books/{licence_entry(w)}",
+        signed_in(204, who={"admin"}),
+    ),
+    Case(
+        "POST /api/v1/price-books/{price_book_id}/entries/{product_id}/tiers",
+        lambda w: f"/api/v1/price-books/{licence_entry(w)}/tiers",
+        signed_in(201, who={"admin"}),
+        body={"min_quantity": "500", "unit_price": "1200"},
+    ),
+    Case(
+        "PATCH /api/v1/price-books/{price_book_id}/entries/{product_id}/tiers/{tier_id}",
+        lambda w: f"/api/v1/price-books/{licence_tier(w)}",
+        signed_in(200, who={"admin"}),
+        body={"unit_price": "1700"},
+    ),
+    Case(
+        "DELETE /api/v1/price-books/{price_book_id}/entries/{product_id}/tiers/{tier_id}",
+        lambda w: f"/api/v1/price-books/{licence_tier(w)}",
+        signed_in(204, who={"admin"}),
+    ),
+    Case("GET /api/v1/contract-prices", lambda w: "/api/v1/contract-prices", signed_in(200, who={"admin"})),
+    Case(
+        "POST /api/v1/contract-prices",
+        lambda w: "/api/v1/contract-prices",
+        signed_in(201, who={"admin"}),
+        body=lambda w, _: {
+            "account_id": w.account.pk,
+            "product_id": _catalog(w).server.pk,
+            "unit_price": "45000",
+            "valid_from": "2026-01-01",
+        },
+    ),
+    Case(
+        "GET /api/v1/contract-prices/{contract_price_id}",
+        lambda w: f"/api/v1/contract-prices/{contract_price_id(w)}",
+        signed_in(200, who={"admin"}),
+    ),
+    Case(
+        "PATCH /api/v1/contract-prices/{contract_price_id}",
+        lambda w: f"/api/v1/contract-prices/{contract_price_id(w)}",
+        signed_in(200, who={"admin"}),
+        body={"reference": "框架协议 B"},
+        headers=current_version(ContractPrice),
+    ),
+    Case(
+        "POST /api/v1/contract-prices/{contract_price_id}/end",
+        lambda w: f"/api/v1/contract-prices/{contract_price_id(w)}/end",
+        signed_in(200, who={"admin"}),
+        body={},
+        headers=current_version(ContractPrice),
+    ),
     Case("GET /api/v1/quotes", lambda w: "/api/v1/quotes", signed_in(200)),
     Case("POST /api/v1/quotes", lambda w: "/api/v1/quotes", quote_opening, lambda w, _: priced_deal(w)),
     Case("GET /api/v1/quotes/{quote_id}", lambda w: f"/api/v1/quotes/{draft_quote(w)}", record_rule(200)),
@@ -1657,12 +2116,197 @@ CASES = [
         quote_page_rule(302),
         body={"version": "2"},
     ),
+    # process-centre settings (G): everyone signed in reads, administrators change
+    Case("GET /api/v1/payment-term-templates", lambda w: "/api/v1/payment-term-templates", signed_in(200)),
+    Case(
+        "POST /api/v1/payment-term-templates",
+        lambda w: "/api/v1/payment-term-templates",
+        signed_in(201, who=ADMIN_ONLY),
+        body={"name": "全款", "lines": [{"label": "发货", "percent": "100", "trigger": "delivery"}]},
+    ),
+    Case(
+        "GET /api/v1/payment-term-templates/{template_id}",
+        lambda w: f"/api/v1/payment-term-templates/{term_template(w)}",
+        signed_in(200),
+    ),
+    Case(
+        "PATCH /api/v1/payment-term-templates/{template_id}",
+        lambda w: f"/api/v1/payment-term-templates/{term_template(w)}",
+        signed_in(200, who=ADMIN_ONLY),
+        body={"name": "三七开"},
+        headers={"If-Match": '"1"'},
+    ),
+    Case(
+        "POST /api/v1/payment-term-templates/{template_id}/deactivate",
+        lambda w: f"/api/v1/payment-term-templates/{term_template(w)}/deactivate",
+        signed_in(200, who=ADMIN_ONLY),
+        headers={"If-Match": '"1"'},
+    ),
+    Case(
+        "GET /api/v1/payment-term-templates/{template_id}/timeline",
+        lambda w: f"/api/v1/payment-term-templates/{term_template(w)}/timeline",
+        signed_in(200),
+    ),
+    Case(
+        "POST /api/v1/quotes/{quote_id}/apply-term-template",
+        lambda w: f"/api/v1/quotes/{draft_quote(w)}/apply-term-template",
+        record_rule(200, who=WRITES_QUOTE),
+        body=term_template_body,
+        headers=current_version(Quote),
+    ),
+    Case("GET /api/v1/company-profile", lambda w: "/api/v1/company-profile", signed_in(200)),
+    Case(
+        "PATCH /api/v1/company-profile",
+        lambda w: "/api/v1/company-profile",
+        signed_in(200, who=ADMIN_ONLY),
+        body={"name": "示例科技有限公司"},
+        headers={"If-Match": '"1"'},
+    ),
+    Case(
+        "POST /api/v1/company-profile/logo",
+        lambda w: "/api/v1/company-profile/logo",
+        signed_in(200, who=ADMIN_ONLY),
+        headers={"If-Match": '"1"'},
+        files=png_upload,
+    ),
+    Case(
+        "DELETE /api/v1/company-profile/logo",
+        lambda w: "/api/v1/company-profile/logo",
+        signed_in(200, who=ADMIN_ONLY),
+        headers={"If-Match": '"1"'},
+    ),
+    Case("GET /api/v1/number-formats", lambda w: "/api/v1/number-formats", signed_in(200)),
+    Case("GET /api/v1/number-formats/{series}", lambda w: "/api/v1/number-formats/quote", signed_in(200)),
+    Case(
+        "PATCH /api/v1/number-formats/{series}",
+        lambda w: "/api/v1/number-formats/quote",
+        signed_in(200, who=ADMIN_ONLY),
+        body={"prefix": "BJ"},
+        headers={"If-Match": '"1"'},
+    ),
+    Case("GET process:settings_terms", lambda w: "/process/settings/terms/", signed_in(200, api=False)),
+    Case(
+        "POST process:settings_terms",
+        lambda w: "/process/settings/terms/",
+        signed_in(302, api=False, who=ADMIN_ONLY),
+        body={"name": "三七开", "active": "on", **TEMPLATE_FORM},
+    ),
+    Case(
+        "GET process:settings_term_template",
+        lambda w: f"/process/settings/terms/{term_template(w)}/",
+        signed_in(200, api=False),
+    ),
+    Case(
+        "POST process:settings_term_template",
+        lambda w: f"/process/settings/terms/{term_template(w)}/",
+        signed_in(302, api=False, who=ADMIN_ONLY),
+        body={"name": "三七开", "version": "1", **TEMPLATE_FORM},
+    ),
+    Case("GET process:settings_numbers", lambda w: "/process/settings/numbers/", signed_in(200, api=False)),
+    Case(
+        "GET process:settings_number_format",
+        lambda w: "/process/settings/numbers/contract/",
+        signed_in(200, api=False),
+    ),
+    Case(
+        "POST process:settings_number_format",
+        lambda w: "/process/settings/numbers/contract/",
+        signed_in(302, api=False, who=ADMIN_ONLY),
+        body={"prefix": "HT", "year_digits": "4", "separator": "-", "width": "6", "version": "1"},
+    ),
+    Case("GET process:settings_company", lambda w: "/process/settings/company/", signed_in(200, api=False)),
+    Case(
+        "POST process:settings_company",
+        lambda w: "/process/settings/company/",
+        signed_in(302, api=False, who=ADMIN_ONLY),
+        body={"name": "示例科技有限公司", "version": "1"},
+    ),
     Case("GET catalog:product_list", lambda w: "/catalog/products/", signed_in(200, api=False)),
     Case("GET catalog:product_detail", lambda w: f"/catalog/products/{product_id(w)}/", signed_in(200, api=False)),
     Case(
         "GET catalog:price_book_detail",
         lambda w: f"/catalog/price-books/{price_book_id(w)}/",
         signed_in(200, api=False),
+    ),
+    Case("GET catalog:price_book_list", lambda w: "/catalog/price-books/", signed_in(200, api=False)),
+    Case(
+        "POST catalog:price_book_list",
+        lambda w: "/catalog/price-books/",
+        signed_in(302, api=False, who={"admin"}),
+        body={"name": "华东价目表", "currency": "CNY", "valid_from": "2026-01-01"},
+    ),
+    Case(
+        "POST catalog:price_book_detail",
+        lambda w: f"/catalog/price-books/{price_book_id(w)}/",
+        signed_in(302, api=False, who={"admin"}),
+        body={"name": "标准价目表 2026", "currency": "CNY", "valid_from": "2026-01-01", "version": "1"},
+    ),
+    Case(
+        "POST catalog:price_book_deactivate",
+        lambda w: f"/catalog/price-books/{price_book_id(w)}/deactivate/",
+        signed_in(302, api=False, who={"admin"}),
+        body={"version": "1"},
+    ),
+    Case(
+        "POST catalog:entry_set",
+        lambda w: f"/catalog/price-books/{price_book_id(w)}/entries/",
+        signed_in(302, api=False, who={"admin"}),
+        body=lambda w, _: {"product": _catalog(w).server.pk, "unit_price": "48000"},
+    ),
+    Case(
+        "POST catalog:entry_remove",
+        lambda w: f"/catalog/price-books/{licence_entry(w)}/remove/",
+        signed_in(302, api=False, who={"admin"}),
+    ),
+    Case(
+        "POST catalog:tier_add",
+        lambda w: f"/catalog/price-books/{licence_entry(w)}/tiers/",
+        signed_in(302, api=False, who={"admin"}),
+        body=lambda w, _: licence_tier_form(w, min_quantity="500", unit_price="1200"),
+    ),
+    Case(
+        "POST catalog:tier_remove",
+        lambda w: f"/catalog/price-books/{price_book_id(w)}/tiers/{licence_tier(w).rsplit('/', 1)[1]}/remove/",
+        signed_in(302, api=False, who={"admin"}),
+    ),
+    Case(
+        "POST catalog:component_add",
+        lambda w: f"/catalog/products/{bundle_id(w)}/components/",
+        signed_in(302, api=False, who={"admin"}),
+        body=lambda w, _: {"component": _catalog(w).service.pk, "min_quantity": "1", "default_quantity": "1"},
+    ),
+    Case(
+        "POST catalog:component_remove",
+        lambda w: f"/catalog/products/{bundle_id(w)}/components/{_catalog(w).server.pk}/remove/",
+        signed_in(302, api=False, who={"admin"}),
+    ),
+    Case(
+        "POST catalog:rule_add",
+        lambda w: f"/catalog/products/{bundle_id(w)}/rules/",
+        signed_in(302, api=False, who={"admin"}),
+        body=lambda w, _: {"product": _catalog(w).cloud.pk, "kind": "requires", "other": _catalog(w).data.pk},
+    ),
+    Case(
+        "POST catalog:rule_remove",
+        lambda w: f"/catalog/products/{bundle_rule(w)}/remove/",
+        signed_in(302, api=False, who={"admin"}),
+    ),
+    Case(
+        "POST catalog:contract_price_add",
+        lambda w: f"/catalog/products/{product_id(w)}/contract-prices/",
+        signed_in(302, api=False, who={"admin"}),
+        body=lambda w, _: {
+            "account": w.account.pk,
+            "currency": "CNY",
+            "unit_price": "45000",
+            "valid_from": "2026-01-01",
+        },
+    ),
+    Case(
+        "POST catalog:contract_price_end",
+        lambda w: f"/catalog/contract-prices/{contract_price_id(w)}/end/",
+        signed_in(302, api=False, who={"admin"}),
+        body=lambda w, _: {"version": "1"},
     ),
     # contracts, change requests, orders, deliveries, milestones
     Case("GET /api/v1/contracts", lambda w: "/api/v1/contracts", signed_in(200)),
@@ -1887,6 +2531,166 @@ CASES = [
         contract_rule(200, SEES_CONTRACT),
     ),
     Case("GET /api/v1/events", lambda w: "/api/v1/events", signed_in(200, who={"admin"})),
+    Case("GET /api/v1/assignment-rules", lambda w: "/api/v1/assignment-rules", signed_in(200)),
+    Case(
+        "POST /api/v1/assignment-rules",
+        lambda w: "/api/v1/assignment-rules",
+        signed_in(201, who=ADMIN_ONLY),
+        lambda w, _: {"name": "华北", "region": "north", "assign_user_id": w.manager.pk},
+    ),
+    Case(
+        "POST /api/v1/assignment-rules/preview",
+        lambda w: "/api/v1/assignment-rules/preview",
+        signed_in(200, who=ADMIN_ONLY),
+        lambda w, _: {"rule": {"name": "华北", "assign_user_id": w.manager.pk}, "sample": {"lead_id": w.lead.pk}},
+    ),
+    Case(
+        "POST /api/v1/assignment-rules/reorder",
+        lambda w: "/api/v1/assignment-rules/reorder",
+        signed_in(200, who=ADMIN_ONLY),
+        active_rule_ids,
+    ),
+    Case(
+        "GET /api/v1/assignment-rules/{rule_id}",
+        lambda w: f"/api/v1/assignment-rules/{routing_rule(w)}",
+        signed_in(200),
+    ),
+    Case(
+        "PATCH /api/v1/assignment-rules/{rule_id}",
+        lambda w: f"/api/v1/assignment-rules/{routing_rule(w)}",
+        signed_in(200, who=ADMIN_ONLY),
+        {"order": 5},
+        version_of("leads.AssignmentRule"),
+    ),
+    Case(
+        "POST /api/v1/assignment-rules/{rule_id}/deactivate",
+        lambda w: f"/api/v1/assignment-rules/{routing_rule(w)}/deactivate",
+        signed_in(200, who=ADMIN_ONLY),
+        {},
+        version_of("leads.AssignmentRule"),
+    ),
+    Case("GET /api/v1/scoring-rules", lambda w: "/api/v1/scoring-rules", signed_in(200)),
+    Case(
+        "POST /api/v1/scoring-rules",
+        lambda w: "/api/v1/scoring-rules",
+        signed_in(201, who=MANAGES_SCORING),
+        {"name": "有手机", "criterion": "has_mobile", "points": 5},
+    ),
+    Case("GET /api/v1/scoring-rules/{rule_id}", lambda w: f"/api/v1/scoring-rules/{scoring_rule(w)}", signed_in(200)),
+    Case(
+        "PATCH /api/v1/scoring-rules/{rule_id}",
+        lambda w: f"/api/v1/scoring-rules/{scoring_rule(w)}",
+        signed_in(200, who=MANAGES_SCORING),
+        {"points": 15},
+        version_of("leads.ScoringRule"),
+    ),
+    Case(
+        "POST /api/v1/scoring-rules/{rule_id}/deactivate",
+        lambda w: f"/api/v1/scoring-rules/{scoring_rule(w)}/deactivate",
+        signed_in(200, who=MANAGES_SCORING),
+        {},
+        version_of("leads.ScoringRule"),
+    ),
+    Case("GET /api/v1/authority", lambda w: "/api/v1/authority", signed_in(200)),
+    Case(
+        "POST /api/v1/authority",
+        lambda w: "/api/v1/authority",
+        signed_in(201, who=ADMIN_ONLY),
+        {"subject": "review_ati", "role": "sales_manager", "max_amount": "3000000"},
+    ),
+    Case("GET /api/v1/authority/{line_id}", lambda w: f"/api/v1/authority/{authority_line(w)}", signed_in(200)),
+    Case(
+        "PATCH /api/v1/authority/{line_id}",
+        lambda w: f"/api/v1/authority/{authority_line(w)}",
+        signed_in(200, who=ADMIN_ONLY),
+        {"max_amount": "6000000"},
+        version_of("org.Authority"),
+    ),
+    Case(
+        "DELETE /api/v1/authority/{line_id}",
+        lambda w: f"/api/v1/authority/{authority_line(w)}",
+        signed_in(204, who=ADMIN_ONLY),
+        None,
+        version_of("org.Authority"),
+    ),
+    Case("GET process:routing", lambda w: "/process/routing/", signed_in(200, api=False)),
+    Case(
+        "POST process:routing", lambda w: "/process/routing/", signed_in(302, api=False, who=ADMIN_ONLY), routing_form
+    ),
+    Case(
+        "GET process:routing_edit",
+        lambda w: f"/process/routing/{routing_rule(w)}/",
+        signed_in(200, api=False),
+    ),
+    Case(
+        "POST process:routing_edit",
+        lambda w: f"/process/routing/{routing_rule(w)}/",
+        signed_in(302, api=False, who=ADMIN_ONLY),
+        routing_form,
+    ),
+    Case(
+        "POST process:routing_deactivate",
+        lambda w: f"/process/routing/{routing_rule(w)}/deactivate/",
+        signed_in(302, api=False, who=ADMIN_ONLY),
+        posted_version("leads.AssignmentRule"),
+    ),
+    Case(
+        "POST process:routing_move",
+        lambda w: f"/process/routing/{routing_rule(w)}/move/",
+        signed_in(302, api=False, who=ADMIN_ONLY),
+        {"direction": "down"},
+    ),
+    Case(
+        "POST process:routing_preview",
+        lambda w: "/process/routing/preview/",
+        signed_in(200, api=False, who=ADMIN_ONLY),
+        lambda w, path: {**routing_form(w, path), "sample_lead": str(w.lead.pk)},
+    ),
+    Case("GET process:scoring", lambda w: "/process/scoring/", signed_in(200, api=False)),
+    Case(
+        "POST process:scoring",
+        lambda w: "/process/scoring/",
+        signed_in(302, api=False, who=MANAGES_SCORING),
+        scoring_form,
+    ),
+    Case("GET process:scoring_edit", lambda w: f"/process/scoring/{scoring_rule(w)}/", signed_in(200, api=False)),
+    Case(
+        "POST process:scoring_edit",
+        lambda w: f"/process/scoring/{scoring_rule(w)}/",
+        signed_in(302, api=False, who=MANAGES_SCORING),
+        scoring_form,
+    ),
+    Case(
+        "POST process:scoring_deactivate",
+        lambda w: f"/process/scoring/{scoring_rule(w)}/deactivate/",
+        signed_in(302, api=False, who=MANAGES_SCORING),
+        posted_version("leads.ScoringRule"),
+    ),
+    Case("GET process:authority", lambda w: "/process/authority/", signed_in(200, api=False)),
+    Case(
+        "POST process:authority",
+        lambda w: "/process/authority/",
+        signed_in(302, api=False, who=ADMIN_ONLY),
+        authority_form,
+    ),
+    Case("GET process:authority_edit", lambda w: f"/process/authority/{authority_line(w)}/", signed_in(200, api=False)),
+    Case(
+        "POST process:authority_edit",
+        lambda w: f"/process/authority/{authority_line(w)}/",
+        signed_in(302, api=False, who=ADMIN_ONLY),
+        authority_form,
+    ),
+    Case(
+        "GET process:authority_remove",
+        lambda w: f"/process/authority/{authority_line(w)}/remove/",
+        signed_in(200, api=False, who=ADMIN_ONLY),
+    ),
+    Case(
+        "POST process:authority_remove",
+        lambda w: f"/process/authority/{authority_line(w)}/remove/",
+        signed_in(302, api=False, who=ADMIN_ONLY),
+        posted_version("org.Authority"),
+    ),
     Case("GET contracts:contract_list", lambda w: "/contracts/", signed_in(200, api=False)),
     Case(
         "POST contracts:contract_create",
@@ -2162,6 +2966,161 @@ CASES = [
         "POST billing:collections",
         lambda w: "/billing/collections/",
         billing_rule(302, MONEY, sees=MONEY, api=False),
+    ),
+]
+# --- process centre: the map (p17 A) ---------------------------------------------------------------
+# Everyone signed in reads the map; administrators change it (a node's process owner too: tested in
+# ltc/process/tests/test_map_services.py).
+
+
+def map_node(code: str) -> Callable[[Any], int]:
+    def pk(w: Any) -> int:
+        from ltc.process.models import ProcessNode
+
+        return ProcessNode.objects.get(code=code).pk
+
+    return pk
+
+
+def map_binding(w: Any) -> str:
+    """The ATB review bound to 制定并提交标书, as /<node>/bindings/<binding>."""
+    from ltc.process.models import ProcessBinding
+
+    binding = ProcessBinding.objects.get(kind="review", key="ATB")
+    return f"{binding.node_id}/bindings/{binding.pk}"
+
+
+def map_node_version(w: Any, path: str) -> dict[str, str]:
+    from ltc.process.models import ProcessNode
+
+    return {"If-Match": f'"{ProcessNode.objects.get(pk=path.split("/")[5]).version}"'}
+
+
+def map_node_form(w: Any, path: str) -> dict[str, Any]:
+    return {"version": "1", "code": "MO.4", "name_zh": "制定和提交标书", "name_en": "Bid", "order": "4"}
+
+
+MAP_CHANGE = ADMIN_ONLY
+CASES += [
+    Case("GET /api/v1/process/nodes", lambda w: "/api/v1/process/nodes", signed_in(200)),
+    Case(
+        "POST /api/v1/process/nodes",
+        lambda w: "/api/v1/process/nodes",
+        signed_in(201, who=MAP_CHANGE),
+        lambda w, path: {
+            "parent_id": map_node("MO.4")(w),
+            "code": "MO.4.1",
+            "name_zh": "投标评审",
+            "name_en": "Review",
+        },
+    ),
+    Case(
+        "GET /api/v1/process/nodes/{node_id}", lambda w: f"/api/v1/process/nodes/{map_node('MO.4')(w)}", signed_in(200)
+    ),
+    Case(
+        "PATCH /api/v1/process/nodes/{node_id}",
+        lambda w: f"/api/v1/process/nodes/{map_node('MO.4')(w)}",
+        signed_in(200, who=MAP_CHANGE),
+        {"name_en": "Bid"},
+        map_node_version,
+    ),
+    Case(
+        "POST /api/v1/process/nodes/{node_id}/deactivate",
+        lambda w: f"/api/v1/process/nodes/{map_node('MO.2')(w)}/deactivate",
+        signed_in(200, who=MAP_CHANGE),
+        headers=map_node_version,
+    ),
+    Case(
+        "POST /api/v1/process/nodes/{node_id}/bindings",
+        lambda w: f"/api/v1/process/nodes/{map_node('MO.4')(w)}/bindings",
+        signed_in(201, who=MAP_CHANGE),
+        {"kind": "lead_status", "key": "converted"},
+    ),
+    Case(
+        "DELETE /api/v1/process/nodes/{node_id}/bindings/{binding_id}",
+        lambda w: f"/api/v1/process/nodes/{map_binding(w)}",
+        signed_in(204, who=MAP_CHANGE),
+    ),
+    Case(
+        "GET /api/v1/process/nodes/{node_id}/timeline",
+        lambda w: f"/api/v1/process/nodes/{map_node('MO.4')(w)}/timeline",
+        signed_in(200),
+    ),
+    Case("GET process:map", lambda w: "/process/", signed_in(200, api=False)),
+    Case("GET process:node_detail", lambda w: f"/process/nodes/{map_node('MO.4')(w)}/", signed_in(200, api=False)),
+    Case(
+        "GET process:node_edit",
+        lambda w: f"/process/nodes/{map_node('MO.4')(w)}/edit/",
+        signed_in(200, api=False, who=MAP_CHANGE),
+    ),
+    Case(
+        "POST process:node_edit",
+        lambda w: f"/process/nodes/{map_node('MO.4')(w)}/edit/",
+        signed_in(302, api=False, who=MAP_CHANGE),
+        map_node_form,
+    ),
+    Case(
+        "GET process:node_add",
+        lambda w: f"/process/nodes/{map_node('MO.4')(w)}/add/",
+        signed_in(200, api=False, who=MAP_CHANGE),
+    ),
+    Case(
+        "POST process:node_add",
+        lambda w: f"/process/nodes/{map_node('MO.4')(w)}/add/",
+        signed_in(302, api=False, who=MAP_CHANGE),
+        {"code": "MO.4.1", "name_zh": "投标评审", "name_en": "Review", "order": "1"},
+    ),
+    Case(
+        "POST process:node_deactivate",
+        lambda w: f"/process/nodes/{map_node('MO.2')(w)}/deactivate/",
+        signed_in(302, api=False, who=MAP_CHANGE),
+        {"version": "1"},
+    ),
+    Case(
+        "POST process:binding_add",
+        lambda w: f"/process/nodes/{map_node('MO.4')(w)}/bindings/",
+        signed_in(302, api=False, who=MAP_CHANGE),
+        {"target": "lead_status:converted"},
+    ),
+    Case(
+        "POST process:binding_remove",
+        lambda w: f"/process/nodes/{map_binding(w)}/remove/",
+        signed_in(302, api=False, who=MAP_CHANGE),
+    ),
+]
+# --- process centre: moving a configuration (p17 D) -------------------------------------------
+
+
+def configuration_import_body(w: Any, path: str) -> dict[str, Any]:
+    from ltc.process.transfer import configuration_export
+
+    return {"document": configuration_export()}
+
+
+def configuration_upload() -> dict[str, SimpleUploadedFile]:
+    empty = b'{"schema": 1, "exported_at": "2026-01-05T09:00:00+08:00", "ltc_version": "0.1.0"}'
+    return {"file": SimpleUploadedFile("configuration.json", empty, content_type="application/json")}
+
+
+CASES += [
+    Case("GET /api/v1/process/configuration", lambda w: "/api/v1/process/configuration", signed_in(200, who={"admin"})),
+    Case(
+        "POST /api/v1/process/configuration/import",
+        lambda w: "/api/v1/process/configuration/import",
+        signed_in(200, who={"admin"}),
+        configuration_import_body,
+    ),
+    Case("GET process:transfer", lambda w: "/process/transfer/", signed_in(200, api=False, who={"admin"})),
+    Case(
+        "POST process:transfer",
+        lambda w: "/process/transfer/",
+        signed_in(200, api=False, who={"admin"}),
+        files=configuration_upload,
+    ),
+    Case(
+        "GET process:transfer_download",
+        lambda w: "/process/transfer/download/",
+        signed_in(200, api=False, who={"admin"}),
     ),
 ]
 # Pages and endpoints that are public or belong to the framework, each for a stated reason.

@@ -11,7 +11,19 @@ from django.apps import apps
 from django.db.models import ForeignObjectRel
 
 # DESIGN.md's import order: an app may name only apps before it.
-ORDER = ("core", "org", "customers", "catalog", "leads", "opportunities", "quotes", "contracts", "billing", "process", "web")
+ORDER = (
+    "core",
+    "org",
+    "customers",
+    "catalog",
+    "leads",
+    "opportunities",
+    "quotes",
+    "contracts",
+    "billing",
+    "process",
+    "web",
+)
 ROOT = Path(__file__).resolve().parents[2]
 TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.DOTALL)
 # `web` holds the shared layout and template parts (base.html, field.html, timeline.html) that
