@@ -292,53 +292,79 @@ def _part(product_id: int, component_id: int) -> BundleComponent:
     return selectors.bundle_component_get(bundle_id=product_id, component_id=component_id)
 
 
+def _owner_etag(response: HttpResponse, owner: Product | PriceBook) -> None:
+    """The owner's new version, to send as If-Match with the next change of its parts."""
+    response["ETag"] = etag(owner.version)
+
+
 @router.post("/products/{product_id}/components", response={201: ComponentOut})
-def bundle_component_add(request: AuthedRequest, product_id: int, payload: ComponentIn) -> Status[Any]:
-    """Add a component or option to a bundle (administrators)."""
+def bundle_component_add(
+    request: AuthedRequest, product_id: int, payload: ComponentIn, response: HttpResponse
+) -> Status[Any]:
+    """Add a component or option to a bundle (administrators; If-Match: the bundle's version; its
+    new one is in the ETag)."""
     services.require_catalog_admin(request.user)
     bundle = selectors.product_get(pk=product_id)
+    expected = if_match_version(request, bundle)
     data = payload.model_dump(exclude={"component_id"})
     component = _product_named(payload.component_id, "component_id")
-    part = services.bundle_component_add(actor=request.user, bundle=bundle, component=component, data=data)
+    part = services.bundle_component_add(
+        actor=request.user, bundle=bundle, component=component, data=data, expected_version=expected
+    )
+    _owner_etag(response, bundle)
     return Status(201, _part(product_id, part.component_id))
 
 
 @router.patch("/products/{product_id}/components/{component_id}", response=ComponentOut)
 def bundle_component_update(
-    request: AuthedRequest, product_id: int, component_id: int, payload: ComponentPatch
+    request: AuthedRequest, product_id: int, component_id: int, payload: ComponentPatch, response: HttpResponse
 ) -> BundleComponent:
+    """Change a component (If-Match: the bundle's version; its new one is in the ETag)."""
     services.require_catalog_admin(request.user)
     part = _part(product_id, component_id)
-    services.bundle_component_update(actor=request.user, part=part, data=payload.model_dump(exclude_unset=True))
+    expected = if_match_version(request, part.bundle)
+    data = payload.model_dump(exclude_unset=True)
+    services.bundle_component_update(actor=request.user, part=part, data=data, expected_version=expected)
+    _owner_etag(response, part.bundle)
     return _part(product_id, component_id)
 
 
 @router.delete("/products/{product_id}/components/{component_id}", response={204: None})
 def bundle_component_remove(request: AuthedRequest, product_id: int, component_id: int) -> Status[None]:
+    """Take a component out (If-Match: the bundle's version)."""
     services.require_catalog_admin(request.user)
-    services.bundle_component_remove(actor=request.user, part=_part(product_id, component_id))
+    part = _part(product_id, component_id)
+    expected = if_match_version(request, part.bundle)
+    services.bundle_component_remove(actor=request.user, part=part, expected_version=expected)
     return Status(204, None)
 
 
 @router.post("/products/{product_id}/rules", response={201: RuleOut})
-def configuration_rule_add(request: AuthedRequest, product_id: int, payload: RuleIn) -> Status[Any]:
-    """Add "product requires / excludes other" to a bundle (administrators)."""
+def configuration_rule_add(
+    request: AuthedRequest, product_id: int, payload: RuleIn, response: HttpResponse
+) -> Status[Any]:
+    """Add "product requires / excludes other" to a bundle (administrators; If-Match: the
+    bundle's version; its new one is in the ETag)."""
     services.require_catalog_admin(request.user)
     bundle = selectors.product_get(pk=product_id)
+    expected = if_match_version(request, bundle)
     product = _product_named(payload.product_id, "product_id")
     other = _product_named(payload.other_id, "other_id")
     rule = services.configuration_rule_add(
-        actor=request.user, bundle=bundle, product=product, kind=payload.kind, other=other
+        actor=request.user, bundle=bundle, product=product, kind=payload.kind, other=other, expected_version=expected
     )
+    _owner_etag(response, bundle)
     return Status(201, selectors.configuration_rule_get(bundle_id=product_id, pk=rule.pk))
 
 
 @router.patch("/products/{product_id}/rules/{rule_id}", response=RuleOut)
 def configuration_rule_update(
-    request: AuthedRequest, product_id: int, rule_id: int, payload: RulePatch
+    request: AuthedRequest, product_id: int, rule_id: int, payload: RulePatch, response: HttpResponse
 ) -> ConfigurationRule:
+    """Change a rule (If-Match: the bundle's version; its new one is in the ETag)."""
     services.require_catalog_admin(request.user)
     rule = selectors.configuration_rule_get(bundle_id=product_id, pk=rule_id)
+    expected = if_match_version(request, rule.bundle)
     data: dict[str, Any] = {}
     for name in ("product", "other"):
         pk = getattr(payload, f"{name}_id")
@@ -346,15 +372,18 @@ def configuration_rule_update(
             data[name] = _product_named(pk, f"{name}_id")
     if payload.kind is not None:
         data["kind"] = payload.kind
-    services.configuration_rule_update(actor=request.user, rule=rule, data=data)
+    services.configuration_rule_update(actor=request.user, rule=rule, data=data, expected_version=expected)
+    _owner_etag(response, rule.bundle)
     return selectors.configuration_rule_get(bundle_id=product_id, pk=rule_id)
 
 
 @router.delete("/products/{product_id}/rules/{rule_id}", response={204: None})
 def configuration_rule_remove(request: AuthedRequest, product_id: int, rule_id: int) -> Status[None]:
+    """Remove a rule (If-Match: the bundle's version)."""
     services.require_catalog_admin(request.user)
     rule = selectors.configuration_rule_get(bundle_id=product_id, pk=rule_id)
-    services.configuration_rule_remove(actor=request.user, rule=rule)
+    expected = if_match_version(request, rule.bundle)
+    services.configuration_rule_remove(actor=request.user, rule=rule, expected_version=expected)
     return Status(204, None)
 
 
@@ -434,51 +463,83 @@ def price_book_deactivate(request: AuthedRequest, price_book_id: int, response: 
 
 
 @router.put("/price-books/{price_book_id}/entries/{product_id}", response=EntryOut)
-def price_book_entry_set(request: AuthedRequest, price_book_id: int, product_id: int, payload: EntryIn) -> Any:
-    """Give a product its list price in the book, adding or changing the entry (administrators)."""
+def price_book_entry_set(
+    request: AuthedRequest, price_book_id: int, product_id: int, payload: EntryIn, response: HttpResponse
+) -> Any:
+    """Give a product its list price in the book, adding or changing the entry (administrators;
+    If-Match: the book's version; its new one is in the ETag)."""
     services.require_catalog_admin(request.user)
     book = selectors.price_book_get(pk=price_book_id)
     product = selectors.product_get(pk=product_id)
+    expected = if_match_version(request, book)
     entry = services.price_book_entry_set(
-        actor=request.user, book=book, product=product, unit_price=payload.unit_price, unit_cost=payload.unit_cost
+        actor=request.user,
+        book=book,
+        product=product,
+        unit_price=payload.unit_price,
+        unit_cost=payload.unit_cost,
+        expected_version=expected,
     )
+    _owner_etag(response, book)
     return selectors.price_book_entry_get(price_book_id=price_book_id, product_id=entry.product_id)
 
 
 @router.delete("/price-books/{price_book_id}/entries/{product_id}", response={204: None})
 def price_book_entry_remove(request: AuthedRequest, price_book_id: int, product_id: int) -> Status[None]:
+    """Take a product out of the book (If-Match: the book's version)."""
     services.require_catalog_admin(request.user)
     entry = selectors.price_book_entry_get(price_book_id=price_book_id, product_id=product_id)
-    services.price_book_entry_remove(actor=request.user, entry=entry)
+    expected = if_match_version(request, entry.price_book)
+    services.price_book_entry_remove(actor=request.user, entry=entry, expected_version=expected)
     return Status(204, None)
 
 
 @router.post("/price-books/{price_book_id}/entries/{product_id}/tiers", response={201: TierOut})
-def price_tier_add(request: AuthedRequest, price_book_id: int, product_id: int, payload: TierIn) -> Status[Any]:
-    """Add a volume price to an entry: from min_quantity units on, each unit costs unit_price."""
+def price_tier_add(
+    request: AuthedRequest, price_book_id: int, product_id: int, payload: TierIn, response: HttpResponse
+) -> Status[Any]:
+    """Add a volume price to an entry: from min_quantity units on, each unit costs unit_price
+    (If-Match: the book's version; its new one is in the ETag)."""
     services.require_catalog_admin(request.user)
     entry = selectors.price_book_entry_get(price_book_id=price_book_id, product_id=product_id)
+    expected = if_match_version(request, entry.price_book)
     tier = services.price_tier_add(
-        actor=request.user, entry=entry, min_quantity=payload.min_quantity, unit_price=payload.unit_price
+        actor=request.user,
+        entry=entry,
+        min_quantity=payload.min_quantity,
+        unit_price=payload.unit_price,
+        expected_version=expected,
     )
+    _owner_etag(response, entry.price_book)
     return Status(201, PriceTier.objects.get(pk=tier.pk))
 
 
 @router.patch("/price-books/{price_book_id}/entries/{product_id}/tiers/{tier_id}", response=TierOut)
 def price_tier_update(
-    request: AuthedRequest, price_book_id: int, product_id: int, tier_id: int, payload: TierPatch
+    request: AuthedRequest,
+    price_book_id: int,
+    product_id: int,
+    tier_id: int,
+    payload: TierPatch,
+    response: HttpResponse,
 ) -> PriceTier:
+    """Change a volume price (If-Match: the book's version; its new one is in the ETag)."""
     services.require_catalog_admin(request.user)
     tier = selectors.price_tier_get(price_book_id=price_book_id, product_id=product_id, pk=tier_id)
-    services.price_tier_update(actor=request.user, tier=tier, data=payload.model_dump(exclude_unset=True))
+    expected = if_match_version(request, tier.entry.price_book)
+    data = payload.model_dump(exclude_unset=True)
+    services.price_tier_update(actor=request.user, tier=tier, data=data, expected_version=expected)
+    _owner_etag(response, tier.entry.price_book)
     return PriceTier.objects.get(pk=tier.pk)
 
 
 @router.delete("/price-books/{price_book_id}/entries/{product_id}/tiers/{tier_id}", response={204: None})
 def price_tier_remove(request: AuthedRequest, price_book_id: int, product_id: int, tier_id: int) -> Status[None]:
+    """Remove a volume price (If-Match: the book's version)."""
     services.require_catalog_admin(request.user)
     tier = selectors.price_tier_get(price_book_id=price_book_id, product_id=product_id, pk=tier_id)
-    services.price_tier_remove(actor=request.user, tier=tier)
+    expected = if_match_version(request, tier.entry.price_book)
+    services.price_tier_remove(actor=request.user, tier=tier, expected_version=expected)
     return Status(204, None)
 
 

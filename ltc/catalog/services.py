@@ -4,7 +4,8 @@ configuration rules, price books with their entries and volume tiers, customers'
 Every change is on a timeline with a field diff: a product's own fields, components and rules on
 the product's; a price book's fields, entries and tiers on the book's; contracted prices on the
 customer's account. Versioned records (products, price books, contracted prices) change only
-from the version the writer read.
+from the version the writer read; so do their parts — a bundle's components and rules, a price
+book's entries and tiers — which change under the owner's row lock and move its version on.
 
 Nothing a quote already priced changes: quote lines keep the prices they were given, and a
 contracted price in force is ended, never repriced or deleted, so the agreement stays on record.
@@ -155,6 +156,22 @@ def _clean(record: models.Model, exclude: list[str] | None = None) -> None:
     record.full_clean(exclude=exclude)
 
 
+def _lock_owner(owner: Product | PriceBook, expected_version: int | None) -> None:
+    """Lock the record that owns the parts being changed (a bundle product, a price book) and
+    check the version the writer read, so checks reading the other parts (the tier ladder, the
+    bundle's rules) see no concurrent change, and two editors conflict instead of overwriting
+    each other. Runs inside the caller's transaction; refuses a stale version, changing nothing."""
+    locked = type(owner)._default_manager.select_for_update().only("pk", "version").get(pk=owner.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersionError(locked.version)
+    owner.version = locked.version
+
+
+def _bump(owner: Product | PriceBook) -> None:
+    """A part changed: the owner's version moves on, so editors who read the old one are refused."""
+    save_if_current(owner, expected_version=owner.version, fields=[])
+
+
 # --- bundle components and configuration rules ----------------------------------------------
 
 
@@ -181,16 +198,21 @@ def _check_component(part: BundleComponent) -> None:
     _clean(part, exclude=["bundle", "component"])
 
 
-def bundle_component_add(*, actor: User, bundle: Product, component: Product, data: dict[str, Any]) -> BundleComponent:
-    """Add a component or option to a bundle. Refuses a product that is not a bundle, the bundle
-    itself or another bundle as a component (so bundles never nest or cycle), a component already
-    there and quantities out of order, changing nothing."""
+def bundle_component_add(
+    *, actor: User, bundle: Product, component: Product, data: dict[str, Any], expected_version: int | None = None
+) -> BundleComponent:
+    """Add a component or option to a bundle, from the bundle's version read (when given); the
+    bundle's version moves on. Refuses a product that is not a bundle, the bundle itself or
+    another bundle as a component (so bundles never nest or cycle), a component already there and
+    quantities out of order, changing nothing."""
     require_catalog_admin(actor)
     _refuse_unknown(data, COMPONENT_FIELDS)
     part = BundleComponent(bundle=bundle, component=component, **data)
-    _check_component(part)
     with transaction.atomic():
+        _lock_owner(bundle, expected_version)
+        _check_component(part)
         part.save()
+        _bump(bundle)
         _on_timeline(
             actor=actor,
             subject=bundle,
@@ -202,16 +224,21 @@ def bundle_component_add(*, actor: User, bundle: Product, component: Product, da
     return part
 
 
-def bundle_component_update(*, actor: User, part: BundleComponent, data: dict[str, Any]) -> BundleComponent:
-    """Change whether a component is required, its quantities or its place."""
+def bundle_component_update(
+    *, actor: User, part: BundleComponent, data: dict[str, Any], expected_version: int
+) -> BundleComponent:
+    """Change whether a component is required, its quantities or its place, from the bundle's
+    version read; the bundle's version moves on. Refuses a stale version, changing nothing."""
     require_catalog_admin(actor)
     _refuse_unknown(data, COMPONENT_FIELDS)
     before = _values(part, COMPONENT_FIELDS)
     for name, value in data.items():
         setattr(part, name, value)
-    _check_component(part)
     with transaction.atomic():
+        _lock_owner(part.bundle, expected_version)
+        _check_component(part)
         part.save(update_fields=list(data))
+        _bump(part.bundle)
         _on_timeline(
             actor=actor,
             subject=part.bundle,
@@ -223,18 +250,20 @@ def bundle_component_update(*, actor: User, part: BundleComponent, data: dict[st
     return part
 
 
-def bundle_component_remove(*, actor: User, part: BundleComponent) -> None:
-    """Take a component out of a bundle; refused while a configuration rule names it. Quotes
-    already configured keep their lines."""
+def bundle_component_remove(*, actor: User, part: BundleComponent, expected_version: int | None = None) -> None:
+    """Take a component out of a bundle, from the bundle's version read (when given); refused
+    while a configuration rule names it. Quotes already configured keep their lines."""
     require_catalog_admin(actor)
-    named = ConfigurationRule.objects.filter(bundle_id=part.bundle_id).filter(
-        models.Q(product_id=part.component_id) | models.Q(other_id=part.component_id)
-    )
-    if named.exists():
-        raise ValidationError({"component_id": [_("Remove the configuration rules that name it first.")]})
     before = _values(part, ("component", *COMPONENT_FIELDS))
     with transaction.atomic():
+        _lock_owner(part.bundle, expected_version)
+        named = ConfigurationRule.objects.filter(bundle_id=part.bundle_id).filter(
+            models.Q(product_id=part.component_id) | models.Q(other_id=part.component_id)
+        )
+        if named.exists():
+            raise ValidationError({"component_id": [_("Remove the configuration rules that name it first.")]})
         part.delete()
+        _bump(part.bundle)
         _on_timeline(
             actor=actor,
             subject=part.bundle,
@@ -279,15 +308,24 @@ def _check_rule(rule: ConfigurationRule) -> None:
 
 
 def configuration_rule_add(
-    *, actor: User, bundle: Product, product: Product, kind: str, other: Product
+    *,
+    actor: User,
+    bundle: Product,
+    product: Product,
+    kind: str,
+    other: Product,
+    expected_version: int | None = None,
 ) -> ConfigurationRule:
     """Add "product requires / excludes other" to a bundle; both are the bundle or its components.
-    Refuses a rule on one product, a duplicate and a contradiction, changing nothing."""
+    From the bundle's version read (when given); the bundle's version moves on. Refuses a rule on
+    one product, a duplicate and a contradiction, changing nothing."""
     require_catalog_admin(actor)
     rule = ConfigurationRule(bundle=bundle, product=product, kind=kind, other=other)
-    _check_rule(rule)
     with transaction.atomic():
+        _lock_owner(bundle, expected_version)
+        _check_rule(rule)
         rule.save()
+        _bump(bundle)
         _on_timeline(
             actor=actor,
             subject=bundle,
@@ -299,16 +337,21 @@ def configuration_rule_add(
     return rule
 
 
-def configuration_rule_update(*, actor: User, rule: ConfigurationRule, data: dict[str, Any]) -> ConfigurationRule:
-    """Change a rule's products or kind (data: product, kind, other), under the same checks."""
+def configuration_rule_update(
+    *, actor: User, rule: ConfigurationRule, data: dict[str, Any], expected_version: int
+) -> ConfigurationRule:
+    """Change a rule's products or kind (data: product, kind, other), under the same checks, from
+    the bundle's version read; the bundle's version moves on. Refuses a stale version."""
     require_catalog_admin(actor)
     _refuse_unknown(data, RULE_FIELDS)
     before = _values(rule, RULE_FIELDS)
     for name, value in data.items():
         setattr(rule, name, value)
-    _check_rule(rule)
     with transaction.atomic():
+        _lock_owner(rule.bundle, expected_version)
+        _check_rule(rule)
         rule.save(update_fields=list(data))
+        _bump(rule.bundle)
         _on_timeline(
             actor=actor,
             subject=rule.bundle,
@@ -320,11 +363,14 @@ def configuration_rule_update(*, actor: User, rule: ConfigurationRule, data: dic
     return rule
 
 
-def configuration_rule_remove(*, actor: User, rule: ConfigurationRule) -> None:
+def configuration_rule_remove(*, actor: User, rule: ConfigurationRule, expected_version: int | None = None) -> None:
+    """Remove a rule, from the bundle's version read (when given); the bundle's version moves on."""
     require_catalog_admin(actor)
     before = _values(rule, RULE_FIELDS)
     with transaction.atomic():
+        _lock_owner(rule.bundle, expected_version)
         rule.delete()
+        _bump(rule.bundle)
         _on_timeline(
             actor=actor,
             subject=rule.bundle,
@@ -387,23 +433,32 @@ def price_book_deactivate(*, actor: User, book: PriceBook, expected_version: int
 
 
 def price_book_entry_set(
-    *, actor: User, book: PriceBook, product: Product, unit_price: Decimal, unit_cost: Decimal | None = None
+    *,
+    actor: User,
+    book: PriceBook,
+    product: Product,
+    unit_price: Decimal,
+    unit_cost: Decimal | None = None,
+    expected_version: int,
 ) -> PriceBookEntry:
     """Give a product its list price (and unit cost) in the book, adding the entry or changing
-    it. The new list price must stay above the entry's volume prices."""
+    it, from the book's version read; the book's version moves on. The new list price must stay
+    above the entry's volume prices. Refuses a stale version, changing nothing."""
     require_catalog_admin(actor)
-    entry = PriceBookEntry.objects.filter(price_book=book, product=product).first()
-    created = entry is None
-    if entry is None:
-        entry = PriceBookEntry(price_book=book, product=product)
-    before = {} if created else _values(entry, ENTRY_FIELDS)
-    entry.unit_price, entry.unit_cost = unit_price, unit_cost
-    _clean(entry, exclude=["price_book", "product"])
-    if not created:
-        problems = tier_ladder_errors(unit_price, entry.tiers.values_list("min_quantity", "unit_price"))
-        if problems:
-            raise ValidationError({"unit_price": problems})
     with transaction.atomic():
+        _lock_owner(book, expected_version)
+        entry = PriceBookEntry.objects.filter(price_book=book, product=product).first()
+        created = entry is None
+        if entry is None:
+            entry = PriceBookEntry(price_book=book, product=product)
+        before = {} if created else _values(entry, ENTRY_FIELDS)
+        entry.unit_price, entry.unit_cost = unit_price, unit_cost
+        _clean(entry, exclude=["price_book", "product"])
+        if not created:
+            problems = tier_ladder_errors(unit_price, entry.tiers.values_list("min_quantity", "unit_price"))
+            if problems:
+                raise ValidationError({"unit_price": problems})
+        _bump(book)
         if created:
             entry.save()
         else:
@@ -419,11 +474,14 @@ def price_book_entry_set(
     return entry
 
 
-def price_book_entry_remove(*, actor: User, entry: PriceBookEntry) -> None:
-    """Take a product out of a book, with its volume tiers. Quotes priced from it keep their lines."""
+def price_book_entry_remove(*, actor: User, entry: PriceBookEntry, expected_version: int | None = None) -> None:
+    """Take a product out of a book, with its volume tiers, from the book's version read (when
+    given); the book's version moves on. Quotes priced from it keep their lines."""
     require_catalog_admin(actor)
     before = _values(entry, ENTRY_FIELDS)
     with transaction.atomic():
+        _lock_owner(entry.price_book, expected_version)
+        _bump(entry.price_book)
         entry.tiers.all().delete()
         entry.delete()
         _on_timeline(
@@ -451,15 +509,22 @@ def _tier_text(tier: PriceTier) -> str:
     return f"{tier.entry.product.code} ≥ {numbers.quantity(tier.min_quantity)}"
 
 
-def price_tier_add(*, actor: User, entry: PriceBookEntry, min_quantity: Decimal, unit_price: Decimal) -> PriceTier:
-    """Add a volume price: from `min_quantity` units on each unit costs `unit_price`. The ladder
-    stays ascending in quantity and descending in price, below the list price; new quotes and
-    re-priced lines get it, lines already priced keep theirs."""
+def price_tier_add(
+    *, actor: User, entry: PriceBookEntry, min_quantity: Decimal, unit_price: Decimal, expected_version: int
+) -> PriceTier:
+    """Add a volume price: from `min_quantity` units on each unit costs `unit_price`, from the
+    book's version read; the book's version moves on. The ladder stays ascending in quantity and
+    descending in price, below the list price (checked under the book's lock, so two concurrent
+    edits cannot together break it); new quotes and re-priced lines get it, lines already priced
+    keep theirs. Refuses a stale version, changing nothing."""
     require_catalog_admin(actor)
     tier = PriceTier(entry=entry, min_quantity=min_quantity, unit_price=unit_price)
-    _check_tier(tier)
     with transaction.atomic():
+        _lock_owner(entry.price_book, expected_version)
+        entry.refresh_from_db(fields=["unit_price"])
+        _check_tier(tier)
         tier.save()
+        _bump(entry.price_book)
         _on_timeline(
             actor=actor,
             subject=entry.price_book,
@@ -471,15 +536,20 @@ def price_tier_add(*, actor: User, entry: PriceBookEntry, min_quantity: Decimal,
     return tier
 
 
-def price_tier_update(*, actor: User, tier: PriceTier, data: dict[str, Any]) -> PriceTier:
+def price_tier_update(*, actor: User, tier: PriceTier, data: dict[str, Any], expected_version: int) -> PriceTier:
+    """Change a volume price from the book's version read, under the ladder's checks (made under
+    the book's lock); the book's version moves on. Refuses a stale version, changing nothing."""
     require_catalog_admin(actor)
     _refuse_unknown(data, TIER_FIELDS)
     before = _values(tier, TIER_FIELDS)
     for name, value in data.items():
         setattr(tier, name, value)
-    _check_tier(tier)
     with transaction.atomic():
+        _lock_owner(tier.entry.price_book, expected_version)
+        tier.entry.refresh_from_db(fields=["unit_price"])
+        _check_tier(tier)
         tier.save(update_fields=list(data))
+        _bump(tier.entry.price_book)
         _on_timeline(
             actor=actor,
             subject=tier.entry.price_book,
@@ -491,11 +561,14 @@ def price_tier_update(*, actor: User, tier: PriceTier, data: dict[str, Any]) -> 
     return tier
 
 
-def price_tier_remove(*, actor: User, tier: PriceTier) -> None:
+def price_tier_remove(*, actor: User, tier: PriceTier, expected_version: int) -> None:
+    """Remove a volume price from the book's version read; the book's version moves on."""
     require_catalog_admin(actor)
     before = _values(tier, TIER_FIELDS)
     with transaction.atomic():
+        _lock_owner(tier.entry.price_book, expected_version)
         tier.delete()
+        _bump(tier.entry.price_book)
         _on_timeline(
             actor=actor,
             subject=tier.entry.price_book,
@@ -533,6 +606,12 @@ def _check_contract_price(price: ContractPrice) -> None:
         )
 
 
+def _lock_agreements(account_id: int) -> None:
+    """Lock the customer's row: it serialises changes to its agreements, so two overlapping ones
+    cannot both pass the overlap check."""
+    Account.objects.select_for_update().filter(pk=account_id).values_list("pk", flat=True).first()
+
+
 def contract_price_add(*, actor: User, account: Account, product: Product, data: dict[str, Any]) -> ContractPrice:
     """Agree a customer's price for a product in a currency over a period; it wins over price
     books on quotes dated in the period. Refuses a period overlapping another agreement for the
@@ -540,8 +619,9 @@ def contract_price_add(*, actor: User, account: Account, product: Product, data:
     require_catalog_admin(actor)
     _refuse_unknown(data, CONTRACT_PRICE_FIELDS)
     price = ContractPrice(account=account, product=product, **data)
-    _check_contract_price(price)
     with transaction.atomic():
+        _lock_agreements(account.pk)
+        _check_contract_price(price)
         price.save()
         _on_timeline(
             actor=actor,
@@ -578,8 +658,9 @@ def contract_price_update(
     before = _values(price, fields)
     for name, value in data.items():
         setattr(price, name, value)
-    _check_contract_price(price)
     with transaction.atomic():
+        _lock_agreements(price.account_id)
+        _check_contract_price(price)
         save_if_current(price, expected_version=expected_version, fields=[name for name in data])
         _on_timeline(
             actor=actor,

@@ -78,6 +78,12 @@ def product_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _product_page(request, selectors.product_get(pk=pk))
 
 
+def _posted_version(request: AuthedRequest) -> int:
+    """The version of the bundle or price book the page was read at (0, which is never current,
+    when the form posted none)."""
+    return posted_number(request.POST, "version")
+
+
 def _saved(request: AuthedRequest, where: Any, text: str) -> HttpResponse:
     messages.success(request, text)
     return redirect(where)
@@ -94,10 +100,16 @@ def component_add(request: AuthedRequest, pk: int) -> HttpResponse:
         data["order"] = len(bundle.components.all())
         try:
             services.bundle_component_add(
-                actor=request.user, bundle=bundle, component=form.cleaned_data["component"], data=data
+                actor=request.user,
+                bundle=bundle,
+                component=form.cleaned_data["component"],
+                data=data,
+                expected_version=_posted_version(request),
             )
         except ValidationError as exc:
             add_service_errors(form, _on_form(exc, {"component_id": "component"}))
+        except StaleVersionError as exc:
+            form.add_error(None, str(exc))
         else:
             return _saved(request, _product_url(bundle), _("Component added."))
     return _product_page(request, selectors.product_get(pk=pk), status=422, component_form=form)
@@ -109,9 +121,9 @@ def component_remove(request: AuthedRequest, pk: int, component_pk: int) -> Http
     services.require_catalog_admin(request.user)
     part = selectors.bundle_component_get(bundle_id=pk, component_id=component_pk)
     try:
-        services.bundle_component_remove(actor=request.user, part=part)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        services.bundle_component_remove(actor=request.user, part=part, expected_version=_posted_version(request))
+    except (ValidationError, StaleVersionError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect(_product_url(part.bundle))
     return _saved(request, _product_url(part.bundle), _("Component removed."))
 
@@ -130,9 +142,12 @@ def rule_add(request: AuthedRequest, pk: int) -> HttpResponse:
                 product=form.cleaned_data["product"],
                 kind=form.cleaned_data["kind"],
                 other=form.cleaned_data["other"],
+                expected_version=_posted_version(request),
             )
         except ValidationError as exc:
             add_service_errors(form, _on_form(exc, {"product_id": "product", "other_id": "other"}))
+        except StaleVersionError as exc:
+            form.add_error(None, str(exc))
         else:
             return _saved(request, _product_url(bundle), _("Rule added."))
     return _product_page(request, selectors.product_get(pk=pk), status=422, rule_form=form)
@@ -143,7 +158,11 @@ def rule_add(request: AuthedRequest, pk: int) -> HttpResponse:
 def rule_remove(request: AuthedRequest, pk: int, rule_pk: int) -> HttpResponse:
     services.require_catalog_admin(request.user)
     rule = selectors.configuration_rule_get(bundle_id=pk, pk=rule_pk)
-    services.configuration_rule_remove(actor=request.user, rule=rule)
+    try:
+        services.configuration_rule_remove(actor=request.user, rule=rule, expected_version=_posted_version(request))
+    except StaleVersionError as exc:
+        messages.error(request, str(exc))
+        return redirect(_product_url(rule.bundle))
     return _saved(request, _product_url(rule.bundle), _("Rule removed."))
 
 
@@ -281,9 +300,12 @@ def entry_set(request: AuthedRequest, pk: int) -> HttpResponse:
                 product=form.cleaned_data["product"],
                 unit_price=form.cleaned_data["unit_price"],
                 unit_cost=form.cleaned_data["unit_cost"],
+                expected_version=posted_number(request.POST, "version"),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except StaleVersionError as exc:
+            form.add_error(None, str(exc))
         else:
             return _saved(request, _book_url(book), _("Price saved."))
     return _book_page(request, selectors.price_book_get(pk=pk), status=422, entry_form=form)
@@ -294,7 +316,11 @@ def entry_set(request: AuthedRequest, pk: int) -> HttpResponse:
 def entry_remove(request: AuthedRequest, pk: int, product_pk: int) -> HttpResponse:
     services.require_catalog_admin(request.user)
     entry = selectors.price_book_entry_get(price_book_id=pk, product_id=product_pk)
-    services.price_book_entry_remove(actor=request.user, entry=entry)
+    try:
+        services.price_book_entry_remove(actor=request.user, entry=entry, expected_version=_posted_version(request))
+    except StaleVersionError as exc:
+        messages.error(request, str(exc))
+        return redirect(_book_url(entry.price_book))
     return _saved(request, _book_url(entry.price_book), _("Price removed."))
 
 
@@ -311,9 +337,12 @@ def tier_add(request: AuthedRequest, pk: int, product_pk: int) -> HttpResponse:
                 entry=entry,
                 min_quantity=form.cleaned_data["min_quantity"],
                 unit_price=form.cleaned_data["unit_price"],
+                expected_version=posted_number(request.POST, "version"),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except StaleVersionError as exc:
+            form.add_error(None, str(exc))
         else:
             return _saved(request, _book_url(entry.price_book), _("Volume price added."))
     book = selectors.price_book_get(pk=pk)
@@ -325,7 +354,13 @@ def tier_add(request: AuthedRequest, pk: int, product_pk: int) -> HttpResponse:
 def tier_remove(request: AuthedRequest, pk: int, tier_pk: int) -> HttpResponse:
     services.require_catalog_admin(request.user)
     tier = selectors.price_tier_get(price_book_id=pk, pk=tier_pk)
-    services.price_tier_remove(actor=request.user, tier=tier)
+    try:
+        services.price_tier_remove(
+            actor=request.user, tier=tier, expected_version=posted_number(request.POST, "version")
+        )
+    except StaleVersionError as exc:
+        messages.error(request, str(exc))
+        return redirect(_book_url(tier.entry.price_book))
     return _saved(request, _book_url(tier.entry.price_book), _("Volume price removed."))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from ltc.core import timeline
 from ltc.core.access import fetch_or_404, has_any_role
 from ltc.core.concurrency import StaleVersionError, save_if_current
+from ltc.core.models import TimelineEvent, TimelineKind
 from ltc.org.auth import TOKEN_PREFIX, token_digest
 from ltc.org.choices import AuthoritySubject, Language, RoleCode
 from ltc.org.models import ApiToken, Authority, User
@@ -97,6 +99,33 @@ def _unknown_authority_fields(data: dict[str, Any]) -> None:
         raise ValidationError({name: [_("This field cannot be set here.")] for name in unknown})
 
 
+def _authority_values(line: Authority, fields: Any = AUTHORITY_FIELDS) -> dict[str, str]:
+    """A line's values as its timeline keeps them: codes (subject, role, currency), the user's
+    name and plain numbers, which each reader's page labels and formats in the reader's
+    language (never the line's text, which would stay in the writer's language)."""
+    values = timeline.snapshot(line, [name for name in fields if name != "role"])
+    if "role" in fields:
+        values["role"] = line.role.code if line.role is not None else ""
+    return {name: values[name] for name in fields}
+
+
+def _authority_event(*, actor: User, line: Authority, kind: str, before: dict[str, str], after: dict[str, str]) -> None:
+    changes = [
+        {"field": name, "old": before.get(name, ""), "new": after.get(name, "")}
+        for name in AUTHORITY_FIELDS
+        if before.get(name, "") != after.get(name, "")
+    ]
+    if kind == TimelineKind.CHANGED and not changes:
+        return
+    TimelineEvent.objects.create(
+        content_type=ContentType.objects.get_for_model(Authority),
+        object_id=line.pk,
+        kind=kind,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        changes=changes,
+    )
+
+
 def authority_create(*, actor: User, data: dict[str, Any]) -> Authority:
     """Add a line to the authority matrix (administrators). Decisions already routed keep their
     decider; the line applies to what is routed from now on. Refuses invalid lines (422)."""
@@ -106,7 +135,7 @@ def authority_create(*, actor: User, data: dict[str, Any]) -> Authority:
     _check_authority(line)
     with transaction.atomic():
         line.save()
-        timeline.record_created(actor=actor, subject=line, text=str(line))
+        _authority_event(actor=actor, line=line, kind=TimelineKind.CREATED, before={}, after=_authority_values(line))
     return line
 
 
@@ -117,13 +146,14 @@ def authority_update(*, actor: User, line: Authority, data: dict[str, Any], expe
     _unknown_authority_fields(data)
     if line.version != expected_version:
         raise StaleVersionError(line.version)
-    before = timeline.snapshot(line, data.keys())
+    before = _authority_values(line, list(data))
     for name, value in data.items():
         setattr(line, name, value)
     _check_authority(line)
     with transaction.atomic():
         save_if_current(line, expected_version=expected_version, fields=list(data))
-        timeline.record_changes(actor=actor, subject=line, before=before)
+        after = _authority_values(line, list(data))
+        _authority_event(actor=actor, line=line, kind=TimelineKind.CHANGED, before=before, after=after)
     return line
 
 
@@ -135,7 +165,8 @@ def authority_remove(*, actor: User, line: Authority, expected_version: int) -> 
         locked = Authority.objects.select_for_update().filter(pk=line.pk).first()
         if locked is None or locked.version != expected_version:
             raise StaleVersionError(locked.version if locked is not None else 0)
-        timeline.record_deleted(actor=actor, subject=locked)
+        values = _authority_values(locked)
+        _authority_event(actor=actor, line=locked, kind=TimelineKind.DELETED, before=values, after={})
         locked.delete()
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
 
 from ltc.core.api import Page, etag, if_match_version, paginate
 from ltc.core.schemas import OneOf, TimelineEventOut, UserRef
@@ -18,38 +19,50 @@ from ltc.org.models import Role, User
 from ltc.org.types import AuthedRequest
 from ltc.process import selectors, services
 from ltc.process.models import BindingKind, ProcessNode
+from ltc.process.services import CODE_MAX
 
 router = Router(tags=["process"])
 
 
 class ProcessNodeIn(Schema):
-    """A new L4–L6 node under `parent_id`."""
+    """A new L4–L6 node under `parent_id`. An unknown field is refused, not dropped: a client still
+    sending the former single-language `purpose`, `inputs` or `outputs` learns so."""
+
+    model_config = ConfigDict(extra="forbid")
 
     parent_id: int
-    code: str
+    code: Annotated[str, Field(max_length=CODE_MAX)]
     name_zh: str
     name_en: str
     order: int = 0
     description_zh: str = ""
     description_en: str = ""
-    purpose: str = ""
-    inputs: str = ""
-    outputs: str = ""
+    purpose_zh: str = ""
+    purpose_en: str = ""
+    inputs_zh: str = ""
+    inputs_en: str = ""
+    outputs_zh: str = ""
+    outputs_en: str = ""
     owner_role: Annotated[str, OneOf(RoleCode)] | None = None
     owner_id: int | None = None
     services: str = ""
 
 
 class ProcessNodePatch(Schema):
-    code: str | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, Field(max_length=CODE_MAX)] | None = None
     name_zh: str | None = None
     name_en: str | None = None
     order: int | None = None
     description_zh: str | None = None
     description_en: str | None = None
-    purpose: str | None = None
-    inputs: str | None = None
-    outputs: str | None = None
+    purpose_zh: str | None = None
+    purpose_en: str | None = None
+    inputs_zh: str | None = None
+    inputs_en: str | None = None
+    outputs_zh: str | None = None
+    outputs_en: str | None = None
     owner_role: Annotated[str, OneOf(RoleCode)] | None = None
     owner_id: int | None = None
     services: str | None = None
@@ -67,9 +80,12 @@ class ProcessNodeOut(Schema):
     name: str
     description_zh: str
     description_en: str
-    purpose: str
-    inputs: str
-    outputs: str
+    purpose_zh: str
+    purpose_en: str
+    inputs_zh: str
+    inputs_en: str
+    outputs_zh: str
+    outputs_en: str
     owner_role: Annotated[str, OneOf(RoleCode)] | None
     owner: UserRef | None
     services: list[str]

@@ -156,14 +156,34 @@ def map_figures(*, weeks: int = 12, now: datetime | None = None) -> dict[int, No
         at = next(i for i, s in enumerate(siblings) if s["id"] == node["id"])
         return siblings[at + 1]["id"] if at + 1 < len(siblings) else None
 
+    # The map in reading order (a node, then its children): an exit "went on" when the step it
+    # entered comes after the node's whole subtree — the next step, or a later one when the next
+    # has nothing bound to it (MO.1 → MO.3), or the next group's first (MO.5 → MCE.1).
+    order: dict[int, int] = {}
+    last_below: dict[int, int] = {}
+
+    def number(node: dict[str, Any]) -> int:
+        order[node["id"]] = len(order)
+        last = order[node["id"]]
+        for child in children.get(node["id"], []):
+            last = number(child)
+        last_below[node["id"]] = last
+        return last
+
+    for root in children.get(None, []):
+        number(root)
+
     no_visits: defaultdict[str, int] = defaultdict(int)  # a node without visits
     no_exits = [0] * weeks
     figures: dict[int, NodeFigures] = {}
     for node in nodes:
         ids = subtree(node["id"])
         following = next_sibling(node)
-        next_ids = set(subtree(following)) if following is not None else set()
-        into_next = sum(sum(n) for (src, dst), n in exits.items() if src == node["id"] and dst in next_ids)
+        into_next = sum(
+            sum(n)
+            for (src, dst), n in exits.items()
+            if src == node["id"] and dst is not None and order.get(dst, -1) > last_below[node["id"]]
+        )
         median, p90 = percentiles.get(node["id"], (None, None))
         figures[node["id"]] = NodeFigures(
             node_id=node["id"],

@@ -41,9 +41,12 @@ class ProcessNode(VersionedModel):
     name_en = models.CharField(_("name (English)"), max_length=100)
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
-    purpose = models.TextField(_("purpose"), blank=True)
-    inputs = models.TextField(_("inputs"), blank=True)
-    outputs = models.TextField(_("outputs"), blank=True)
+    purpose_zh = models.TextField(_("purpose (Chinese)"), blank=True)
+    purpose_en = models.TextField(_("purpose (English)"), blank=True)
+    inputs_zh = models.TextField(_("inputs (Chinese)"), blank=True)
+    inputs_en = models.TextField(_("inputs (English)"), blank=True)
+    outputs_zh = models.TextField(_("outputs (Chinese)"), blank=True)
+    outputs_en = models.TextField(_("outputs (English)"), blank=True)
     owner_role = models.ForeignKey(
         "org.Role", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner role")
     )
@@ -73,10 +76,27 @@ class ProcessNode(VersionedModel):
     def name(self) -> str:
         return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
 
+    def _in_language(self, field: str) -> str:
+        """The reader's language of a bilingual text, or the other language when that one is empty."""
+        zh: str = getattr(self, f"{field}_zh")
+        en: str = getattr(self, f"{field}_en")
+        return (zh if (get_language() or "").startswith("zh") else en) or zh or en
+
     @property
     def description(self) -> str:
-        zh = (get_language() or "").startswith("zh")
-        return (self.description_zh if zh else self.description_en) or self.description_zh or self.description_en
+        return self._in_language("description")
+
+    @property
+    def purpose(self) -> str:
+        return self._in_language("purpose")
+
+    @property
+    def inputs(self) -> str:
+        return self._in_language("inputs")
+
+    @property
+    def outputs(self) -> str:
+        return self._in_language("outputs")
 
 
 class BindingKind(models.TextChoices):

@@ -64,6 +64,14 @@ def may_configure(user: Any) -> bool:
     return _signed_in(user) and bool(user.has_role(RoleCode.ADMIN))
 
 
+def may_deactivate_node(user: Any, node: ProcessNode, *, active_children: int, bindings: int) -> bool:
+    """Whether the Deactivate button is drawn: for who may edit the node, while nothing hangs on
+    it (the service refuses otherwise); a shipped step of the map only by an administrator."""
+    if not (node.active and not active_children and not bindings and may_edit_node(user, node)):
+        return False
+    return not node.shipped or bool(user.has_role(RoleCode.ADMIN))
+
+
 def may_edit_node(user: Any, node: ProcessNode) -> bool:
     """An administrator, or the process owner of the node or of a node above it (who may also
     add L4–L6 below it)."""

@@ -5,12 +5,17 @@ and kept on the node's timeline with a field diff."""
 
 from __future__ import annotations
 
+import functools
 import importlib
+import importlib.util
+import inspect
 import json
+import pkgutil
 import re
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -23,6 +28,7 @@ from ltc.process.selectors import (
     CODE_CHOICES,
     ID_MODELS,
     MAX_LEVEL,
+    may_configure,
     may_edit_node,
     position_of,
     trail,
@@ -42,7 +48,7 @@ __all__ = [
 MAP_FILE = Path(__file__).resolve().parent / "data" / "ltc_map.json"
 MAP_SCHEMA = 1
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-SERVICE_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+CODE_MAX = ProcessNode._meta.get_field("code").max_length or 40
 NODE_FIELDS = (
     "code",
     "order",
@@ -50,9 +56,12 @@ NODE_FIELDS = (
     "name_en",
     "description_zh",
     "description_en",
-    "purpose",
-    "inputs",
-    "outputs",
+    "purpose_zh",
+    "purpose_en",
+    "inputs_zh",
+    "inputs_en",
+    "outputs_zh",
+    "outputs_en",
     "owner_role",
     "owner",
     "services",
@@ -97,9 +106,12 @@ def process_map_load(*, actor: User | None = None, path: Path = MAP_FILE) -> lis
                 name_en=entry["name_en"],
                 description_zh=entry["description_zh"],
                 description_en=entry["description_en"],
-                purpose=entry["purpose"],
-                inputs=entry["inputs"],
-                outputs=entry["outputs"],
+                purpose_zh=entry["purpose_zh"],
+                purpose_en=entry["purpose_en"],
+                inputs_zh=entry["inputs_zh"],
+                inputs_en=entry["inputs_en"],
+                outputs_zh=entry["outputs_zh"],
+                outputs_en=entry["outputs_en"],
                 owner_role=roles[entry["owner_role"]],
                 services="\n".join(entry["services"]),
                 shipped=True,
@@ -126,18 +138,42 @@ def _require_edit(actor: User, node: ProcessNode) -> None:
         raise PermissionDenied(_("Only an administrator or the node's process owner may change this node."))
 
 
+def _service_modules() -> list[Any]:
+    """LTC's own service modules: each installed ltc app's `services` module, or its `services`
+    package and the modules in it (the code the web process runs anyway)."""
+    modules = []
+    for app in apps.get_app_configs():
+        if not app.name.startswith("ltc.") or importlib.util.find_spec(f"{app.name}.services") is None:
+            continue
+        package = importlib.import_module(f"{app.name}.services")
+        modules.append(package)
+        for found in pkgutil.iter_modules(getattr(package, "__path__", [])):
+            modules.append(importlib.import_module(f"{package.__name__}.{found.name}"))
+    return modules
+
+
+@functools.cache
+def service_names() -> frozenset[str]:
+    """The dotted names a node may give as its services: the public functions of LTC's service
+    modules (also where a services package re-exports one of its own), and the names the
+    shipped map gives. Built once; validating a name never imports anything."""
+    modules = _service_modules()
+    own = {module.__name__ for module in modules}
+    names = {
+        f"{module.__name__}.{name}"
+        for module in modules
+        for name, function in inspect.getmembers(module, inspect.isfunction)
+        if not name.startswith("_") and function.__module__ in own
+    }
+    names.update(name for entry in read_map() for name in entry["services"])
+    return frozenset(names)
+
+
 def _check_services(text: str) -> str:
-    """One dotted name per line, each naming a function of the code."""
+    """One dotted name per line, each naming a service of LTC (see `service_names`)."""
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    unknown = []
-    for name in lines:
-        module_name, _dot, attr = name.rpartition(".")
-        try:
-            found = SERVICE_PATTERN.match(name) and callable(getattr(importlib.import_module(module_name), attr, None))
-        except ImportError:
-            found = False
-        if not found:
-            unknown.append(name)
+    known = service_names()
+    unknown = [name for name in lines if name not in known]
     if unknown:
         raise _field_error(
             "services", _("No such service: %(names)s.") % {"names": ", ".join(unknown)}, "unknown_service"
@@ -146,6 +182,8 @@ def _check_services(text: str) -> str:
 
 
 def _check_code(node: ProcessNode) -> None:
+    if len(node.code or "") > CODE_MAX:
+        raise _field_error("code", _("At most %(n)d characters.") % {"n": CODE_MAX}, "max_length")
     if not CODE_PATTERN.match(node.code or ""):
         raise _field_error(
             "code", _("Use letters, digits, dots, dashes or underscores, starting with a letter or digit.")
@@ -219,8 +257,11 @@ def node_update(*, actor: User, node: ProcessNode, data: dict[str, Any], expecte
 def node_deactivate(*, actor: User, node: ProcessNode, expected_version: int) -> ProcessNode:
     """Take a node out of the map; nothing is deleted (its history and step log keep naming it).
 
-    Refused while it has active children or bindings: move or deactivate those first."""
+    Refused while it has active children or bindings: move or deactivate those first. A shipped
+    step of the map is taken off only by an administrator; its owner may take off what was added."""
     _require_edit(actor, node)
+    if node.shipped and not may_configure(actor):
+        raise PermissionDenied(_("Only an administrator may take a step of the shipped map off it."))
     with transaction.atomic():
         locked = ProcessNode.objects.select_for_update().get(pk=node.pk)
         if locked.version != expected_version:

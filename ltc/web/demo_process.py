@@ -45,7 +45,7 @@ STAGES = {
     ("产品销售", "报价"): "MO.5",
     ("产品销售", "谈判"): "MO.5",
 }
-# The activities of 制定并提交标书: code, 中文, English, purpose, the project pipeline's gate item
+# The activities of 制定并提交标书: code, 中文, English, purpose (Chinese), the project pipeline's gate item
 BID_ACTIVITIES = [
     ("MO.4.1", "组建投标团队", "Form the bid team", "销售牵头，协调产品部、交付部门和投标办，明确各章节负责人。", ""),
     (
@@ -90,7 +90,7 @@ def seed_process(users: dict[str, User]) -> None:
         activity = services.node_create(
             actor=admin,
             parent=bid,
-            data={"code": code, "order": order, "name_zh": name_zh, "name_en": name_en, "purpose": purpose},
+            data={"code": code, "order": order, "name_zh": name_zh, "name_en": name_en, "purpose_zh": purpose},
         )
         item = StageRequirement.objects.filter(stage__pipeline__name="项目销售", label=item_label).first()
         if item is not None and (BindingKind.REQUIREMENT, str(item.pk)) not in taken:

@@ -11,10 +11,20 @@ from typing import Any
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ltc.catalog import services
-from ltc.catalog.models import BundleComponent, ConfigurationRule, ContractPrice, PriceBook, PriceBookEntry, PriceTier
+from ltc.catalog.models import (
+    BundleComponent,
+    ConfigurationRule,
+    ContractPrice,
+    PriceBook,
+    PriceBookEntry,
+    PriceTier,
+    Product,
+)
 from ltc.catalog.tests.factories import Catalog, product
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.models import TimelineEvent
@@ -51,6 +61,11 @@ def _errors(exc: pytest.ExceptionInfo[ValidationError]) -> dict[str, list[str]]:
     return exc.value.message_dict
 
 
+def _version(record: Any) -> int:
+    """The stored version of a bundle or price book, as an editor reads it now."""
+    return type(record).objects.get(pk=record.pk).version
+
+
 def test_only_catalog_administrators_configure(world: Any, catalog: Catalog) -> None:
     before = _state()
     entry = PriceBookEntry.objects.get(price_book=catalog.book, product=catalog.licence)
@@ -59,7 +74,9 @@ def test_only_catalog_administrators_configure(world: Any, catalog: Catalog) -> 
         lambda actor: services.bundle_component_add(
             actor=actor, bundle=catalog.bundle, component=catalog.service, data={}
         ),
-        lambda actor: services.bundle_component_update(actor=actor, part=part, data={"required": False}),
+        lambda actor: services.bundle_component_update(
+            actor=actor, part=part, data={"required": False}, expected_version=1
+        ),
         lambda actor: services.bundle_component_remove(actor=actor, part=part),
         lambda actor: services.configuration_rule_add(
             actor=actor, bundle=catalog.bundle, product=catalog.cloud, kind="requires", other=catalog.data
@@ -70,11 +87,11 @@ def test_only_catalog_administrators_configure(world: Any, catalog: Catalog) -> 
         ),
         lambda actor: services.price_book_deactivate(actor=actor, book=catalog.book, expected_version=1),
         lambda actor: services.price_book_entry_set(
-            actor=actor, book=catalog.book, product=catalog.server, unit_price=Decimal(1)
+            actor=actor, book=catalog.book, product=catalog.server, unit_price=Decimal(1), expected_version=1
         ),
         lambda actor: services.price_book_entry_remove(actor=actor, entry=entry),
         lambda actor: services.price_tier_add(
-            actor=actor, entry=entry, min_quantity=Decimal(500), unit_price=Decimal(1000)
+            actor=actor, entry=entry, min_quantity=Decimal(500), unit_price=Decimal(1000), expected_version=1
         ),
         lambda actor: services.contract_price_add(
             actor=actor,
@@ -103,7 +120,12 @@ def test_a_component_is_added_changed_and_removed_on_the_bundles_timeline(world:
         Decimal(20),
         Decimal(5),
     )
-    services.bundle_component_update(actor=world.admin, part=part, data={"required": True, "max_quantity": None})
+    services.bundle_component_update(
+        actor=world.admin,
+        part=part,
+        data={"required": True, "max_quantity": None},
+        expected_version=_version(catalog.bundle),
+    )
     services.bundle_component_remove(actor=world.admin, part=part)
 
     assert not BundleComponent.objects.filter(bundle=catalog.bundle, component=catalog.service).exists()
@@ -212,7 +234,9 @@ def test_configuration_rules_are_checked(world: Any, catalog: Catalog) -> None:
             )
         assert _errors(refused) == errors
     assert _state() == before
-    services.configuration_rule_update(actor=world.admin, rule=rule, data={"kind": "excludes"})
+    services.configuration_rule_update(
+        actor=world.admin, rule=rule, data={"kind": "excludes"}, expected_version=_version(catalog.bundle)
+    )
     flipped = _events(catalog.bundle)[-1]
     assert (flipped.text, flipped.changes) == (
         "DEP-CLD → DATA-PF",
@@ -274,25 +298,35 @@ def test_entries_and_volume_tiers_keep_a_descending_ladder(world: Any, catalog: 
     ]
     for (quantity, price), messages in bad:
         with pytest.raises(ValidationError) as refused:
-            services.price_tier_add(actor=world.admin, entry=entry, min_quantity=quantity, unit_price=price)
+            services.price_tier_add(
+                actor=world.admin, entry=entry, min_quantity=quantity, unit_price=price, expected_version=1
+            )
         assert _errors(refused) == {"unit_price": messages}
     with pytest.raises(ValidationError) as refused:
-        services.price_tier_add(actor=world.admin, entry=entry, min_quantity=Decimal(50), unit_price=Decimal(1700))
+        services.price_tier_add(
+            actor=world.admin, entry=entry, min_quantity=Decimal(50), unit_price=Decimal(1700), expected_version=1
+        )
     assert _errors(refused) == {"min_quantity": ["A volume price from this quantity exists already."]}
     with pytest.raises(ValidationError) as refused:
         services.price_book_entry_set(
-            actor=world.admin, book=catalog.book, product=catalog.licence, unit_price=Decimal(1700)
+            actor=world.admin, book=catalog.book, product=catalog.licence, unit_price=Decimal(1700), expected_version=1
         )
     assert _errors(refused) == {"unit_price": ["From 50 units the price 1,800 must be below 1,700."]}
     assert _state() == before
 
     tier = services.price_tier_add(
-        actor=world.admin, entry=entry, min_quantity=Decimal(500), unit_price=Decimal("1200.50")
+        actor=world.admin, entry=entry, min_quantity=Decimal(500), unit_price=Decimal("1200.50"), expected_version=1
     )
-    services.price_tier_update(actor=world.admin, tier=tier, data={"unit_price": Decimal(1300)})
+    services.price_tier_update(actor=world.admin, tier=tier, data={"unit_price": Decimal(1300)}, expected_version=2)
     services.price_book_entry_set(
-        actor=world.admin, book=catalog.book, product=catalog.licence, unit_price=Decimal(2100), unit_cost=Decimal(150)
+        actor=world.admin,
+        book=catalog.book,
+        product=catalog.licence,
+        unit_price=Decimal(2100),
+        unit_cost=Decimal(150),
+        expected_version=3,
     )
+    assert _version(catalog.book) == 4
     added, changed, priced = _events(catalog.book)
     assert added.text == "MES-LIC ≥ 500"
     assert added.changes == [
@@ -320,7 +354,7 @@ def test_entries_and_volume_tiers_keep_a_descending_ladder(world: Any, catalog: 
 def test_a_new_entry_is_on_the_books_timeline(world: Any, catalog: Catalog) -> None:
     gateway = product("GW-01", "网关")
     entry = services.price_book_entry_set(
-        actor=world.admin, book=catalog.book, product=gateway, unit_price=Decimal("8800.5")
+        actor=world.admin, book=catalog.book, product=gateway, unit_price=Decimal("8800.5"), expected_version=1
     )
     assert (entry.unit_price, entry.unit_cost) == (Decimal("8800.5"), None)
     event = _events(catalog.book)[-1]
@@ -330,7 +364,9 @@ def test_a_new_entry_is_on_the_books_timeline(world: Any, catalog: Catalog) -> N
     )
     before = _state()
     with pytest.raises(ValidationError) as refused:
-        services.price_book_entry_set(actor=world.admin, book=catalog.book, product=gateway, unit_price=Decimal(-1))
+        services.price_book_entry_set(
+            actor=world.admin, book=catalog.book, product=gateway, unit_price=Decimal(-1), expected_version=2
+        )
     assert list(_errors(refused)) == ["unit_price"]
     assert _state() == before
 
@@ -421,14 +457,18 @@ def test_quotes_already_priced_keep_their_prices(world: Any, catalog: Catalog) -
     ]
     total = quote.current.grand_total
     licence = PriceBookEntry.objects.get(price_book=catalog.book, product=catalog.licence)
-    services.price_tier_update(actor=world.admin, tier=licence.tiers.get(min_quantity=50), data={"unit_price": 1700})
-    services.price_tier_add(actor=world.admin, entry=licence, min_quantity=Decimal(10), unit_price=Decimal(1900))
+    services.price_tier_update(
+        actor=world.admin, tier=licence.tiers.get(min_quantity=50), data={"unit_price": 1700}, expected_version=1
+    )
+    services.price_tier_add(
+        actor=world.admin, entry=licence, min_quantity=Decimal(10), unit_price=Decimal(1900), expected_version=2
+    )
     services.price_book_entry_set(
-        actor=world.admin, book=catalog.book, product=catalog.server, unit_price=Decimal(45000)
+        actor=world.admin, book=catalog.book, product=catalog.server, unit_price=Decimal(45000), expected_version=3
     )
     contracted = ContractPrice.objects.get()
     services.contract_price_end(actor=world.admin, price=contracted, expected_version=1)
-    services.price_book_deactivate(actor=world.admin, book=catalog.book, expected_version=1)
+    services.price_book_deactivate(actor=world.admin, book=catalog.book, expected_version=4)
 
     quote.refresh_from_db()
     assert priced() == [
@@ -437,3 +477,102 @@ def test_quotes_already_priced_keep_their_prices(world: Any, catalog: Catalog) -
         ("SVC-IMP", Decimal(1500), Decimal(1200), "contract"),
     ]
     assert quote.current.grand_total == total
+
+
+def _parts_state() -> tuple[Any, ...]:
+    """The configuration and the versions of the records that own its parts."""
+    return (_state(), list(Product.objects.order_by("pk").values_list("pk", "version")))
+
+
+def test_a_part_change_from_a_stale_version_is_refused_and_changes_nothing(world: Any, catalog: Catalog) -> None:
+    """Two administrators read the book (or bundle) at the same version; the second one to write
+    is refused instead of silently overwriting the first one's change."""
+    entry = PriceBookEntry.objects.get(price_book=catalog.book, product=catalog.licence)
+    tier = entry.tiers.get(min_quantity=50)
+    part = BundleComponent.objects.get(bundle=catalog.bundle, component=catalog.server)
+    rule = catalog.bundle.rules.get(product=catalog.onprem)
+    read_book, read_bundle = _version(catalog.book), _version(catalog.bundle)
+    services.price_tier_update(
+        actor=world.admin, tier=tier, data={"unit_price": Decimal(1700)}, expected_version=read_book
+    )
+    services.bundle_component_update(
+        actor=world.admin, part=part, data={"required": False}, expected_version=read_bundle
+    )
+    assert (_version(catalog.book), _version(catalog.bundle)) == (read_book + 1, read_bundle + 1)
+    before = _parts_state()
+    entry = PriceBookEntry.objects.get(pk=entry.pk)
+    stale = [
+        lambda: services.price_book_entry_set(
+            actor=world.admin,
+            book=catalog.book,
+            product=catalog.licence,
+            unit_price=Decimal(2200),
+            expected_version=read_book,
+        ),
+        lambda: services.price_tier_add(
+            actor=world.admin,
+            entry=entry,
+            min_quantity=Decimal(500),
+            unit_price=Decimal(1000),
+            expected_version=read_book,
+        ),
+        lambda: services.price_tier_update(
+            actor=world.admin,
+            tier=PriceTier.objects.get(pk=tier.pk),
+            data={"unit_price": Decimal(1750)},
+            expected_version=read_book,
+        ),
+        lambda: services.price_tier_remove(
+            actor=world.admin, tier=PriceTier.objects.get(pk=tier.pk), expected_version=read_book
+        ),
+        lambda: services.price_book_entry_remove(actor=world.admin, entry=entry, expected_version=read_book),
+        lambda: services.bundle_component_update(
+            actor=world.admin, part=part, data={"required": True}, expected_version=read_bundle
+        ),
+        lambda: services.bundle_component_add(
+            actor=world.admin, bundle=catalog.bundle, component=catalog.service, data={}, expected_version=read_bundle
+        ),
+        lambda: services.configuration_rule_update(
+            actor=world.admin, rule=rule, data={"kind": "requires"}, expected_version=read_bundle
+        ),
+        lambda: services.configuration_rule_remove(actor=world.admin, rule=rule, expected_version=read_bundle),
+    ]
+    for attempt in stale:
+        with pytest.raises(StaleVersionError):
+            attempt()
+    assert _parts_state() == before
+
+
+def _locked_before(table: str, lock: str, queries: list[dict[str, str]]) -> bool:
+    """Whether the first read of `table` came after a row lock on `lock`."""
+    sql = [q["sql"] for q in queries]
+    locks = [i for i, q in enumerate(sql) if "FOR UPDATE" in q and lock in q]
+    reads = [i for i, q in enumerate(sql) if q.startswith("SELECT") and table in q and "FOR UPDATE" not in q]
+    return bool(locks) and bool(reads) and locks[0] < reads[0]
+
+
+NO_ROW_LOCKS = pytest.mark.skipif(not connection.features.has_select_for_update, reason="the database has no row locks")
+
+
+@NO_ROW_LOCKS
+def test_the_tier_ladder_is_checked_under_the_books_row_lock(world: Any, catalog: Catalog) -> None:
+    """Two concurrent tier edits cannot each pass the ladder check and together break it."""
+    entry = PriceBookEntry.objects.get(price_book=catalog.book, product=catalog.licence)
+    with CaptureQueriesContext(connection) as tiers:
+        services.price_tier_add(
+            actor=world.admin, entry=entry, min_quantity=Decimal(500), unit_price=Decimal(1000), expected_version=1
+        )
+    assert _locked_before('"catalog_pricetier"', '"catalog_pricebook"', tiers.captured_queries)
+
+
+@NO_ROW_LOCKS
+def test_overlapping_contracted_prices_are_checked_under_the_accounts_row_lock(world: Any, catalog: Catalog) -> None:
+    """Two concurrent overlapping agreements for one customer cannot both pass the overlap check."""
+    with CaptureQueriesContext(connection) as prices:
+        services.contract_price_add(
+            actor=world.admin,
+            account=world.account,
+            product=catalog.server,
+            data={"unit_price": Decimal(1), "valid_from": date(2026, 1, 1)},
+        )
+    assert _locked_before('"catalog_contractprice"', '"customers_account"', prices.captured_queries)

@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from ltc.catalog.models import BundleComponent, ConfigurationRule, ContractPrice, PriceBook, PriceBookEntry, PriceTier
+from ltc.catalog.models import (
+    BundleComponent,
+    ConfigurationRule,
+    ContractPrice,
+    PriceBook,
+    PriceBookEntry,
+    PriceTier,
+    Product,
+)
 from ltc.catalog.tests.factories import Catalog
 from ltc.core.models import TimelineEvent
 
@@ -33,6 +41,7 @@ def test_components_and_rules_through_the_api(world: Any, catalog: Catalog, api_
     added = admin.post(
         f"/products/{bundle}/components",
         {"component_id": catalog.service.pk, "min_quantity": "2", "max_quantity": "40", "default_quantity": "5"},
+        **{"If-Match": '"1"'},
     )
     assert added.status_code == 201, added.json()
     assert added.json() == {
@@ -44,19 +53,25 @@ def test_components_and_rules_through_the_api(world: Any, catalog: Catalog, api_
         "max_quantity": "40.00",
         "default_quantity": "5.00",
     }
-    changed = admin.patch(f"/products/{bundle}/components/{catalog.service.pk}", {"required": True})
-    assert (changed.status_code, changed.json()["required"]) == (200, True)
+    assert added.headers["ETag"] == '"2"'
+    changed = admin.patch(
+        f"/products/{bundle}/components/{catalog.service.pk}", {"required": True}, **{"If-Match": '"2"'}
+    )
+    assert (changed.status_code, changed.json()["required"], changed.headers["ETag"]) == (200, True, '"3"')
     rule = admin.post(
         f"/products/{bundle}/rules",
         {"product_id": catalog.service.pk, "kind": "requires", "other_id": catalog.onprem.pk},
+        **{"If-Match": '"3"'},
     )
     assert rule.status_code == 201, rule.json()
     assert rule.json()["text"] == "实施服务 requires 本地部署"
     rule_id = rule.json()["id"]
-    flipped = admin.patch(f"/products/{bundle}/rules/{rule_id}", {"kind": "excludes"})
-    assert (flipped.status_code, flipped.json()["kind"]) == (200, "excludes")
-    assert admin.request("DELETE", f"/products/{bundle}/rules/{rule_id}").status_code == 204
-    assert admin.request("DELETE", f"/products/{bundle}/components/{catalog.service.pk}").status_code == 204
+    flipped = admin.patch(f"/products/{bundle}/rules/{rule_id}", {"kind": "excludes"}, **{"If-Match": '"4"'})
+    assert (flipped.status_code, flipped.json()["kind"], flipped.headers["ETag"]) == (200, "excludes", '"5"')
+    assert rule.headers["ETag"] == '"4"'
+    assert admin.request("DELETE", f"/products/{bundle}/rules/{rule_id}", **{"If-Match": '"5"'}).status_code == 204
+    removed = admin.request("DELETE", f"/products/{bundle}/components/{catalog.service.pk}", **{"If-Match": '"6"'})
+    assert removed.status_code == 204
     assert not BundleComponent.objects.filter(component=catalog.service).exists()
     assert not ConfigurationRule.objects.filter(pk=rule_id).exists()
 
@@ -65,11 +80,14 @@ def test_bad_or_refused_component_changes_change_nothing(world: Any, catalog: Ca
     admin = api_as(world.admin)
     bundle = catalog.bundle.pk
     count, events = BundleComponent.objects.count(), TimelineEvent.objects.count()
-    itself = admin.post(f"/products/{bundle}/components", {"component_id": bundle})
+    current = {"If-Match": '"1"'}
+    itself = admin.post(f"/products/{bundle}/components", {"component_id": bundle}, **current)
     assert (itself.status_code, _fields(itself)) == (422, {"component_id": "A bundle cannot contain itself."})
-    unknown = admin.post(f"/products/{bundle}/components", {"component_id": 999999})
+    unknown = admin.post(f"/products/{bundle}/components", {"component_id": 999999}, **current)
     assert (unknown.status_code, _fields(unknown)) == (422, {"component_id": "Choose a product of the catalog."})
-    negative = admin.post(f"/products/{bundle}/components", {"component_id": catalog.service.pk, "min_quantity": "0"})
+    negative = admin.post(
+        f"/products/{bundle}/components", {"component_id": catalog.service.pk, "min_quantity": "0"}, **current
+    )
     assert (negative.status_code, list(_fields(negative))) == (422, ["min_quantity"])
     owner = api_as(world.owner)
     assert owner.post(f"/products/{bundle}/components", {"component_id": catalog.service.pk}).status_code == 403
@@ -101,8 +119,10 @@ def test_price_books_entries_and_tiers_through_the_api(world: Any, catalog: Cata
     updated = admin.patch(path, {"valid_to": "2026-12-31"}, **{"If-Match": '"1"'})
     assert (updated.status_code, updated.json()["valid_to"], updated.headers["ETag"]) == (200, "2026-12-31", '"2"')
 
-    entry = admin.request("PUT", f"{path}/entries/{catalog.licence.pk}", {"unit_price": "300", "unit_cost": "30"})
-    assert entry.status_code == 200, entry.json()
+    entry = admin.request(
+        "PUT", f"{path}/entries/{catalog.licence.pk}", {"unit_price": "300", "unit_cost": "30"}, **{"If-Match": '"2"'}
+    )
+    assert (entry.status_code, entry.headers["ETag"]) == (200, '"3"'), entry.json()
     assert entry.json() == {
         "product_id": catalog.licence.pk,
         "code": "MES-LIC",
@@ -111,31 +131,81 @@ def test_price_books_entries_and_tiers_through_the_api(world: Any, catalog: Cata
         "unit_cost": "30.0000",
         "tiers": [],
     }
-    tier = admin.post(f"{path}/entries/{catalog.licence.pk}/tiers", {"min_quantity": "100", "unit_price": "270"})
-    assert tier.status_code == 201, tier.json()
+    tiers = f"{path}/entries/{catalog.licence.pk}/tiers"
+    tier = admin.post(tiers, {"min_quantity": "100", "unit_price": "270"}, **{"If-Match": '"3"'})
+    assert (tier.status_code, tier.headers["ETag"]) == (201, '"4"'), tier.json()
     assert {k: tier.json()[k] for k in ("min_quantity", "unit_price")} == {
         "min_quantity": "100.00",
         "unit_price": "270.0000",
     }
-    too_dear = admin.post(f"{path}/entries/{catalog.licence.pk}/tiers", {"min_quantity": "200", "unit_price": "280"})
+    too_dear = admin.post(tiers, {"min_quantity": "200", "unit_price": "280"}, **{"If-Match": '"4"'})
     assert (too_dear.status_code, _fields(too_dear)) == (
         422,
         {"unit_price": "From 200 units the price 280 must be below 270."},
     )
     tier_path = f"{path}/entries/{catalog.licence.pk}/tiers/{tier.json()['id']}"
-    assert admin.patch(tier_path, {"unit_price": "260"}).json()["unit_price"] == "260.0000"
+    assert admin.patch(tier_path, {"unit_price": "260"}, **{"If-Match": '"4"'}).json()["unit_price"] == "260.0000"
     detail = admin.get(path).json()
     assert detail["entries"][0]["tiers"] == [
         {"id": tier.json()["id"], "min_quantity": "100.00", "unit_price": "260.0000"}
     ]
-    assert admin.request("DELETE", tier_path).status_code == 204
-    assert admin.request("DELETE", f"{path}/entries/{catalog.licence.pk}").status_code == 204
+    assert admin.request("DELETE", tier_path, **{"If-Match": '"5"'}).status_code == 204
+    assert admin.request("DELETE", f"{path}/entries/{catalog.licence.pk}", **{"If-Match": '"6"'}).status_code == 204
     assert not PriceBookEntry.objects.filter(price_book_id=book["id"]).exists()
 
-    off = admin.post(f"{path}/deactivate", **{"If-Match": '"2"'})
-    assert (off.status_code, off.json()["active"], off.headers["ETag"]) == (200, False, '"3"')
-    again = admin.post(f"{path}/deactivate", **{"If-Match": '"3"'})
+    off = admin.post(f"{path}/deactivate", **{"If-Match": '"7"'})
+    assert (off.status_code, off.json()["active"], off.headers["ETag"]) == (200, False, '"8"')
+    again = admin.post(f"{path}/deactivate", **{"If-Match": '"8"'})
     assert (again.status_code, _fields(again)) == (422, {"active": "The price book is inactive already."})
+
+
+def test_part_changes_need_the_owners_current_version(world: Any, catalog: Catalog, api_as: Any) -> None:
+    """Entries and tiers change from the book's version, components and rules from the bundle's:
+    without If-Match 428, from a stale one 412, and nothing changes."""
+    admin = api_as(world.admin)
+    book, bundle = catalog.book.pk, catalog.bundle.pk
+    entry = f"/price-books/{book}/entries/{catalog.licence.pk}"
+    tier = PriceTier.objects.get(entry__price_book=catalog.book, entry__product=catalog.licence, min_quantity=50)
+    rule = catalog.bundle.rules.get(product=catalog.onprem)
+    changes = [
+        ("PUT", entry, {"unit_price": "2100"}),
+        ("POST", f"{entry}/tiers", {"min_quantity": "500", "unit_price": "1200"}),
+        ("PATCH", f"{entry}/tiers/{tier.pk}", {"unit_price": "1700"}),
+        ("DELETE", f"{entry}/tiers/{tier.pk}", None),
+        ("PATCH", f"/products/{bundle}/components/{catalog.server.pk}", {"required": False}),
+        ("PATCH", f"/products/{bundle}/rules/{rule.pk}", {"kind": "requires"}),
+        ("DELETE", f"/products/{bundle}/rules/{rule.pk}", None),
+        ("POST", f"/products/{bundle}/components", {"component_id": catalog.service.pk}),
+        (
+            "POST",
+            f"/products/{bundle}/rules",
+            {"product_id": catalog.cloud.pk, "kind": "requires", "other_id": catalog.data.pk},
+        ),
+        ("DELETE", entry, None),
+    ]
+
+    def state() -> tuple[Any, ...]:
+        return (
+            list(PriceBook.objects.values()),
+            list(PriceBookEntry.objects.values()),
+            list(PriceTier.objects.values()),
+            list(BundleComponent.objects.values()),
+            list(ConfigurationRule.objects.values()),
+            list(Product.objects.values_list("pk", "version")),
+            TimelineEvent.objects.count(),
+        )
+
+    before = state()
+    for method, path, body in changes:
+        assert admin.request(method, path, body).status_code == 428, (method, path)
+        assert admin.request(method, path, body, **{"If-Match": '"9"'}).status_code == 412, (method, path)
+    assert state() == before
+
+    first = admin.request("PUT", entry, {"unit_price": "2100"}, **{"If-Match": '"1"'})
+    assert (first.status_code, first.headers["ETag"]) == (200, '"2"')
+    second = admin.request("PUT", entry, {"unit_price": "2200"}, **{"If-Match": '"1"'})
+    assert second.status_code == 412
+    assert PriceBookEntry.objects.get(price_book=catalog.book, product=catalog.licence).unit_price == Decimal(2100)
 
 
 def test_others_may_read_price_books_but_not_change_them(world: Any, catalog: Catalog, api_as: Any) -> None:

@@ -13,7 +13,7 @@ from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from ltc.catalog.models import BundleComponent, ContractPrice, PriceBook, PriceBookEntry, PriceTier
+from ltc.catalog.models import BundleComponent, ContractPrice, PriceBook, PriceBookEntry, PriceTier, Product
 from ltc.catalog.tests.factories import Catalog, product
 from ltc.core.models import TimelineEvent
 from ltc.org.tests.factories import UserFactory
@@ -129,20 +129,38 @@ def test_an_administrator_configures_through_the_pages(world: Any, catalog: Cata
 
     assert (
         client.post(
-            f"/catalog/price-books/{book.pk}/entries/", {"product": catalog.server.pk, "unit_price": "48000"}
+            f"/catalog/price-books/{book.pk}/entries/",
+            {"product": catalog.server.pk, "unit_price": "48000", "version": "1"},
         ).status_code
         == 302
     )
     entry = PriceBookEntry.objects.get(price_book=book)
     tier_path = f"/catalog/price-books/{book.pk}/entries/{catalog.server.pk}/tiers/"
-    added = client.post(tier_path, {f"tier{entry.pk}-min_quantity": "5", f"tier{entry.pk}-unit_price": "45000"})
+    page = client.get(f"/catalog/price-books/{book.pk}/").content.decode()
+    assert page.count('<input type="hidden" name="version" value="2">') >= 4  # the book's and its parts' forms
+    added = client.post(
+        tier_path, {f"tier{entry.pk}-min_quantity": "5", f"tier{entry.pk}-unit_price": "45000", "version": "2"}
+    )
     assert added.status_code == 302
     assert list(entry.tiers.values_list("min_quantity", "unit_price")) == [(Decimal(5), Decimal(45000))]
 
     before = _state()
-    refused = client.post(tier_path, {f"tier{entry.pk}-min_quantity": "10", f"tier{entry.pk}-unit_price": "46000"})
+    refused = client.post(
+        tier_path, {f"tier{entry.pk}-min_quantity": "10", f"tier{entry.pk}-unit_price": "46000", "version": "3"}
+    )
     assert refused.status_code == 422
     assert "From 10 units the price 46,000 must be below 45,000." in refused.content.decode()
+    stale_tier = client.post(
+        tier_path, {f"tier{entry.pk}-min_quantity": "10", f"tier{entry.pk}-unit_price": "44000", "version": "2"}
+    )
+    assert stale_tier.status_code == 422
+    assert "changed by someone else" in stale_tier.content.decode()
+    stale_entry = client.post(
+        f"/catalog/price-books/{book.pk}/entries/",
+        {"product": catalog.server.pk, "unit_price": "49000", "version": "2"},
+    )
+    assert stale_entry.status_code == 422
+    assert "changed by someone else" in stale_entry.content.decode()
     stale = client.post(
         f"/catalog/price-books/{book.pk}/",
         {
@@ -166,20 +184,27 @@ def test_an_administrator_configures_through_the_pages(world: Any, catalog: Cata
             "region": "south",
             "valid_from": "2026-06-01",
             "valid_to": "2026-12-31",
-            "version": "1",
+            "version": "3",
         },
     )
     assert saved.status_code == 302
     book.refresh_from_db()
-    assert (book.valid_to, book.version) == (date(2026, 12, 31), 2)
+    assert (book.valid_to, book.version) == (date(2026, 12, 31), 4)
     page = client.get(f"/catalog/price-books/{book.pk}/").content.decode()
     assert "SRV-01 ≥ 5" in page
 
     added = client.post(
         f"/catalog/products/{catalog.bundle.pk}/components/",
-        {"component": catalog.service.pk, "min_quantity": "1", "max_quantity": "", "default_quantity": "3"},
+        {
+            "component": catalog.service.pk,
+            "min_quantity": "1",
+            "max_quantity": "",
+            "default_quantity": "3",
+            "version": "1",
+        },
     )
     assert added.status_code == 302
+    assert Product.objects.get(pk=catalog.bundle.pk).version == 2
     part = BundleComponent.objects.get(bundle=catalog.bundle, component=catalog.service)
     assert (part.required, part.default_quantity, part.max_quantity) == (False, Decimal(3), None)
 

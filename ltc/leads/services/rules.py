@@ -22,8 +22,8 @@ from ltc.core import timeline
 from ltc.core.access import has_any_role
 from ltc.core.concurrency import StaleVersionError, save_if_current
 from ltc.customers.choices import CompanySize
-from ltc.leads.choices import AssignStrategy, LeadSource, ScoreCriterion
-from ltc.leads.models import AssignmentRule, Lead, ScoringRule
+from ltc.leads.choices import AssignStrategy, CheckItem, LeadSource, ScoreCriterion
+from ltc.leads.models import AssignmentRule, Lead, QualificationPolicy, ScoringRule
 from ltc.leads.services import routing, scoring
 from ltc.org.choices import Industry, Region, RoleCode
 from ltc.org.models import User
@@ -386,3 +386,46 @@ def assignment_rule_list() -> QuerySet[AssignmentRule]:
 
 def scoring_rule_list() -> QuerySet[ScoringRule]:
     return ScoringRule.objects.order_by("-active", "order", "id")
+
+
+# --- the qualification policy ----------------------------------------------------------------
+
+
+def qualification_policy_update(*, actor: User, data: dict[str, Any]) -> QualificationPolicy:
+    """Set which checklist items `qualify` requires (administrators), the change on the policy's
+    timeline. Refuses an unknown field, an item that is not on the checklist or one listed twice
+    (422), and a policy another writer changed since it was read here; changes nothing then.
+    The policy has no version: the write is a compare-and-set on the value read."""
+    _require(can_manage_routing(actor), _("Only administrators change the qualification policy."))
+    _unknown(data, ("required_items",))
+    items = data.get("required_items", [])
+    if not isinstance(items, list | tuple) or not all(isinstance(item, str) for item in items):
+        raise ValidationError({"required_items": [_("Give a list of checklist items.")]})
+    unknown = [item for item in items if item not in CheckItem.values]
+    if unknown:
+        raise ValidationError(
+            {"required_items": [_("Not a checklist item: %(items)s.") % {"items": ", ".join(unknown)}]}
+        )
+    if len(set(items)) != len(items):
+        raise ValidationError({"required_items": [_("A checklist item is listed twice.")]})
+    required = [CheckItem(item).value for item in items]
+    with transaction.atomic():
+        policy = QualificationPolicy.objects.order_by("pk").first()
+        if policy is None:
+            policy = QualificationPolicy.objects.create(required_items=required)
+            timeline.record_created(actor=actor, subject=policy)
+            return policy
+        if list(policy.required_items) == required:
+            return policy
+        before = timeline.snapshot(policy, ["required_items"])
+        now = timezone.now()
+        written = QualificationPolicy.objects.filter(
+            pk=policy.pk, required_items=policy.required_items, updated_at=policy.updated_at
+        ).update(required_items=required, updated_at=now)
+        if not written:
+            raise ValidationError(
+                {"required_items": [_("The policy was changed by someone else. Reload and try again.")]}
+            )
+        policy.required_items, policy.updated_at = required, now
+        timeline.record_changes(actor=actor, subject=policy, before=before)
+    return policy

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.models import TimelineEvent
 from ltc.core.timeline import timeline_for
-from ltc.leads.models import AssignmentRule, Lead, ScoringRule
+from ltc.leads.models import AssignmentRule, Lead, QualificationPolicy, ScoringRule
 from ltc.leads.services import rules
 from ltc.leads.tests.factories import LeadFactory
 from ltc.org.tests.factories import UserFactory
@@ -382,3 +382,82 @@ def test_routing_scoring_and_authority_are_read_only_in_django_admin(world):
     refused = client.post(f"/admin/leads/assignmentrule/{rule.pk}/change/", {"name": "改", "order": 1})
     assert refused.status_code == 403
     assert _state() == before
+
+
+# --- the qualification policy ----------------------------------------------------------------
+
+
+def _policy_state() -> tuple[Any, ...]:
+    return (
+        list(QualificationPolicy.objects.order_by("pk").values_list("pk", "required_items", "updated_at")),
+        TimelineEvent.objects.count(),
+    )
+
+
+def test_an_admin_changes_the_qualification_policy_on_its_timeline(world):
+    policy = QualificationPolicy.current()
+    assert policy.required_items == ["contact_reached", "need_confirmed", "budget_confirmed"]
+
+    updated = rules.qualification_policy_update(
+        actor=world.admin, data={"required_items": ["contact_reached", "decision_maker_identified"]}
+    )
+
+    policy.refresh_from_db()
+    assert (updated.pk, policy.required_items) == (policy.pk, ["contact_reached", "decision_maker_identified"])
+    [event] = timeline_for(policy)
+    assert (event.kind, event.actor, [c["field"] for c in event.changes]) == (
+        "changed",
+        world.admin,
+        ["required_items"],
+    )
+
+
+def test_only_an_administrator_changes_the_qualification_policy(world):
+    QualificationPolicy.current()
+    marketer = UserFactory(username="marketer", roles=["marketing"])
+    before = _policy_state()
+    for actor in (world.manager, world.owner, marketer):
+        with pytest.raises(PermissionDenied):
+            rules.qualification_policy_update(actor=actor, data={"required_items": []})
+    assert _policy_state() == before
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"required_items": ["contact_reached", "horoscope_read"]}, "required_items"),
+        ({"required_items": ["need_confirmed", "need_confirmed"]}, "required_items"),
+        ({"required_items": "need_confirmed"}, "required_items"),
+        ({"required_items": [], "updated_at": None}, "updated_at"),
+    ],
+)
+def test_a_policy_off_the_checklist_is_refused_field_by_field_and_changes_nothing(world, data, field):
+    QualificationPolicy.current()
+    before = _policy_state()
+    with pytest.raises(ValidationError) as refused:
+        rules.qualification_policy_update(actor=world.admin, data=data)
+    assert list(refused.value.message_dict) == [field]
+    assert _policy_state() == before
+
+
+def test_a_policy_changed_by_someone_else_meanwhile_is_refused(world, monkeypatch):
+    policy = QualificationPolicy.current()
+    read = QualificationPolicy.objects.order_by("pk").first
+    earlier = read()
+
+    def stale_read():
+        # Another writer saves between this writer's read and its write.
+        QualificationPolicy.objects.filter(pk=policy.pk).update(required_items=["timeframe_known"])
+        return earlier
+
+    monkeypatch.setattr(
+        QualificationPolicy.objects, "order_by", lambda *_a: type("Q", (), {"first": staticmethod(stale_read)})
+    )
+    events = TimelineEvent.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        rules.qualification_policy_update(actor=world.admin, data={"required_items": ["need_confirmed"]})
+    monkeypatch.undo()
+    assert list(refused.value.message_dict) == ["required_items"]
+    policy.refresh_from_db()
+    # The refusal rolls back its transaction, the other writer's change with it here (one connection).
+    assert (policy.required_items, TimelineEvent.objects.count()) == (earlier.required_items, events)

@@ -129,12 +129,14 @@ def _created_values(record: Any, fields: Iterable[str]) -> list[dict[str, str]]:
     return [{"field": k, "old": "", "new": v} for k, v in timeline.snapshot(record, fields).items() if v]
 
 
+# The texts name the stage or item by its names only (pure data): words would stay in the
+# writer's language, while the changes' field paths are labelled in each reader's language.
 def _stage_text(stage: Stage) -> str:
-    return _("Stage %(stage)s") % {"stage": stage.name}
+    return stage.name
 
 
 def _item_text(item: StageRequirement, stage: Stage) -> str:
-    return _("Checklist item '%(item)s' of %(stage)s") % {"item": item.label, "stage": stage.name}
+    return f"{stage.name} · {item.label}"
 
 
 # --- pipelines -------------------------------------------------------------------------------
@@ -337,7 +339,7 @@ def stages_reorder(*, actor: User, pipeline: Pipeline, stage_ids: list[int], exp
             actor,
             pipeline,
             TimelineKind.CHANGED,
-            _("Stages reordered"),
+            "",
             [{"field": "order", "old": before, "new": after}],
             "stages",
         )
@@ -419,7 +421,8 @@ def requirement_update(
 ) -> StageRequirement:
     """Change an item in use. What it asks for changing (kind or its detail) is a new gate for
     the deals in the stage: refused until confirmed when some would now miss it. A ticked
-    "check" item keeps its ticks."""
+    "check" item keeps its ticks, so its label, which is what the deals confirmed, is refused a
+    change once deals ticked it (or attached a document for it): remove it and add a new item."""
     require_configure(actor)
     _unknown_fields(data, REQUIREMENT_FIELDS)
     _require_current(requirement, expected_version)
@@ -427,9 +430,16 @@ def requirement_update(
         raise ValidationError({"active": [_("This checklist item was removed.")]})
     before = timeline.snapshot(requirement, data.keys())
     asked = timeline.snapshot(requirement, ("kind", "activity_kind", "field_name", "review_type"))
+    label = requirement.label
     for name, value in data.items():
         setattr(requirement, name, value)
     _clean_item(requirement)
+    if requirement.label != label and _confirmed_by_deals(requirement):
+        message = _(
+            "Deals have already confirmed this item under its label: remove it (it is kept for them) "
+            "and add a new item instead."
+        )
+        raise ValidationError({"label": [ValidationError(message, code="confirmed")]})
     if timeline.snapshot(requirement, asked.keys()) != asked:
         new = _item_data(requirement)
         _confirm(gate_dry_run(stage=requirement.stage, add=[new], remove=[requirement.pk]), confirm_impact)
@@ -448,6 +458,15 @@ def requirement_update(
     return requirement
 
 
+def _confirmed_by_deals(requirement: StageRequirement) -> bool:
+    """Whether deals ticked the item or attached a document for it: their confirmation is tied
+    to the item, and its label says what they confirmed."""
+    return (
+        RequirementCheck.objects.filter(requirement=requirement).exists()
+        or OpportunityDocument.objects.filter(requirement=requirement).exists()
+    )
+
+
 def requirement_remove(*, actor: User, requirement: StageRequirement, expected_version: int) -> Removal:
     """Take an item off the checklist; it gates no move from now on. An item a deal ticked or
     attached a document for, or that the pipeline ticks on signing, is deactivated (kept for
@@ -458,11 +477,7 @@ def requirement_remove(*, actor: User, requirement: StageRequirement, expected_v
         raise ValidationError({"active": [_("This checklist item was removed.")]})
     stage = requirement.stage
     pipeline = stage.pipeline
-    referred = (
-        RequirementCheck.objects.filter(requirement=requirement).exists()
-        or OpportunityDocument.objects.filter(requirement=requirement).exists()
-        or pipeline.contract_signed_requirement_id == requirement.pk
-    )
+    referred = _confirmed_by_deals(requirement) or pipeline.contract_signed_requirement_id == requirement.pk
     with transaction.atomic():
         if referred:
             before = timeline.snapshot(requirement, ["active"])
@@ -519,7 +534,7 @@ def stage_template_add(*, actor: User, stage: Stage, title: str, upload: Uploade
         template.file.save(name, upload, save=False)
         template.save()
         change = [{"field": "title", "old": "", "new": title}]
-        _on_stage(actor, stage, TimelineKind.CREATED, _("Template added: %(title)s") % {"title": title}, change)
+        _on_stage(actor, stage, TimelineKind.CREATED, title, change)
     return template
 
 
@@ -529,8 +544,7 @@ def stage_template_remove(*, actor: User, template: StageTemplate) -> None:
     stage = template.stage
     with transaction.atomic():
         change = [{"field": "title", "old": template.title, "new": ""}]
-        text = _("Template removed: %(title)s") % {"title": template.title}
-        _on_stage(actor, stage, TimelineKind.DELETED, text, change)
+        _on_stage(actor, stage, TimelineKind.DELETED, template.title, change)
         template.delete()
 
 
@@ -597,8 +611,18 @@ def gate_dry_run(
     checklist to leave) that would miss one of the items in `add` — judged by the deals' own
     checklist logic, read in bulk — and, when `needs_fr` becomes true, the open deals whose
     next move enters the stage without an FR. Items in `remove` gate nothing any more: the deals
-    in the stage missing one of them are counted as released. Nothing is saved."""
+    in the stage missing one of them are counted as released. Nothing is saved. Refuses an item
+    to add that is not valid, with field errors named by its index ("add.0.field_name")."""
     new_items = [StageRequirement(pk=None, stage=stage, **_known(data)) for data in add or []]
+    errors: dict[str, list[ValidationError]] = {}
+    for index, item in enumerate(new_items):
+        try:
+            _clean_item(item)
+        except ValidationError as exc:
+            for name, messages in exc.error_dict.items():
+                errors[f"add.{index}.{name}"] = messages
+    if errors:
+        raise ValidationError(errors)
     impact = GateImpact(stage=stage, items=[i.label for i in new_items], needs_fr=bool(needs_fr))
     held: list[tuple[Opportunity, list[str]]] = []
     removed = list(StageRequirement.objects.filter(stage=stage, active=True, pk__in=remove)) if remove else []

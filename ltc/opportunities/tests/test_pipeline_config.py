@@ -140,7 +140,7 @@ def test_stages_are_added_in_order_with_closing_stages_last(world):
     assert pipeline.version == 4  # each stage added moves the pipeline's version on
     assert _pipeline_events(pipeline)[-1] == (
         "created",
-        "Stage 投标",
+        "投标",
         [
             {"field": "stages.name", "old": "", "new": "投标"},
             {"field": "stages.probability", "old": "", "new": "50"},
@@ -172,7 +172,7 @@ def test_stage_update_keeps_a_diff_on_the_stage_and_the_pipeline(world, pipeline
     assert stage_event.changes == diff
     assert _pipeline_events(pipeline)[-1] == (
         "changed",
-        "Stage 方案",
+        "方案",
         [{**c, "field": f"stages.{c['field']}"} for c in diff],
     )
     last = TimelineEvent.objects.filter(content_type__model="pipeline", object_id=pipeline.pk).order_by("id").last()
@@ -222,7 +222,7 @@ def test_a_used_stage_keeps_its_category_and_is_deactivated_not_deleted(world, p
     assert gone.value.message_dict == {"stage": ["This stage is no longer used."]}
     assert _pipeline_events(pipeline)[-1] == (
         "changed",
-        "Stage 方案",
+        "方案",
         [{"field": "stages.active", "old": "True", "new": "False"}],
     )
 
@@ -266,7 +266,7 @@ def test_reorder_swaps_the_open_stages_order_numbers_and_refuses_a_partial_list(
     assert pipeline.version == 2
     assert _pipeline_events(pipeline)[-1] == (
         "changed",
-        "Stages reordered",
+        "",
         [{"field": "stages.order", "old": "确认 → 方案 → 签约", "new": "方案 → 确认 → 签约"}],
     )
 
@@ -305,7 +305,7 @@ def test_add_an_item_validates_its_kind_and_records_it(world, pipeline):
     )
     assert _pipeline_events(pipeline)[-1] == (
         "created",
-        "Checklist item 'ATC 通过' of 签约",
+        "签约 · ATC 通过",
         [
             {"field": "stages.requirements.label", "old": "", "new": "ATC 通过"},
             {"field": "stages.requirements.kind", "old": "", "new": "review"},
@@ -328,6 +328,54 @@ def test_update_an_item_with_its_diff_and_version(world, pipeline):
     assert item.label == "需求书面确认"
 
 
+RENAME_REFUSED = (
+    "Deals have already confirmed this item under its label: remove it (it is kept for them) "
+    "and add a new item instead."
+)
+
+
+def test_renaming_an_item_deals_ticked_is_refused_an_unticked_one_is_renamed(world, pipeline):
+    confirm = stage(pipeline, "确认")
+    ticked = confirm.requirements.get()
+    deal = make_opportunity(world, pipeline)
+    deal_services.opportunity_check(actor=world.owner, opportunity=deal, requirement=ticked, done=True)
+    spare = config.requirement_add(
+        actor=world.admin, stage=confirm, data={"label": "预算", "kind": "check"}, confirm_impact=True
+    )
+    before = _state(StageRequirement, RequirementCheck, TimelineEvent)
+    with pytest.raises(ValidationError) as refused:
+        config.requirement_update(
+            actor=world.admin, requirement=ticked, data={"label": "预算已确认"}, expected_version=1
+        )
+    assert refused.value.message_dict == {"label": [RENAME_REFUSED]}
+    assert _state(StageRequirement, RequirementCheck, TimelineEvent) == before
+
+    ticked = StageRequirement.objects.get(pk=ticked.pk)
+    config.requirement_update(
+        actor=world.admin, requirement=ticked, data={"label": " 需求已确认 ", "order": 5}, expected_version=1
+    )
+    ticked.refresh_from_db()
+    assert (ticked.label, ticked.order, ticked.version) == ("需求已确认", 5, 2)  # the same wording: still free
+    config.requirement_update(actor=world.admin, requirement=spare, data={"label": "预算已确认"}, expected_version=1)
+    spare.refresh_from_db()
+    assert (spare.label, spare.version) == ("预算已确认", 2)  # nobody ticked it
+
+
+def test_renaming_a_ticked_item_through_the_api_is_a_field_error(world, pipeline, api_as):
+    ticked = stage(pipeline, "确认").requirements.get()
+    deal = make_opportunity(world, pipeline)
+    deal_services.opportunity_check(actor=world.owner, opportunity=deal, requirement=ticked, done=True)
+    before = _state(StageRequirement, TimelineEvent)
+    api = api_as(world.admin)
+    refused = api.patch(f"/requirements/{ticked.pk}", {"label": "预算已确认"}, **{"If-Match": '"1"'})
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [{"field": "label", "message": RENAME_REFUSED, "code": "confirmed"}]
+    assert _state(StageRequirement, TimelineEvent) == before
+    RequirementCheck.objects.filter(requirement=ticked).delete()  # the deal unticked it: nobody confirmed it
+    renamed = api.patch(f"/requirements/{ticked.pk}", {"label": "预算已确认"}, **{"If-Match": '"1"'})
+    assert (renamed.status_code, renamed.json()["label"]) == (200, "预算已确认")
+
+
 def test_removing_an_item_deals_ticked_deactivates_it_otherwise_deletes_it(world, pipeline):
     confirm = stage(pipeline, "确认")
     ticked = confirm.requirements.get()
@@ -346,8 +394,8 @@ def test_removing_an_item_deals_ticked_deactivates_it_otherwise_deletes_it(world
     assert config.requirement_remove(actor=world.admin, requirement=spare, expected_version=1) == "deleted"
     assert not StageRequirement.objects.filter(pk=spare.pk).exists()
     assert [(k, t) for k, t, _c in _pipeline_events(pipeline)[-2:]] == [
-        ("changed", "Checklist item '需求已确认' of 确认"),
-        ("deleted", "Checklist item '预算' of 确认"),
+        ("changed", "确认 · 需求已确认"),
+        ("deleted", "确认 · 预算"),
     ]
     with pytest.raises(ValidationError):
         config.requirement_remove(actor=world.admin, requirement=ticked, expected_version=2)
@@ -416,6 +464,31 @@ def test_dry_run_reads_in_bulk_whatever_the_number_of_deals(world, pipeline):
     assert len(twelve.captured_queries) == len(two.captured_queries) <= 6
 
 
+def test_dry_run_refuses_an_item_that_is_not_valid_by_its_index(world, pipeline, api_as):
+    _deals_in(world, pipeline, "方案", 1)
+    solution = stage(pipeline, "方案")
+    good = {"label": "拜访", "kind": "activity", "activity_kind": "visit"}
+    for add, errors in [
+        ([{"label": "字段", "kind": "field"}], {"add.0.field_name": ["Choose the field that must be filled in."]}),
+        (
+            [good, {"label": "字段", "kind": "field", "field_name": ""}],
+            {"add.1.field_name": ["Choose the field that must be filled in."]},
+        ),
+        ([good, good, {"label": " ", "kind": "check"}], {"add.2.label": ["This field cannot be blank."]}),
+    ]:
+        with pytest.raises(ValidationError) as refused:
+            config.gate_dry_run(stage=solution, add=add)
+        assert refused.value.message_dict == errors, add
+
+    answer = api_as(world.admin).post(
+        f"/stages/{solution.pk}/gate-dry-run", {"add": [{"label": "字段", "kind": "field"}]}
+    )
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == [
+        {"field": "add.0.field_name", "message": "Choose the field that must be filled in.", "code": "invalid"}
+    ]
+
+
 def test_adding_an_item_open_deals_would_miss_needs_confirmation_then_holds_them(world, pipeline):
     deals = _deals_in(world, pipeline, "确认", 12)
     confirm = stage(pipeline, "确认")
@@ -470,13 +543,13 @@ def test_stage_templates_are_added_checked_and_removed_with_their_history(world,
     assert (template.title, template.file.read()) == ("方案模板", b"doc")
     assert _pipeline_events(pipeline)[-1] == (
         "created",
-        "Stage 方案 · Template added: 方案模板",
+        "方案 · 方案模板",
         [{"field": "stages.templates.title", "old": "", "new": "方案模板"}],
     )
     config.stage_template_remove(actor=world.admin, template=template)
     assert not solution.templates.exists()
     stage_events = TimelineEvent.objects.filter(content_type__model="stage", object_id=solution.pk).order_by("id")
     assert [(e.kind, e.text) for e in stage_events] == [
-        ("created", "Template added: 方案模板"),
-        ("deleted", "Template removed: 方案模板"),
+        ("created", "方案模板"),
+        ("deleted", "方案模板"),
     ]

@@ -59,7 +59,7 @@ def test_an_administrator_builds_a_pipeline_through_the_api(world, api_as):
         "version": 1,
     }
     history = api.get(f"/pipelines/{pk}/timeline").json()
-    assert [e["text"] for e in history[:2]] == ["Checklist item '客户预算确认' of 报备", ""]
+    assert [e["text"] for e in history[:2]] == ["报备 · 客户预算确认", ""]
 
 
 def test_updates_need_the_current_version(world, api_as, pipeline):

@@ -3,16 +3,22 @@ versions, the timeline (a removed line keeps its last values), and who may chang
 
 from __future__ import annotations
 
+import html
+import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import translation
 
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.models import TimelineEvent
+from ltc.core.templatetags.numbers import money
 from ltc.core.timeline import timeline_for
 from ltc.org import services
+from ltc.org.choices import AuthoritySubject, RoleCode
 from ltc.org.models import Authority, Role
 
 
@@ -47,7 +53,19 @@ def test_an_admin_adds_a_line_and_it_is_on_its_timeline(world):
         Decimal("5000000.00"),
         "CNY",
     )
-    assert [(e.kind, e.actor) for e in timeline_for(line)] == [("created", world.admin)]
+    assert [(e.kind, e.actor, e.text, e.changes) for e in timeline_for(line)] == [
+        (
+            "created",
+            world.admin,
+            "",
+            [
+                {"field": "subject", "old": "", "new": "review_atb"},
+                {"field": "role", "old": "", "new": "sales_manager"},
+                {"field": "max_amount", "old": "", "new": "5000000.00"},
+                {"field": "currency", "old": "", "new": "CNY"},
+            ],
+        )
+    ]
 
 
 def test_a_change_is_versioned_with_a_field_diff(world):
@@ -69,7 +87,7 @@ def test_removing_keeps_a_deleted_entry_with_the_last_values(world):
     assert deleted.actor == world.admin
     assert {c["field"]: c["old"] for c in deleted.changes} == {
         "subject": "review_atb",
-        "role": str(Role.objects.get(code="sales_manager")),
+        "role": "sales_manager",
         "max_amount": "5000000.00",
         "currency": "CNY",
     }
@@ -214,3 +232,29 @@ def test_anyone_signed_in_reads_the_matrix_only_admins_change_it(world, api_as):
     assert manager.request("DELETE", f"/authority/{line.pk}", **{"If-Match": '"1"'}).status_code == 403
     assert api_as(None).get("/authority").status_code == 401
     assert _state() == before
+
+
+def test_a_chinese_reader_reads_the_recent_changes_in_chinese_after_an_english_admin_made_them(world, web_as):
+    with translation.override("en"):
+        line = _manager_line(world)
+        english = str(line)
+        services.authority_update(
+            actor=world.admin, line=line, data={"max_amount": Decimal("8000000.00")}, expected_version=1
+        )
+        services.authority_remove(actor=world.admin, line=line, expected_version=2)
+    reader = web_as(world.owner)
+    with translation.override("en"):  # the requests switch this thread to the reader's language
+        reader.post(reverse("web:set_language"), {"language": "zh-hans", "next": "/"})
+        page = reader.get(reverse("process:authority"))
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page.content.decode())))
+    assert page.status_code == 200
+    assert english not in text
+    with translation.override("zh-hans"):
+        subject = str(dict(AuthoritySubject.choices)["review_atb"])
+        role = str(dict(RoleCode.choices)["sales_manager"])
+        amount = str(Authority._meta.get_field("max_amount").verbose_name)
+        decides = str(Authority._meta.get_field("subject").verbose_name)
+        old, new = money(Decimal("5000000")), money(Decimal("8000000"))
+    assert f"{decides}: {subject}" in text
+    assert f": {role}" in text
+    assert f"{amount}: {old} → {new}" in text

@@ -7,15 +7,17 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ltc.catalog.tests.factories import Catalog
 from ltc.core.models import TimelineEvent
 from ltc.opportunities import services as deal_services
 from ltc.opportunities.models import DecisionReview
 from ltc.opportunities.tests.factories import grant, make_opportunity, make_pipeline, require_review
-from ltc.org import services
+from ltc.org import authority, services
 from ltc.org.models import Authority
-from ltc.process.authority_impact import authority_change_impact
+from ltc.process.authority_impact import _Matrix, authority_change_impact
 from ltc.quotes import services as quote_services
 from ltc.quotes.models import QuoteApproval
 from ltc.quotes.tests.factories import make_quote, standard_matrix
@@ -124,3 +126,55 @@ def test_a_pending_quote_approval_the_asked_manager_would_now_end_itself(world):
         ("Quote approval", quote.number, f"/quotes/{quote.pk}/", world.boss, world.manager)
     ]
     assert _state() == before
+
+
+def _open_more_reviews(world, pipeline, count: int) -> None:
+    for n in range(count):
+        deal = make_opportunity(world, pipeline, amount=Decimal("3000000.00"), name=f"锦程 {n}")
+        deal_services.review_open(actor=world.owner, opportunity=deal, review_type="ATI")
+
+
+def test_the_dry_run_costs_the_same_queries_for_3_or_30_open_reviews(world, open_review):
+    line, review = open_review
+    pipeline = review.opportunity.pipeline
+
+    def measured() -> tuple[int, Any]:
+        # The service sets the new version on the instance it is given, even in a rolled-back run.
+        unchanged = Authority.objects.get(pk=line.pk)
+        with CaptureQueriesContext(connection) as queries:
+            impact = authority_change_impact(
+                lambda: services.authority_update(
+                    actor=world.admin, line=unchanged, data={"max_amount": Decimal("2000000.00")}, expected_version=1
+                )
+            )
+        return len(queries.captured_queries), impact
+
+    measured()  # warms the caches (the admin's roles, content types) both runs would share
+    _open_more_reviews(world, pipeline, 2)
+    few, impact = measured()
+    assert (impact.examined, len(impact.affected)) == (3, 3)
+    _open_more_reviews(world, pipeline, 27)
+    many, impact = measured()
+
+    assert (impact.examined, len(impact.affected)) == (30, 30)
+    assert {(a.current, a.new) for a in impact.affected} == {(world.manager, world.executive)}
+    assert many == few
+    assert many <= 25
+
+
+def test_the_in_memory_matrix_routes_as_the_authority_module_does(world, open_review):
+    grant("review_ati", user=world.boss, up_to="8000000")
+    standard_matrix(world)
+    matrix = _Matrix.load(extra_user_ids=set())
+    people = (world.owner, world.manager, world.boss, world.executive)
+    for owner in people:
+        for amount in ("1000000", "3000000", "6000000", "9000000"):
+            figures = {"subject": "review_ati", "amount": Decimal(amount), "currency": "CNY", "owner": owner}
+            assert matrix.route(**figures) == authority.route(**figures)[0], (owner, amount)
+    for amount, discount, margin in (("10000", "5", "30"), ("10000", "15", "30"), ("900000", "40", None)):
+        figures = (Decimal(amount), Decimal(discount), None if margin is None else Decimal(margin))
+        for author in people:
+            expected = authority.quote_final_approver(
+                amount=figures[0], discount_pct=figures[1], margin_pct=figures[2], currency="CNY", exclude=author
+            )
+            assert matrix.quote_final_approver(*figures, currency="CNY", exclude=author) == expected, (figures, author)

@@ -51,6 +51,12 @@ def test_a_node_with_its_trail_children_and_bindings(world, api_as):
         ("review", "ATI", "ATI — 立项", False)
     ]
     assert body["name"] == "验证机会点"
+    assert (body["purpose_zh"], body["purpose_en"], body["outputs_zh"], body["outputs_en"]) == (
+        "只把精力投入到值得跟进的真实机会点上。",
+        "Spend effort only on real opportunities worth pursuing.",
+        "立项决策（ATI）",
+        "The ATI decision",
+    )
     assert body["services"][0] == "ltc.opportunities.services.deals.opportunity_create"
 
 
@@ -119,6 +125,9 @@ def test_refusals_are_field_errors_that_change_nothing(world, api_as):
     assert shipped.json()["errors"] == [
         {"field": "code", "message": "A shipped node keeps its code.", "code": "shipped_fixed"}
     ]
+    one_language = api.patch(f"/process/nodes/{node_id('MO.4')}", {"purpose": "Win."}, **{"If-Match": '"1"'})
+    assert one_language.status_code == 422
+    assert [e["field"] for e in one_language.json()["errors"]] == ["purpose"]
     bindings = ProcessBinding.objects.count()
     unknown = api.post(f"/process/nodes/{node_id('MO.1')}/bindings", {"kind": "lead_status", "key": "won"})
     assert unknown.status_code == 422
@@ -127,6 +136,30 @@ def test_refusals_are_field_errors_that_change_nothing(world, api_as):
     assert wrong_kind.status_code == 422
     assert ProcessBinding.objects.count() == bindings
     assert ProcessNode.objects.get(code="MO.4").version == 1
+
+
+def test_an_unknown_service_or_a_too_long_code_is_a_field_error_on_both_databases(world, api_as):
+    api = api_as(world.admin)
+    count = ProcessNode.objects.count()
+    long_code = api.post(
+        "/process/nodes", {"parent_id": node_id("MO.4"), "code": "C" * 41, "name_zh": "长", "name_en": "Long"}
+    )
+    assert long_code.status_code == 422
+    assert [e["field"] for e in long_code.json()["errors"]] == ["code"]
+    assert ProcessNode.objects.count() == count
+    created = api.post(
+        "/process/nodes", {"parent_id": node_id("MO.4"), "code": "MO.4.1", "name_zh": "评审", "name_en": "Review"}
+    )
+    url = f"/process/nodes/{created.json()['id']}"
+    recoded = api.patch(url, {"code": "C" * 41}, **{"If-Match": '"1"'})
+    assert recoded.status_code == 422
+    assert [e["field"] for e in recoded.json()["errors"]] == ["code"]
+    system = api.patch(url, {"services": "os.system"}, **{"If-Match": '"1"'})
+    assert system.status_code == 422
+    assert system.json()["errors"] == [
+        {"field": "services", "message": "No such service: os.system.", "code": "unknown_service"}
+    ]
+    assert ProcessNode.objects.get(code="MO.4.1").version == 1
 
 
 def test_deactivation_under_if_match_refused_while_in_use(world, api_as):

@@ -33,10 +33,16 @@ def test_an_admin_adds_an_l4_under_the_bid_step_and_binds_it(world: Any, page: A
     page.fill("#id_code", "MO.4.1")
     page.fill("#id_name_zh", "标书质量评审")
     page.fill("#id_name_en", "Bid quality review")
-    page.fill("#id_purpose", "递交前检查价格和条款。")
+    page.fill("#id_purpose_zh", "递交前检查价格和条款。")
+    page.fill("#id_purpose_en", "Check prices and terms before submitting.")
     page.click("#node-form button[type=submit]")
     child = ProcessNode.objects.get(code="MO.4.1")
     page.wait_for_url(f"{page.base_url}/process/nodes/{child.pk}/")
+    assert (child.purpose_zh, child.purpose_en) == (
+        "递交前检查价格和条款。",
+        "Check prices and terms before submitting.",
+    )
+    expect(page.locator("body")).to_contain_text("递交前检查价格和条款。")
     expect(page.locator("#node-trail")).to_contain_text("制定并提交标书")
 
     page.select_option("#id_target", f"stage:{solution.pk}")

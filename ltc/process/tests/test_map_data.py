@@ -52,7 +52,7 @@ def test_every_installation_has_the_map_after_migrate():
 def test_every_node_is_described_in_both_languages_with_an_owner_role():
     for node in ProcessNode.objects.select_related("owner_role"):
         texts = (node.name_zh, node.name_en, node.description_zh, node.description_en)
-        texts += (node.purpose, node.inputs, node.outputs)
+        texts += (node.purpose_zh, node.purpose_en, node.inputs_zh, node.inputs_en, node.outputs_zh, node.outputs_en)
         assert all(texts), node.code
         assert node.owner_role is not None, node.code
 
@@ -78,10 +78,8 @@ def test_the_default_bindings_place_each_status():
         (BindingKind.REVIEW, "ATI"): "MO.1",
         (BindingKind.REVIEW, "ATB"): "MO.4",
         (BindingKind.REVIEW, "ATC"): "MO.5",
-        **{
-            (BindingKind.QUOTE_STATUS, s): "MO.5"
-            for s in ("draft", "in_approval", "approved", "rejected", "sent", "accepted")
-        },
+        # An accepted quote has done its work (the contract carries on): it stands in no step.
+        **{(BindingKind.QUOTE_STATUS, s): "MO.5" for s in ("draft", "in_approval", "approved", "rejected", "sent")},
         **{(BindingKind.CONTRACT_STATUS, s): "MO.5" for s in ("draft", "in_review", "approved")},
         (BindingKind.CONTRACT_STATUS, "signed"): "MCE.1",
         (BindingKind.CONTRACT_STATUS, "accepted"): "MCE.2",

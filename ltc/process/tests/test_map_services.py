@@ -3,6 +3,8 @@ that a refused change changes nothing; where a record stands (position_of, trail
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -124,6 +126,62 @@ def test_a_shipped_node_keeps_its_code_and_bad_values_change_nothing(world):
         assert refused.value.message_dict == message, data
     assert state(target) == before
     assert len(events_of(target)) == events
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "os.system",
+        "subprocess.call",
+        "builtins.eval",
+        "ltc.process.services._clean",  # not public
+        "ltc.process.services.save_if_current",  # imported there, not a service of LTC
+        "ltc.process.models.ProcessNode",  # not a service module
+        "ltc.opportunities.services.config.Removal",  # not a function
+    ],
+)
+def test_only_public_functions_of_ltcs_service_modules_are_named_services(world, name):
+    target = node("MO.4")
+    before = state(target)
+    with pytest.raises(ValidationError) as refused:
+        services.node_update(
+            actor=world.admin,
+            node=node("MO.4"),
+            data={"services": f"ltc.opportunities.services.bids.bid_submit\n{name}"},
+            expected_version=1,
+        )
+    assert refused.value.message_dict == {"services": [f"No such service: {name}."]}
+    assert state(target) == before
+    assert ProcessNode.objects.get(code="MO.4").services == node("MO.4").services
+
+
+def test_validating_services_imports_nothing(world, monkeypatch):
+    monkeypatch.delitem(sys.modules, "this", raising=False)  # a module that runs code on import
+    with pytest.raises(ValidationError) as refused:
+        services.node_update(actor=world.admin, node=node("MO.4"), data={"services": "this.s"}, expected_version=1)
+    assert refused.value.message_dict == {"services": ["No such service: this.s."]}
+    assert "this" not in sys.modules
+
+
+def test_the_shipped_maps_services_and_re_exported_services_stay_valid(world):
+    shipped = [name for entry in services.read_map() for name in entry["services"]]
+    target = node("MO.4")
+    named = [*shipped, "ltc.opportunities.services.opportunity_advance", "ltc.org.services.token_revoke"]
+    services.node_update(actor=world.admin, node=target, data={"services": "\n".join(named)}, expected_version=1)
+    assert ProcessNode.objects.get(pk=target.pk).services.splitlines() == named
+
+
+def test_a_code_longer_than_the_column_is_a_field_error(world):
+    count = ProcessNode.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        add_l4(world.admin, code="MO.4." + "1" * 36)
+    assert refused.value.message_dict == {"code": ["At most 40 characters."]}
+    assert ProcessNode.objects.count() == count
+    child = add_l4(world.admin, code="MO.4." + "1" * 35)
+    with pytest.raises(ValidationError) as refused:
+        services.node_update(actor=world.admin, node=child, data={"code": "X" * 41}, expected_version=1)
+    assert refused.value.message_dict == {"code": ["At most 40 characters."]}
+    assert ProcessNode.objects.get(pk=child.pk).code == "MO.4." + "1" * 35
 
 
 def test_a_company_node_may_be_recoded_but_not_to_a_taken_code(world):

@@ -4,6 +4,7 @@ name; forms drawn only for those allowed; where a deal stands, in its page heade
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
 
 from ltc.core.panels import panels_of
@@ -54,6 +55,42 @@ def test_the_map_in_english_shows_owners(world, web_as):
     assert web_as(None).get("/process/").status_code == 302
 
 
+def test_a_node_page_shows_purpose_inputs_and_outputs_in_the_readers_language(world, web_as):
+    User.objects.filter(pk=world.owner.pk).update(language="zh-hans")
+    chinese = ("只把精力投入到值得跟进的真实机会点上。", "包含客户、需求和预算的机会点", "立项决策（ATI）")
+    english = (
+        "Spend effort only on real opportunities worth pursuing.",
+        "An opportunity with its customer, need and budget",
+        "The ATI decision",
+    )
+    url = f"/process/nodes/{node('MO.1').pk}/"
+
+    zh_page = web_as(world.owner).get(url).content.decode()
+    en_page = web_as(world.manager).get(url).content.decode()
+
+    assert '<html lang="zh-hans">' in zh_page
+    for zh, en in zip(chinese, english, strict=True):
+        assert (zh in zh_page, en in zh_page) == (True, False), zh
+        assert (en in en_page, zh in en_page) == (True, False), en
+
+
+def test_a_node_written_in_one_language_shows_it_to_every_reader(world, web_as):
+    User.objects.filter(pk=world.owner.pk).update(language="zh-hans")
+    added = services.node_create(
+        actor=world.admin,
+        parent=node("MO.4"),
+        data={"code": "MO.4.1", "name_zh": "投标评审", "name_en": "Bid review", "purpose_zh": "评审标书。"},
+    )
+    added = services.node_update(
+        actor=world.admin, node=added, data={"outputs_en": "A reviewed bid"}, expected_version=added.version
+    )
+
+    for reader in (world.owner, world.manager):
+        page = web_as(reader).get(f"/process/nodes/{added.pk}/").content.decode()
+        assert "评审标书。" in page, reader
+        assert "A reviewed bid" in page, reader
+
+
 def test_a_node_page_names_its_bindings_and_draws_forms_only_for_those_allowed(world, web_as):
     pipeline = make_pipeline()
     target = node("MO.4")
@@ -66,8 +103,9 @@ def test_a_node_page_names_its_bindings_and_draws_forms_only_for_those_allowed(w
     assert "方案 (项目销售)" in admin_page
     assert "现场拜访 (stage 方案, 项目销售)" in admin_page
     assert "ATB — bid (投标)" in admin_page
-    for marker in ('id="edit-node"', 'id="add-child"', 'id="add-binding"', 'id="deactivate-node"'):
+    for marker in ('id="edit-node"', 'id="add-child"', 'id="add-binding"'):
         assert marker in admin_page, marker
+    assert 'id="deactivate-node"' not in admin_page  # it has bindings: the service would refuse
 
     reader_page = web_as(world.owner).get(f"/process/nodes/{target.pk}/").content.decode()
     assert "方案 (项目销售)" in reader_page
@@ -163,3 +201,29 @@ def test_the_trail_costs_one_query_whatever_the_depth(world, django_assert_num_q
         html = render_to_string(panel.template, {**answer, "panel": panel}, request=request)
     assert [step.code for step in answer["steps"]] == ["LTC", "MO", "MO.4", "A4", "A5", "A6"]
     assert html.count("<a ") == 6
+
+
+def test_deactivate_is_drawn_only_where_it_can_be_done(world, web_as):
+    """A step with nothing below or bound to it: an administrator may take it off the map; its
+    process owner may take off the L4–L6 the company added, not a shipped step."""
+    bid = node("MO.4")
+    services.node_update(actor=world.admin, node=bid, data={"owner": world.manager}, expected_version=1)
+    added = services.node_create(
+        actor=world.admin, parent=bid, data={"code": "MO.4.1", "name_zh": "标书评审", "name_en": "Bid review"}
+    )
+    shipped = node("MO.2")
+    services.node_update(actor=world.admin, node=shipped, data={"owner": world.manager}, expected_version=1)
+    for user, record, drawn in (
+        (world.admin, shipped, True),
+        (world.manager, shipped, False),
+        (world.manager, added, True),
+        (world.owner, added, False),
+    ):
+        page = web_as(user).get(f"/process/nodes/{record.pk}/").content.decode()
+        assert ('id="deactivate-node"' in page) is drawn, (user, record.code)
+    shipped.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        services.node_deactivate(actor=world.manager, node=shipped, expected_version=shipped.version)
+    assert ProcessNode.objects.get(pk=shipped.pk).active
+    services.node_deactivate(actor=world.manager, node=added, expected_version=added.version)
+    assert not ProcessNode.objects.get(pk=added.pk).active

@@ -9,10 +9,12 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from ltc.core.models import TimelineEvent
 from ltc.opportunities import services
 from ltc.opportunities.models import Pipeline, Stage, StageRequirement
+from ltc.opportunities.services import config
 from ltc.opportunities.tests.factories import make_opportunity, make_pipeline, stage
 
 
@@ -100,7 +102,7 @@ def test_an_administrator_builds_a_pipeline_through_the_pages(world, web_as):
     report.refresh_from_db()
     assert (report.probability, report.guidance, report.version) == (25, "先报备再跟进", 3)
     history = _text(admin.get(reverse("process:pipeline_detail", args=[pipeline.pk])))
-    assert "Stage 报备" in history
+    assert "Changed 报备 probability %: 20 → 25 guidance: — → 先报备再跟进" in history
     assert "先报备再跟进" in history
 
 
@@ -186,3 +188,29 @@ def test_an_administrator_attaches_a_template_to_a_stage(world, web_as, pipeline
     reader = web_as(world.finance).get(reverse("process:pipeline_detail", args=[pipeline.pk]))
     assert "方案模板" in _text(reader)
     assert reverse("opportunities:stage_template_download", args=[template.pk]) not in reader.content.decode()
+
+
+def test_a_chinese_reader_reads_the_pipeline_history_in_chinese_after_an_english_admin_changed_it(
+    world, web_as, pipeline
+):
+    with translation.override("en"):
+        config.requirement_add(
+            actor=world.admin, stage=stage(pipeline, "签约"), data={"label": "合同盖章", "kind": "check"}
+        )
+        solution = stage(pipeline, "方案")
+        config.stage_update(
+            actor=world.admin, stage=solution, data={"probability": 55}, expected_version=solution.version
+        )
+    reader = web_as(world.owner)
+    with translation.override("en"):  # the requests switch this thread to the reader's language
+        reader.post(reverse("web:set_language"), {"language": "zh-hans", "next": "/"})
+        page = reader.get(reverse("process:pipeline_detail", args=[pipeline.pk]))
+    with translation.override("zh-hans"):
+        labels = [str(Stage._meta.get_field(n).verbose_name) for n in ("probability",)]
+        labels.append(str(StageRequirement._meta.get_field("label").verbose_name))
+    text = _text(page)
+    assert "签约 · 合同盖章" in text
+    for english in ("Checklist item", "Stage 方案", "Stage 签约"):
+        assert english not in text, english
+    for chinese in labels:
+        assert f"{chinese}:" in text, chinese

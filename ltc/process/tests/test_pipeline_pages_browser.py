@@ -55,7 +55,7 @@ def test_admin_builds_a_gated_pipeline_and_a_deal_meets_the_new_gate(world: Any,
     page.screenshot(path=str(tmp_path / "dry-run.png"), full_page=True)
     page.click("#confirm-save")
     expect(page.locator('[data-stage="投标"]')).to_contain_text("bid review")
-    expect(page.locator("#timeline")).to_contain_text("Checklist item 'bid review' of 投标")
+    expect(page.locator("#timeline")).to_contain_text("投标 · bid review")
     page.screenshot(path=str(tmp_path / "pipeline.png"), full_page=True)
 
     deal = deals[0]

@@ -3,6 +3,8 @@ which buttons, saving through the services, the sample-lead preview and the auth
 
 from __future__ import annotations
 
+import html
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -10,11 +12,15 @@ import pytest
 from django.utils import translation
 
 from ltc.core.models import TimelineEvent
+from ltc.core.templatetags.numbers import money
+from ltc.customers.choices import CompanySize
+from ltc.leads.choices import LeadSource, ScoreCriterion
 from ltc.leads.models import AssignmentRule, Lead, ScoringRule
 from ltc.leads.services import rules
 from ltc.leads.tests.factories import LeadFactory
 from ltc.opportunities import services as deal_services
 from ltc.opportunities.tests.factories import grant, make_opportunity, make_pipeline, require_review
+from ltc.org.choices import Industry
 from ltc.org.models import Authority, Role
 
 
@@ -296,3 +302,50 @@ def test_the_lists_keep_a_query_budget_whatever_their_length(world, web_as, api_
     for path in ("/assignment-rules", "/scoring-rules", "/authority"):
         with django_assert_max_num_queries(6):
             assert api.get(path).status_code == 200
+
+
+def _page_text(response: Any) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode())))
+
+
+def test_a_chinese_reader_sees_the_scoring_rules_with_labels_and_formatted_amounts(world, web_as):
+    for name, criterion, value in [
+        ("制造", "industry_is", "manufacturing"),
+        ("大企业", "size_is", "large"),
+        ("转介绍", "source_is", "referral"),
+        ("预算", "budget_at_least", "1000000"),
+    ]:
+        rules.scoring_rule_create(
+            actor=world.admin, data={"name": name, "criterion": criterion, "value": value, "points": 10}
+        )
+    text = _page_text(_zh(web_as, world.owner).get("/process/scoring/"))
+    with translation.override("zh-hans"):
+        expected = [
+            f"{ScoreCriterion.INDUSTRY_IS.label} {Industry.MANUFACTURING.label}",
+            f"{ScoreCriterion.SIZE_IS.label} {CompanySize('large').label}",
+            f"{ScoreCriterion.SOURCE_IS.label} {LeadSource('referral').label}",
+            f"{ScoreCriterion.BUDGET_AT_LEAST.label} {money(Decimal('1000000'))}",
+        ]
+    for shown in expected:
+        assert shown in text, shown
+    for code in ("manufacturing", "large", "referral", " 1000000 "):
+        assert code not in text, code
+
+
+def test_the_scoring_form_offers_the_criterion_values_and_refuses_a_typed_label(world, web_as):
+    client = _zh(web_as, world.marketing)
+    form = client.get("/process/scoring/").content.decode()
+    with translation.override("zh-hans"):
+        assert f'<option value="manufacturing">{Industry.MANUFACTURING.label}</option>' in form
+    before = _state()
+    post = {"name": "制造业", "order": "100", "kind": "fit", "criterion": "industry_is", "points": "20"}
+    refused = client.post("/process/scoring/", {**post, "value": "制造业"})
+    assert refused.status_code == 422
+    assert "industry_is" in refused.context["form"].errors
+    assert _state() == before
+    saved = client.post("/process/scoring/", {**post, "industry_is": "manufacturing", "active": "on"})
+    assert saved.status_code == 302
+    assert ScoringRule.objects.values_list("criterion", "value").get() == ("industry_is", "manufacturing")
+    budget = client.post("/process/scoring/", {**post, "criterion": "budget_at_least", "value": "abc"})
+    assert budget.status_code == 422
+    assert "value" in budget.context["form"].errors

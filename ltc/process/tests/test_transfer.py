@@ -247,6 +247,33 @@ def test_a_file_of_another_schema_or_shape_is_refused_with_paths(admin: Any) -> 
     }
 
 
+def test_a_nodes_purpose_inputs_and_outputs_move_in_both_languages(admin: Any) -> None:
+    document = configuration_export()
+    index, row = next((i, n) for i, n in enumerate(document["process_nodes"]) if n["code"] == "MO.1")
+    assert (row["purpose_zh"], row["purpose_en"]) == (
+        "只把精力投入到值得跟进的真实机会点上。",
+        "Spend effort only on real opportunities worth pursuing.",
+    )
+    row["purpose_zh"] = "只跟进值得投入的真实机会点。"
+    row["outputs_en"] = "The ATI decision, recorded"
+
+    plan = configuration_import(actor=admin, document=document, dry_run=False)
+
+    node = ProcessNode.objects.get(code="MO.1")
+    assert (plan.applied, node.purpose_zh, node.outputs_en) == (
+        True,
+        "只跟进值得投入的真实机会点。",
+        "The ATI decision, recorded",
+    )
+    assert node.purpose_en == "Spend effort only on real opportunities worth pursuing."
+    old = {k: v for k, v in row.items() if not k.startswith("purpose_")} | {"purpose": "Pursue."}
+    document["process_nodes"][index] = old
+    with pytest.raises(ValidationError) as refused:
+        configuration_import(actor=admin, document=document, dry_run=False)
+    assert list(refused.value.message_dict) == [f"process_nodes[{index}].purpose"]
+    assert ProcessNode.objects.get(code="MO.1").version == node.version
+
+
 def test_a_new_gate_item_warns_of_the_open_deals_it_would_hold(world: Any) -> None:
     from ltc.opportunities.tests.factories import make_opportunity, make_pipeline
 
@@ -325,3 +352,28 @@ def test_a_binding_moves_to_the_node_the_file_names(world: Any) -> None:
     ]
     item = StageRequirement.objects.get(label="现场拜访")
     assert ProcessBinding.objects.get(kind="requirement", key=str(item.pk)).node.code == "MO.3"
+
+
+def test_the_qualification_policy_is_imported_through_the_leads_service(admin: Any, monkeypatch: Any) -> None:
+    from ltc.leads.services import rules
+
+    ensure_organisation()
+    seed_demo()
+    document = configuration_export()
+    document["qualification_policy"] = {"required_items": ["need_confirmed", "timeframe_known"]}
+    calls: list[dict[str, Any]] = []
+    service = rules.qualification_policy_update
+
+    def spy(**kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return service(**kwargs)
+
+    monkeypatch.setattr(rules, "qualification_policy_update", spy)
+
+    configuration_import(actor=admin, document=document, dry_run=False)
+
+    assert calls == [{"actor": admin, "data": {"required_items": ["need_confirmed", "timeframe_known"]}}]
+    policy = QualificationPolicy.objects.get()
+    assert policy.required_items == ["need_confirmed", "timeframe_known"]
+    event = TimelineEvent.objects.filter(object_id=policy.pk, content_type__model="qualificationpolicy").get()
+    assert (event.kind, event.actor, [c["field"] for c in event.changes]) == ("changed", admin, ["required_items"])

@@ -12,8 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ltc.core.timeline import record_changes, record_created, snapshot
-from ltc.leads.models import AssignmentRule, QualificationPolicy, ScoringRule
+from ltc.leads.models import AssignmentRule, ScoringRule
 from ltc.leads.services import rules as lead_rules
 from ltc.opportunities.choices import StageCategory
 from ltc.opportunities.models import Pipeline, Stage, StageRequirement
@@ -129,9 +128,12 @@ class _Writer:
             "name_en": row["name_en"],
             "description_zh": row["description_zh"],
             "description_en": row["description_en"],
-            "purpose": row["purpose"],
-            "inputs": row["inputs"],
-            "outputs": row["outputs"],
+            "purpose_zh": row["purpose_zh"],
+            "purpose_en": row["purpose_en"],
+            "inputs_zh": row["inputs_zh"],
+            "inputs_en": row["inputs_en"],
+            "outputs_zh": row["outputs_zh"],
+            "outputs_en": row["outputs_en"],
             "owner_role": self.refs.roles[row["owner_role"]] if row["owner_role"] else None,
             "owner": self.refs.users[row["owner"]] if row["owner"] else None,
             "services": "\n".join(row["services"]),
@@ -383,24 +385,11 @@ class _Writer:
             )
 
     def _policy(self, row: dict[str, Any]) -> None:
-        """The qualification policy has no service of its own (it is edited in the back office):
-        written here under the model's own rules, on its timeline."""
         item = self._item(Section.QUALIFICATION_POLICY, "qualification_policy")
         if item is None:
             return
-        policy = QualificationPolicy.objects.order_by("pk").first()
-        created = policy is None
-        policy = policy or QualificationPolicy()
-        before = snapshot(policy, ["required_items"])
-        policy.required_items = row["required_items"]
         with _named("qualification_policy"):
-            policy.full_clean()
-        if created:
-            policy.save()
-            record_created(actor=self.actor, subject=policy)
-        else:
-            policy.save(update_fields=["required_items", "updated_at"])
-            record_changes(actor=self.actor, subject=policy, before=before)
+            lead_rules.qualification_policy_update(actor=self.actor, data={"required_items": row["required_items"]})
 
 
 @contextmanager

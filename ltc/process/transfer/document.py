@@ -52,9 +52,12 @@ class ConfigNode(_Part):
     name_en: str = Field(default="", max_length=100)
     description_zh: str = ""
     description_en: str = ""
-    purpose: str = ""
-    inputs: str = ""
-    outputs: str = ""
+    purpose_zh: str = ""
+    purpose_en: str = ""
+    inputs_zh: str = ""
+    inputs_en: str = ""
+    outputs_zh: str = ""
+    outputs_en: str = ""
     owner_role: RoleCode | None = None
     owner: str | None = None
     services: list[str] = []

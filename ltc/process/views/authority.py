@@ -5,6 +5,7 @@ before it is saved."""
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import groupby
 from typing import Any
 
@@ -25,7 +26,7 @@ from ltc.core.models import TimelineEvent
 from ltc.core.money import Currency
 from ltc.core.timeline import timeline_for
 from ltc.org import services
-from ltc.org.choices import AuthoritySubject
+from ltc.org.choices import AuthoritySubject, RoleCode
 from ltc.org.models import Authority, Role, User
 from ltc.org.types import AuthedRequest
 from ltc.process.authority_impact import authority_change_impact
@@ -130,11 +131,24 @@ def authority(request: AuthedRequest) -> HttpResponse:
         "matrix": matrix,
         "form": form,
         "can_manage": can_manage,
-        "changes": list(changes),
+        "changes": _with_role_labels(list(changes)),
         "active_tab": "authority",
         **(extra or {}),
     }
     return render(request, "process/authority/matrix.html", context, status=status)
+
+
+def _with_role_labels(events: list[TimelineEvent]) -> list[TimelineEvent]:
+    """The lines' timeline keeps a role by its code (see ltc.org.services): shown as the role's
+    label in the reader's language."""
+    roles = dict(RoleCode.choices)
+    for event in events:
+        shown = event.display_changes()
+        for change in shown:
+            if change["field"] == "role":
+                change["old"], change["new"] = (str(roles.get(v, v)) for v in (change["old"], change["new"]))
+        event.display_changes = partial(list, shown)  # type: ignore[method-assign]
+    return events
 
 
 @login_required
@@ -163,7 +177,7 @@ def authority_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         "line": line,
         "form": form,
         "can_manage": can_manage,
-        "events": timeline_for(line),
+        "events": _with_role_labels(timeline_for(line)),
         "active_tab": "authority",
         **(extra or {}),
     }

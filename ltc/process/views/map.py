@@ -49,9 +49,24 @@ class NodeForm(StyledFormMixin, forms.Form):
     description_en = forms.CharField(
         label=gettext_lazy("Description (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    purpose = forms.CharField(label=gettext_lazy("Purpose"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    inputs = forms.CharField(label=gettext_lazy("Inputs"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    outputs = forms.CharField(label=gettext_lazy("Outputs"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    purpose_zh = forms.CharField(
+        label=gettext_lazy("Purpose (Chinese)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    purpose_en = forms.CharField(
+        label=gettext_lazy("Purpose (English)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    inputs_zh = forms.CharField(
+        label=gettext_lazy("Inputs (Chinese)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    inputs_en = forms.CharField(
+        label=gettext_lazy("Inputs (English)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    outputs_zh = forms.CharField(
+        label=gettext_lazy("Outputs (Chinese)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    outputs_en = forms.CharField(
+        label=gettext_lazy("Outputs (English)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     services = forms.CharField(
         label=gettext_lazy("Services"),
         required=False,
@@ -129,11 +144,16 @@ def _node_page(
     request: AuthedRequest, node: ProcessNode, *, binding_form: BindingForm | None = None, status: int = 200
 ) -> HttpResponse:
     can_edit = selectors.may_edit_node(request.user, node)
+    children = selectors.node_children(node)
+    bindings = list(node.bindings.all())
     context = {
         "node": node,
         "trail": selectors.trail(node),
-        "children": selectors.node_children(node),
-        "bindings": selectors.bindings_resolved(list(node.bindings.all())),
+        "children": children,
+        "bindings": selectors.bindings_resolved(bindings),
+        "can_deactivate": selectors.may_deactivate_node(
+            request.user, node, active_children=sum(1 for c in children if c.active), bindings=len(bindings)
+        ),
         "events": timeline_for(node),
         "can_edit": can_edit,
         "can_add_child": selectors.may_add_child(request.user, node),

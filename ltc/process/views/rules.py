@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from ltc.core.access import fetch_or_404
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.forms import StyledFormMixin, add_service_errors, posted_number
+from ltc.core.templatetags.numbers import money
 from ltc.core.timeline import timeline_for
 from ltc.customers.choices import CompanySize
 from ltc.leads import selectors as lead_selectors
@@ -97,11 +98,24 @@ class ScoringRuleForm(StyledFormMixin, forms.Form):
         label=gettext_lazy("Value"),
         max_length=100,
         required=False,
-        help_text=gettext_lazy("A code (e.g. manufacturing, east), an amount or a number, as the criterion needs."),
+        help_text=gettext_lazy("For a budget or an activity criterion: the amount or the number."),
     )
     points = forms.IntegerField(label=gettext_lazy("Points"), min_value=-100, max_value=100)
     active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A criterion whose value is one of a list offers that list (its labels), one select
+        # each, named after the criterion; the service checks the value chosen for it.
+        for criterion, choices in rules.VALUE_CHOICES.items():
+            self.fields[criterion] = forms.ChoiceField(
+                label=ScoreCriterion(criterion).label, choices=[("", "—"), *choices.choices], required=False
+            )
+        self.order_fields([*SCORING_ORDER])
+
+
+SCORING_ORDER = ("name", "order", "kind", "criterion", *rules.VALUE_CHOICES, "value", "points", "active", "version")
 
 
 RULE_FIELDS = [name for name in AssignmentRuleForm.base_fields if name != "version"]
@@ -280,7 +294,45 @@ def routing_preview(request: AuthedRequest) -> HttpResponse:
 
 
 def _scoring_data(form: forms.Form) -> dict[str, Any]:
-    return {name: form.cleaned_data[name] for name in SCORING_FIELDS}
+    """The rule's fields; a list criterion's value is the one chosen in its select (a typed
+    value still reaches the service, which refuses what is not on the list)."""
+    data = {name: form.cleaned_data[name] for name in SCORING_FIELDS}
+    if chosen := form.cleaned_data.get(data["criterion"]):
+        data["value"] = chosen
+    return data
+
+
+def _scoring_errors(form: forms.Form, exc: ValidationError) -> None:
+    """The service's errors on the form; a refused list value shown on its criterion's select."""
+    criterion = form.cleaned_data.get("criterion")
+    if hasattr(exc, "error_dict") and criterion in rules.VALUE_CHOICES and "value" in exc.error_dict:
+        form.add_error(criterion, exc.error_dict.pop("value"))
+        if not exc.error_dict:
+            return
+    add_service_errors(form, exc)
+
+
+def _scoring_initial(rule: ScoringRule) -> dict[str, Any]:
+    initial = {**{name: getattr(rule, name) for name in SCORING_FIELDS}, "version": rule.version}
+    if rule.criterion in rules.VALUE_CHOICES:
+        initial[rule.criterion], initial["value"] = rule.value, ""
+    return initial
+
+
+def _shown_value(rule: ScoringRule) -> str:
+    """A rule's value as a reader reads it: the label of a listed value, an amount formatted."""
+    if rule.criterion in rules.VALUE_CHOICES:
+        return str(dict(rules.VALUE_CHOICES[rule.criterion].choices).get(rule.value, rule.value))
+    if rule.criterion == ScoreCriterion.BUDGET_AT_LEAST and rule.value:
+        return money(rule.value) or rule.value
+    return rule.value
+
+
+def _with_shown_values(found: Any) -> list[ScoringRule]:
+    shown: list[ScoringRule] = list(found)
+    for rule in shown:
+        rule.shown_value = _shown_value(rule)  # type: ignore[attr-defined]
+    return shown
 
 
 @login_required
@@ -294,13 +346,13 @@ def scoring(request: AuthedRequest) -> HttpResponse:
         try:
             rule = rules.scoring_rule_create(actor=request.user, data=_scoring_data(form))
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            _scoring_errors(form, exc)
         else:
             messages.success(request, _("Scoring rule “%(name)s” saved.") % {"name": rule.name})
             return redirect("process:scoring")
     status = 422 if request.method == "POST" else 200
     context = {
-        "rules": list(rules.scoring_rule_list()),
+        "rules": _with_shown_values(rules.scoring_rule_list()),
         "form": form,
         "can_manage": can_manage,
         "active_tab": "scoring",
@@ -318,7 +370,7 @@ def scoring_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     can_manage = rules.can_manage_scoring(request.user)
     if request.method == "POST" and not can_manage:
         raise PermissionDenied
-    initial = {**{name: getattr(rule, name) for name in SCORING_FIELDS}, "version": rule.version}
+    initial = _scoring_initial(rule)
     form = ScoringRuleForm(request.POST or None, initial=initial) if can_manage else None
     if request.method == "POST" and form is not None and form.is_valid():
         try:
@@ -329,7 +381,7 @@ def scoring_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 expected_version=form.cleaned_data.get("version") or 0,
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            _scoring_errors(form, exc)
         except StaleVersionError as exc:
             form.add_error(None, str(exc))
         else:
@@ -337,6 +389,7 @@ def scoring_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect("process:scoring")
         rule.refresh_from_db()
     status = 422 if request.method == "POST" else 200
+    rule.shown_value = _shown_value(rule)  # type: ignore[attr-defined]
     context = {
         "rule": rule,
         "form": form,

@@ -59,6 +59,16 @@ def _summary(lines: list[dict[str, Any]]) -> str:
     return "; ".join(f"{line['label']} {line['percent']}% {line['trigger']} +{line['days']}" for line in lines)
 
 
+def _whole_days(value: Any) -> int | None:
+    """0 to 3650 as a JSON number or the text a form posts (ASCII digits only: "²" is a digit to
+    str.isdigit() but not to int()); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 4:
+        value = int(value)
+    return value if isinstance(value, int) and 0 <= value <= 3650 else None
+
+
 def _read_lines(raw: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]]:
     """Milestones as the API and the form send them; the same rules as a quote's terms, without
     a fixed date."""
@@ -84,7 +94,8 @@ def _read_lines(raw: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]]:
             percent = None
         if trigger not in TEMPLATE_TRIGGERS:
             errors[f"{place}.trigger"] = [_("Choose when the milestone falls due.")]
-        if isinstance(days, bool) or not (isinstance(days, int) or str(days).isdigit()) or not 0 <= int(days) <= 3650:
+        days = _whole_days(days)
+        if days is None:
             errors[f"{place}.days"] = [_("Enter 0 to 3650 days.")]
             days = 0
         total += percent or Decimal(0)

@@ -86,6 +86,19 @@ def test_only_administrators_configure_templates(world: Any) -> None:
             },
         ),
         ([], {"lines": ["Give at least one payment milestone."]}),
+        # A digit of another script and a number beyond int()'s reach, as a form posts them.
+        (
+            [{"label": "货到", "percent": "100", "trigger": "delivery", "days": "²"}],
+            {"lines.0.days": ["Enter 0 to 3650 days."]},
+        ),
+        (
+            [{"label": "货到", "percent": "100", "trigger": "delivery", "days": "9" * 5000}],
+            {"lines.0.days": ["Enter 0 to 3650 days."]},
+        ),
+        (
+            [{"label": "货到", "percent": "100", "trigger": "delivery", "days": 3651}],
+            {"lines.0.days": ["Enter 0 to 3650 days."]},
+        ),
     ],
 )
 def test_bad_lines_are_refused_and_nothing_is_saved(world: Any, lines: Any, errors: dict[str, list[str]]) -> None:

@@ -23,7 +23,7 @@ from ltc.api.root import api
 from ltc.billing import services as billing_services
 from ltc.billing.models import Invoice, StatementLine
 from ltc.billing.tests.factories import issue_drafts, settle
-from ltc.catalog.models import ContractPrice, PriceBook, PriceTier
+from ltc.catalog.models import ContractPrice, PriceBook, PriceTier, Product
 from ltc.catalog.tests.factories import Catalog
 from ltc.contracts import services as contract_services
 from ltc.contracts.models import ChangeRequest, Contract, Delivery, Milestone, Order
@@ -462,6 +462,15 @@ def licence_tier_form(w: Any, **fields: str) -> dict[str, str]:
     catalog = _catalog(w)
     entry = catalog.book.entries.get(product=catalog.licence)
     return {f"tier{entry.pk}-{name}": value for name, value in fields.items()}
+
+
+def catalog_page_version(model: Any, fields: Callable[[Any], dict[str, Any]] | None = None) -> Body:
+    """A catalog page's form with the version of the bundle or price book its path names
+    (/catalog/<records>/<id>/...), which changes to their parts are made from."""
+    return lambda w, path: {
+        "version": str(model.objects.get(pk=path.split("/")[3]).version),
+        **(fields(w) if fields else {}),
+    }
 
 
 def contract_price_id(w: Any) -> int:
@@ -1901,34 +1910,40 @@ CASES = [
         lambda w: f"/api/v1/products/{bundle_id(w)}/components",
         signed_in(201, who={"admin"}),
         body=lambda w, _: {"component_id": _catalog(w).service.pk, "default_quantity": "2"},
+        headers=current_version(Product),
     ),
     Case(
         "PATCH /api/v1/products/{product_id}/components/{component_id}",
         lambda w: f"/api/v1/products/{bundle_id(w)}/components/{_catalog(w).server.pk}",
         signed_in(200, who={"admin"}),
         body={"required": False},
+        headers=current_version(Product),
     ),
     Case(
         "DELETE /api/v1/products/{product_id}/components/{component_id}",
         lambda w: f"/api/v1/products/{bundle_id(w)}/components/{_catalog(w).server.pk}",
         signed_in(204, who={"admin"}),
+        headers=current_version(Product),
     ),
     Case(
         "POST /api/v1/products/{product_id}/rules",
         lambda w: f"/api/v1/products/{bundle_id(w)}/rules",
         signed_in(201, who={"admin"}),
         body=lambda w, _: {"product_id": _catalog(w).cloud.pk, "kind": "requires", "other_id": _catalog(w).data.pk},
+        headers=current_version(Product),
     ),
     Case(
         "PATCH /api/v1/products/{product_id}/rules/{rule_id}",
         lambda w: f"/api/v1/products/{bundle_rule(w)}",
         signed_in(200, who={"admin"}),
         body={"kind": "requires"},
+        headers=current_version(Product),
     ),
     Case(
         "DELETE /api/v1/products/{product_id}/rules/{rule_id}",
         lambda w: f"/api/v1/products/{bundle_rule(w)}",
         signed_in(204, who={"admin"}),
+        headers=current_version(Product),
     ),
     Case(
         "POST /api/v1/price-books",
@@ -1954,28 +1969,33 @@ CASES = [
         lambda w: f"/api/v1/price-books/{licence_entry(w)}",
         signed_in(200, who={"admin"}),
         body={"unit_price": "2100"},
+        headers=current_version(PriceBook),
     ),
     Case(
         "DELETE /api/v1/price-books/{price_book_id}/entries/{product_id}",
         lambda w: f"/api/v1/price-books/{licence_entry(w)}",
         signed_in(204, who={"admin"}),
+        headers=current_version(PriceBook),
     ),
     Case(
         "POST /api/v1/price-books/{price_book_id}/entries/{product_id}/tiers",
         lambda w: f"/api/v1/price-books/{licence_entry(w)}/tiers",
         signed_in(201, who={"admin"}),
         body={"min_quantity": "500", "unit_price": "1200"},
+        headers=current_version(PriceBook),
     ),
     Case(
         "PATCH /api/v1/price-books/{price_book_id}/entries/{product_id}/tiers/{tier_id}",
         lambda w: f"/api/v1/price-books/{licence_tier(w)}",
         signed_in(200, who={"admin"}),
         body={"unit_price": "1700"},
+        headers=current_version(PriceBook),
     ),
     Case(
         "DELETE /api/v1/price-books/{price_book_id}/entries/{product_id}/tiers/{tier_id}",
         lambda w: f"/api/v1/price-books/{licence_tier(w)}",
         signed_in(204, who={"admin"}),
+        headers=current_version(PriceBook),
     ),
     Case("GET /api/v1/contract-prices", lambda w: "/api/v1/contract-prices", signed_in(200, who={"admin"})),
     Case(
@@ -2251,45 +2271,53 @@ CASES = [
         "POST catalog:entry_set",
         lambda w: f"/catalog/price-books/{price_book_id(w)}/entries/",
         signed_in(302, api=False, who={"admin"}),
-        body=lambda w, _: {"product": _catalog(w).server.pk, "unit_price": "48000"},
+        body=catalog_page_version(PriceBook, lambda w: {"product": _catalog(w).server.pk, "unit_price": "48000"}),
     ),
     Case(
         "POST catalog:entry_remove",
         lambda w: f"/catalog/price-books/{licence_entry(w)}/remove/",
         signed_in(302, api=False, who={"admin"}),
+        body=catalog_page_version(PriceBook),
     ),
     Case(
         "POST catalog:tier_add",
         lambda w: f"/catalog/price-books/{licence_entry(w)}/tiers/",
         signed_in(302, api=False, who={"admin"}),
-        body=lambda w, _: licence_tier_form(w, min_quantity="500", unit_price="1200"),
+        body=catalog_page_version(PriceBook, lambda w: licence_tier_form(w, min_quantity="500", unit_price="1200")),
     ),
     Case(
         "POST catalog:tier_remove",
         lambda w: f"/catalog/price-books/{price_book_id(w)}/tiers/{licence_tier(w).rsplit('/', 1)[1]}/remove/",
         signed_in(302, api=False, who={"admin"}),
+        body=catalog_page_version(PriceBook),
     ),
     Case(
         "POST catalog:component_add",
         lambda w: f"/catalog/products/{bundle_id(w)}/components/",
         signed_in(302, api=False, who={"admin"}),
-        body=lambda w, _: {"component": _catalog(w).service.pk, "min_quantity": "1", "default_quantity": "1"},
+        body=catalog_page_version(
+            Product, lambda w: {"component": _catalog(w).service.pk, "min_quantity": "1", "default_quantity": "1"}
+        ),
     ),
     Case(
         "POST catalog:component_remove",
         lambda w: f"/catalog/products/{bundle_id(w)}/components/{_catalog(w).server.pk}/remove/",
         signed_in(302, api=False, who={"admin"}),
+        body=catalog_page_version(Product),
     ),
     Case(
         "POST catalog:rule_add",
         lambda w: f"/catalog/products/{bundle_id(w)}/rules/",
         signed_in(302, api=False, who={"admin"}),
-        body=lambda w, _: {"product": _catalog(w).cloud.pk, "kind": "requires", "other": _catalog(w).data.pk},
+        body=catalog_page_version(
+            Product, lambda w: {"product": _catalog(w).cloud.pk, "kind": "requires", "other": _catalog(w).data.pk}
+        ),
     ),
     Case(
         "POST catalog:rule_remove",
         lambda w: f"/catalog/products/{bundle_rule(w)}/remove/",
         signed_in(302, api=False, who={"admin"}),
+        body=catalog_page_version(Product),
     ),
     Case(
         "POST catalog:contract_price_add",
@@ -2997,7 +3025,15 @@ def map_node_version(w: Any, path: str) -> dict[str, str]:
 
 
 def map_node_form(w: Any, path: str) -> dict[str, Any]:
-    return {"version": "1", "code": "MO.4", "name_zh": "制定和提交标书", "name_en": "Bid", "order": "4"}
+    return {
+        "version": "1",
+        "code": "MO.4",
+        "name_zh": "制定和提交标书",
+        "name_en": "Bid",
+        "order": "4",
+        "purpose_zh": "按时递交完整的标书。",
+        "purpose_en": "A complete bid, on time.",
+    }
 
 
 MAP_CHANGE = ADMIN_ONLY
@@ -3012,6 +3048,8 @@ CASES += [
             "code": "MO.4.1",
             "name_zh": "投标评审",
             "name_en": "Review",
+            "purpose_zh": "评审标书。",
+            "purpose_en": "Review the bid.",
         },
     ),
     Case(
