@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ltc.catalog.choices import RuleKind
 from ltc.catalog.models import PriceBook, Product
-from ltc.core.forms import StyledFormMixin
+from ltc.core.forms import StyledFormMixin, posted_number
 from ltc.core.money import Currency
 from ltc.customers.forms import AccountPicker
 from ltc.customers.models import Account
@@ -106,6 +106,6 @@ class ContractPriceForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["account"]
         field.queryset = Account.objects.active().order_by("name", "id")  # type: ignore[attr-defined]
-        value = self.data.get(self.add_prefix("account")) if self.is_bound else None
-        chosen = field.queryset.filter(pk=value).first() if str(value or "").isdigit() else None  # type: ignore[attr-defined]
+        value = posted_number(self.data, self.add_prefix("account")) if self.is_bound else 0
+        chosen = field.queryset.filter(pk=value).first() if value else None  # type: ignore[attr-defined]
         field.widget.choices = [("", "---------")] + ([(chosen.pk, str(chosen))] if chosen else [])

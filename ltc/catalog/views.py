@@ -5,6 +5,7 @@ timeline. A form a viewer may not use is not drawn."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -89,6 +90,17 @@ def _saved(request: AuthedRequest, where: Any, text: str) -> HttpResponse:
     return redirect(where)
 
 
+def _removed(request: AuthedRequest, remove: Callable[[int], object], where: str, text: str) -> HttpResponse:
+    """Run a part's removal with the version the page was read at, back to the owner's page: with
+    `text` when done, with the service's message when it refused (a stale page, a part in use)."""
+    try:
+        remove(_posted_version(request))
+    except (ValidationError, StaleVersionError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect(where)
+    return _saved(request, where, text)
+
+
 @login_required
 @require_POST
 def component_add(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -120,12 +132,12 @@ def component_add(request: AuthedRequest, pk: int) -> HttpResponse:
 def component_remove(request: AuthedRequest, pk: int, component_pk: int) -> HttpResponse:
     services.require_catalog_admin(request.user)
     part = selectors.bundle_component_get(bundle_id=pk, component_id=component_pk)
-    try:
-        services.bundle_component_remove(actor=request.user, part=part, expected_version=_posted_version(request))
-    except (ValidationError, StaleVersionError) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-        return redirect(_product_url(part.bundle))
-    return _saved(request, _product_url(part.bundle), _("Component removed."))
+    return _removed(
+        request,
+        lambda version: services.bundle_component_remove(actor=request.user, part=part, expected_version=version),
+        _product_url(part.bundle),
+        _("Component removed."),
+    )
 
 
 @login_required
@@ -158,12 +170,12 @@ def rule_add(request: AuthedRequest, pk: int) -> HttpResponse:
 def rule_remove(request: AuthedRequest, pk: int, rule_pk: int) -> HttpResponse:
     services.require_catalog_admin(request.user)
     rule = selectors.configuration_rule_get(bundle_id=pk, pk=rule_pk)
-    try:
-        services.configuration_rule_remove(actor=request.user, rule=rule, expected_version=_posted_version(request))
-    except StaleVersionError as exc:
-        messages.error(request, str(exc))
-        return redirect(_product_url(rule.bundle))
-    return _saved(request, _product_url(rule.bundle), _("Rule removed."))
+    return _removed(
+        request,
+        lambda version: services.configuration_rule_remove(actor=request.user, rule=rule, expected_version=version),
+        _product_url(rule.bundle),
+        _("Rule removed."),
+    )
 
 
 @login_required
@@ -316,12 +328,12 @@ def entry_set(request: AuthedRequest, pk: int) -> HttpResponse:
 def entry_remove(request: AuthedRequest, pk: int, product_pk: int) -> HttpResponse:
     services.require_catalog_admin(request.user)
     entry = selectors.price_book_entry_get(price_book_id=pk, product_id=product_pk)
-    try:
-        services.price_book_entry_remove(actor=request.user, entry=entry, expected_version=_posted_version(request))
-    except StaleVersionError as exc:
-        messages.error(request, str(exc))
-        return redirect(_book_url(entry.price_book))
-    return _saved(request, _book_url(entry.price_book), _("Price removed."))
+    return _removed(
+        request,
+        lambda version: services.price_book_entry_remove(actor=request.user, entry=entry, expected_version=version),
+        _book_url(entry.price_book),
+        _("Price removed."),
+    )
 
 
 @login_required
@@ -354,14 +366,12 @@ def tier_add(request: AuthedRequest, pk: int, product_pk: int) -> HttpResponse:
 def tier_remove(request: AuthedRequest, pk: int, tier_pk: int) -> HttpResponse:
     services.require_catalog_admin(request.user)
     tier = selectors.price_tier_get(price_book_id=pk, pk=tier_pk)
-    try:
-        services.price_tier_remove(
-            actor=request.user, tier=tier, expected_version=posted_number(request.POST, "version")
-        )
-    except StaleVersionError as exc:
-        messages.error(request, str(exc))
-        return redirect(_book_url(tier.entry.price_book))
-    return _saved(request, _book_url(tier.entry.price_book), _("Volume price removed."))
+    return _removed(
+        request,
+        lambda version: services.price_tier_remove(actor=request.user, tier=tier, expected_version=version),
+        _book_url(tier.entry.price_book),
+        _("Volume price removed."),
+    )
 
 
 def _book_url(book: PriceBook) -> str:

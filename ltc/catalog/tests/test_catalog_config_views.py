@@ -271,3 +271,15 @@ def test_the_pages_query_budget_does_not_grow_with_entries(world: Any, catalog: 
     after = [queries(path) for path in pages]
     assert after == before
     assert max(after) <= 25
+
+
+@pytest.mark.parametrize("account", ["²", "9" * 30, "-1", "x"])
+def test_a_contracted_price_naming_no_account_is_a_form_error(world: Any, catalog: Catalog, web_as: Any, account: str):
+    """A digit of another script ("²" is a digit to str.isdigit(), not to int()) or a number beyond
+    any column names no account: the form says so and nothing is saved (no 500)."""
+    response = web_as(world.admin).post(
+        f"/catalog/products/{catalog.service.pk}/contract-prices/",
+        {"account": account, "currency": "CNY", "unit_price": "1250", "valid_from": "2026-01-01"},
+    )
+    assert response.status_code == 422
+    assert not ContractPrice.objects.exists()
