@@ -33,7 +33,7 @@ from leads import seed_leads  # noqa: E402 - benchmarks/leads.py: the ML benchma
 from opportunities import seed as seed_deals  # noqa: E402 - benchmarks/opportunities.py
 
 from ltc.leads.models import Lead  # noqa: E402
-from ltc.opportunities.models import Opportunity  # noqa: E402
+from ltc.opportunities.models import GateOutcome, Opportunity  # noqa: E402
 from ltc.process.metrics import SORT_MEMORY, map_figures, window_start  # noqa: E402
 from ltc.process.models import BindingKind, ProcessBinding, ProcessNode, StepVisit  # noqa: E402
 
@@ -103,16 +103,53 @@ def seed_visits(nodes: dict[str, int]) -> None:
             cursor.execute(sql, params)
 
 
+def seed_gate_outcomes() -> None:
+    """One deal in 20 met open gate items on a move out of its stage, (id mod 120) days ago: one in
+    five of them passed by override, the others refused; each names every item of its stage, one
+    in two also the missing FR. (The contract evaluations naming steps stay empty: this benchmark
+    seeds no contracts; their figure is one grouped query on its own index.)"""
+    if GateOutcome.objects.exists():
+        return
+    gate, missing = GateOutcome._meta.db_table, GateOutcome.missing.through._meta.db_table
+    at = (
+        "%s + -(id %% 120) * interval '1 day'"
+        if connection.vendor == "postgresql"
+        else "strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s, -(id %% 120) || ' days')"
+    )
+    statements: list[tuple[str, list[Any]]] = [
+        (
+            f"INSERT INTO {gate} (opportunity_id, from_stage_id, to_stage_id, actor_id, at, outcome, reason, "  # noqa: S608
+            f"fr_missing) SELECT id, stage_id, stage_id, owner_id, {at}, "
+            "CASE WHEN id %% 100 = 0 THEN 'overridden' ELSE 'refused' END, '', id %% 40 = 0 "
+            "FROM opportunities_opportunity WHERE id %% 20 = 0",
+            [timezone.now()],
+        ),
+        (
+            f"INSERT INTO {missing} (gateoutcome_id, stagerequirement_id) SELECT g.id, r.id FROM {gate} g "  # noqa: S608
+            "JOIN opportunities_stagerequirement r ON r.stage_id = g.from_stage_id",
+            [],
+        ),
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params or None)
+
+
 def settle() -> None:
     """Vacuum and analyse the step log, as autovacuum would after a bulk write (a seed, the 0002
     migration's fill): the figures' index-only scans need the visibility map set."""
     with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM ANALYZE {StepVisit._meta.db_table}" if connection.vendor == "postgresql" else "ANALYZE")
+        if connection.vendor != "postgresql":
+            cursor.execute("ANALYZE")
+            return
+        for model in (StepVisit, GateOutcome, GateOutcome.missing.through):
+            cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 
 
 def raw_figures() -> None:
     """The same aggregation as map_figures(), as hand-written SQL (PostgreSQL or SQLite): the same
-    seven statements, each read through the step log's indexes (node_id leads every range)."""
+    nine statements, each read through the step log's indexes (node_id leads every range) or the
+    gate outcomes' (from_stage_id leads)."""
     now = timezone.now()
     since = window_start(WEEKS, now)
     t = StepVisit._meta.db_table
@@ -152,6 +189,17 @@ def raw_figures() -> None:
             [now],
         ),
         ("SELECT COUNT(*), AVG(signing_score), AVG(fulfilment_score) FROM contracts_evaluation", []),
+        (
+            "SELECT g.from_stage_id, g.outcome, g.actor_id, COUNT(*) FROM opportunities_gateoutcome g "
+            "WHERE g.at >= %s AND g.at < %s GROUP BY 1, 2, 3 UNION ALL "
+            "SELECT g.from_stage_id, g.outcome, m.stagerequirement_id, COUNT(*) FROM opportunities_gateoutcome g "
+            "JOIN opportunities_gateoutcome_missing m ON m.gateoutcome_id = g.id "
+            "WHERE g.at >= %s AND g.at < %s GROUP BY 1, 2, 3 UNION ALL "
+            "SELECT g.from_stage_id, g.outcome, 0, COUNT(*) FROM opportunities_gateoutcome g "
+            "WHERE g.at >= %s AND g.at < %s AND g.fr_missing GROUP BY 1, 2",
+            [since, now] * 3,
+        ),
+        ("SELECT node_id, COUNT(*), AVG(score) FROM process_evaluationstep GROUP BY node_id", []),
     ]
     with connection.cursor() as cursor:
         for sql, params in queries:
@@ -187,10 +235,12 @@ def main() -> None:
     seed_leads(args.leads, random.Random(3))
     nodes = bind(pipeline)
     seed_visits(nodes)
+    seed_gate_outcomes()
     settle()
     visits = StepVisit.objects.count()
     print(
-        f"seeded {Opportunity.objects.count():,} deals, {Lead.objects.count():,} leads, {visits:,} visits "
+        f"seeded {Opportunity.objects.count():,} deals, {Lead.objects.count():,} leads, {visits:,} visits, "
+        f"{GateOutcome.objects.count():,} gate outcomes "
         f"in {time.perf_counter() - start:.0f} s",
         file=sys.stderr,
     )
@@ -209,7 +259,8 @@ def main() -> None:
     print("|---|---|---|---|")
     print(
         f"| map_figures() for {len(figures)} nodes over {Opportunity.objects.count():,} deals, "
-        f"{Lead.objects.count():,} leads, {visits:,} visits ({WEEKS} weeks) | "
+        f"{Lead.objects.count():,} leads, {visits:,} visits, {GateOutcome.objects.count():,} gate outcomes "
+        f"({WEEKS} weeks) | "
         f"max {ours[-1]:.0f} ms (p50 {statistics.median(ours):.0f} ms), {len(queries)} queries | "
         f"raw SQL of the same aggregation p50 {statistics.median(raw):.0f} ms (ratio {ratio:.2f}); "
         f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} CPUs | {verdict} |"

@@ -9,6 +9,7 @@ from ninja.renderers import JSONRenderer
 
 from ltc.api.events import router as events_router
 from ltc.billing.api import router as billing_router
+from ltc.billing.api_summary import router as billing_summary_router
 from ltc.catalog.api import router as catalog_router
 from ltc.contracts.api import router as contracts_router
 from ltc.core.api import ContractOpenAPISchema, PreconditionsFirstOperation, install_error_handlers
@@ -19,6 +20,7 @@ from ltc.leads.api import router as leads_router
 from ltc.leads.api_rules import router as leads_rules_router
 from ltc.opportunities.api import router as opportunities_router
 from ltc.org.api import router as org_router
+from ltc.org.api_delegation import router as org_delegation_router
 from ltc.org.api_settings import router as org_settings_router
 from ltc.org.auth import api_auth
 from ltc.process.api import router as process_router
@@ -73,6 +75,7 @@ api = LtcAPI(
 install_error_handlers(api)
 api.add_router("", org_router)
 api.add_router("", org_settings_router)
+api.add_router("", org_delegation_router)
 api.add_router("", customers_router)
 api.add_router("", leads_router)
 api.add_router("", leads_public_router)
@@ -83,6 +86,7 @@ api.add_router("", quotes_router)
 api.add_router("", quotes_public_router)
 api.add_router("", contracts_router)
 api.add_router("", billing_router)
+api.add_router("", billing_summary_router)
 api.add_router("", process_router)
 api.add_router("", process_transfer_router)
 api.add_router("", events_router)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +21,8 @@ from ltc.core.panels import ApiLink, Panel, register, register_link
 from ltc.customers.models import Account
 
 CONTRACT_INVOICES_SHOWN = 20
-ACCOUNT_INVOICES_SHOWN = 10
+ACCOUNT_INVOICES_SHOWN = 5
+ACCOUNT_PAYMENTS_SHOWN = 5
 
 
 def contract_schedule(user: Any, contract: Contract) -> dict[str, Any] | None:
@@ -40,28 +41,53 @@ def contract_invoices(user: Any, contract: Contract) -> dict[str, Any] | None:
     return {"invoices": invoices, "today": timezone.localdate()} if invoices else None
 
 
+def _reads_billing_of(user: Any, account: Account) -> bool:
+    return Account.objects.filter(account_visible_q(user, path=""), pk=account.pk).exists()
+
+
 def account_open_invoices(user: Any, account: Account) -> dict[str, Any] | None:
     """The customer's issued invoices with an open balance that the viewer reads, oldest due
-    first, and the open balance per currency (amounts in different currencies never add up).
-    Left out for a viewer who does not read the customer's billing: "no open invoices" would be
-    a claim they cannot know."""
+    first, and per currency the open balance and its overdue part (amounts in different
+    currencies never add up). Left out for a viewer who does not read the customer's billing:
+    "no open invoices" would be a claim they cannot know."""
+    today = timezone.localdate()
     unpaid = selectors.invoice_list(user=user, filters=selectors.InvoiceFilters(account=account.pk)).filter(
         kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED, open_amount__gt=0
     )
-    invoices = list(unpaid.order_by("due_date", "id")[: ACCOUNT_INVOICES_SHOWN + 1])
-    if not invoices and not Account.objects.filter(account_visible_q(user, path=""), pk=account.pk).exists():
+    invoices = list(unpaid.order_by("due_date", "id")[:ACCOUNT_INVOICES_SHOWN])
+    if not invoices and not _reads_billing_of(user, account):
         return None
     balances = []
     if invoices:
-        sums = unpaid.order_by().values("currency").annotate(open=Sum("open_amount")).order_by("currency")
-        # SQLite adds decimals as floats: the sum is rounded to the cent (as billing.selectors.balances).
-        balances = [(row["currency"], quantize(Decimal(str(row["open"])))) for row in sums]
+        sums = (
+            unpaid.order_by()
+            .values("currency")
+            .annotate(open=Sum("open_amount"), overdue=Sum("open_amount", filter=Q(due_date__lt=today)))
+            .order_by("currency")
+        )
+        # SQLite adds decimals as floats: the sums are rounded to the cent (as billing.selectors.balances).
+        balances = [
+            (row["currency"], quantize(Decimal(str(row["open"]))), quantize(Decimal(str(row["overdue"] or 0))))
+            for row in sums
+        ]
     return {
-        "invoices": invoices[:ACCOUNT_INVOICES_SHOWN],
-        "more": len(invoices) > ACCOUNT_INVOICES_SHOWN,
-        "balances": balances,
-        "today": timezone.localdate(),
+        "invoices": invoices,
+        "balances": [(currency, amount) for currency, amount, _overdue in balances],
+        "overdue": [(currency, overdue) for currency, _amount, overdue in balances if overdue],
+        "today": today,
     }
+
+
+def account_payments(user: Any, account: Account) -> dict[str, Any] | None:
+    """The customer's latest payments (receipts, and the refunds and reversals among them) that
+    the viewer reads; left out, as the open invoices, for a viewer who does not read the
+    customer's billing."""
+    payments = list(
+        selectors.payment_list(user=user, filters=selectors.PaymentFilters(account=account.pk))[:ACCOUNT_PAYMENTS_SHOWN]
+    )
+    if not payments and not _reads_billing_of(user, account):
+        return None
+    return {"payments": payments}
 
 
 # Registered when the app is ready (BillingConfig.ready imports this module).
@@ -95,6 +121,17 @@ register(
         selector=account_open_invoices,
         max_queries=3,
         order=40,
+    )
+)
+register(
+    Panel(
+        record=Account,
+        key="account-payments",
+        title=_("Payments"),
+        template="billing/panels/account_payments.html",
+        selector=account_payments,
+        max_queries=3,
+        order=45,
     )
 )
 

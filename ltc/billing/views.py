@@ -75,7 +75,8 @@ def _listing(
 
 
 def _account_param(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() else None
+    # As core.forms.posted_number: a number beyond any column names nothing (not a database error).
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
 
 
 # --- invoices --------------------------------------------------------------------------------

@@ -415,6 +415,11 @@ class EntryIn(Schema):
     unit_cost: Decimal | None = Field(None, ge=0)
 
 
+class EntryPatch(Schema):
+    unit_price: Decimal | None = Field(None, ge=0)
+    unit_cost: Decimal | None = Field(None, ge=0)
+
+
 class TierIn(Schema):
     min_quantity: Decimal = Field(gt=0)
     unit_price: Decimal = Field(ge=0)
@@ -482,6 +487,28 @@ def price_book_entry_set(
     )
     _owner_etag(response, book)
     return selectors.price_book_entry_get(price_book_id=price_book_id, product_id=entry.product_id)
+
+
+@router.patch("/price-books/{price_book_id}/entries/{product_id}", response=EntryOut)
+def price_book_entry_update(
+    request: AuthedRequest, price_book_id: int, product_id: int, payload: EntryPatch, response: HttpResponse
+) -> Any:
+    """Change a product's list price or unit cost in the book, the fields sent only (administrators;
+    If-Match: the book's version; its new one is in the ETag). A product not in the book is 404."""
+    services.require_catalog_admin(request.user)
+    entry = selectors.price_book_entry_get(price_book_id=price_book_id, product_id=product_id)
+    expected = if_match_version(request, entry.price_book)
+    data = payload.model_dump(exclude_unset=True)
+    services.price_book_entry_set(
+        actor=request.user,
+        book=entry.price_book,
+        product=entry.product,
+        unit_price=data.get("unit_price", entry.unit_price),
+        unit_cost=data.get("unit_cost", entry.unit_cost),
+        expected_version=expected,
+    )
+    _owner_etag(response, entry.price_book)
+    return selectors.price_book_entry_get(price_book_id=price_book_id, product_id=product_id)
 
 
 @router.delete("/price-books/{price_book_id}/entries/{product_id}", response={204: None})

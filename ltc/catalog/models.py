@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -59,6 +60,11 @@ class Product(VersionedModel):
         ordering = ["code"]
         verbose_name = _("product")
         verbose_name_plural = _("products")
+
+    @staticmethod
+    def timeline_choices(changes: list[dict[str, str]]) -> dict[str, Any]:
+        """The timeline keeps the VAT rate as its number, which the rate's (numeric) choices miss."""
+        return {"tax_rate": [(str(rate), label) for rate, label in TaxRate.choices]}
 
     def __str__(self) -> str:
         return f"{self.code} {self.display_name}"

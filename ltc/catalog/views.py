@@ -21,7 +21,18 @@ from django.views.decorators.http import require_POST
 
 from ltc.catalog import selectors, services
 from ltc.catalog.choices import ProductType
-from ltc.catalog.forms import ComponentForm, ContractPriceForm, EntryForm, PriceBookForm, RuleForm, TierForm
+from ltc.catalog.forms import (
+    ComponentEditForm,
+    ComponentForm,
+    ContractPriceEditForm,
+    ContractPriceForm,
+    EntryEditForm,
+    EntryForm,
+    PriceBookForm,
+    ProductForm,
+    RuleForm,
+    TierForm,
+)
 from ltc.catalog.models import PriceBook, Product
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
@@ -62,21 +73,88 @@ def product_list(request: AuthedRequest) -> HttpResponse:
 # --- products: components, rules, contracted prices -------------------------------------------
 
 
-def _product_page(request: AuthedRequest, product: Product, status: int = 200, **forms_: Any) -> HttpResponse:
-    context: dict[str, Any] = {"product": product, "can_edit": services.can_change_catalog(request.user)}
+def _product_page(
+    request: AuthedRequest,
+    product: Product,
+    status: int = 200,
+    failed: tuple[str, int, Any] | None = None,
+    **forms_: Any,
+) -> HttpResponse:
+    """The product page; for administrators with the add forms and, on each part, its edit form
+    (`failed`: the kind and id of a part whose posted edit form is shown again with its errors)."""
+    components, rules = list(product.components.all()), list(product.rules.all())
+    context: dict[str, Any] = {
+        "product": product,
+        "components": components,
+        "rules": rules,
+        "can_edit": services.can_change_catalog(request.user),
+    }
     if context["can_edit"]:
+        kind, failed_pk, failed_form = failed or ("", 0, None)
+        context["form"] = forms_.get("form") or ProductForm(instance=product)
         if product.is_bundle:
             context["component_form"] = forms_.get("component_form") or ComponentForm(bundle=product)
             context["rule_form"] = forms_.get("rule_form") or RuleForm(bundle=product)
+            for part in components:
+                part.edit_form = failed_form if (kind, part.pk) == ("part", failed_pk) else ComponentEditForm.of(part)  # type: ignore[attr-defined]
+            for rule in rules:
+                rule.edit_form = failed_form if (kind, rule.pk) == ("rule", failed_pk) else RuleForm.of(rule, product)  # type: ignore[attr-defined]
         context["contract_form"] = forms_.get("contract_form") or ContractPriceForm()
-        context["contract_prices"] = list(selectors.contract_price_list(product_id=product.pk))
+        prices = list(selectors.contract_price_list(product_id=product.pk))
+        for price in prices:
+            price.edit_form = failed_form if (kind, price.pk) == ("cp", failed_pk) else ContractPriceEditForm.of(price)  # type: ignore[attr-defined]
+        context["contract_prices"] = prices
     context["events"] = timeline_for(product)
     return render(request, "catalog/product_detail.html", context, status=status)
 
 
 @login_required
 def product_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    return _product_page(request, selectors.product_get(pk=pk))
+    """The product; an administrator's POST changes its own fields from the version read."""
+    product = selectors.product_get(pk=pk)
+    if request.method != "POST":
+        return _product_page(request, product)
+    services.require_catalog_admin(request.user)
+    form = ProductForm(request.POST, instance=product)
+    if form.is_valid():
+        try:
+            services.product_update(
+                actor=request.user,
+                product=product,
+                data=form.changed_data_dict(),
+                expected_version=_posted_version(request),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except StaleVersionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return _saved(request, _product_url(product), _("Product saved."))
+    return _product_page(request, selectors.product_get(pk=pk), status=422, form=form)
+
+
+def _edited(
+    request: AuthedRequest,
+    form: Any,
+    change: Callable[[], object],
+    where: str,
+    text: str,
+    names: dict[str, str] | None = None,
+) -> HttpResponse | None:
+    """Run a part's change from a valid edit form: back to the owner's page with `text` when done;
+    None when the form or the service refused it (the service's message on the form's fields, a
+    stale version on top), so the caller shows the page again with the form."""
+    if not form.is_valid():
+        return None
+    try:
+        change()
+    except ValidationError as exc:
+        add_service_errors(form, _on_form(exc, names or {}))
+    except StaleVersionError as exc:
+        form.add_error(None, str(exc))
+    else:
+        return _saved(request, where, text)
+    return None
 
 
 def _posted_version(request: AuthedRequest) -> int:
@@ -142,6 +220,24 @@ def component_remove(request: AuthedRequest, pk: int, component_pk: int) -> Http
 
 @login_required
 @require_POST
+def component_update(request: AuthedRequest, pk: int, component_pk: int) -> HttpResponse:
+    """Change a component as it is (whether required, its quantities), from the bundle's version read."""
+    services.require_catalog_admin(request.user)
+    part = selectors.bundle_component_get(bundle_id=pk, component_id=component_pk)
+    form = ComponentEditForm.of(part, request.POST)
+
+    def change() -> object:
+        data = {k: form.cleaned_data[k] for k in ("required", "min_quantity", "max_quantity", "default_quantity")}
+        return services.bundle_component_update(
+            actor=request.user, part=part, data=data, expected_version=_posted_version(request)
+        )
+
+    done = _edited(request, form, change, _product_url(part.bundle), _("Component saved."))
+    return done or _product_page(request, selectors.product_get(pk=pk), status=422, failed=("part", part.pk, form))
+
+
+@login_required
+@require_POST
 def rule_add(request: AuthedRequest, pk: int) -> HttpResponse:
     services.require_catalog_admin(request.user)
     bundle = selectors.product_get(pk=pk)
@@ -180,6 +276,26 @@ def rule_remove(request: AuthedRequest, pk: int, rule_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def rule_update(request: AuthedRequest, pk: int, rule_pk: int) -> HttpResponse:
+    """Change a rule's products or kind, from the bundle's version read."""
+    services.require_catalog_admin(request.user)
+    rule = selectors.configuration_rule_get(bundle_id=pk, pk=rule_pk)
+    bundle = selectors.product_get(pk=pk)
+    form = RuleForm.of(rule, bundle, request.POST)
+
+    def change() -> object:
+        data = {name: form.cleaned_data[name] for name in ("product", "kind", "other")}
+        return services.configuration_rule_update(
+            actor=request.user, rule=rule, data=data, expected_version=_posted_version(request)
+        )
+
+    names = {"product_id": "product", "other_id": "other"}
+    done = _edited(request, form, change, _product_url(bundle), _("Rule saved."), names)
+    return done or _product_page(request, selectors.product_get(pk=pk), status=422, failed=("rule", rule.pk, form))
+
+
+@login_required
+@require_POST
 def contract_price_add(request: AuthedRequest, pk: int) -> HttpResponse:
     services.require_catalog_admin(request.user)
     product = selectors.product_get(pk=pk)
@@ -209,6 +325,25 @@ def contract_price_end(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect(_product_url(price.product))
     return _saved(request, _product_url(price.product), _("Contracted price ended."))
+
+
+@login_required
+@require_POST
+def contract_price_update(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Change a contracted price from its version read: once in force, its end date and reference."""
+    services.require_catalog_admin(request.user)
+    price = selectors.contract_price_get(pk=pk)
+    form = ContractPriceEditForm.of(price, request.POST)
+
+    def change() -> object:
+        return services.contract_price_update(
+            actor=request.user, price=price, data=form.changed_data_dict(), expected_version=_posted_version(request)
+        )
+
+    where = _product_url(price.product)
+    done = _edited(request, form, change, where, _("Contracted price saved."))
+    page = selectors.product_get(pk=price.product_id)
+    return done or _product_page(request, page, status=422, failed=("cp", price.pk, form))
 
 
 def _product_url(product: Product) -> str:
@@ -245,16 +380,28 @@ def price_book_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "catalog/price_book_list.html", {"books": books, "form": form}, status=status)
 
 
-def _book_page(request: AuthedRequest, book: PriceBook, status: int = 200, **forms_: Any) -> HttpResponse:
+def _book_page(
+    request: AuthedRequest,
+    book: PriceBook,
+    status: int = 200,
+    failed: tuple[str, int, Any] | None = None,
+    **forms_: Any,
+) -> HttpResponse:
+    """The price book page; for administrators with the add forms and each entry's and volume
+    price's edit form (`failed`: the kind and id of the part whose posted form is shown again)."""
     can_edit = services.can_change_catalog(request.user)
     entries = list(book.entries.all())
     context: dict[str, Any] = {"book": book, "entries": entries, "can_edit": can_edit}
     if can_edit:
+        kind, failed_pk, failed_form = failed or ("", 0, None)
         context["form"] = forms_.get("form") or PriceBookForm(instance=book)
         context["entry_form"] = forms_.get("entry_form") or EntryForm()
-        failed_entry, failed_form = forms_.get("tier_entry"), forms_.get("tier_form")
+        failed_entry, failed_tier_form = forms_.get("tier_entry"), forms_.get("tier_form")
         for entry in entries:
-            entry.tier_form = failed_form if entry.pk == failed_entry else TierForm(prefix=f"tier{entry.pk}")  # type: ignore[attr-defined]
+            entry.tier_form = failed_tier_form if entry.pk == failed_entry else TierForm(prefix=f"tier{entry.pk}")  # type: ignore[attr-defined]
+            entry.edit_form = failed_form if (kind, entry.pk) == ("entry", failed_pk) else EntryEditForm.of(entry)  # type: ignore[attr-defined]
+            for tier in entry.tiers.all():
+                tier.edit_form = failed_form if (kind, tier.pk) == ("tier", failed_pk) else TierForm.of(tier)  # type: ignore[attr-defined]
     context["events"] = timeline_for(book)
     return render(request, "catalog/price_book_detail.html", context, status=status)
 
@@ -325,6 +472,28 @@ def entry_set(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def entry_update(request: AuthedRequest, pk: int, product_pk: int) -> HttpResponse:
+    """Change a product's list price or unit cost in the book, from the book's version read."""
+    services.require_catalog_admin(request.user)
+    entry = selectors.price_book_entry_get(price_book_id=pk, product_id=product_pk)
+    form = EntryEditForm.of(entry, request.POST)
+
+    def change() -> object:
+        return services.price_book_entry_set(
+            actor=request.user,
+            book=entry.price_book,
+            product=entry.product,
+            unit_price=form.cleaned_data["unit_price"],
+            unit_cost=form.cleaned_data["unit_cost"],
+            expected_version=_posted_version(request),
+        )
+
+    done = _edited(request, form, change, _book_url(entry.price_book), _("Price saved."))
+    return done or _book_page(request, selectors.price_book_get(pk=pk), status=422, failed=("entry", entry.pk, form))
+
+
+@login_required
+@require_POST
 def entry_remove(request: AuthedRequest, pk: int, product_pk: int) -> HttpResponse:
     services.require_catalog_admin(request.user)
     entry = selectors.price_book_entry_get(price_book_id=pk, product_id=product_pk)
@@ -359,6 +528,24 @@ def tier_add(request: AuthedRequest, pk: int, product_pk: int) -> HttpResponse:
             return _saved(request, _book_url(entry.price_book), _("Volume price added."))
     book = selectors.price_book_get(pk=pk)
     return _book_page(request, book, status=422, tier_entry=entry.pk, tier_form=form)
+
+
+@login_required
+@require_POST
+def tier_update(request: AuthedRequest, pk: int, tier_pk: int) -> HttpResponse:
+    """Change a volume price, under the ladder's checks, from the book's version read."""
+    services.require_catalog_admin(request.user)
+    tier = selectors.price_tier_get(price_book_id=pk, pk=tier_pk)
+    form = TierForm.of(tier, request.POST)
+
+    def change() -> object:
+        data = {name: form.cleaned_data[name] for name in ("min_quantity", "unit_price")}
+        return services.price_tier_update(
+            actor=request.user, tier=tier, data=data, expected_version=_posted_version(request)
+        )
+
+    done = _edited(request, form, change, _book_url(tier.entry.price_book), _("Volume price saved."))
+    return done or _book_page(request, selectors.price_book_get(pk=pk), status=422, failed=("tier", tier.pk, form))
 
 
 @login_required

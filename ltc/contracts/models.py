@@ -314,6 +314,7 @@ class ContractReview(models.Model):
     decision = models.CharField(_("decision"), max_length=8, choices=ReviewDecision.choices, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True, max_length=2000)
     decided_by = _person(_("decided by"), null=True, blank=True)
+    decided_for = _person(_("on behalf of"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
@@ -414,6 +415,7 @@ class ChangeRequest(models.Model):
     )
     decision_note = models.TextField(_("decision note"), blank=True, max_length=2000)
     decided_by = _person(_("decided by"), null=True, blank=True)
+    decided_for = _person(_("on behalf of"), null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     result_version = models.ForeignKey(
         ContractVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

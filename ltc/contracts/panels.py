@@ -18,7 +18,7 @@ from ltc.opportunities.models import Opportunity
 from ltc.quotes.models import Quote
 
 DEAL_CONTRACTS_SHOWN = 50
-ACCOUNT_CONTRACTS_SHOWN = 10
+ACCOUNT_CONTRACTS_SHOWN = 5
 
 
 def deal_contracts(user: Any, deal: Opportunity) -> dict[str, Any] | None:
@@ -42,13 +42,9 @@ def quote_contracts(user: Any, quote: Quote) -> dict[str, Any]:
 
 
 def account_contracts(user: Any, account: Account) -> dict[str, Any]:
-    """The customer's latest contracts the viewer reads."""
-    contracts = list(
-        selectors.contract_list(user=user, filters=selectors.ContractFilters(account=account.pk))[
-            : ACCOUNT_CONTRACTS_SHOWN + 1
-        ]
-    )
-    return {"contracts": contracts[:ACCOUNT_CONTRACTS_SHOWN], "more": len(contracts) > ACCOUNT_CONTRACTS_SHOWN}
+    """The customer's latest contracts the viewer reads (the panel links the rest)."""
+    contracts = selectors.contract_list(user=user, filters=selectors.ContractFilters(account=account.pk))
+    return {"contracts": list(contracts[:ACCOUNT_CONTRACTS_SHOWN])}
 
 
 # Registered when the app is ready (ContractsConfig.ready imports this module).

@@ -201,6 +201,8 @@ def change_get(*, user: Any, pk: Any) -> ChangeRequest:
         "contract__account",
         "contract__current",
         "decider",
+        "decided_by",
+        "decided_for",
         "created_by",
         "result_version",
         "base_version",
@@ -209,7 +211,7 @@ def change_get(*, user: Any, pk: Any) -> ChangeRequest:
 
 
 def change_list(*, user: Any, contract: int | None = None, status: str = "") -> QuerySet[ChangeRequest]:
-    qs = ChangeRequest.objects.select_related("contract", "decider").filter(
+    qs = ChangeRequest.objects.select_related("contract", "decider", "decided_by", "decided_for").filter(
         contract__in=contract_scope(Contract.objects.all(), user)
     )
     if contract:

@@ -101,6 +101,7 @@ def contract_list(request: AuthedRequest) -> HttpResponse | StreamingHttpRespons
         q=data.get("q", ""),
         status=data.get("status", ""),
         mine=data.get("view") == "mine",
+        account=posted_number(request.GET, "account") or None,
         sort=data.get("sort") or "-created",
     )
     queryset = selectors.contract_list(user=request.user, filters=filters)
@@ -154,7 +155,9 @@ def _review_context(request: AuthedRequest, contract: Contract) -> dict[str, Any
         "review": review,
         "review_areas": areas,
         "can_decide": review.is_open
-        and authority.covers(request.user, "review_atc", review.version.grand_total, contract.currency),
+        and authority.may_decide(
+            request.user, "review_atc", review.version.grand_total, contract.currency, prefer=review.decider_id
+        ),
         "results": [(CheckResult.OK, CheckResult.OK.label), (CheckResult.CONCERN, CheckResult.CONCERN.label)],
     }
 
@@ -619,7 +622,9 @@ def change_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "assess_form": AssessForm(),
         "missing": services.missing_assessments(change),
         "can_decide": change.status == ChangeStatus.ASSESSING
-        and authority.covers(request.user, "contract_change", abs(change.delta), contract.currency),
+        and authority.may_decide(
+            request.user, "contract_change", abs(change.delta), contract.currency, prefer=change.decider_id
+        ),
     }
     return render(request, "contracts/change_detail.html", context)
 

@@ -33,11 +33,18 @@ def record_created(*, actor: Any, subject: models.Model, text: str = "") -> Time
 
 
 def record_changes(
-    *, actor: Any, subject: models.Model, before: dict[str, str], source: models.Model | None = None, via: str = ""
+    *,
+    actor: Any,
+    subject: models.Model,
+    before: dict[str, str],
+    source: models.Model | None = None,
+    via: str = "",
+    text: str = "",
 ) -> TimelineEvent | None:
     """Append one CHANGED event listing each field whose stored value differs from `before`.
     When the fields live on a related record (a quote's current version), pass it as `source`
-    and the relation's name as `via`: the change is kept as "via.field" and labelled from there."""
+    and the relation's name as `via`: the change is kept as "via.field" and labelled from there.
+    `text` says why, when the change has a cause the fields do not tell."""
     changes = []
     for name, old in before.items():
         new = stored_value(source if source is not None else subject, name)
@@ -45,7 +52,7 @@ def record_changes(
             changes.append({"field": f"{via}.{name}" if via else name, "old": old, "new": new})
     if not changes:
         return None
-    return _append(actor=actor, subject=subject, kind=TimelineKind.CHANGED, changes=changes)
+    return _append(actor=actor, subject=subject, kind=TimelineKind.CHANGED, text=text, changes=changes)
 
 
 def record_deleted(*, actor: Any, subject: models.Model) -> TimelineEvent:

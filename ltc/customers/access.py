@@ -1,8 +1,9 @@
 """Who may see, change and merge accounts and contacts.
 
 An account is visible to its owner, the managers above the owner, the roles with a global sales
-scope (core.access), and to everyone who works a deal or a contract of the account — its AR
-(owner), SR, FR or sponsor — and the managers above them. A contact follows its account.
+or billing scope (core.access: finance reads every customer it bills and collects from), and to
+everyone who works a deal or a contract of the account — its AR (owner), SR, FR or sponsor — and
+the managers above them. A contact follows its account.
 Working a deal gives read access only: changing stays with the owner, the owner's managers and
 admins (`can_change`). Merging two records is for admins and the managers above the owners.
 
@@ -65,6 +66,8 @@ def account_visible_q(user: Any, *, prefix: str = "") -> Q:
     q = visible_q(user, owner_path=f"{prefix}owner")
     if q == Q() or q == NOTHING:
         return q
+    if user.has_global_scope(area="billing"):
+        return Q()  # finance bills and collects from every customer (read only: see can_change_account)
     return q | _work_q(user, prefix)
 
 

@@ -5,7 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ltc.core.forms import StyledFormMixin
+from ltc.core.forms import StyledFormMixin, posted_number
 from ltc.customers import selectors
 from ltc.customers.choices import AccountStatus, CompanySize
 from ltc.customers.models import Account, Contact
@@ -171,4 +171,7 @@ class ContactFilterForm(StyledFormMixin, forms.Form):
 
     def filters(self) -> selectors.ContactFilters:
         data = self.cleaned_data if self.is_valid() else {}
-        return selectors.ContactFilters(q=data.get("q", ""), sort=data.get("sort") or "name")
+        # The account's page links its contacts here (?account=); contact_list still scopes them.
+        return selectors.ContactFilters(
+            q=data.get("q", ""), sort=data.get("sort") or "name", account=posted_number(self.data, "account") or None
+        )

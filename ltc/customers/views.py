@@ -29,6 +29,7 @@ from ltc.org.types import AuthedRequest
 
 LOOKUP_LIMIT = 20
 MERGE_CHOICES = 50
+ACCOUNT_CONTACTS_SHOWN = 5  # as the panels of the account's page: the rest behind "view all"
 ACCOUNT_COLUMNS: list[Column] = [
     (gettext_lazy("Name"), lambda a: a.name),
     (gettext_lazy("Unified social credit code"), lambda a: a.credit_code),
@@ -139,7 +140,7 @@ def account_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     can_merge = _can_merge(request.user, account)
     context = {
         "account": account,
-        "contacts": account.contacts.active().order_by("name", "id")[:50],
+        "contacts": account.contacts.active().order_by("name", "id")[:ACCOUNT_CONTACTS_SHOWN],
         # Links lead somewhere: only the related accounts this reader may open are linked.
         "subsidiaries": selectors.account_list(user=request.user).filter(parent=account)[:50],
         "parent_visible": account.parent is not None

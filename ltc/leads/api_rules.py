@@ -18,8 +18,8 @@ from ltc.core.api import Page, etag, if_match_version, paginate
 from ltc.core.schemas import OneOf, UserRef
 from ltc.customers.choices import CompanySize
 from ltc.leads import selectors
-from ltc.leads.choices import AssignStrategy, LeadSource, ScoreCriterion, ScoreKind
-from ltc.leads.models import AssignmentRule, ScoringRule
+from ltc.leads.choices import AssignStrategy, CheckItem, LeadSource, ScoreCriterion, ScoreKind
+from ltc.leads.models import AssignmentRule, QualificationPolicy, ScoringRule
 from ltc.leads.services import rules
 from ltc.org.choices import Industry, Region
 from ltc.org.models import Team, User
@@ -278,7 +278,7 @@ def assignment_rule_update(
 ) -> Any:
     """Change a routing rule (If-Match: its ETag); the change is on the rule's timeline."""
     rule = _assignment_rule(rule_id)
-    if not rules.can_manage_routing(request.user):
+    if not rules.can_manage_routing(request.user, rule):
         raise PermissionDenied(_("Only administrators change the routing rules."))
     expected = if_match_version(request, rule)
     data = _refs(payload.model_dump(exclude_unset=True))
@@ -290,7 +290,7 @@ def assignment_rule_update(
 def assignment_rule_deactivate(request: AuthedRequest, rule_id: int, response: HttpResponse) -> Any:
     """Stop using a rule (If-Match); it is kept with the leads it routed."""
     rule = _assignment_rule(rule_id)
-    if not rules.can_manage_routing(request.user):
+    if not rules.can_manage_routing(request.user, rule):
         raise PermissionDenied(_("Only administrators change the routing rules."))
     expected = if_match_version(request, rule)
     rule = rules.assignment_rule_deactivate(actor=request.user, rule=rule, expected_version=expected)
@@ -344,3 +344,46 @@ def scoring_rule_deactivate(request: AuthedRequest, rule_id: int, response: Http
     expected = if_match_version(request, rule)
     rule = rules.scoring_rule_deactivate(actor=request.user, rule=rule, expected_version=expected)
     return _tagged(response, rule)
+
+
+# --- qualification policy --------------------------------------------------------------------
+
+
+class QualificationItemOut(Schema):
+    code: Annotated[str, OneOf(CheckItem)]
+    label: str
+    required: bool
+
+
+class QualificationPolicyOut(Schema):
+    version: int
+    updated_at: datetime
+    required_items: list[Annotated[str, OneOf(CheckItem)]]
+    items: list[QualificationItemOut] = Field(description="Every checklist item, and whether qualifying needs it.")
+
+    @staticmethod
+    def resolve_items(obj: QualificationPolicy) -> list[dict[str, Any]]:
+        required = set(obj.required_items)
+        return [{"code": code, "label": str(label), "required": code in required} for code, label in CheckItem.choices]
+
+
+class QualificationPolicyIn(Schema):
+    required_items: list[str] = Field(description="The checklist items a lead needs before it may be qualified.")
+
+
+@router.get("/config/qualification-policy", response=QualificationPolicyOut)
+def qualification_policy_get(request: AuthedRequest, response: HttpResponse) -> Any:
+    """Which checklist items a lead needs before it may be qualified (ETag: the policy's version)."""
+    return _tagged(response, QualificationPolicy.current())
+
+
+@router.put("/config/qualification-policy", response=QualificationPolicyOut)
+def qualification_policy_put(request: AuthedRequest, payload: QualificationPolicyIn, response: HttpResponse) -> Any:
+    """Set the items qualifying needs (administrators; If-Match: the policy's ETag). An item not
+    on the checklist or listed twice answers 422 and changes nothing."""
+    if not rules.can_manage_qualification(request.user):
+        raise PermissionDenied(_("Only administrators change the qualification policy."))
+    policy = QualificationPolicy.current()
+    expected = if_match_version(request, policy)
+    policy = rules.qualification_policy_update(actor=request.user, data=payload.model_dump(), expected_version=expected)
+    return _tagged(response, policy)

@@ -6,3 +6,6 @@ class LeadsConfig(AppConfig):
     name = "ltc.leads"
     label = "leads"
     verbose_name = _("Leads")
+
+    def ready(self) -> None:
+        from ltc.leads import panels  # noqa: F401 - registers its panels on earlier stages' pages

@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ltc.core.forms import StyledFormMixin
+from ltc.core.forms import StyledFormMixin, posted_number
 from ltc.leads import selectors
 from ltc.leads.choices import DisqualifyReason, DuplicatePolicy, ImportStatus, LeadSource, LeadStatus, Temperature
 from ltc.leads.models import Lead, LeadImportTemplate
@@ -124,6 +124,8 @@ class LeadFilterForm(StyledFormMixin, forms.Form):
             created_from=data.get("created_from"),
             created_to=data.get("created_to"),
             overdue=bool(data.get("overdue")),
+            # The account's page links the leads it came from here (?account=); the scope still applies.
+            account=posted_number(self.data, "account") or None,
             sort=data.get("sort") or "-created",
         )
 

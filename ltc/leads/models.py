@@ -260,6 +260,8 @@ class QualificationPolicy(models.Model):
         help_text=_("Checklist items a lead needs before it may be qualified."),
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by each change: the API's ETag / If-Match and the page's hidden field.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("qualification policy")
@@ -326,6 +328,10 @@ class AssignmentRule(VersionedModel):
         return not (self.max_score is not None and lead.score > self.max_score)
 
 
+# The criteria whose value is a code from one of these lists (ltc.leads.services.rules.VALUE_CHOICES).
+SCORING_VALUE_CHOICES = (Industry, Region, CompanySize, LeadSource)
+
+
 class ScoringRule(VersionedModel):
     """Points a lead earns when it meets a criterion; the sum, clipped to 0–100, is its score."""
 
@@ -341,6 +347,13 @@ class ScoringRule(VersionedModel):
         ordering = ["order", "id"]
         verbose_name = _("scoring rule")
         verbose_name_plural = _("scoring rules")
+
+    @staticmethod
+    def timeline_choices(changes: list[dict[str, str]]) -> dict[str, Any]:
+        """A value chosen from a list (an industry, a region, a size, a source) is kept as its code.
+        An event that changes only the value does not name the criterion, so the codes are read
+        from all four lists, whose codes are distinct (a test keeps them so)."""
+        return {"value": [choice for codes in SCORING_VALUE_CHOICES for choice in codes.choices]}
 
     def __str__(self) -> str:
         return self.name

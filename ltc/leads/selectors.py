@@ -42,6 +42,7 @@ class LeadFilters:
     created_to: date | None = None
     overdue: bool = False
     import_batch: int | None = None
+    account: int | None = None
     sort: str = "-created"
 
 
@@ -81,6 +82,8 @@ def lead_list(*, user: User, filters: LeadFilters = LeadFilters()) -> QuerySet[L
         qs = qs.contact_overdue()
     if filters.import_batch:
         qs = qs.filter(import_batch_id=filters.import_batch)
+    if filters.account:
+        qs = qs.filter(account_id=filters.account)
     return qs.order_by(*LEAD_SORTS.get(filters.sort, LEAD_SORTS["-created"]))
 
 

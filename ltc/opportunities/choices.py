@@ -91,7 +91,8 @@ class AssessorRole(models.TextChoices):
     FR = "fr", _("FR: delivery")
 
 
-# What each role of the iron triangle scores (1 = poor, 5 = strong) in a decision review.
+# What each role of the iron triangle scored (1 = poor, 5 = strong) before criteria were configured:
+# migration 0005 seeds them for every review type; what a review scores now is ReviewCriterion.
 CRITERIA: dict[str, list[tuple[str, Any]]] = {
     AssessorRole.AR: [
         ("relationship", _("Customer relationship")),

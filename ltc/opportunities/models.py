@@ -12,14 +12,13 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from ltc.core.models import VersionedModel
 from ltc.core.money import Currency, money_field, quantize
 from ltc.customers.models import Account, Contact
 from ltc.opportunities.choices import (
-    CRITERIA,
     PASSING_DECISIONS,
     AssessorRole,
     Attitude,
@@ -123,6 +122,13 @@ class Stage(VersionedModel):
         _("needs an FR"), default=False, help_text=_("A deal may only enter this stage once an FR is named.")
     )
     guidance = models.TextField(_("guidance"), blank=True, help_text=_("The method and tips for this stage."))
+    forecast_category = models.CharField(
+        _("forecast category"),
+        max_length=16,
+        choices=ForecastCategory.choices,
+        default=ForecastCategory.PIPELINE,
+        help_text=_("A deal entering this stage takes this forecast category (its owner may change it then)."),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -133,6 +139,10 @@ class Stage(VersionedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def active_templates(self) -> list[StageTemplate]:
+        """The templates deals see (from prefetched `templates` when they are)."""
+        return [t for t in self.templates.all() if t.active]
 
 
 class StageRequirement(VersionedModel):
@@ -161,11 +171,13 @@ class StageRequirement(VersionedModel):
 
 
 class StageTemplate(models.Model):
-    """A downloadable template for a stage (a solution outline, a bid checklist ...)."""
+    """A downloadable template for a stage (a solution outline, a bid checklist ...). Its files
+    are its versions; the current one is the highest. A removed template is deactivated: deals
+    no longer see it, its versions stay (a file a deal used is never deleted)."""
 
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="templates", verbose_name=_("stage"))
     title = models.CharField(_("title"), max_length=200)
-    file = models.FileField(_("file"), upload_to="stage_templates/")
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["stage", "title"]
@@ -174,6 +186,34 @@ class StageTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def current_version(self) -> StageTemplateVersion | None:
+        """The highest version (from prefetched `versions` when they are)."""
+        return max(self.versions.all(), key=lambda v: v.number, default=None)
+
+
+class StageTemplateVersion(models.Model):
+    """One uploaded file of a stage template; earlier versions stay downloadable for administrators."""
+
+    template = models.ForeignKey(StageTemplate, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveSmallIntegerField(_("version"))
+    file = models.FileField(_("file"), upload_to="stage_templates/")
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    # None: a file uploaded before templates had versions (who uploaded it was not recorded).
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["template", "-number"]
+        constraints = [models.UniqueConstraint(fields=["template", "number"], name="stage_template_version_once")]
+        verbose_name = _("stage template version")
+        verbose_name_plural = _("stage template versions")
+
+    def __str__(self) -> str:
+        return f"{self.template.title} v{self.number}"
 
 
 class Opportunity(VersionedModel):
@@ -329,6 +369,35 @@ class RequirementCheck(models.Model):
         constraints = [models.UniqueConstraint(fields=["opportunity", "requirement"], name="requirement_check_once")]
 
 
+class GateResult(models.TextChoices):
+    REFUSED = "refused", _("Refused at the gate")
+    OVERRIDDEN = "overridden", _("Passed by override")
+
+
+class GateOutcome(models.Model):
+    """A forward move (an advance or a win) that met open gate items: refused, or passed by a
+    manager's override with its reason. `missing` names the open checklist items; a missing FR
+    is no checklist item (`fr_missing`). Counted by the process centre per step, item and person;
+    never changed once written."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.PROTECT, related_name="+")
+    from_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=10, choices=GateResult.choices)
+    reason = models.TextField(blank=True)
+    missing = models.ManyToManyField(StageRequirement, related_name="+", blank=True)
+    fr_missing = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            # The process figures: a step's refusals and overrides in a window (by stage left).
+            models.Index(fields=["from_stage", "outcome", "at"], name="gate_outcome_stage_at"),
+        ]
+
+
 class DecisionReview(models.Model):
     """A decision review (决策评审) on a deal: ATI, ATB or ATC. The AR, SR and FR each assess;
     a user whose authority covers the deal's amount decides. Nothing changes after the decision."""
@@ -361,6 +430,15 @@ class DecisionReview(models.Model):
     conditions = models.TextField(_("conditions"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("on behalf of"),
+        help_text=_("Whose delegated authority the decider used (授权委托)."),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
@@ -417,14 +495,81 @@ class ReviewAssessment(models.Model):
         ordering = ["review", "role"]
         constraints = [models.UniqueConstraint(fields=["review", "role"], name="assessment_once_per_role")]
 
+    def scored(self) -> list[tuple[str, str, int]]:
+        """(code, label, score) of each criterion scored, in the criteria's order: the labels it
+        was scored under, also of a criterion deactivated since (see `attach_criteria`)."""
+        known: list[ReviewCriterion] | None = self.__dict__.get("_criteria")
+        if known is None:
+            attach_criteria([self])
+            known = self.__dict__["_criteria"]
+        labels = {c.code: c.label for c in known}
+        codes = [c.code for c in known if c.code in self.scores]
+        codes += sorted(code for code in self.scores if code not in labels)
+        return [(code, labels.get(code, code), int(self.scores[code])) for code in codes]
+
     def criteria(self) -> list[tuple[str, int]]:
-        """(criterion label, score) in the role's order."""
-        return [(str(label), int(self.scores.get(code, 0))) for code, label in CRITERIA[self.role]]
+        """(criterion label, score) in the criteria's order."""
+        return [(label, score) for _code, label, score in self.scored()]
 
     @property
     def average(self) -> Decimal:
         values = [int(v) for v in self.scores.values()]
         return (Decimal(sum(values)) / len(values)).quantize(Decimal("0.1")) if values else Decimal(0)
+
+
+class ReviewCriterionQuerySet(models.QuerySet["ReviewCriterion"]):
+    def active(self) -> ReviewCriterionQuerySet:
+        return self.filter(active=True)
+
+    def of(self, review_type: str, role: str) -> ReviewCriterionQuerySet:
+        return self.filter(review_type=review_type, role=role).order_by("order", "id")
+
+
+class ReviewCriterion(VersionedModel):
+    """What one role of the iron triangle scores (1 = poor, 5 = strong) in a review of one type,
+    configured in the process centre. A criterion assessments scored is deactivated, never
+    deleted, so they keep its label."""
+
+    review_type = models.CharField(_("review"), max_length=3, choices=ReviewType.choices)
+    role = models.CharField(_("role"), max_length=2, choices=AssessorRole.choices)
+    code = models.SlugField(
+        _("code"), max_length=40, help_text=_("Letters, digits, _ and -; unique per review and role.")
+    )
+    label_zh = models.CharField(_("label (Chinese)"), max_length=100)
+    label_en = models.CharField(_("label (English)"), max_length=100)
+    help = models.TextField(_("help"), blank=True, max_length=1000, help_text=_("What the assessor weighs."))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = ReviewCriterionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["review_type", "role", "order", "id"]
+        verbose_name = _("review criterion")
+        verbose_name_plural = _("review criteria")
+        constraints = [
+            models.UniqueConstraint(fields=["review_type", "role", "code"], name="review_criterion_code_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review_type} {self.role.upper()} · {self.label}"
+
+    @property
+    def label(self) -> str:
+        """The label in the reader's language, or the other one when that one is empty."""
+        zh, en = self.label_zh, self.label_en
+        return (zh if (get_language() or "").startswith("zh") else en) or zh or en
+
+
+def attach_criteria(assessments: list[ReviewAssessment]) -> None:
+    """Give each assessment the criteria (active or not) of its review's type and role, for all
+    of them in one query; their reviews must be loaded (a review's `assessments` are)."""
+    types = {a.review.review_type for a in assessments}
+    found: dict[tuple[str, str], list[ReviewCriterion]] = {}
+    for criterion in ReviewCriterion.objects.filter(review_type__in=types).order_by("order", "id"):
+        found.setdefault((criterion.review_type, criterion.role), []).append(criterion)
+    for assessment in assessments:
+        assessment.__dict__["_criteria"] = found.get((assessment.review.review_type, assessment.role), [])
 
 
 class Stakeholder(models.Model):

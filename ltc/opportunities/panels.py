@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Case, Count, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from ltc.core.access import has_any_role
@@ -16,8 +17,9 @@ from ltc.leads.choices import LeadStatus
 from ltc.leads.models import Lead
 from ltc.opportunities import selectors
 from ltc.opportunities.access import OPPORTUNITY_WRITE_ROLES
+from ltc.opportunities.choices import OpportunityStatus
 
-ACCOUNT_DEALS_SHOWN = 10
+ACCOUNT_DEALS_SHOWN = 5
 
 
 def lead_deal(user: Any, lead: Lead) -> dict[str, Any] | None:
@@ -37,9 +39,19 @@ def lead_convert(user: Any, lead: Lead) -> dict[str, Any] | None:
 
 
 def account_deals(user: Any, account: Account) -> dict[str, Any]:
-    """The customer's latest deals the viewer sees."""
-    deals = list(selectors.opportunity_list(user=user).filter(account=account)[: ACCOUNT_DEALS_SHOWN + 1])
-    return {"deals": deals[:ACCOUNT_DEALS_SHOWN], "more": len(deals) > ACCOUNT_DEALS_SHOWN}
+    """The customer's deals the viewer sees: the open ones first (by expected close date), then
+    the latest closed, at most ACCOUNT_DEALS_SHOWN; and how many are open, won and lost."""
+    visible = selectors.opportunity_list(user=user, filters=selectors.OpportunityFilters(account=account.pk))
+    counts = visible.order_by().aggregate(
+        open=Count("pk", filter=Q(status=OpportunityStatus.OPEN)),
+        won=Count("pk", filter=Q(status=OpportunityStatus.WON)),
+        lost=Count("pk", filter=Q(status=OpportunityStatus.LOST)),
+    )
+    open_first = Case(When(status=OpportunityStatus.OPEN, then=Value(0)), default=Value(1))
+    closing = Case(When(status=OpportunityStatus.OPEN, then=F("expected_close_date")))
+    order = (open_first, closing.asc(nulls_last=True), F("closed_at").desc(nulls_last=True), "-id")
+    deals = list(visible.order_by(*order)[:ACCOUNT_DEALS_SHOWN])
+    return {"deals": deals, "counts": counts}
 
 
 # Registered when the app is ready (OpportunitiesConfig.ready imports this module).
@@ -72,7 +84,7 @@ register(
         title=_("Opportunities"),
         template="opportunities/panels/account_deals.html",
         selector=account_deals,
-        max_queries=2,
+        max_queries=3,
         order=10,
     )
 )

@@ -14,7 +14,7 @@ from ltc.core.money import quantize
 from ltc.opportunities.access import opportunity_scope
 from ltc.opportunities.choices import ForecastCategory, OpportunityStatus, RequirementKind, ReviewStatus
 from ltc.opportunities.models import Bid, DecisionReview, Opportunity, Pipeline, Stage, StageRequirement
-from ltc.org.models import Team, User
+from ltc.org.models import Delegation, Team, User
 
 OPPORTUNITY_SORTS = {
     "-updated": ("-updated_at", "-id"),
@@ -36,6 +36,7 @@ class OpportunityFilters:
     status: str = ""
     mine: str = ""  # one of ROLES: deals where the user holds that role
     owner: int | None = None
+    account: int | None = None
     sort: str = "-updated"
 
 
@@ -54,7 +55,7 @@ def pipeline_get(*, pk: Any) -> Pipeline:
 def pipeline_configuration(*, pk: Any) -> Pipeline:
     """A pipeline as the process centre configures it: every stage and every checklist item,
     the deactivated ones included (they are kept for history)."""
-    stages = Stage.objects.prefetch_related("requirements", "templates")
+    stages = Stage.objects.prefetch_related("requirements", "templates__versions__uploaded_by")
     qs = Pipeline.objects.select_related("quote_from_stage", "quote_accepted_stage", "contract_signed_requirement")
     return fetch_or_404(qs.prefetch_related(Prefetch("stages", queryset=stages)), pk=pk)
 
@@ -81,6 +82,8 @@ def opportunity_list(*, user: Any, filters: OpportunityFilters = OpportunityFilt
         qs = qs.filter(status=filters.status)
     if filters.owner:
         qs = qs.filter(owner_id=filters.owner)
+    if filters.account:
+        qs = qs.filter(account_id=filters.account)
     if filters.mine in ROLES:
         qs = qs.filter(**{"owner_id" if filters.mine == "ar" else f"{filters.mine}_id": user.pk})
     return qs.order_by(*OPPORTUNITY_SORTS.get(filters.sort, OPPORTUNITY_SORTS["-updated"]))
@@ -158,9 +161,15 @@ def board(*, user: Any, pipeline: Pipeline, mine: str = "") -> list[BoardColumn]
 def review_list(
     *, user: Any, opportunity: int | None = None, status: str = "", to_decide: bool = False
 ) -> QuerySet[DecisionReview]:
-    """Reviews of the deals the user sees, and those the user is to decide."""
-    qs = DecisionReview.objects.select_related("opportunity", "decider", "opened_by", "decided_by").filter(
-        Q(opportunity__in=opportunity_scope(Opportunity.objects.all(), user)) | Q(decider_id=user.pk)
+    """Reviews of the deals the user sees, those the user is to decide, and the open ones routed
+    to someone the user decides for today (授权委托)."""
+    away = Delegation.objects.active().filter(delegate_id=user.pk).values("principal_id")
+    qs = DecisionReview.objects.select_related(
+        "opportunity", "decider", "opened_by", "decided_by", "decided_for"
+    ).filter(
+        Q(opportunity__in=opportunity_scope(Opportunity.objects.all(), user))
+        | Q(decider_id=user.pk)
+        | Q(decider_id__in=away, status=ReviewStatus.OPEN)
     )
     if opportunity:
         qs = qs.filter(opportunity_id=opportunity)

@@ -34,6 +34,11 @@ urlpatterns = [
         name="opportunity_document_download",
     ),
     path("templates/<int:pk>/", views.stage_template_download, name="stage_template_download"),
+    path(
+        "templates/<int:pk>/versions/<int:number>/",
+        views.stage_template_version_download,
+        name="stage_template_version_download",
+    ),
     path("bids/<int:pk>/", views.bid_detail, name="bid_detail"),
     path("bids/<int:pk>/sections/", views.bid_section_set, name="bid_section_set"),
     path("bids/<int:pk>/sections/<int:section_id>/done/", views.bid_section_done, name="bid_section_done"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,6 @@ from ltc.opportunities import selectors, services
 from ltc.opportunities.access import OPPORTUNITY_WRITE_ROLES, can_override, can_steer, can_work
 from ltc.opportunities.choices import (
     BID_RESULTS,
-    CRITERIA,
     AssessorRole,
     BidSectionKind,
     BidStatus,
@@ -58,8 +58,17 @@ from ltc.opportunities.forms import (
     WinForm,
     visible_accounts,
 )
-from ltc.opportunities.models import BidDocumentVersion, Opportunity, StageRequirement, StageTemplate
-from ltc.opportunities.services import reviews
+from ltc.opportunities.models import (
+    BidDocumentVersion,
+    Opportunity,
+    ReviewCriterion,
+    StageRequirement,
+    StageTemplate,
+    StageTemplateVersion,
+    attach_criteria,
+)
+from ltc.opportunities.services import config, reviews
+from ltc.opportunities.services.criteria import active_criteria
 from ltc.org import authority
 from ltc.org.models import User
 from ltc.org.selectors import assignable_users
@@ -70,6 +79,8 @@ from ltc.org.types import AuthedRequest
 def opportunity_list(request: AuthedRequest) -> HttpResponse:
     form = OpportunityFilterForm(request.GET or None)
     filters = form.filters() if form.is_bound else selectors.OpportunityFilters()
+    # The account's page links its deals here; the scope of opportunity_list still applies.
+    filters = replace(filters, account=posted_number(request.GET, "account") or None)
     params = ListParams(request.GET)
     queryset = selectors.opportunity_list(user=request.user, filters=filters)
     page = params.page(paginate(queryset, limit=params.limit, offset=params.offset))
@@ -390,14 +401,25 @@ def review_open(request: AuthedRequest, pk: int) -> HttpResponse:
 def review_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     review = selectors.review_get(user=request.user, pk=pk)
     opportunity = review.opportunity
-    given = {a.role: a for a in review.assessments.all()}
+    assessments = list(review.assessments.all())
+    attach_criteria(assessments)
+    given = {a.role: a for a in assessments}
+    current: dict[str, list[ReviewCriterion]] = {}
+    active = ReviewCriterion.objects.active().filter(review_type=review.review_type).order_by("order", "id")
+    for criterion in active:
+        current.setdefault(criterion.role, []).append(criterion)
     roles = []
     for role in AssessorRole:
         member = getattr(opportunity, reviews.MEMBER_OF_ROLE[role])
         assessment = given.get(role)
         criteria = [
-            {"code": code, "label": label, "score": assessment.scores.get(code) if assessment else None}
-            for code, label in CRITERIA[role]
+            {
+                "code": c.code,
+                "label": c.label,
+                "help": c.help,
+                "score": assessment.scores.get(c.code) if assessment else None,
+            }
+            for c in current.get(role, [])
         ]
         roles.append(
             {
@@ -415,7 +437,13 @@ def review_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "roles": roles,
         "missing": reviews.missing_assessments(review) if review.is_open else [],
         "can_decide": review.is_open
-        and authority.covers(request.user, reviews.subject_of(review.review_type), review.amount, review.currency),
+        and authority.may_decide(
+            request.user,
+            reviews.subject_of(review.review_type),
+            review.amount,
+            review.currency,
+            prefer=review.decider_id,
+        ),
         "decisions": Decision.choices,
         "scores": range(1, 6),
     }
@@ -437,7 +465,8 @@ def _review_action(request: AuthedRequest, pk: int, action: Any, success: str) -
 @require_POST
 def review_assess(request: AuthedRequest, pk: int) -> HttpResponse:
     role = request.POST.get("role", "")
-    codes = [code for code, _label in CRITERIA.get(role, [])]
+    review = selectors.review_get(user=request.user, pk=pk)
+    codes = [c.code for c in active_criteria(review.review_type, role)]
     scores = {code: request.POST.get(f"score_{code}", "") for code in codes}
     return _review_action(
         request,
@@ -718,5 +747,19 @@ def stage_template_download(request: AuthedRequest, pk: int) -> FileResponse:
     """A stage's guidance template, for anyone who works on deals (internal sales material)."""
     if not has_any_role(request.user, (*OPPORTUNITY_WRITE_ROLES, "fr", "executive")):
         raise PermissionDenied
-    template = get_object_or_404(StageTemplate, pk=pk)
-    return FileResponse(template.file.open("rb"), as_attachment=True, filename=Path(template.file.name).name)
+    template = get_object_or_404(StageTemplate.objects.filter(active=True).prefetch_related("versions"), pk=pk)
+    current = template.current_version
+    if current is None:
+        raise Http404
+    return FileResponse(current.file.open("rb"), as_attachment=True, filename=Path(current.file.name).name)
+
+
+@login_required
+def stage_template_version_download(request: AuthedRequest, pk: int, number: int) -> FileResponse:
+    """Any version of a stage template, a removed one's too (who configures its stage: the history)."""
+    version = get_object_or_404(
+        StageTemplateVersion.objects.select_related("template__stage__pipeline"), template_id=pk, number=number
+    )
+    if not config.can_configure(request.user, stage=version.template.stage):
+        raise PermissionDenied
+    return FileResponse(version.file.open("rb"), as_attachment=True, filename=Path(version.file.name).name)

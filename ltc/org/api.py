@@ -189,8 +189,8 @@ def _authority_refs(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _require_authority_admin(request: AuthedRequest) -> None:
-    if not services.can_manage_authority(request.user):
+def _require_authority_admin(request: AuthedRequest, subject: str) -> None:
+    if not services.can_manage_authority(request.user, subject):
         raise PermissionDenied(_("Only administrators change the authority matrix."))
 
 
@@ -206,7 +206,7 @@ def authority_list(request: AuthedRequest, query: Query[AuthorityQuery]) -> dict
 @router.post("/authority", response={201: AuthorityOut}, tags=["authority"])
 def authority_create(request: AuthedRequest, payload: AuthorityIn, response: HttpResponse) -> Any:
     """Add a line (administrators); it applies to decisions routed from now on."""
-    _require_authority_admin(request)
+    _require_authority_admin(request, payload.subject)
     line = services.authority_create(actor=request.user, data=_authority_refs(payload.model_dump()))
     response["ETag"] = etag(line.version)
     response["Location"] = f"/api/v1/authority/{line.pk}"
@@ -225,7 +225,7 @@ def authority_update(request: AuthedRequest, line_id: int, payload: AuthorityPat
     """Change a line (If-Match: its ETag); old → new on its timeline. Decisions already routed
     keep their decider."""
     line = services.authority_get(pk=line_id)
-    _require_authority_admin(request)
+    _require_authority_admin(request, line.subject)
     expected = if_match_version(request, line)
     data = _authority_refs(payload.model_dump(exclude_unset=True))
     line = services.authority_update(actor=request.user, line=line, data=data, expected_version=expected)
@@ -237,6 +237,6 @@ def authority_update(request: AuthedRequest, line_id: int, payload: AuthorityPat
 def authority_remove(request: AuthedRequest, line_id: int) -> Status[None]:
     """Remove a line (If-Match); its timeline keeps the last values."""
     line = services.authority_get(pk=line_id)
-    _require_authority_admin(request)
+    _require_authority_admin(request, line.subject)
     services.authority_remove(actor=request.user, line=line, expected_version=if_match_version(request, line))
     return Status(204, None)

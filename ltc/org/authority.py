@@ -3,12 +3,13 @@ goes when it is above someone's authority (up the team tree, then to whoever hol
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q
 
-from ltc.org.models import Authority, Team, User
+from ltc.org.models import Authority, Delegation, Team, User
 
 UNLIMITED = None
 
@@ -31,6 +32,64 @@ def limit_of(user: Any, subject: str, currency: str) -> tuple[bool, Decimal | No
 def covers(user: Any, subject: str, amount: Decimal, currency: str) -> bool:
     has, limit = limit_of(user, subject, currency)
     return has and (limit is None or amount <= limit)
+
+
+# --- delegation while away (授权委托) -------------------------------------------------------
+
+
+def delegations_to(user: Any, subject: str, on: date | None = None) -> list[Delegation]:
+    """The running delegations `user` received that cover `subject` (only direct ones: a
+    delegate never passes on what was delegated to them)."""
+    if not (user.is_authenticated and user.is_active):
+        return []
+    running = Delegation.objects.active(on).filter(delegate=user).select_related("principal").order_by("pk")
+    return [d for d in running if d.covers_subject(subject)]
+
+
+def delegation_used(
+    user: Any, subject: str, amount: Decimal, currency: str, on: date | None = None, *, prefer: Any = None
+) -> Delegation | None:
+    """The delegation whose principal's authority lets `user` decide when their own does not
+    (None when their own authority suffices, or no running delegation covers the decision).
+    `prefer`: the decider the decision was routed to (a user or their id), chosen first when
+    they delegated to `user`."""
+    if covers(user, subject, amount, currency):
+        return None
+    candidates = delegations_to(user, subject, on)
+    prefer_id = getattr(prefer, "pk", prefer)
+    candidates.sort(key=lambda d: d.principal_id != prefer_id)
+    return next((d for d in candidates if covers(d.principal, subject, amount, currency)), None)
+
+
+def acting_for(
+    user: Any, subject: str, amount: Decimal, currency: str, on: date | None = None, *, prefer: Any = None
+) -> User | None:
+    """The principal in whose name `user` decides (None: in their own name, or not at all)."""
+    delegation = delegation_used(user, subject, amount, currency, on, prefer=prefer)
+    return delegation.principal if delegation is not None else None
+
+
+def may_decide(user: Any, subject: str, amount: Decimal, currency: str, *, prefer: Any = None) -> bool:
+    """Whether `user` may decide, by their own authority or one delegated to them today."""
+    return covers(user, subject, amount, currency) or (
+        delegation_used(user, subject, amount, currency, prefer=prefer) is not None
+    )
+
+
+def delegation_between(principal: Any, delegate: Any, subject: str, on: date | None = None) -> Delegation | None:
+    """The running delegation from `principal` (a user or their id) to `delegate` covering
+    `subject`, if any."""
+    if principal is None or not (delegate.is_authenticated and delegate.is_active):
+        return None
+    running = Delegation.objects.active(on).filter(principal=principal, delegate=delegate).order_by("pk")
+    return next((d for d in running if d.covers_subject(subject)), None)
+
+
+def stand_in(decider: User, subject: str, on: date | None = None) -> User | None:
+    """Who decides for `decider` while away today: the delegate of their running delegation
+    covering `subject` (None: the decider is not away for it)."""
+    running = Delegation.objects.active(on).filter(principal=decider).select_related("delegate").order_by("pk")
+    return next((d.delegate for d in running if d.covers_subject(subject) and d.delegate.is_active), None)
 
 
 def route(*, subject: str, amount: Decimal, currency: str, owner: User) -> tuple[User | None, list[User]]:

@@ -218,6 +218,11 @@ class Authority(VersionedModel):
             )
         ]
 
+    @staticmethod
+    def timeline_choices(changes: list[dict[str, str]]) -> dict[str, Any]:
+        """The timeline keeps a line's role by its code (ltc.org.services): read as the role's label."""
+        return {"role": RoleCode.choices, "subject": AuthoritySubject.choices}
+
     def __str__(self) -> str:
         who = self.user or self.role
         limit = f"{self.max_amount} {self.currency}" if self.max_amount is not None else "∞"
@@ -254,3 +259,74 @@ class CompanyProfile(VersionedModel):
     def current(cls) -> CompanyProfile:
         """The profile, or an empty unsaved one before it is set up."""
         return cls.objects.order_by("pk").first() or cls(name="")
+
+
+class DelegationQuerySet(models.QuerySet["Delegation"]):
+    def active(self, on: Any = None) -> DelegationQuerySet:
+        """Not cancelled and running on `on` (default: today in the company's time zone)."""
+        day = on or timezone.localdate()
+        return self.filter(cancelled_at__isnull=True, starts_on__lte=day, ends_on__gte=day)
+
+
+class Delegation(models.Model):
+    """Delegation of authority while away (授权委托): from `starts_on` to `ends_on` (inclusive,
+    company dates) the delegate may decide in the principal's name what the principal's authority
+    covers, for the listed subjects (none listed: all). Decisions taken so record both people.
+    Never deleted: a delegation ended early is cancelled."""
+
+    principal = models.ForeignKey(
+        "org.User", on_delete=models.PROTECT, related_name="delegations_given", verbose_name=_("principal")
+    )
+    delegate = models.ForeignKey(
+        "org.User", on_delete=models.PROTECT, related_name="delegations_received", verbose_name=_("delegate")
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    subjects = models.JSONField(
+        _("decides"), default=list, blank=True, help_text=_("Empty: everything the authority covers.")
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_by = models.ForeignKey("org.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey("org.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    objects = DelegationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+        indexes = [models.Index(fields=["delegate", "ends_on"], name="delegation_delegate")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="delegation_dates_in_order"),
+            models.CheckConstraint(condition=~Q(principal=models.F("delegate")), name="delegation_not_to_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal} → {self.delegate} ({self.starts_on:%Y-%m-%d}–{self.ends_on:%Y-%m-%d})"
+
+    def covers_subject(self, subject: str) -> bool:
+        return not self.subjects or subject in self.subjects
+
+    def is_running(self, on: Any = None) -> bool:
+        day = on or timezone.localdate()
+        return self.cancelled_at is None and self.starts_on <= day <= self.ends_on
+
+    @staticmethod
+    def timeline_choices(changes: list[dict[str, str]]) -> dict[str, Any]:
+        """The timeline keeps the subjects as codes ("*": all); they read in the reader's language."""
+        shown = {c["new"] for c in changes if c["field"] == "subjects"} | {
+            c["old"] for c in changes if c["field"] == "subjects"
+        }
+        return {"subjects": [(value, _subjects_text(value)) for value in shown if value]}
+
+    def subjects_display(self) -> list[str]:
+        """The subjects in the reader's language (empty: all)."""
+        return [str(AuthoritySubject(code).label) for code in self.subjects if code in AuthoritySubject.values]
+
+
+def _subjects_text(codes: str) -> str:
+    if codes == "*":
+        return str(_("all decisions"))
+    return "、".join(str(AuthoritySubject(c).label) for c in codes.split(",") if c in AuthoritySubject.values)

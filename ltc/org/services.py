@@ -16,6 +16,7 @@ from ltc.core import timeline
 from ltc.core.access import fetch_or_404, has_any_role
 from ltc.core.concurrency import StaleVersionError, save_if_current
 from ltc.core.models import TimelineEvent, TimelineKind
+from ltc.core.stewardship import ConfigArea, may_configure
 from ltc.org.auth import TOKEN_PREFIX, token_digest
 from ltc.org.choices import AuthoritySubject, Language, RoleCode
 from ltc.org.models import ApiToken, Authority, User
@@ -63,12 +64,21 @@ AUTHORITY_FIELDS = ("subject", "role", "user", "max_amount", "currency", "max_di
 QUOTE_ONLY = ("max_discount_pct", "min_margin_pct")
 
 
-def can_manage_authority(user: Any) -> bool:
-    return has_any_role(user, (RoleCode.ADMIN,))
+def can_manage_authority(user: Any, subject: str | None = None) -> bool:
+    """Administrators change every line; the steward of a subject (its process owner, see
+    ltc.core.stewardship) the lines of that subject. Without a subject: administrators only."""
+    if subject is None:
+        return has_any_role(user, (RoleCode.ADMIN,))
+    return may_configure(user, ConfigArea.AUTHORITY, subject)
 
 
-def _require_authority_admin(actor: User) -> None:
-    if not can_manage_authority(actor):
+def authority_subjects_managed(user: Any) -> list[str]:
+    """The subjects whose lines `user` may change (every one for an administrator)."""
+    return [code for code in AuthoritySubject.values if can_manage_authority(user, code)]
+
+
+def _require_authority_admin(actor: User, *subjects: str) -> None:
+    if not subjects or not all(can_manage_authority(actor, subject) for subject in subjects):
         raise PermissionDenied(_("Only administrators change the authority matrix."))
 
 
@@ -129,7 +139,7 @@ def _authority_event(*, actor: User, line: Authority, kind: str, before: dict[st
 def authority_create(*, actor: User, data: dict[str, Any]) -> Authority:
     """Add a line to the authority matrix (administrators). Decisions already routed keep their
     decider; the line applies to what is routed from now on. Refuses invalid lines (422)."""
-    _require_authority_admin(actor)
+    _require_authority_admin(actor, str(data.get("subject", "")))
     _unknown_authority_fields(data)
     line = Authority(**data)
     _check_authority(line)
@@ -142,7 +152,7 @@ def authority_create(*, actor: User, data: dict[str, Any]) -> Authority:
 def authority_update(*, actor: User, line: Authority, data: dict[str, Any], expected_version: int) -> Authority:
     """Change a line if `expected_version` is still current (else StaleVersionError); old → new
     on its timeline."""
-    _require_authority_admin(actor)
+    _require_authority_admin(actor, line.subject, str(data.get("subject", line.subject)))
     _unknown_authority_fields(data)
     if line.version != expected_version:
         raise StaleVersionError(line.version)
@@ -160,7 +170,7 @@ def authority_update(*, actor: User, line: Authority, data: dict[str, Any], expe
 def authority_remove(*, actor: User, line: Authority, expected_version: int) -> None:
     """Remove a line. Its timeline keeps a `deleted` entry with its last values; decisions it
     routed keep their recorded decider."""
-    _require_authority_admin(actor)
+    _require_authority_admin(actor, line.subject)
     with transaction.atomic():
         locked = Authority.objects.select_for_update().filter(pk=line.pk).first()
         if locked is None or locked.version != expected_version:

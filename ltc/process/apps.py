@@ -16,9 +16,12 @@ class ProcessConfig(AppConfig):
     verbose_name = _("Process centre")
 
     def ready(self) -> None:
+        from ltc.core.stewardship import register_configuration_grant
         from ltc.process import panels, reactions  # noqa: F401 - panels register on import
+        from ltc.process.stewardship import process_owner_grant
 
         reactions.register()
+        register_configuration_grant(process_owner_grant)
         post_migrate.connect(load_shipped_map, sender=self, dispatch_uid="process.load_shipped_map")
 
 

@@ -29,8 +29,9 @@ from ltc.billing.models import Invoice
 from ltc.contracts.choices import ContractStatus
 from ltc.contracts.models import Contract, Evaluation
 from ltc.leads.models import Lead
-from ltc.opportunities.models import Opportunity
-from ltc.process.models import BindingKind, ProcessNode, StepVisit
+from ltc.opportunities.models import GateOutcome, GateResult, Opportunity, StageRequirement
+from ltc.org.models import User
+from ltc.process.models import BindingKind, EvaluationStep, ProcessBinding, ProcessNode, StepVisit
 from ltc.process.steps import positions
 from ltc.quotes.models import Quote
 
@@ -51,6 +52,39 @@ class EvaluationScores:
 
 
 @dataclass(frozen=True)
+class GateCount:
+    """Refused and overridden moves for one gate item or one person (`key`: the item's or the
+    person's id; FR_ITEM: "an FR must be named", which is no checklist item)."""
+
+    key: int
+    label: str
+    refused: int
+    overridden: int
+
+
+FR_ITEM = 0
+
+
+@dataclass(frozen=True)
+class GateFigures:
+    """The moves leaving the node's stages that met open gate items in the window: refused, or
+    passed by override; by item (a move missing two items counts for each) and by person."""
+
+    refused: int
+    overridden: int
+    by_item: tuple[GateCount, ...]
+    by_person: tuple[GateCount, ...]
+
+
+@dataclass(frozen=True)
+class StepScores:
+    """The contract evaluations naming the node (every one kept, not only the window's)."""
+
+    count: int
+    average: Decimal | None
+
+
+@dataclass(frozen=True)
 class NodeFigures:
     """One node's figures. `entered`/`left` count per week, oldest week first (`weeks[i]` is the
     Monday of week i). A parent's in flight, entries and exits are its own plus its children's;
@@ -68,6 +102,8 @@ class NodeFigures:
     sla_breaches: int
     evaluations: EvaluationScores | None = None
     next_node_id: int | None = None
+    gates: GateFigures | None = None  # a node bound to pipeline stages
+    evaluated: StepScores | None = None  # a node some contract evaluation names
 
     @property
     def median_text(self) -> str:
@@ -119,7 +155,7 @@ def window_start(weeks: int, now: datetime | None = None) -> datetime:
 
 
 def map_figures(*, weeks: int = 12, now: datetime | None = None) -> dict[int, NodeFigures]:
-    """Every active node's figures over the last `weeks` weeks, in seven queries whatever the data."""
+    """Every active node's figures over the last `weeks` weeks, in nine queries whatever the data."""
     now = now or timezone.now()
     since = window_start(weeks, now)
     week_starts = tuple(since + timedelta(days=7 * i) for i in range(weeks))
@@ -138,6 +174,8 @@ def map_figures(*, weeks: int = 12, now: datetime | None = None) -> dict[int, No
     breaches = _sla_breaches(bound, now)
     evaluated_at = bound.get((BindingKind.CONTRACT_STATUS, ContractStatus.CLOSED))
     scores = _evaluations()  # read even when no step shows it: the same queries whatever the data
+    gates = _gates(bound, since, now)
+    evaluated = _step_scores()
 
     left: dict[int, list[int]] = {}  # node id → exits per week, wherever they went
     for (node_id, _after), counts in exits.items():
@@ -198,6 +236,8 @@ def map_figures(*, weeks: int = 12, now: datetime | None = None) -> dict[int, No
             sla_breaches=sum(breaches.get(i, 0) for i in ids),
             evaluations=scores if node["id"] == evaluated_at else None,
             next_node_id=following,
+            gates=gates.get(node["id"]),
+            evaluated=evaluated.get(node["id"]),
         )
     return figures
 
@@ -355,6 +395,60 @@ def _evaluations() -> EvaluationScores:
     )
 
 
+def _gates(bound: dict[tuple[str, str], int], since: datetime, now: datetime) -> dict[int, GateFigures]:
+    """node id → the refused and overridden moves leaving the pipeline stages bound to it in the
+    window, by person and by missing item (one grouped query through the gate outcomes' index)."""
+    stage_node = {int(key): node for (kind, key), node in bound.items() if kind == BindingKind.STAGE}
+    stages = sorted(stage_node)
+    gate, missing = GateOutcome._meta.db_table, GateOutcome.missing.through._meta.db_table
+    users, items = User._meta.db_table, StageRequirement._meta.db_table
+    where = f"g.from_stage_id IN ({', '.join(['%s'] * len(stages)) or 'NULL'}) AND g.at >= %s AND g.at < %s"  # noqa: S608 - no user input
+    params: list[Any] = [*stages, since, now]
+    sql = (
+        f"SELECT g.from_stage_id, g.outcome, 'p', g.actor_id, u.first_name, u.last_name, u.username, COUNT(*) "  # noqa: S608 - no user input
+        f"FROM {gate} g JOIN {users} u ON u.id = g.actor_id WHERE {where} "
+        "GROUP BY g.from_stage_id, g.outcome, g.actor_id, u.first_name, u.last_name, u.username "
+        f"UNION ALL SELECT g.from_stage_id, g.outcome, 'i', r.id, r.label, '', '', COUNT(*) "
+        f"FROM {gate} g JOIN {missing} m ON m.gateoutcome_id = g.id JOIN {items} r ON r.id = m.stagerequirement_id "
+        f"WHERE {where} GROUP BY g.from_stage_id, g.outcome, r.id, r.label "
+        f"UNION ALL SELECT g.from_stage_id, g.outcome, 'f', {FR_ITEM}, '', '', '', COUNT(*) "
+        f"FROM {gate} g WHERE {where} AND g.fr_missing = %s GROUP BY g.from_stage_id, g.outcome"
+    )
+    # node id → "p"/"i" → key → [label, refused, overridden]
+    counted: dict[int, dict[str, dict[int, list[Any]]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *params, *params, True])
+        for stage_id, outcome, by, key, first, last, username, n in cursor.fetchall():
+            if by == "f":
+                by, label = "i", str(_("An FR must be named"))
+            elif by == "p":
+                label = f"{first} {last}".strip() or username
+            else:
+                label = first
+            row = counted.setdefault(stage_node[stage_id], {}).setdefault(by, {}).setdefault(key, [label, 0, 0])
+            row[1 if outcome == GateResult.REFUSED else 2] += n
+
+    def ranked(rows: dict[int, list[Any]]) -> tuple[GateCount, ...]:
+        counts = [GateCount(key, label, refused, overridden) for key, (label, refused, overridden) in rows.items()]
+        return tuple(sorted(counts, key=lambda c: (-c.refused - c.overridden, c.label)))
+
+    return {
+        node: GateFigures(
+            refused=sum(c.refused for c in ranked(by.get("p", {}))),
+            overridden=sum(c.overridden for c in ranked(by.get("p", {}))),
+            by_item=ranked(by.get("i", {})),
+            by_person=ranked(by.get("p", {})),
+        )
+        for node, by in counted.items()
+    }
+
+
+def _step_scores() -> dict[int, StepScores]:
+    """node id → how many contract evaluations name it and their average score (one query)."""
+    rows = EvaluationStep.objects.order_by().values("node_id").annotate(n=Count("id"), average=Avg("score"))
+    return {row["node_id"]: StepScores(row["n"], _tenth(row["average"])) for row in rows}
+
+
 def _tenth(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(TENTH, ROUND_HALF_UP)
 
@@ -367,6 +461,12 @@ class Figure(models.TextChoices):
     ENTERED = "entered", _("Entered")
     LEFT = "left", _("Left")
     SLOW = "slow", _("Slower than p90")
+    REFUSED = "refused", _("Gate refused")
+    OVERRIDDEN = "overridden", _("Gate overridden")
+    EVALUATED = "evaluated", _("Named in evaluations")
+
+
+OUTCOME_FIGURES = {Figure.REFUSED: GateResult.REFUSED, Figure.OVERRIDDEN: GateResult.OVERRIDDEN}
 
 
 @dataclass(frozen=True)
@@ -451,3 +551,66 @@ def figure_records(*, user: Any, visits: QuerySet[StepVisit], kind: RecordKind) 
         .order_by("step_entered_at", "pk")
     )
     return listed
+
+
+# --- drill-down of the figures kept outside the step log: gate outcomes, evaluated steps ---------
+
+
+def node_stage_ids(node: ProcessNode) -> list[int]:
+    """The pipeline stages bound to the node (one query)."""
+    keys = ProcessBinding.objects.filter(node=node, kind=BindingKind.STAGE).values_list("key", flat=True)
+    return [int(key) for key in keys if key.isdigit()]
+
+
+def gate_records(
+    *,
+    user: Any,
+    node: ProcessNode,
+    figure: str,
+    item: int | None = None,
+    person: int | None = None,
+    weeks: int = 12,
+    now: datetime | None = None,
+) -> QuerySet[Opportunity]:
+    """The deals behind the node's refused or overridden figure (optionally one item's — FR_ITEM:
+    the missing FR — or one person's) that `user` may open (the deals' list selector decides),
+    each with `step_entered_at`: the latest such outcome, latest first."""
+    from ltc.opportunities.selectors import opportunity_list
+
+    now = now or timezone.now()
+    outcomes = GateOutcome.objects.order_by().filter(
+        from_stage_id__in=node_stage_ids(node),
+        outcome=OUTCOME_FIGURES[Figure(figure)],
+        at__gte=window_start(weeks, now),
+        at__lt=now,
+    )
+    if item == FR_ITEM:
+        outcomes = outcomes.filter(fr_missing=True)
+    elif item is not None:
+        outcomes = outcomes.filter(missing=item)
+    if person is not None:
+        outcomes = outcomes.filter(actor_id=person)
+    latest = outcomes.filter(opportunity_id=OuterRef("pk")).order_by("-at").values("at")[:1]
+    deals: QuerySet[Opportunity] = (
+        opportunity_list(user=user)
+        .filter(pk__in=outcomes.values("opportunity_id"))
+        .annotate(step_entered_at=Subquery(latest))
+        .order_by("-step_entered_at", "-pk")
+    )
+    return deals
+
+
+def evaluated_records(*, user: Any, node: ProcessNode) -> QuerySet[Contract]:
+    """The contracts whose evaluation names the node, that `user` may open (the contracts' list
+    selector decides), each with `step_entered_at`: when the step was rated, latest first."""
+    from ltc.contracts.selectors import contract_list
+
+    rated = EvaluationStep.objects.order_by().filter(node=node)
+    when = rated.filter(evaluation__contract_id=OuterRef("pk")).values("at")[:1]
+    contracts: QuerySet[Contract] = (
+        contract_list(user=user)
+        .filter(pk__in=rated.values("evaluation__contract_id"))
+        .annotate(step_entered_at=Subquery(when))
+        .order_by("-step_entered_at", "-pk")
+    )
+    return contracts

@@ -3,15 +3,19 @@ which each step is measured."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ltc.core.models import VersionedModel
+from ltc.org.choices import RoleCode
 
 LEVELS = range(1, 7)
 
@@ -68,6 +72,18 @@ class ProcessNode(VersionedModel):
         ordering = ["level", "order", "code"]
         verbose_name = _("process node")
         verbose_name_plural = _("process nodes")
+
+    @staticmethod
+    def timeline_choices(changes: list[dict[str, str]]) -> dict[str, Any]:
+        """The timeline keeps the owner role as the role read in its writer's language: read in
+        the reader's (a role's code reads so too)."""
+        labels: dict[str, Any] = {}
+        for code, label in RoleCode.choices:
+            labels[code] = label
+            for language, _name in settings.LANGUAGES:
+                with translation.override(language):
+                    labels[str(label)] = label
+        return {"owner_role": labels}
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -182,3 +198,31 @@ class StepVisit(models.Model):
         ]
         verbose_name = _("step visit")
         verbose_name_plural = _("step visits")
+
+
+class EvaluationStep(models.Model):
+    """A contract evaluation naming a step of the map that went well or badly (1 poor … 5 very
+    good), with a remark: what the step figures read as "evaluated". One per evaluation and step;
+    rated again, the score and remark are replaced (the contract's timeline keeps each change)."""
+
+    evaluation = models.ForeignKey(
+        "contracts.Evaluation", on_delete=models.PROTECT, related_name="+", verbose_name=_("evaluation")
+    )
+    node = models.ForeignKey(ProcessNode, on_delete=models.PROTECT, related_name="+", verbose_name=_("step"))
+    score = models.PositiveSmallIntegerField(_("score"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    remark = models.CharField(_("remark"), max_length=500, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        ordering = ["evaluation", "node__level", "node__order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "node"], name="evaluation_step_once"),
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="evaluation_step_score_range"),
+        ]
+        indexes = [models.Index(fields=["node", "score"], name="evaluation_step_node")]
+        verbose_name = _("evaluated step")
+        verbose_name_plural = _("evaluated steps")
+
+    def __str__(self) -> str:
+        return f"{self.node.code} {self.score}/5"

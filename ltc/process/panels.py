@@ -14,6 +14,7 @@ from ltc.contracts.models import Contract
 from ltc.core.panels import Panel, register
 from ltc.leads.models import Lead
 from ltc.opportunities.models import Opportunity
+from ltc.process.evaluations import evaluation_steps_panel
 from ltc.process.selectors import position_of, trail
 from ltc.quotes.models import Quote
 
@@ -39,3 +40,13 @@ for model in (Lead, Opportunity, Quote, Contract, Invoice):
             slot="trail",
         )
     )
+register(
+    Panel(
+        record=Contract,
+        key="evaluation-steps",
+        title=_("Steps named in the evaluation"),
+        template="process/panels/evaluation_steps.html",
+        selector=evaluation_steps_panel,
+        max_queries=3,
+    )
+)

@@ -8,8 +8,13 @@ by the service that moved it, so two moves of one record cannot open two visits)
 (`emit_many`: a lead import's chunk) is synced once for the whole chunk (`many`), in the same
 number of statements as one record.
 
-Moves no event announces (a lead becoming "verifying" when it is first contacted) are caught up
-with the record's next event, and by `step_visits_rebuild`.
+An invoice moves with its balance too (paid in full: ltc/process/steps.py `PAID`): a payment's
+events name the payment, so the invoices it paid — or, reversed, opened again — are found through
+its allocations, one query for a chunk of payments.
+
+Moves no event announces (a lead becoming "verifying" when it is first contacted, a receipt's
+credit allocated later by `payment_allocate`, a draft invoice cancelled) are caught up with the
+record's next event, and by `step_visits_rebuild`.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from collections import defaultdict
 
 from django.apps import apps
 
-from ltc.billing.events import InvoiceCredited, InvoiceIssued
+from ltc.billing.events import InvoiceCredited, InvoiceIssued, PaymentReceived, PaymentReversed
+from ltc.billing.models import Allocation, Invoice
 from ltc.contracts.events import (
     ContractAccepted,
     ContractClosed,
@@ -76,6 +82,23 @@ def records_moved(events: list[Event]) -> None:
         steps_sync_ids(apps.get_model(label), pks)
 
 
+# Events about a payment: the invoices it was allocated to may have been paid or opened again.
+PAYMENTS: tuple[type[Event], ...] = (PaymentReceived, PaymentReversed)
+
+
+def payment_booked(event: Event) -> None:
+    """The invoices the event's payment paid (or, reversed, opened again) may stand elsewhere now."""
+    payments_booked([event])
+
+
+def payments_booked(events: list[Event]) -> None:
+    """`payment_booked` for many events: one read of their allocations, one sync of the invoices."""
+    invoices = Allocation.objects.filter(payment_id__in={event.subject_id for event in events})
+    steps_sync_ids(Invoice, set(invoices.values_list("invoice_id", flat=True)))
+
+
 def register() -> None:
     for event in MOVES:
         react(event, record_moved, runs=IN_TRANSACTION, many=records_moved)
+    for event in PAYMENTS:
+        react(event, payment_booked, runs=IN_TRANSACTION, many=payments_booked)

@@ -12,7 +12,6 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from ltc.billing.choices import InvoiceStatus
 from ltc.billing.models import Invoice
 from ltc.contracts.choices import ContractStatus
 from ltc.contracts.models import Contract
@@ -23,6 +22,7 @@ from ltc.opportunities.choices import ReviewType
 from ltc.opportunities.models import Opportunity, Stage, StageRequirement
 from ltc.org.choices import AuthoritySubject, RoleCode
 from ltc.process.models import LEVELS, BindingKind, ProcessBinding, ProcessNode
+from ltc.process.steps import InvoicePosition, position_key
 from ltc.quotes.choices import QuoteStatus
 from ltc.quotes.models import Quote
 
@@ -35,7 +35,7 @@ CODE_CHOICES: dict[str, Any] = {
     BindingKind.LEAD_STATUS: LeadStatus,
     BindingKind.QUOTE_STATUS: QuoteStatus,
     BindingKind.CONTRACT_STATUS: ContractStatus,
-    BindingKind.INVOICE_STATUS: InvoiceStatus,
+    BindingKind.INVOICE_STATUS: InvoicePosition,  # the statuses and paid (issued, nothing open)
     BindingKind.REVIEW: ReviewType,
     BindingKind.AUTHORITY: AuthoritySubject,
 }
@@ -166,12 +166,12 @@ def position_of(record: Model) -> ProcessNode | None:
     where = POSITIONS.get(type(record))
     if where is None:
         return None
-    kind, attname = where
-    key = getattr(record, attname)
-    if key is None or key == "":
+    kind, _attname = where
+    key = position_key(record)  # an invoice by its balance too: paid
+    if key in ("", "None"):
         return None
     binding = (
-        ProcessBinding.objects.filter(kind=kind, key=str(key), node__active=True)
+        ProcessBinding.objects.filter(kind=kind, key=key, node__active=True)
         .select_related(f"node__{ANCESTORS}")
         .first()
     )

@@ -5,6 +5,11 @@ position binding (`POSITION_KINDS`). `step_sync` keeps the log up to date when a
 (called by the reactions to the stages' events, ltc/process/reactions.py); `step_visits_rebuild`
 rebuilds the whole log from the records' timelines (an existing installation, the demo).
 
+An invoice stands where its status says, except that an issued invoice with nothing open (settled
+by payments, credit notes or both) stands at `PAID` — a position of its own, bound to no step in the
+shipped map, so a settled invoice leaves 管理开票和回款; a credit note awaits no payment and stands
+nowhere.
+
 Every write is set-based: syncing a chunk of records costs the same few queries as syncing one.
 """
 
@@ -13,13 +18,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
-from ltc.billing.models import Invoice
+from ltc.billing.choices import InvoiceKind, InvoiceState, InvoiceStatus
+from ltc.billing.models import Allocation, Invoice
 from ltc.contracts.models import Contract
 from ltc.core.models import TimelineEvent, TimelineKind
 from ltc.leads.models import Lead
@@ -32,15 +39,52 @@ REBUILD_CHUNK = 2000
 Visit = tuple[int, int, datetime, datetime | None, int | None]  # pk, node, entered, left, next node
 
 
+class InvoicePosition(models.TextChoices):
+    """Where an invoice may stand, the keys of invoice position bindings: its status, or paid —
+    issued with nothing open."""
+
+    DRAFT = InvoiceStatus.DRAFT.value, InvoiceStatus.DRAFT.label
+    ISSUED = InvoiceStatus.ISSUED.value, InvoiceStatus.ISSUED.label
+    PAID = InvoiceState.PAID.value, InvoiceState.PAID.label
+    CANCELLED = InvoiceStatus.CANCELLED.value, InvoiceStatus.CANCELLED.label
+
+
+PAID = InvoicePosition.PAID.value
+
+
+def invoice_position(*, status: str, kind: str, open_amount: Decimal) -> str:
+    """The invoice position key of an invoice: its status, `PAID` for an issued invoice with
+    nothing open, "" (nowhere) for a credit note."""
+    if kind == InvoiceKind.CREDIT_NOTE:
+        return ""
+    if status == InvoiceStatus.ISSUED and open_amount <= 0:
+        return PAID
+    return str(status)
+
+
 @dataclass(frozen=True)
 class Tracked:
     """A kind of record whose position the log follows: the field that says where it stands
-    (`attname`, as stored) and the name its timeline records changes of it under."""
+    (`attname`, as stored), the name its timeline records changes of it under, and the further
+    fields its position reads (`reads`: an invoice's kind and balance)."""
 
     model: type[models.Model]
     kind: str
     attname: str
     timeline_field: str
+    reads: tuple[str, ...] = ()
+
+    @property
+    def fields(self) -> list[str]:
+        return [self.attname, *self.reads]
+
+    def key(self, values: dict[str, Any]) -> str:
+        """The position key (a binding's key) of a record whose `fields` hold `values`."""
+        if self.model is Invoice:
+            return invoice_position(
+                status=values["status"], kind=values["kind"], open_amount=Decimal(values["open_amount"])
+            )
+        return str(values[self.attname])
 
 
 TRACKED: tuple[Tracked, ...] = (
@@ -48,12 +92,18 @@ TRACKED: tuple[Tracked, ...] = (
     Tracked(Opportunity, BindingKind.STAGE, "stage_id", "stage"),
     Tracked(Quote, BindingKind.QUOTE_STATUS, "status", "status"),
     Tracked(Contract, BindingKind.CONTRACT_STATUS, "status", "status"),
-    Tracked(Invoice, BindingKind.INVOICE_STATUS, "status", "status"),
+    Tracked(Invoice, BindingKind.INVOICE_STATUS, "status", "status", ("kind", "open_amount")),
 )
 
 
 def tracked_for(model: type[models.Model]) -> Tracked:
     return next(t for t in TRACKED if t.model is model)
+
+
+def position_key(record: models.Model) -> str:
+    """Where the record stands: the key a position binding of its kind names."""
+    tracked = tracked_for(type(record))
+    return tracked.key({name: getattr(record, name) for name in tracked.fields})
 
 
 def positions() -> dict[tuple[str, str], int]:
@@ -68,8 +118,7 @@ def step_sync(record: models.Model, at: datetime | None = None) -> None:
     """Bring the record's step log up to where it stands now: when its node changed, close its open
     visit (left_at, seconds, next_node: the new node or None) and open one at the new node. A record in no bound state keeps no open
     visit; a record still in the same node keeps its visit."""
-    tracked = tracked_for(type(record))
-    steps_sync(tracked, {record.pk: getattr(record, tracked.attname)}, at=at)
+    steps_sync(tracked_for(type(record)), {record.pk: position_key(record)}, at=at)
 
 
 def steps_sync_ids(model: type[models.Model], ids: Iterable[int], at: datetime | None = None) -> None:
@@ -78,18 +127,18 @@ def steps_sync_ids(model: type[models.Model], ids: Iterable[int], at: datetime |
     ids = list(ids)
     if not ids:
         return
-    where = dict(model._default_manager.filter(pk__in=ids).values_list("pk", tracked.attname))
-    steps_sync(tracked, where, at=at)
+    rows = model._default_manager.filter(pk__in=ids).values("pk", *tracked.fields)
+    steps_sync(tracked, {row["pk"]: tracked.key(row) for row in rows}, at=at)
 
 
-def steps_sync(tracked: Tracked, where: dict[int, Any], *, at: datetime | None = None) -> None:
-    """Sync the records `where` maps (pk → status or stage id) in four queries whatever their number
-    (the bindings, the open visits, one update, one insert)."""
+def steps_sync(tracked: Tracked, where: dict[int, str], *, at: datetime | None = None) -> None:
+    """Sync the records `where` maps (pk → position key: status, stage id ...) in four queries
+    whatever their number (the bindings, the open visits, one update, one insert)."""
     if not where:
         return
     at = at or timezone.now()
     bound = positions()
-    target = {pk: bound.get((tracked.kind, str(value))) for pk, value in where.items()}
+    target = {pk: bound.get((tracked.kind, key)) for pk, key in where.items()}
     content_type = ContentType.objects.get_for_model(tracked.model)
     with transaction.atomic(savepoint=False):  # inside the mover's transaction: no savepoint to pay
         open_visits = StepVisit.objects.filter(
@@ -120,19 +169,33 @@ def steps_sync(tracked: Tracked, where: dict[int, Any], *, at: datetime | None =
 
 
 def step_visits_rebuild() -> int:
-    """Rebuild the whole step log from the records' timelines: each record stood in its first
+    """Rebuild the whole step log from the records' history: each record stood in its first
     position from its creation, then in each new value its timeline records for the position's
-    field (status, or the deal's stage by name within its pipeline) from that change on. Replaces
-    the log in one transaction; returns how many visits were written. A change the timeline does
-    not record (a status set without a timeline entry) is caught at the end: a record whose
-    replayed position differs from where it stands now moves there at its last update."""
+    field (status, or the deal's stage by name within its pipeline) from that change on; an
+    invoice moves when it was issued and cancelled and whenever a payment, a reversal or a credit
+    note changed its open balance. A change the timeline does not record (a status set without a
+    timeline entry) is caught at the end: a record whose replayed position differs from where it
+    stands now moves there at its last update. Returns how many visits were written.
+
+    The log is rewritten in chunks of `REBUILD_CHUNK` records of one kind, each in its own
+    transaction that locks the chunk's records (select_for_update, on PostgreSQL) while their
+    visits are replaced: a live move of one of them — its service locks the record too — waits
+    for the chunk and then syncs on top of the rebuilt log, or came before and is read by it. The
+    rest of the installation keeps moving meanwhile; no lock is held for the whole rebuild."""
     bound = positions()
     written = 0
-    with transaction.atomic():
-        StepVisit.objects.all().delete()
-        for tracked in TRACKED:
-            content_type = ContentType.objects.get_for_model(tracked.model)
-            for chunk in _record_chunks(tracked):
+    for tracked in TRACKED:
+        content_type = ContentType.objects.get_for_model(tracked.model)
+        last = 0
+        while True:
+            with transaction.atomic():
+                chunk = _locked_chunk(tracked, after=last)
+                upto = chunk[-1]["pk"] if chunk else None
+                # The visits of the chunk's range go, those of records no longer there included.
+                gone = StepVisit.objects.filter(content_type=content_type, object_id__gt=last)
+                (gone.filter(object_id__lte=upto) if upto is not None else gone).delete()
+                if not chunk:
+                    break
                 visits = [
                     StepVisit(
                         node_id=node_id,
@@ -147,24 +210,60 @@ def step_visits_rebuild() -> int:
                 ]
                 StepVisit.objects.bulk_create(visits, batch_size=REBUILD_CHUNK)
                 written += len(visits)
+            last = chunk[-1]["pk"]
     return written
 
 
-def _record_chunks(tracked: Tracked) -> Iterator[list[dict[str, Any]]]:
-    fields = ["pk", "created_at", "updated_at", tracked.attname]
+def _locked_chunk(tracked: Tracked, *, after: int) -> list[dict[str, Any]]:
+    """The next `REBUILD_CHUNK` records of the kind after pk `after`, locked until the end of the
+    transaction (select_for_update is a no-op where the database has no row locks: SQLite)."""
+    records = tracked.model._default_manager.filter(pk__gt=after).order_by("pk")
+    return list(records.select_for_update().values(*_replayed_fields(tracked))[:REBUILD_CHUNK])
+
+
+def _replayed_fields(tracked: Tracked) -> list[str]:
+    fields = ["pk", "created_at", "updated_at", *tracked.fields]
     if tracked.model is Opportunity:
         fields.append("pipeline_id")
-    last = 0
-    base = tracked.model._default_manager.order_by("pk").values(*fields)
-    while chunk := list(base.filter(pk__gt=last)[:REBUILD_CHUNK]):
-        last = chunk[-1]["pk"]
-        yield chunk
+    if tracked.model is Invoice:
+        fields += ["total", "issued_at", "cancelled_at"]
+    return fields
+
+
+def position_history(model: type[models.Model], pks: Iterable[int]) -> dict[int, list[tuple[datetime, str]]]:
+    """pk → (at, position key) of each record from its creation on, as the rebuild replays it
+    (the demo's seeding reads it to spread the records' moves over the past weeks)."""
+    tracked = tracked_for(model)
+    content_type = ContentType.objects.get_for_model(model)
+    chunk = list(model._default_manager.filter(pk__in=list(pks)).order_by("pk").values(*_replayed_fields(tracked)))
+    return _history(tracked, content_type, chunk) if chunk else {}
 
 
 def _replay(
     tracked: Tracked, content_type: ContentType, chunk: list[dict[str, Any]], bound: dict[tuple[str, str], int]
 ) -> Iterator[Visit]:
     """(pk, node id, entered at, left at, next node id) of each visit of the chunk's records, in order."""
+    for pk, steps in _history(tracked, content_type, chunk).items():
+        yield from _visits(pk, [(at, bound.get((tracked.kind, key))) for at, key in steps])
+
+
+def _history(
+    tracked: Tracked, content_type: ContentType, chunk: list[dict[str, Any]]
+) -> dict[int, list[tuple[datetime, str]]]:
+    invoices = tracked.model is Invoice
+    history = _invoice_history(chunk) if invoices else _timeline_history(tracked, content_type, chunk)
+    for row in chunk:
+        steps = history[row["pk"]]
+        current = tracked.key(row)
+        if steps[-1][1] != current:
+            steps.append((max(row["updated_at"], steps[-1][0]), current))
+    return history
+
+
+def _timeline_history(
+    tracked: Tracked, content_type: ContentType, chunk: list[dict[str, Any]]
+) -> dict[int, list[tuple[datetime, str]]]:
+    """pk → (at, position key) of each record of the chunk from its creation, by its timeline."""
     changes: dict[int, list[tuple[datetime, str, str]]] = {}
     events = (
         TimelineEvent.objects.filter(
@@ -178,20 +277,58 @@ def _replay(
             if change.get("field") == tracked.timeline_field:
                 changes.setdefault(object_id, []).append((at, change.get("old", ""), change.get("new", "")))
     stage_ids = _stage_ids(chunk) if tracked.model is Opportunity else {}
+    history = {}
     for row in chunk:
-        history = changes.get(row["pk"], [])
-        current = str(row[tracked.attname])
+        moves = changes.get(row["pk"], [])
 
         def key(value: str, row: dict[str, Any] = row) -> str:
             if tracked.model is Opportunity:  # the timeline names the stage; the binding holds its id
                 return str(stage_ids.get((row["pipeline_id"], value), ""))
             return value
 
-        steps = [(row["created_at"], key(history[0][1]) if history else current)]
-        steps += [(at, key(new)) for at, _old, new in history]
-        if steps[-1][1] != current:
-            steps.append((max(row["updated_at"], steps[-1][0]), current))
-        yield from _visits(row["pk"], [(at, bound.get((tracked.kind, value))) for at, value in steps])
+        first = key(moves[0][1]) if moves else str(row[tracked.attname])
+        history[row["pk"]] = [(row["created_at"], first), *((at, key(new)) for at, _old, new in moves)]
+    return history
+
+
+def _invoice_history(chunk: list[dict[str, Any]]) -> dict[int, list[tuple[datetime, str]]]:
+    """pk → (at, position key) of each invoice of the chunk: a draft from its creation, issued and
+    cancelled when it was, and paid while the allocations (payments and their reversals) and the
+    credit notes booked on it by then leave nothing open (two queries for the chunk)."""
+    pks = [row["pk"] for row in chunk]
+    booked: dict[int, list[tuple[datetime, Decimal]]] = {pk: [] for pk in pks}
+    for invoice_id, at, value in Allocation.objects.filter(invoice_id__in=pks).values_list(
+        "invoice_id", "created_at", "amount"
+    ):
+        booked[invoice_id].append((at, value))
+    credit_notes = Invoice.objects.filter(
+        credited_invoice_id__in=pks, kind=InvoiceKind.CREDIT_NOTE, status=InvoiceStatus.ISSUED
+    ).values_list("credited_invoice_id", "issued_at", "created_at", "total")
+    for invoice_id, issued_at, created_at, value in credit_notes:
+        booked[invoice_id].append((issued_at or created_at, value))
+    history = {}
+    for row in chunk:
+        if row["kind"] == InvoiceKind.CREDIT_NOTE:
+            history[row["pk"]] = [(row["created_at"], "")]
+            continue
+        # A cancelled invoice had nothing booked but the credit note that cancelled it, in the
+        # same transaction: it went from issued to cancelled, never through paid.
+        cancelled = row["cancelled_at"] is not None
+        facts: list[tuple[datetime, str | None, Decimal]] = (
+            [] if cancelled else [(at, None, value) for at, value in booked[row["pk"]]]
+        )
+        if row["issued_at"] is not None:
+            facts.append((row["issued_at"], InvoiceStatus.ISSUED, Decimal(0)))
+        if cancelled:
+            facts.append((row["cancelled_at"], InvoiceStatus.CANCELLED, Decimal(0)))
+        status, open_amount = str(InvoiceStatus.DRAFT), Decimal(row["total"])
+        steps = [(row["created_at"], str(status))]
+        for at, new_status, value in sorted(facts, key=lambda fact: (fact[0], fact[1] is None)):
+            status = new_status or status
+            open_amount -= value
+            steps.append((at, invoice_position(status=status, kind=row["kind"], open_amount=open_amount)))
+        history[row["pk"]] = steps
+    return history
 
 
 def _visits(pk: int, steps: list[tuple[datetime, int | None]]) -> Iterator[Visit]:

@@ -88,5 +88,15 @@ def _summary(owner: User, nodes: list[ProcessNode], figures: dict[int, NodeFigur
             lines.append(_("To the next step: %(pct)s%%") % {"pct": f.conversion})
         if f.sla_breaches:
             lines.append(_("SLA breaches: %(n)d") % {"n": f.sla_breaches})
+        if f.gates is not None:
+            lines.append(
+                _("Gate refusals: %(refused)d, overrides: %(overridden)d")
+                % {"refused": f.gates.refused, "overridden": f.gates.overridden}
+            )
+        if f.evaluated is not None:
+            lines.append(
+                _("Contract evaluations naming the step: %(n)d, average score %(average)s / 5")
+                % {"n": f.evaluated.count, "average": f.evaluated.average}
+            )
         lines.append(absolute_url(reverse("process:node_records", args=[node.pk])))
     return "\n".join(lines) + "\n"

@@ -95,6 +95,13 @@ class ApprovalOut(Schema):
     comment: str
     requested_at: datetime
     decided_at: datetime | None
+    decided_by: UserRef | None
+    decided_for: Annotated[
+        UserRef | None,
+        Field(
+            description="Whose delegated authority (授权委托) the deciding delegate used for the approver; null when deciding in their own name."
+        ),
+    ]
 
 
 class QuoteVersionSummaryOut(Schema):

@@ -229,6 +229,18 @@ class QuoteApproval(models.Model):
     comment = models.TextField(_("comment"), blank=True, max_length=2000)
     requested_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("on behalf of"),
+        help_text=_("Set when a delegate decided for the approver (授权委托)."),
+    )
     task = models.ForeignKey("core.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

@@ -17,7 +17,7 @@ from ltc.quotes.access import can_write
 from ltc.quotes.models import BidQuote
 
 DEAL_QUOTES_SHOWN = 50
-ACCOUNT_QUOTES_SHOWN = 10
+ACCOUNT_QUOTES_SHOWN = 5
 
 
 def deal_quotes(user: Any, deal: Opportunity) -> dict[str, Any]:
@@ -37,11 +37,9 @@ def bid_offers(user: Any, bid: Bid) -> dict[str, Any]:
 
 
 def account_quotes(user: Any, account: Account) -> dict[str, Any]:
-    """The customer's latest quotes the viewer sees."""
-    quotes = list(
-        selectors.quote_list(user=user, filters=selectors.QuoteFilters(account=account.pk))[: ACCOUNT_QUOTES_SHOWN + 1]
-    )
-    return {"quotes": quotes[:ACCOUNT_QUOTES_SHOWN], "more": len(quotes) > ACCOUNT_QUOTES_SHOWN}
+    """The customer's latest quotes the viewer sees (the panel links the rest)."""
+    quotes = selectors.quote_list(user=user, filters=selectors.QuoteFilters(account=account.pk))
+    return {"quotes": list(quotes[:ACCOUNT_QUOTES_SHOWN])}
 
 
 # Registered when the app is ready (QuotesConfig.ready imports this module).

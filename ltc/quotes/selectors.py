@@ -71,7 +71,7 @@ def version_get(quote: Quote, number: Any = None) -> QuoteVersion:
     lines, terms and approvals (4 queries)."""
     which: dict[str, Any] = {"pk": quote.current_id} if number is None else {"quote": quote, "number": number}
     lines = QuoteLine.objects.select_related("product").order_by("position")
-    approvals = QuoteApproval.objects.select_related("approver").order_by("level")
+    approvals = QuoteApproval.objects.select_related("approver", "decided_by", "decided_for").order_by("level")
     return fetch_or_404(
         (
             QuoteVersion.objects.select_related("price_book", "created_by", "answer_recorded_by").prefetch_related(

@@ -42,6 +42,7 @@ from ltc.quotes.forms import (
 )
 from ltc.quotes.models import PaymentTermTemplate, Quote, QuoteLine, QuoteVersion
 from ltc.quotes.services import terms
+from ltc.quotes.services.approval import may_approve
 
 EXPORT_COLUMNS: list[Column] = [
     (_l("Quote"), lambda q: q.number),
@@ -65,6 +66,7 @@ def quote_list(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse:
         mine=data.get("view") == "mine",
         awaiting_me=data.get("view") == "awaiting",
         opportunity=int(request.GET["opportunity"]) if request.GET.get("opportunity", "").isdigit() else None,
+        account=posted_number(request.GET, "account") or None,
         sort=data.get("sort") or "-created",
     )
     queryset = selectors.quote_list(user=request.user, filters=filters)
@@ -135,7 +137,7 @@ def quote_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "versions": selectors.versions_of(quote),
         "pending": pending,
         "can_write": writer,
-        "can_approve": pending is not None and pending.approver_id == request.user.pk,
+        "can_approve": may_approve(request.user, pending),
         "send_form": SendForm(initial={"to": version.sent_to or contact_email}),
         "answer_form": AnswerForm(),
         "sections": sections,

@@ -21,6 +21,7 @@ from ltc.process.steps import step_visits_rebuild
 from ltc.web.demo_billing import seed_billing
 from ltc.web.demo_contracts import seed_contracts
 from ltc.web.demo_deals import seed_deals
+from ltc.web.demo_history import backdate_history
 from ltc.web.demo_process import seed_process
 from ltc.web.demo_quotes import seed_quotes
 
@@ -465,7 +466,9 @@ def _seed_demo(*, rng_seed: int) -> bool:
     seed_quotes(users)
     seed_contracts(users)
     seed_billing(users)
-    # The seeding backdated the records and their timelines: the step log follows their dates.
+    # Weeks of history, not seconds: the records' moves spread over the past weeks, then the step
+    # log replayed from that history (the map's time in step and weekly flow).
+    backdate_history(rng, timezone.now())
     step_visits_rebuild()
     return True
 

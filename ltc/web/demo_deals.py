@@ -16,6 +16,7 @@ from ltc.opportunities import services
 from ltc.opportunities.choices import (
     CRITERIA,
     Decision,
+    ForecastCategory,
     LossReason,
     RequirableField,
     RequirementKind,
@@ -100,6 +101,15 @@ PRODUCT_STAGES = [
 ]
 
 
+# The forecast category a deal takes on entering the stage (the other open stages: pipeline).
+STAGE_FORECAST = {
+    "投标 (ATB)": ForecastCategory.BEST_CASE,
+    "报价": ForecastCategory.BEST_CASE,
+    "谈判": ForecastCategory.COMMIT,
+    "签约 (ATC)": ForecastCategory.COMMIT,
+}
+
+
 def _pipeline(name: str, order: int, description: str, stages: list[tuple]) -> Pipeline:  # type: ignore[type-arg]
     pipeline, created = Pipeline.objects.get_or_create(name=name, defaults={"order": order, "description": description})
     if not created:
@@ -112,6 +122,7 @@ def _pipeline(name: str, order: int, description: str, stages: list[tuple]) -> P
             probability=probability,
             needs_fr=needs_fr,
             guidance=guidance,
+            forecast_category=STAGE_FORECAST.get(stage_name, ForecastCategory.PIPELINE),
         )
         for position, (kind, label, extra) in enumerate(requirements):
             StageRequirement.objects.create(
@@ -123,8 +134,22 @@ def _pipeline(name: str, order: int, description: str, stages: list[tuple]) -> P
                 field_name=extra if kind == FIELD else "",
                 review_type=extra if kind == REVIEW else "",
             )
-    Stage.objects.create(pipeline=pipeline, order=900, name="赢单", category=StageCategory.WON, probability=100)
-    Stage.objects.create(pipeline=pipeline, order=910, name="输单", category=StageCategory.LOST, probability=0)
+    Stage.objects.create(
+        pipeline=pipeline,
+        order=900,
+        name="赢单",
+        category=StageCategory.WON,
+        probability=100,
+        forecast_category=ForecastCategory.CLOSED,
+    )
+    Stage.objects.create(
+        pipeline=pipeline,
+        order=910,
+        name="输单",
+        category=StageCategory.LOST,
+        probability=0,
+        forecast_category=ForecastCategory.OMITTED,
+    )
     return pipeline
 
 

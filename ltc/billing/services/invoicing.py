@@ -208,16 +208,21 @@ def _credit_note(actor: User, invoice: Invoice, value: Decimal, reason: str) -> 
         text=_("Credit note %(n)s: %(a)s. %(r)s") % {"n": note.number, "a": money_text(value), "r": reason},
     )
     timeline.record_created(actor=actor, subject=note, text=reason)
+    return note
+
+
+def _credited(invoice: Invoice, note: Invoice) -> None:
+    """Announce the credit note once the invoice is saved: in-transaction reactions (the step
+    log) read the invoice as it now stands."""
     emit(
         InvoiceCredited(
             subject_id=invoice.pk,
             number=invoice.number,
             credit_note=note.number,
-            amount=value,
+            amount=note.total,
             currency=invoice.currency,
         )
     )
-    return note
 
 
 def _as_contract_line(row: InvoiceLine) -> ContractLine:
@@ -253,6 +258,7 @@ def invoice_credit(*, actor: User, invoice: Invoice, value: Any, reason: Any) ->
         note = _credit_note(actor, locked, credit, why)
         locked.version += 1
         locked.save(update_fields=["credited", "open_amount", "version"])
+        _credited(locked, note)
     invoice.refresh_from_db()
     return note
 
@@ -266,6 +272,7 @@ def invoice_cancel(*, actor: User, invoice: Invoice, reason: Any = "") -> Invoic
     if invoice.kind != InvoiceKind.INVOICE or invoice.status == InvoiceStatus.CANCELLED:
         errors["status"] = [_("This invoice cannot be cancelled.")]
     raise_if(errors)
+    note: Invoice | None = None
     with transaction.atomic():
         locked = _locked(invoice)
         if locked.status == InvoiceStatus.ISSUED:
@@ -273,10 +280,12 @@ def invoice_cancel(*, actor: User, invoice: Invoice, reason: Any = "") -> Invoic
                 raise ValidationError(
                     {"status": [_("Payments or credits are booked on it: issue a credit note for the open part.")]}
                 )
-            _credit_note(actor, locked, Decimal(locked.total), why)
+            note = _credit_note(actor, locked, Decimal(locked.total), why)
         locked.status, locked.cancelled_at = InvoiceStatus.CANCELLED, timezone.now()
         locked.version += 1
         locked.save(update_fields=["status", "cancelled_at", "credited", "open_amount", "version"])
+        if note is not None:
+            _credited(locked, note)
         timeline.note_add(actor=actor, subject=locked, text=(_("Cancelled.") + " " + why).strip())
         notices.close_tasks(locked, _("Cancelled"))
         schedule.reopen_line(locked)

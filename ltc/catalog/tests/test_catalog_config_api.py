@@ -276,3 +276,40 @@ def test_contracted_prices_through_the_api(world: Any, catalog: Catalog, api_as:
     assert (missing.status_code, _fields(missing)) == (422, {"account_id": "Choose a customer."})
     assert ContractPrice.objects.count() == 1
     assert ContractPrice.objects.get().unit_price == Decimal(1200)
+
+
+def test_an_entry_is_patched_field_by_field_from_the_books_version(world: Any, catalog: Catalog, api_as: Any) -> None:
+    """PATCH changes the fields sent only (the unit cost stays when only the price is sent),
+    needs the book's version, refuses bad values and a product not in the book, changing nothing."""
+    PriceBookEntry.objects.filter(price_book=catalog.book, product=catalog.server).update(unit_cost=Decimal(30000))
+    admin = api_as(world.admin)
+    path = f"/price-books/{catalog.book.pk}/entries/{catalog.server.pk}"
+    before = list(PriceBookEntry.objects.order_by("pk").values()), PriceBook.objects.get(pk=catalog.book.pk).version
+
+    assert admin.patch(path, {"unit_price": "52000"}).status_code == 428
+    assert admin.patch(path, {"unit_price": "52000"}, **{"If-Match": '"7"'}).status_code == 412
+    bad = admin.patch(path, {"unit_price": "-1"}, **{"If-Match": '"1"'})
+    assert bad.status_code == 422
+    assert bad.headers["Content-Type"] == "application/problem+json"
+    licence = f"/price-books/{catalog.book.pk}/entries/{catalog.licence.pk}"
+    below_tiers = admin.patch(licence, {"unit_price": "1700"}, **{"If-Match": '"1"'})
+    assert (below_tiers.status_code, list(_fields(below_tiers))) == (422, ["unit_price"])
+    outside = api_as(world.admin).patch(
+        f"/price-books/{catalog.book.pk}/entries/{catalog.bundle.pk + 999}", {"unit_price": "1"}, **{"If-Match": '"1"'}
+    )
+    assert outside.status_code == 404
+    assert api_as(world.owner).patch(path, {"unit_price": "1"}, **{"If-Match": '"1"'}).status_code == 403
+    assert (list(PriceBookEntry.objects.order_by("pk").values()), catalog.book.version) == before
+
+    changed = admin.patch(path, {"unit_price": "52000"}, **{"If-Match": '"1"'})
+
+    assert (changed.status_code, changed.headers["ETag"]) == (200, '"2"'), changed.json()
+    assert {k: changed.json()[k] for k in ("unit_price", "unit_cost")} == {
+        "unit_price": "52000.0000",
+        "unit_cost": "30000.0000",
+    }
+    cleared = admin.patch(path, {"unit_cost": None}, **{"If-Match": '"2"'})
+    assert (cleared.json()["unit_price"], cleared.json()["unit_cost"]) == ("52000.0000", None)
+    event = TimelineEvent.objects.filter(object_id=catalog.book.pk, kind="changed").order_by("-id").first()
+    assert event is not None
+    assert event.text == "SRV-01"

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from ltc.catalog.models import PriceTier
+from ltc.catalog import services
+from ltc.catalog.models import PriceBookEntry, PriceTier
 from ltc.catalog.tests.factories import Catalog
 from ltc.core.tests.browser import sign_in
 from ltc.opportunities.tests.factories import make_opportunity, make_pipeline
@@ -26,13 +27,13 @@ def test_an_admin_adds_a_volume_price_and_a_quote_line_picks_it(world: Any, page
 
     sign_in(page, "admin")
     page.goto(f"{page.base_url}/catalog/price-books/{catalog.book.pk}/")
-    server = page.locator("tr[data-entry='SRV-01']")
+    server = page.locator("tr[data-entry='SRV-01'] form[action$='/tiers/']")
     server.locator("input[name$='-min_quantity']").fill("5")
     server.locator("input[name$='-unit_price']").fill("50000")
     server.get_by_role("button", name="Add volume price").click()
     expect(page.get_by_text("From 5 units the price 50,000 must be below 50,000.")).to_be_visible()
     assert not PriceTier.objects.filter(entry__product=catalog.server).exists()
-    server = page.locator("tr[data-entry='SRV-01']")
+    server = page.locator("tr[data-entry='SRV-01'] form[action$='/tiers/']")
     server.locator("input[name$='-min_quantity']").fill("5")
     server.locator("input[name$='-unit_price']").fill("45000")
     server.get_by_role("button", name="Add volume price").click()
@@ -59,3 +60,33 @@ def test_an_admin_adds_a_volume_price_and_a_quote_line_picks_it(world: Any, page
         Decimal(45000),
         "tier",
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_changes_a_price_and_a_stale_page_is_told_to_reload(world: Any, page: Any) -> None:
+    """The price book page's "Change price" form: a change made meanwhile by someone else is
+    refused on the form (nothing saved), and after a reload the change goes through."""
+    catalog = Catalog()
+    sign_in(page, "admin")
+    page.goto(f"{page.base_url}/catalog/price-books/{catalog.book.pk}/")
+    services.price_book_entry_set(  # someone else, after the page was read
+        actor=world.admin, book=catalog.book, product=catalog.ai, unit_price=Decimal(81000), expected_version=1
+    )
+    change = f"form[action$='/entries/{catalog.server.pk}/']"
+    server = page.locator("tr[data-entry='SRV-01']")
+    server.get_by_text("Change price").click()
+    server.locator(change).locator("input[name$='-unit_price']").fill("52000")
+    server.locator(change).get_by_role("button", name="Save").click()
+    expect(page.get_by_text("changed by someone else")).to_be_visible()
+    assert PriceBookEntry.objects.get(price_book=catalog.book, product=catalog.server).unit_price == Decimal(50000)
+
+    page.goto(f"{page.base_url}/catalog/price-books/{catalog.book.pk}/")
+    server = page.locator("tr[data-entry='SRV-01']")
+    server.get_by_text("Change price").click()
+    form = server.locator(change)
+    form.locator("input[name$='-unit_price']").fill("52000")
+    form.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Price saved.")).to_be_visible()
+    expect(page.locator("tr[data-entry='SRV-01'] td.text-end").first).to_contain_text("52,000.00")
+    expect(page.locator("#timeline")).to_contain_text("52,000")
+    assert PriceBookEntry.objects.get(price_book=catalog.book, product=catalog.server).unit_price == Decimal(52000)

@@ -47,6 +47,13 @@ class ChangeRequestOut(Schema):
     decider: UserRef
     passed_over: list[str]
     decision_note: str
+    decided_by: UserRef | None
+    decided_for: Annotated[
+        UserRef | None,
+        Field(
+            description="Whose delegated authority (授权委托) the decider used; null when deciding in their own name."
+        ),
+    ]
     decided_at: datetime | None
     result_version: int | None
     assessments: list[ChangeAssessmentOut]

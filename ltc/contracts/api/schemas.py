@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from ltc.contracts import amendments, selectors
 from ltc.contracts.choices import CheckResult, ContractStatus, Level, MilestoneStatus, RiskKind, RiskStatus
@@ -152,6 +152,12 @@ class ContractReviewOut(Schema):
     decision: str
     decision_note: str
     decided_by: UserRef | None
+    decided_for: Annotated[
+        UserRef | None,
+        Field(
+            description="Whose delegated authority (授权委托) the decider used; null when deciding in their own name."
+        ),
+    ]
     decided_at: datetime | None
     checks: list[CheckOut]
 
@@ -207,7 +213,9 @@ class ContractDetailOut(ContractOut):
     @staticmethod
     def resolve_reviews(obj: Contract) -> list[Any]:
         return list(
-            obj.reviews.select_related("version", "decider", "decided_by").prefetch_related("checks__checked_by")
+            obj.reviews.select_related("version", "decider", "decided_by", "decided_for").prefetch_related(
+                "checks__checked_by"
+            )
         )
 
     @staticmethod

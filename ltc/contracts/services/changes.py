@@ -39,6 +39,7 @@ from ltc.core.money import money_text
 from ltc.opportunities.models import Opportunity
 from ltc.opportunities.services import opportunity_amount_follow
 from ltc.org import authority
+from ltc.org.delegation import record_on_behalf
 from ltc.org.models import User
 
 SUBJECT = "contract_change"
@@ -222,12 +223,14 @@ def change_assess(
 
 def change_decide(*, actor: User, change: ChangeRequest, approve: bool, note: str = "") -> ChangeRequest:
     """Approve (every named role assessed; a new contract version is made) or reject (with the
-    reason), within the actor's authority for the change in value."""
+    reason), within the actor's authority for the change in value — or, for a delegate
+    (授权委托), their principal's: the change then records both."""
     contract = Contract.objects.select_related("owner", "current").get(pk=change.contract_id)
     if change.status != ChangeStatus.ASSESSING:
         raise ValidationError({"change": [_("This change is already decided.")]})
     amount = abs(change.delta)
-    if not authority.covers(actor, SUBJECT, amount, contract.currency):
+    delegation = authority.delegation_used(actor, SUBJECT, amount, contract.currency, prefer=change.decider_id)
+    if delegation is None and not authority.covers(actor, SUBJECT, amount, contract.currency):
         raise PermissionDenied(
             _("A change of %(amount)s %(currency)s is above your authority; %(decider)s decides.")
             % {"amount": money_text(amount), "currency": contract.currency, "decider": change.decider}
@@ -251,6 +254,7 @@ def change_decide(*, actor: User, change: ChangeRequest, approve: bool, note: st
             status=ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED,
             decision_note=note,
             decided_by=actor,
+            decided_for=delegation.principal if delegation is not None else None,
             decided_at=now,
         )
         if not updated:
@@ -267,7 +271,10 @@ def change_decide(*, actor: User, change: ChangeRequest, approve: bool, note: st
             }
         else:
             text = _("CR%(n)d rejected by %(u)s: %(note)s") % {"n": change.number, "u": actor, "note": note}
-        timeline.note_add(actor=actor, subject=contract, text=text)
+        if delegation is not None:
+            record_on_behalf(actor=actor, subject=contract, via="changes", delegation=delegation, text=text)
+        else:
+            timeline.note_add(actor=actor, subject=contract, text=text)
         emit(
             ContractChangeDecided(
                 subject_id=contract.pk,

@@ -63,6 +63,7 @@ from ltc.opportunities.choices import PASSING_DECISIONS, Decision
 from ltc.opportunities.models import Opportunity
 from ltc.opportunities.services import opportunity_contract_signed, review_record_external
 from ltc.org import authority
+from ltc.org.delegation import record_on_behalf
 from ltc.org.models import User
 from ltc.quotes.choices import QuoteStatus, TermTrigger
 from ltc.quotes.models import Quote
@@ -410,12 +411,17 @@ def contract_submit_review(*, actor: User, contract: Contract, expected_version:
         ReviewCheck.objects.bulk_create(
             ReviewCheck(review=review, area=area, item=item) for area, items in CHECKLIST.items() for item, _l in items
         )
+        # A decider away today (授权委托): the task goes to the delegate instead.
+        stand_in = authority.stand_in(decider, REVIEW_SUBJECT)
+        title = _("Decide the review of contract %(n)s") % {"n": contract.number}
+        if stand_in is not None:
+            title = _("%(task)s for %(user)s") % {"task": title, "user": decider}
         review.decider_task = activities.activity_create(
             actor=actor,
             subject=contract,
             kind="task",
-            title=_("Decide the review of contract %(n)s") % {"n": contract.number},
-            owner=decider,
+            title=title[:200],
+            owner=stand_in or decider,
             due_at=timezone.now() + DECIDE_WITHIN,
         )
         review.save(update_fields=["decider_task"])
@@ -472,10 +478,12 @@ def item_label(item: str) -> str:
 
 def review_decide(*, actor: User, contract: Contract, decision: str, note: str = "") -> ContractReview:
     """Approve (all items checked) or send back (with the reason: a new draft version follows,
-    the reviewed one stays as it was), within the actor's ATC authority."""
+    the reviewed one stays as it was), within the actor's ATC authority — or, for a delegate
+    (授权委托), their principal's: the review then records both."""
     review = open_review(contract)
     amount = review.version.grand_total
-    if not authority.covers(actor, REVIEW_SUBJECT, amount, contract.currency):
+    delegation = authority.delegation_used(actor, REVIEW_SUBJECT, amount, contract.currency, prefer=review.decider_id)
+    if delegation is None and not authority.covers(actor, REVIEW_SUBJECT, amount, contract.currency):
         raise PermissionDenied(
             _("%(amount)s %(currency)s is above your authority; %(decider)s decides.")
             % {"amount": money_text(amount), "currency": contract.currency, "decider": review.decider}
@@ -496,12 +504,24 @@ def review_decide(*, actor: User, contract: Contract, decision: str, note: str =
     now = timezone.now()
     with transaction.atomic():
         done = ContractReview.objects.filter(pk=review.pk, decision="").update(
-            decision=decision, decision_note=note, decided_by=actor, decided_at=now
+            decision=decision,
+            decision_note=note,
+            decided_by=actor,
+            decided_for=delegation.principal if delegation is not None else None,
+            decided_at=now,
         )
         if not done:
             raise ValidationError({"review": [_("This review is already decided.")]})
         review.refresh_from_db()
         label = ReviewDecision(decision).label
+        if delegation is not None:
+            record_on_behalf(
+                actor=actor,
+                subject=contract,
+                via="reviews",
+                delegation=delegation,
+                text=_("Contract review: %(decision)s.") % {"decision": label},
+            )
         if decision == ReviewDecision.APPROVE:
             move(
                 actor,
@@ -623,7 +643,9 @@ def contract_sign(
             signed_on=cast(date, signed_on),
             text=_("Contract %(n)s signed.") % {"n": contract.number},
         )
-        account_become_customer(actor=actor, account=contract.account)
+        account_become_customer(
+            actor=actor, account=contract.account, reason=_("Contract %(n)s signed.") % {"n": contract.number}
+        )
         emit(
             ContractSigned(
                 subject_id=contract.pk,

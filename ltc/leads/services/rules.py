@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from ltc.core import timeline
 from ltc.core.access import has_any_role
 from ltc.core.concurrency import StaleVersionError, save_if_current
+from ltc.core.stewardship import ConfigArea, may_configure
 from ltc.customers.choices import CompanySize
 from ltc.leads.choices import AssignStrategy, CheckItem, LeadSource, ScoreCriterion
 from ltc.leads.models import AssignmentRule, Lead, QualificationPolicy, ScoringRule
@@ -56,12 +57,18 @@ VALUE_CHOICES: dict[str, Any] = {
 NO_VALUE = (ScoreCriterion.HAS_NEED, ScoreCriterion.HAS_EMAIL, ScoreCriterion.HAS_MOBILE)
 
 
-def can_manage_routing(user: Any) -> bool:
-    return has_any_role(user, (RoleCode.ADMIN,))
+def can_manage_routing(user: Any, rule: AssignmentRule | None = None) -> bool:
+    """Administrators and the steward of routing (ltc.core.stewardship) change every rule; a
+    rule's own steward that rule. Without a rule: the rules as a whole (a new one, the order)."""
+    return may_configure(user, ConfigArea.ROUTING, None if rule is None else rule.pk)
+
+
+def can_manage_qualification(user: Any) -> bool:
+    return may_configure(user, ConfigArea.QUALIFICATION)
 
 
 def can_manage_scoring(user: Any) -> bool:
-    return has_any_role(user, (RoleCode.ADMIN, RoleCode.MARKETING))
+    return has_any_role(user, (RoleCode.MARKETING,)) or may_configure(user, ConfigArea.SCORING)
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -124,7 +131,7 @@ def assignment_rule_update(
 ) -> AssignmentRule:
     """Change a routing rule if `expected_version` is still current (else StaleVersionError);
     the timeline keeps each field's old and new value. Applies to leads routed from now on."""
-    _require(can_manage_routing(actor), _("Only administrators change the routing rules."))
+    _require(can_manage_routing(actor, rule), _("Only administrators change the routing rules."))
     _unknown(data, ASSIGNMENT_FIELDS)
     if rule.version != expected_version:
         raise StaleVersionError(rule.version)
@@ -140,7 +147,7 @@ def assignment_rule_update(
 
 def assignment_rule_deactivate(*, actor: User, rule: AssignmentRule, expected_version: int) -> AssignmentRule:
     """Stop using a rule (kept, with the leads it routed). Deactivating twice changes nothing."""
-    _require(can_manage_routing(actor), _("Only administrators change the routing rules."))
+    _require(can_manage_routing(actor, rule), _("Only administrators change the routing rules."))
     if rule.version != expected_version:
         raise StaleVersionError(rule.version)
     if not rule.active:
@@ -391,12 +398,15 @@ def scoring_rule_list() -> QuerySet[ScoringRule]:
 # --- the qualification policy ----------------------------------------------------------------
 
 
-def qualification_policy_update(*, actor: User, data: dict[str, Any]) -> QualificationPolicy:
+def qualification_policy_update(
+    *, actor: User, data: dict[str, Any], expected_version: int | None = None
+) -> QualificationPolicy:
     """Set which checklist items `qualify` requires (administrators), the change on the policy's
     timeline. Refuses an unknown field, an item that is not on the checklist or one listed twice
-    (422), and a policy another writer changed since it was read here; changes nothing then.
-    The policy has no version: the write is a compare-and-set on the value read."""
-    _require(can_manage_routing(actor), _("Only administrators change the qualification policy."))
+    (422), and a policy another writer changed since it was read (`expected_version`: the
+    version read, a stale one is refused; without it, a compare-and-set on the value read);
+    changes nothing then."""
+    _require(can_manage_qualification(actor), _("Only administrators change the qualification policy."))
     _unknown(data, ("required_items",))
     items = data.get("required_items", [])
     if not isinstance(items, list | tuple) or not all(isinstance(item, str) for item in items):
@@ -415,17 +425,23 @@ def qualification_policy_update(*, actor: User, data: dict[str, Any]) -> Qualifi
             policy = QualificationPolicy.objects.create(required_items=required)
             timeline.record_created(actor=actor, subject=policy)
             return policy
+        if expected_version is not None and policy.version != expected_version:
+            raise StaleVersionError(policy.version)
         if list(policy.required_items) == required:
             return policy
         before = timeline.snapshot(policy, ["required_items"])
         now = timezone.now()
         written = QualificationPolicy.objects.filter(
-            pk=policy.pk, required_items=policy.required_items, updated_at=policy.updated_at
-        ).update(required_items=required, updated_at=now)
+            pk=policy.pk, required_items=policy.required_items, updated_at=policy.updated_at, version=policy.version
+        ).update(required_items=required, updated_at=now, version=F("version") + 1)
         if not written:
+            if expected_version is not None:
+                raise StaleVersionError(
+                    QualificationPolicy.objects.filter(pk=policy.pk).values_list("version", flat=True).first() or 0
+                )
             raise ValidationError(
                 {"required_items": [_("The policy was changed by someone else. Reload and try again.")]}
             )
-        policy.required_items, policy.updated_at = required, now
+        policy.required_items, policy.updated_at, policy.version = required, now, policy.version + 1
         timeline.record_changes(actor=actor, subject=policy, before=before)
     return policy

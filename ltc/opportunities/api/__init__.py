@@ -6,8 +6,19 @@ as they are imported, so the order below is the order of the paths in the OpenAP
 
 # isort: off
 from ltc.opportunities.api.common import router
-from ltc.opportunities.api import pipelines, config, deals, reviews, decision_chain, forecast, bids, documents
+from ltc.opportunities.api import pipelines, config, criteria, deals, reviews, decision_chain, forecast, bids, documents
 
 # isort: on
 
-__all__ = ["bids", "config", "deals", "decision_chain", "documents", "forecast", "pipelines", "reviews", "router"]
+__all__ = [
+    "bids",
+    "config",
+    "criteria",
+    "deals",
+    "decision_chain",
+    "documents",
+    "forecast",
+    "pipelines",
+    "reviews",
+    "router",
+]

@@ -3,12 +3,14 @@ items (administrators; everyone signed in reads them). Thin over services/config
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Schema, Status
+from ninja import File, Form, Schema, Status
+from ninja.files import UploadedFile
 
 from ltc.core.access import fetch_or_404
 from ltc.core.api import etag, if_match_version
@@ -18,8 +20,8 @@ from ltc.core.timeline import timeline_for
 from ltc.opportunities import selectors
 from ltc.opportunities.api.common import router
 from ltc.opportunities.api.schemas import PipelineOut, RequirementOut, StageOut
-from ltc.opportunities.choices import RequirableField, RequirementKind, ReviewType, StageCategory
-from ltc.opportunities.models import Pipeline, Stage, StageRequirement
+from ltc.opportunities.choices import ForecastCategory, RequirableField, RequirementKind, ReviewType, StageCategory
+from ltc.opportunities.models import Pipeline, Stage, StageRequirement, StageTemplate, StageTemplateVersion
 from ltc.opportunities.services import config as services
 from ltc.org.types import AuthedRequest
 
@@ -49,6 +51,7 @@ class StageIn(Schema):
     category: Annotated[str, OneOf(StageCategory)] = "open"
     needs_fr: bool = False
     guidance: str = ""
+    forecast_category: Annotated[str, OneOf(ForecastCategory)] = "pipeline"
 
 
 class StagePatch(Schema):
@@ -57,6 +60,7 @@ class StagePatch(Schema):
     category: Annotated[str, OneOf(StageCategory)] | None = None
     needs_fr: bool | None = None
     guidance: str | None = None
+    forecast_category: Annotated[str, OneOf(ForecastCategory)] | None = None
     confirm: bool = False  # the dry run's warning was seen (an FR newly needed)
 
 
@@ -113,6 +117,31 @@ class GateImpactOut(Schema):
     released: int
     message: str
     deals: list[ImpactedDealOut]
+
+
+class StageTemplateVersionOut(Schema):
+    number: int
+    note: str
+    uploaded_by: UserRef | None
+    uploaded_at: datetime
+
+
+class StageTemplateOut(Schema):
+    id: int
+    stage_id: int
+    title: str
+    active: bool
+    current: int | None
+    versions: list[StageTemplateVersionOut]
+
+    @staticmethod
+    def resolve_current(obj: StageTemplate) -> int | None:
+        current = obj.current_version
+        return current.number if current else None
+
+    @staticmethod
+    def resolve_versions(obj: StageTemplate) -> list[StageTemplateVersion]:
+        return sorted(obj.versions.all(), key=lambda v: -v.number)
 
 
 class RequirementRemovedOut(Schema):
@@ -222,6 +251,26 @@ def stage_update(request: AuthedRequest, stage_id: int, payload: StagePatch, res
     return _with_etag(response, stage)
 
 
+def _templates() -> Any:
+    return StageTemplate.objects.prefetch_related("versions__uploaded_by")
+
+
+@router.get("/stages/{stage_id}/templates", response=list[StageTemplateOut])
+def stage_templates(request: AuthedRequest, stage_id: int) -> Any:
+    """The stage's templates with their versions (removed ones too, `active: false`)."""
+    return list(_templates().filter(stage=_stage(stage_id)).order_by("title", "id"))
+
+
+@router.post("/stage-templates/{template_id}/versions", response={201: StageTemplateOut})
+def stage_template_revise(
+    request: AuthedRequest, template_id: int, file: File[UploadedFile], note: Form[str] = ""
+) -> Status[Any]:
+    """A new version of the template (multipart `file`, optional `note`): deals download it from now on."""
+    template = fetch_or_404(StageTemplate.objects.select_related("stage__pipeline"), pk=template_id)
+    services.stage_template_revise(actor=request.user, template=template, upload=file, note=note)
+    return Status(201, fetch_or_404(_templates(), pk=template_id))
+
+
 @router.post("/stages/{stage_id}/deactivate", response=StageOut)
 def stage_deactivate(request: AuthedRequest, stage_id: int, response: HttpResponse) -> Stage:
     """Stop using a stage no open deal is in (If-Match); deals that used it keep naming it."""
@@ -237,7 +286,7 @@ def gate_dry_run(request: AuthedRequest, stage_id: int, payload: GateDryRunIn) -
     """Which open deals in the stage would now miss the items to add (first 50 listed), and how
     many are held today by the items to remove. Nothing is saved."""
     stage = _stage(stage_id)
-    services.require_configure(request.user)
+    services.require_configure(request.user, stage=stage)
     impact = services.gate_dry_run(
         stage=stage,
         add=[item.model_dump() for item in payload.add],

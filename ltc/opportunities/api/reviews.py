@@ -9,15 +9,15 @@ from typing import Annotated, Any
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Schema, Status
+from ninja import Field, Query, Schema, Status
 
 from ltc.core.api import Page, paginate
 from ltc.core.money import Currency
 from ltc.core.schemas import Money, OneOf, UserRef
 from ltc.opportunities import selectors, services
 from ltc.opportunities.api.common import router
-from ltc.opportunities.choices import CRITERIA, AssessorRole, Decision, ReviewStatus, ReviewType
-from ltc.opportunities.models import DecisionReview, ReviewAssessment
+from ltc.opportunities.choices import AssessorRole, Decision, ReviewStatus, ReviewType
+from ltc.opportunities.models import DecisionReview, ReviewAssessment, attach_criteria
 from ltc.org.types import AuthedRequest
 
 
@@ -37,10 +37,7 @@ class OpportunityAssessmentOut(Schema):
 
     @staticmethod
     def resolve_criteria(obj: ReviewAssessment) -> list[dict[str, Any]]:
-        return [
-            {"code": code, "label": str(label), "score": int(obj.scores.get(code, 0))}
-            for code, label in CRITERIA[obj.role]
-        ]
+        return [{"code": code, "label": label, "score": score} for code, label, score in obj.scored()]
 
 
 class OpportunityReviewOut(Schema):
@@ -60,6 +57,12 @@ class OpportunityReviewOut(Schema):
     decision_note: str
     conditions: str
     decided_by: UserRef | None
+    decided_for: Annotated[
+        UserRef | None,
+        Field(
+            description="Whose delegated authority (授权委托) the decider used; null when deciding in their own name."
+        ),
+    ]
     decided_at: datetime | None
     assessments: list[OpportunityAssessmentOut]
 
@@ -73,7 +76,10 @@ class OpportunityReviewOut(Schema):
 
     @staticmethod
     def resolve_assessments(obj: DecisionReview) -> list[ReviewAssessment]:
-        return list(obj.assessments.all())
+        assessments = list(obj.assessments.all())
+        if any("_criteria" not in a.__dict__ for a in assessments):
+            attach_criteria(assessments)
+        return assessments
 
 
 class ReviewQuery(Schema):
@@ -106,7 +112,9 @@ def review_list(request: AuthedRequest, query: Query[ReviewQuery]) -> dict[str, 
     qs = selectors.review_list(
         user=request.user, opportunity=query.opportunity, status=query.status, to_decide=query.to_decide
     ).prefetch_related("assessments__assessor")
-    return paginate(qs, limit=query.limit, offset=query.offset)
+    page = paginate(qs, limit=query.limit, offset=query.offset)
+    attach_criteria([a for review in page["items"] for a in review.assessments.all()])  # one query a page
+    return page
 
 
 @router.post("/decision-reviews", response={201: OpportunityReviewOut})
@@ -127,7 +135,8 @@ def review_get(request: AuthedRequest, review_id: int) -> DecisionReview:
 
 @router.post("/decision-reviews/{review_id}/assess", response=OpportunityReviewOut)
 def review_assess(request: AuthedRequest, review_id: int, payload: OpportunityAssessIn) -> DecisionReview:
-    """The deal's AR, SR or FR scores each criterion of their role from 1 to 5."""
+    """The deal's AR, SR or FR scores each criterion of their role from 1 to 5: the criteria
+    active for the review's type and role when submitted (GET /config/review-criteria)."""
     review = selectors.review_get(user=request.user, pk=review_id)
     services.review_assess(actor=request.user, review=review, **payload.model_dump())
     return selectors.review_get(user=request.user, pk=review_id)

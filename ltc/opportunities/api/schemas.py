@@ -36,6 +36,7 @@ class StageOut(Schema):
     probability: int
     needs_fr: bool
     guidance: str
+    forecast_category: str
     version: int
     active: bool
     requirements: list[RequirementOut]

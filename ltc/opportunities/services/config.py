@@ -28,7 +28,9 @@ from django.utils.translation import gettext_lazy
 from ltc.core import timeline
 from ltc.core.concurrency import StaleVersionError, save_if_current
 from ltc.core.models import ActivityKind, TimelineEvent, TimelineKind
+from ltc.core.stewardship import ConfigArea, may_configure
 from ltc.opportunities.choices import (
+    ForecastCategory,
     OpportunityStatus,
     RequirableField,
     RequirementKind,
@@ -43,10 +45,10 @@ from ltc.opportunities.models import (
     Stage,
     StageRequirement,
     StageTemplate,
+    StageTemplateVersion,
 )
 from ltc.opportunities.services.deals import ChecklistItem, checklists_of_deals
 from ltc.opportunities.services.files import checked_name
-from ltc.org.choices import RoleCode
 from ltc.org.models import User
 
 PIPELINE_CREATE_FIELDS = ("name", "description", "order", "active")
@@ -56,7 +58,9 @@ PIPELINE_FIELDS = (
     "quote_accepted_stage",
     "contract_signed_requirement",
 )
-STAGE_FIELDS = ("name", "probability", "category", "needs_fr", "guidance")
+STAGE_FIELDS = ("name", "probability", "category", "needs_fr", "guidance", "forecast_category")
+# A closing stage's forecast category is fixed: won deals count as closed, lost ones are left out.
+CLOSING_FORECAST = {StageCategory.WON: ForecastCategory.CLOSED, StageCategory.LOST: ForecastCategory.OMITTED}
 REQUIREMENT_FIELDS = ("label", "order", "kind", "activity_kind", "field_name", "review_type")
 # Where a won and a lost stage are placed: after every open stage (a move back never passes a gate).
 CLOSING_ORDER = 900
@@ -76,12 +80,33 @@ class Removal(models.TextChoices):
 # --- checks ----------------------------------------------------------------------------------
 
 
-def can_configure(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.has_role(RoleCode.ADMIN))
+def can_configure(
+    user: Any,
+    *,
+    pipeline: Pipeline | None = None,
+    stage: Stage | None = None,
+    requirement: StageRequirement | None = None,
+) -> bool:
+    """Administrators configure every pipeline; a steward (ltc.core.stewardship: the process
+    owner of the step) the pipeline, stage or gate item at hand — a gate item also through its
+    stage. Nothing at hand (a new pipeline): administrators only."""
+    if requirement is not None:
+        return may_configure(user, ConfigArea.REQUIREMENT, requirement.pk) or can_configure(
+            user, stage=requirement.stage
+        )
+    if stage is not None:
+        return may_configure(user, ConfigArea.STAGE, stage.pk)
+    return may_configure(user, ConfigArea.PIPELINE, None if pipeline is None else pipeline.pk)
 
 
-def require_configure(actor: User) -> None:
-    if not can_configure(actor):
+def require_configure(
+    actor: User,
+    *,
+    pipeline: Pipeline | None = None,
+    stage: Stage | None = None,
+    requirement: StageRequirement | None = None,
+) -> None:
+    if not can_configure(actor, pipeline=pipeline, stage=stage, requirement=requirement):
         raise PermissionDenied(_("Only an administrator may configure pipelines."))
 
 
@@ -158,7 +183,7 @@ def pipeline_create(*, actor: User, data: dict[str, Any]) -> Pipeline:
 def pipeline_update(*, actor: User, pipeline: Pipeline, data: dict[str, Any], expected_version: int) -> Pipeline:
     """Change the given fields if `expected_version` is still current (else StaleVersionError).
     The quote stages and the signing item must belong to this pipeline (Pipeline.clean)."""
-    require_configure(actor)
+    require_configure(actor, pipeline=pipeline)
     _unknown_fields(data, PIPELINE_FIELDS)
     _require_current(pipeline, expected_version)
     before = timeline.snapshot(pipeline, data.keys())
@@ -222,6 +247,13 @@ def _check_closing(pipeline_stages: list[Stage], stage: Stage) -> None:
         )
 
 
+def _closing_forecast(stage: Stage) -> None:
+    """A won or lost stage takes its fixed forecast category, whatever was asked for."""
+    fixed = CLOSING_FORECAST.get(stage.category)  # type: ignore[call-overload]
+    if fixed is not None:
+        stage.forecast_category = fixed
+
+
 def _used(stage: Stage) -> bool:
     return (
         Opportunity.objects.filter(stage=stage).exists()
@@ -232,11 +264,12 @@ def _used(stage: Stage) -> bool:
 def stage_create(*, actor: User, pipeline: Pipeline, data: dict[str, Any]) -> Stage:
     """A stage added to the pipeline: an open one after the last open stage, a won or lost one
     (at most one of each) at the end."""
-    require_configure(actor)
+    require_configure(actor, pipeline=pipeline)
     _unknown_fields(data, STAGE_FIELDS)
     stages = _stages(pipeline)
     stage = Stage(pipeline=pipeline, **data)
     stage.name = (stage.name or "").strip()
+    _closing_forecast(stage)
     _full_clean(stage, exclude=["order", "pipeline"])
     _check_closing(stages, stage)
     stage.order = _place(stages, stage.category)
@@ -249,7 +282,7 @@ def stage_create(*, actor: User, pipeline: Pipeline, data: dict[str, Any]) -> St
             pipeline,
             TimelineKind.CREATED,
             _stage_text(stage),
-            _created_values(stage, ("name", "probability", "category", "needs_fr", "guidance")),
+            _created_values(stage, ("name", "probability", "category", "needs_fr", "guidance", "forecast_category")),
             "stages",
         )
     return stage
@@ -261,15 +294,20 @@ def stage_update(
     """Change a stage. Its category changes only while no deal ever used it (a closing stage
     moves to the end, an open one after the last open stage); needing an FR when deals would
     enter it without one must be confirmed (`confirm_impact`)."""
-    require_configure(actor)
+    require_configure(actor, stage=stage)
     _unknown_fields(data, STAGE_FIELDS)
     _require_current(stage, expected_version)
-    before = timeline.snapshot(stage, [*data.keys()])
+    # A category change may change the forecast category too (a closing stage's is fixed).
+    tracked = [*data.keys(), *(() if "forecast_category" in data else ("forecast_category",))]
+    before = timeline.snapshot(stage, tracked)
     old_category = stage.category
     for name, value in data.items():
         setattr(stage, name, value.strip() if name == "name" and isinstance(value, str) else value)
+    _closing_forecast(stage)
+    if old_category != StageCategory.OPEN and stage.category == StageCategory.OPEN and "forecast_category" not in data:
+        stage.forecast_category = ForecastCategory.PIPELINE
     _full_clean(stage, exclude=["order", "pipeline"])
-    fields = list(data.keys())
+    fields = list(tracked)
     if stage.category != old_category:
         if _used(stage):
             raise ValidationError({"category": [_("Deals used this stage: its category cannot change.")]})
@@ -289,7 +327,7 @@ def stage_update(
 def stage_deactivate(*, actor: User, stage: Stage, expected_version: int) -> Stage:
     """Stop using a stage: deals no longer enter it; the deals and timelines that name it keep
     it. Refused while open deals are in it (move them first) and for the won or lost stage."""
-    require_configure(actor)
+    require_configure(actor, stage=stage)
     _require_current(stage, expected_version)
     if not stage.active:
         raise ValidationError({"active": [_("This stage is already deactivated.")]})
@@ -314,7 +352,7 @@ def stage_deactivate(*, actor: User, stage: Stage, expected_version: int) -> Sta
 def stages_reorder(*, actor: User, pipeline: Pipeline, stage_ids: list[int], expected_version: int) -> Pipeline:
     """Put the pipeline's open stages in the given order (every open stage, once). The stages
     take the same order numbers in the new sequence, so the closing stages stay last."""
-    require_configure(actor)
+    require_configure(actor, pipeline=pipeline)
     _require_current(pipeline, expected_version)
     stages = _stages(pipeline)
     open_stages = [s for s in stages if s.category == StageCategory.OPEN]
@@ -388,7 +426,7 @@ def requirement_add(
     """A new item on the stage's checklist; deals leave the stage only once it is done. When
     open deals in the stage would now miss it, refused until `confirm_impact` (the dry run's
     message says how many)."""
-    require_configure(actor)
+    require_configure(actor, stage=stage)
     _unknown_fields(data, REQUIREMENT_FIELDS)
     _require_gate(stage)
     item = StageRequirement(stage=stage, **data)
@@ -423,7 +461,7 @@ def requirement_update(
     the deals in the stage: refused until confirmed when some would now miss it. A ticked
     "check" item keeps its ticks, so its label, which is what the deals confirmed, is refused a
     change once deals ticked it (or attached a document for it): remove it and add a new item."""
-    require_configure(actor)
+    require_configure(actor, requirement=requirement)
     _unknown_fields(data, REQUIREMENT_FIELDS)
     _require_current(requirement, expected_version)
     if not requirement.active:
@@ -471,7 +509,7 @@ def requirement_remove(*, actor: User, requirement: StageRequirement, expected_v
     """Take an item off the checklist; it gates no move from now on. An item a deal ticked or
     attached a document for, or that the pipeline ticks on signing, is deactivated (kept for
     that history): answers "deactivated"; otherwise it is deleted: answers "deleted"."""
-    require_configure(actor)
+    require_configure(actor, requirement=requirement)
     _require_current(requirement, expected_version)
     if not requirement.active:
         raise ValidationError({"active": [_("This checklist item was removed.")]})
@@ -513,39 +551,82 @@ def requirement_remove(*, actor: User, requirement: StageRequirement, expected_v
 # --- stage templates -------------------------------------------------------------------------
 
 
-def stage_template_add(*, actor: User, stage: Stage, title: str, upload: UploadedFile) -> StageTemplate:
+def _checked_upload(upload: UploadedFile, note: str, errors: dict[str, list[str]]) -> tuple[str, str]:
+    note = (note or "").strip()
+    if len(note) > TITLE_MAX:
+        errors["note"] = [_("At most %(n)d characters.") % {"n": TITLE_MAX}]
+    try:
+        return checked_name(upload), note
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        return "", note
+
+
+def _add_version(
+    actor: User, template: StageTemplate, number: int, name: str, upload: UploadedFile, note: str
+) -> StageTemplateVersion:
+    version = StageTemplateVersion(template=template, number=number, note=note, uploaded_by=actor)
+    version.file.save(name, upload, save=False)
+    version.save()
+    return version
+
+
+def stage_template_add(*, actor: User, stage: Stage, title: str, upload: UploadedFile, note: str = "") -> StageTemplate:
     """A downloadable template for the stage's work (a solution outline, a bid checklist ...):
-    an office, PDF, image or ZIP file within the size limit, with a title."""
-    require_configure(actor)
+    an office, PDF, image or ZIP file within the size limit, with a title; the file is its version 1."""
+    require_configure(actor, stage=stage)
     errors: dict[str, list[str]] = {}
     title = (title or "").strip()
     if not title:
         errors["title"] = [_("This field is required.")]
     elif len(title) > TITLE_MAX:
         errors["title"] = [_("At most %(n)d characters.") % {"n": TITLE_MAX}]
-    try:
-        name = checked_name(upload)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
+    name, note = _checked_upload(upload, note, errors)
     if errors:
         raise ValidationError(errors)
     template = StageTemplate(stage=stage, title=title)
     with transaction.atomic():
-        template.file.save(name, upload, save=False)
         template.save()
+        _add_version(actor, template, 1, name, upload, note)
         change = [{"field": "title", "old": "", "new": title}]
         _on_stage(actor, stage, TimelineKind.CREATED, title, change)
     return template
 
 
+def stage_template_revise(
+    *, actor: User, template: StageTemplate, upload: UploadedFile, note: str = ""
+) -> StageTemplateVersion:
+    """A new file for the template: it becomes the current version (the one deals download);
+    earlier versions stay. Same file checks as a new template; refused for a removed template."""
+    require_configure(actor, stage=template.stage)
+    errors: dict[str, list[str]] = {}
+    if not template.active:
+        errors["template"] = [_("This template was removed.")]
+    name, note = _checked_upload(upload, note, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        # Lock the template so two uploads cannot take the same number.
+        StageTemplate.objects.select_for_update().filter(pk=template.pk).first()
+        last = template.versions.aggregate(n=Max("number"))["n"] or 0
+        version = _add_version(actor, template, last + 1, name, upload, note)
+        change = [{"field": "version", "old": str(last) if last else "", "new": str(version.number)}]
+        _on_stage(actor, template.stage, TimelineKind.CHANGED, template.title, change)
+    return version
+
+
 def stage_template_remove(*, actor: User, template: StageTemplate) -> None:
-    """Take a template off its stage (its file is kept in storage, as deal documents are)."""
-    require_configure(actor)
+    """Take a template off its stage: deactivated, so deals no longer list it; its versions
+    (files deals may have used) are kept."""
+    require_configure(actor, stage=template.stage)
+    if not template.active:
+        raise ValidationError({"template": [_("This template was removed.")]})
     stage = template.stage
     with transaction.atomic():
+        template.active = False
+        template.save(update_fields=["active"])
         change = [{"field": "title", "old": template.title, "new": ""}]
         _on_stage(actor, stage, TimelineKind.DELETED, template.title, change)
-        template.delete()
 
 
 def _on_stage(actor: User, stage: Stage, kind: str, text: str, changes: list[dict[str, str]]) -> None:

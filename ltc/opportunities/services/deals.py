@@ -48,6 +48,8 @@ from ltc.opportunities.events import (
 )
 from ltc.opportunities.models import (
     DecisionReview,
+    GateOutcome,
+    GateResult,
     Opportunity,
     OpportunityDocument,
     Pipeline,
@@ -264,7 +266,28 @@ def _done_of(opportunities: list[Opportunity], requirements: list[StageRequireme
 def missing_to_move(opportunity: Opportunity, target: Stage) -> list[str]:
     """What blocks a move to `target`: the open checklist items of every stage the deal leaves
     on the way forward, and a missing FR when `target` needs one. Moving back blocks nothing."""
-    missing: list[str] = []
+    return _blocking(opportunity, target).texts
+
+
+@dataclass(frozen=True)
+class Blocking:
+    """The open items of a move: (stage left, item) pairs, and whether the target needs an FR
+    the deal has not named."""
+
+    target: Stage
+    items: list[tuple[Stage, StageRequirement]]
+    fr_missing: bool
+
+    @property
+    def texts(self) -> list[str]:
+        texts = [f"{stage.name}: {item.label}" for stage, item in self.items]
+        if self.fr_missing:
+            texts.append(_("%(stage)s: an FR must be named") % {"stage": self.target.name})
+        return texts
+
+
+def _blocking(opportunity: Opportunity, target: Stage) -> Blocking:
+    items: list[tuple[Stage, StageRequirement]] = []
     if target.order > opportunity.stage.order:
         passing = [
             s
@@ -275,29 +298,70 @@ def missing_to_move(opportunity: Opportunity, target: Stage) -> list[str]:
         ]
         lists = _checklists(opportunity, passing)
         for stage in passing:
-            missing += [f"{stage.name}: {item.label}" for item in lists[stage.pk] if not item.done]
-    if target.needs_fr and opportunity.fr_id is None:
-        missing.append(_("%(stage)s: an FR must be named") % {"stage": target.name})
-    return missing
+            items += [(stage, item.requirement) for item in lists[stage.pk] if not item.done]
+    return Blocking(target, items, fr_missing=target.needs_fr and opportunity.fr_id is None)
 
 
-def _gate(actor: User, opportunity: Opportunity, target: Stage, override_reason: str) -> str:
-    """Refuse with the missing items, or return the override text to record (empty if none)."""
-    missing = missing_to_move(opportunity, target)
-    if not missing:
-        return ""
+@dataclass(frozen=True)
+class Override:
+    """A gate passed by override: the text the move notes on the timeline, and what to record
+    (once the move is saved, in its transaction) for the process figures."""
+
+    actor: User
+    opportunity: Opportunity
+    from_stage: Stage
+    blocking: Blocking
+    reason: str
+
+    @property
+    def text(self) -> str:
+        return _("Gate overridden (missing: %(items)s). Reason: %(reason)s") % {
+            "items": "; ".join(self.blocking.texts),
+            "reason": self.reason,
+        }
+
+    def record(self) -> None:
+        _gate_outcome(self.actor, self.opportunity, self.from_stage, self.blocking, GateResult.OVERRIDDEN, self.reason)
+
+
+def _gate_outcome(
+    actor: User, opportunity: Opportunity, from_stage: Stage, blocking: Blocking, result: str, reason: str = ""
+) -> None:
+    """Record a refused or overridden gate with its open items (two queries)."""
+    outcome = GateOutcome.objects.create(
+        opportunity=opportunity,
+        from_stage=from_stage,
+        to_stage=blocking.target,
+        actor=actor,
+        outcome=result,
+        reason=reason,
+        fr_missing=blocking.fr_missing,
+    )
+    through = GateOutcome.missing.through
+    through.objects.bulk_create(
+        [through(gateoutcome_id=outcome.pk, stagerequirement_id=item.pk) for _stage, item in blocking.items]
+    )
+
+
+def _gate(actor: User, opportunity: Opportunity, target: Stage, override_reason: str) -> Override | None:
+    """Refuse with the missing items, or answer the override to note and record (None: no open
+    item). A refusal is recorded before the error is raised: it persists when the caller does not
+    roll back (the API and the pages run no transaction around the service; a caller inside an
+    outer `transaction.atomic` that rolls back on the error loses the record with the rest)."""
+    blocking = _blocking(opportunity, target)
+    if not blocking.items and not blocking.fr_missing:
+        return None
     reason = (override_reason or "").strip()
     if not reason:
-        message = _("Not ready to move: %(items)s.") % {"items": "; ".join(missing)}
+        _gate_outcome(actor, opportunity, opportunity.stage, blocking, GateResult.REFUSED)
+        message = _("Not ready to move: %(items)s.") % {"items": "; ".join(blocking.texts)}
         raise ValidationError({"stage": [ValidationError(message, code="gate")]})
     if not can_override(actor, opportunity):
+        _gate_outcome(actor, opportunity, opportunity.stage, blocking, GateResult.REFUSED)
         raise PermissionDenied(_("Only a manager above the AR or an administrator may override a gate."))
     if len(reason) > REASON_MAX:
         raise ValidationError({"override_reason": [_("At most %(n)d characters.") % {"n": REASON_MAX}]})
-    return _("Gate overridden (missing: %(items)s). Reason: %(reason)s") % {
-        "items": "; ".join(missing),
-        "reason": reason,
-    }
+    return Override(actor, opportunity, opportunity.stage, blocking, reason)
 
 
 def missing_to_quote(opportunity: Opportunity) -> list[str]:
@@ -340,7 +404,7 @@ def _follow_amount(opportunity: Opportunity, amount: Decimal | None, currency: s
 
 def opportunity_create(*, actor: User, data: dict[str, Any], source_lead: Lead | None = None) -> Opportunity:
     """Open a deal in a pipeline, at its first stage or at any open stage (deals may enter
-    anywhere). The AR defaults to the actor; probability defaults to the stage's."""
+    anywhere). The AR defaults to the actor; probability and forecast category default to the stage's."""
     require_writer(actor)
     _unknown_fields(data, CREATE_FIELDS)
     data = {**data}
@@ -354,6 +418,7 @@ def opportunity_create(*, actor: User, data: dict[str, Any], source_lead: Lead |
     data["stage"] = stage
     data.setdefault("owner", actor)
     data.setdefault("probability", stage.probability)
+    data.setdefault("forecast_category", stage.forecast_category)
     opportunity = Opportunity(
         **data, source_lead=source_lead, stage_entered_at=timezone.now(), max_stage_order=stage.order
     )
@@ -468,7 +533,7 @@ def opportunity_advance(
     override_reason: str = "",
 ) -> Opportunity:
     """Move the deal to `to_stage` (default: the next open stage). Forward moves pass the gates
-    of the stages left behind; the stage's probability becomes the deal's."""
+    of the stages left behind; the stage's probability and forecast category become the deal's."""
     require_steer(actor, opportunity)
     require_open(opportunity)
     target = to_stage or next_stage(opportunity)
@@ -482,14 +547,18 @@ def opportunity_advance(
         raise ValidationError({"stage": [_("This stage is no longer used.")]})
     if target.pk == opportunity.stage_id:
         raise ValidationError({"stage": [_("The deal is already in this stage.")]})
-    text = _gate(actor, opportunity, target, override_reason)
+    override = _gate(actor, opportunity, target, override_reason)
     changes = {
         "stage": target,
         "probability": target.probability,
+        "forecast_category": target.forecast_category,
         "stage_entered_at": timezone.now(),
         "max_stage_order": max(opportunity.max_stage_order, target.order),
     }
-    _move(actor, opportunity, expected_version, changes, text)
+    with transaction.atomic():
+        _move(actor, opportunity, expected_version, changes, override.text if override else "")
+        if override is not None:
+            override.record()
     return opportunity
 
 
@@ -524,6 +593,7 @@ def opportunity_quote_accepted(
                 {
                     "stage": target,
                     "probability": target.probability,
+                    "forecast_category": target.forecast_category,
                     "stage_entered_at": timezone.now(),
                     "max_stage_order": max(opportunity.max_stage_order, target.order),
                 }
@@ -630,17 +700,20 @@ def opportunity_win(
     won = opportunity.pipeline.closing_stage(StageCategory.WON)
     if won is None:
         raise ValidationError({"stage": [_("This pipeline has no won stage.")]})
-    text = _gate(actor, opportunity, won, override_reason)
-    opportunity_close(
-        actor=actor,
-        opportunity=opportunity,
-        expected_version=expected_version,
-        stage=won,
-        status=OpportunityStatus.WON,
-        reason=reason,
-        note=note,
-        text=text,
-    )
+    override = _gate(actor, opportunity, won, override_reason)
+    with transaction.atomic():
+        opportunity_close(
+            actor=actor,
+            opportunity=opportunity,
+            expected_version=expected_version,
+            stage=won,
+            status=OpportunityStatus.WON,
+            reason=reason,
+            note=note,
+            text=override.text if override else "",
+        )
+        if override is not None:
+            override.record()
     return opportunity
 
 
@@ -728,7 +801,7 @@ def opportunity_reopen(*, actor: User, opportunity: Opportunity, expected_versio
         "stage": stage,
         "status": OpportunityStatus.OPEN,
         "probability": stage.probability,
-        "forecast_category": ForecastCategory.PIPELINE,
+        "forecast_category": stage.forecast_category,
         "close_reason": "",
         "close_note": "",
         "lost_to": "",

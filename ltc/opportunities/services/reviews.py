@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from ltc.core import activities, timeline
 from ltc.core.events import emit
 from ltc.core.money import money_text
-from ltc.opportunities.choices import CRITERIA, AssessorRole, Decision, LossReason, RequirementKind, ReviewStatus
+from ltc.opportunities.choices import AssessorRole, Decision, LossReason, RequirementKind, ReviewStatus
 from ltc.opportunities.choices import ReviewType as Type
 from ltc.opportunities.events import ReviewDecided
 from ltc.opportunities.models import DecisionReview, Opportunity, ReviewAssessment, StageRequirement
+from ltc.opportunities.services.criteria import active_criteria
 from ltc.opportunities.services.deals import (
     REASON_MAX,
     opportunity_close,
@@ -27,6 +28,7 @@ from ltc.opportunities.services.deals import (
     require_steer,
 )
 from ltc.org import authority
+from ltc.org.delegation import record_on_behalf
 from ltc.org.models import User
 
 DECIDE_WITHIN = timedelta(days=3)
@@ -78,12 +80,17 @@ def review_open(*, actor: User, opportunity: Opportunity, review_type: str) -> D
             raise ValidationError(
                 {"review_type": [_("A %(type)s review is already open on this deal.") % {"type": review_type}]}
             ) from exc
+        # A decider away today (授权委托): the task goes to the delegate instead.
+        stand_in = authority.stand_in(decider, subject_of(review_type))
+        title = _("Decide the %(type)s review of “%(deal)s”") % {"type": review_type, "deal": opportunity}
+        if stand_in is not None:
+            title = _("%(task)s for %(user)s") % {"task": title, "user": decider}
         review.decider_task = activities.activity_create(
             actor=actor,
             subject=opportunity,
             kind="task",
-            title=_("Decide the %(type)s review of “%(deal)s”") % {"type": review_type, "deal": opportunity},
-            owner=decider,
+            title=title[:200],
+            owner=stand_in or decider,
             due_at=timezone.now() + DECIDE_WITHIN,
         )
         review.save(update_fields=["decider_task"])
@@ -92,8 +99,10 @@ def review_open(*, actor: User, opportunity: Opportunity, review_type: str) -> D
     return review
 
 
-def _clean_scores(role: str, scores: dict[str, Any]) -> dict[str, int]:
-    wanted = [code for code, _label in CRITERIA[role]]
+def _clean_scores(review_type: str, role: str, scores: dict[str, Any]) -> dict[str, int]:
+    """A score from 1 to 5 for each criterion active now for the review type and role (an
+    assessment is checked against the criteria of the moment it is submitted), nothing else."""
+    wanted = [c.code for c in active_criteria(review_type, role)]
     errors = []
     clean: dict[str, int] = {}
     for code in wanted:
@@ -124,7 +133,7 @@ def review_assess(
         raise PermissionDenied(_("Only the deal's %(role)s assesses for that role.") % {"role": role.upper()})
     if not review.is_open:
         raise ValidationError({"review": [_("The review is decided; its assessments are final.")]})
-    clean = _clean_scores(role, scores or {})
+    clean = _clean_scores(review.review_type, role, scores or {})
     comments = (comments or "").strip()
     if len(comments) > 5000:
         raise ValidationError({"comments": [_("At most %(n)d characters.") % {"n": 5000}]})
@@ -155,11 +164,13 @@ def review_decide(
     *, actor: User, review: DecisionReview, decision: str, note: str = "", conditions: str = ""
 ) -> DecisionReview:
     """Decide within one's authority: Go, Go with conditions (each line becomes a task for the
-    AR), No-go (the deal closes as lost) or Hold. Above one's authority: refused, naming who decides."""
+    AR), No-go (the deal closes as lost) or Hold. Above one's authority: refused, naming who decides.
+    A delegate (授权委托) decides within their principal's authority: the review records both."""
     if not review.is_open:
         raise ValidationError({"review": [_("This review is already decided.")]})
     subject = subject_of(review.review_type)
-    if not authority.covers(actor, subject, review.amount, review.currency):
+    delegation = authority.delegation_used(actor, subject, review.amount, review.currency, prefer=review.decider_id)
+    if delegation is None and not authority.covers(actor, subject, review.amount, review.currency):
         raise PermissionDenied(
             _("%(amount)s %(currency)s is above your authority for %(type)s decisions; %(decider)s decides.")
             % {
@@ -192,6 +203,7 @@ def review_decide(
             decision_note=note,
             conditions="\n".join(lines),
             decided_by=actor,
+            decided_for=delegation.principal if delegation is not None else None,
             decided_at=now,
         )
         if not updated:  # decided concurrently by someone else
@@ -203,7 +215,12 @@ def review_decide(
             "decision": label,
             "user": actor,
         }
-        timeline.note_add(actor=actor, subject=opportunity, text=f"{text} {note}".strip())
+        if delegation is not None:
+            record_on_behalf(
+                actor=actor, subject=opportunity, via="reviews", delegation=delegation, text=f"{text} {note}".strip()
+            )
+        else:
+            timeline.note_add(actor=actor, subject=opportunity, text=f"{text} {note}".strip())
         emit(_decided(review))
         for line in lines:
             activities.activity_create(
@@ -255,7 +272,8 @@ def review_record_external(
         raise ValidationError({"decision": [_("Choose Go, Go with conditions, No-go or Hold.")]})
     amount = opportunity.amount if amount is None else amount
     currency = currency or opportunity.currency
-    if not authority.covers(actor, subject_of(review_type), amount, currency):
+    decided_for = authority.acting_for(actor, subject_of(review_type), amount, currency)
+    if decided_for is None and not authority.covers(actor, subject_of(review_type), amount, currency):
         raise PermissionDenied(
             _("%(amount)s %(currency)s is above your authority for %(type)s decisions.")
             % {"amount": money_text(amount), "currency": currency, "type": review_type}
@@ -275,6 +293,7 @@ def review_record_external(
             decision=decision,
             decision_note=note,
             decided_by=actor,
+            decided_for=decided_for,
             decided_at=now,
         )
         text = _("%(type)s decision: %(decision)s (by %(user)s).") % {

@@ -4,7 +4,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ltc.opportunities import services
-from ltc.opportunities.models import StageRequirement, StageTemplate
+from ltc.opportunities.models import StageRequirement, StageTemplate, StageTemplateVersion
 from ltc.opportunities.tests.factories import make_opportunity, make_pipeline, stage
 
 
@@ -55,7 +55,7 @@ def test_documents_and_templates_through_api_and_pages(world, api_as, web_as, de
     assert b"".join(file.streaming_content) == b"PK-minutes"
     assert api_as(world.other).get(f"/opportunities/{deal.pk}/documents/{document_id}/file").status_code == 404
     template = StageTemplate.objects.create(stage=deal.stage, title="立项模板")
-    template.file.save("立项模板.docx", ContentFile(b"template"))
+    StageTemplateVersion(template=template, number=1).file.save("立项模板.docx", ContentFile(b"template"))
     page = web_as(world.owner).get(f"/opportunities/{deal.pk}/").content.decode()
     assert f"/opportunities/templates/{template.pk}/" in page
     assert "会议纪要" in page

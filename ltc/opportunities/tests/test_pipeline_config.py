@@ -146,6 +146,7 @@ def test_stages_are_added_in_order_with_closing_stages_last(world):
             {"field": "stages.probability", "old": "", "new": "50"},
             {"field": "stages.category", "old": "", "new": "open"},
             {"field": "stages.needs_fr", "old": "", "new": "True"},
+            {"field": "stages.forecast_category", "old": "", "new": "pipeline"},
         ],
     )
     with pytest.raises(ValidationError) as twice:
@@ -540,14 +541,18 @@ def test_stage_templates_are_added_checked_and_removed_with_their_history(world,
     template = config.stage_template_add(
         actor=world.admin, stage=solution, title="方案模板", upload=SimpleUploadedFile("方案模板.docx", b"doc")
     )
-    assert (template.title, template.file.read()) == ("方案模板", b"doc")
+    assert (template.title, template.current_version.number, template.current_version.file.read()) == (
+        "方案模板",
+        1,
+        b"doc",
+    )
     assert _pipeline_events(pipeline)[-1] == (
         "created",
         "方案 · 方案模板",
         [{"field": "stages.templates.title", "old": "", "new": "方案模板"}],
     )
     config.stage_template_remove(actor=world.admin, template=template)
-    assert not solution.templates.exists()
+    assert list(solution.templates.values_list("active", "versions__number")) == [(False, 1)]  # history kept
     stage_events = TimelineEvent.objects.filter(content_type__model="stage", object_id=solution.pk).order_by("id")
     assert [(e.kind, e.text) for e in stage_events] == [
         ("created", "方案模板"),

@@ -106,7 +106,7 @@ def test_the_figures_take_the_same_queries_whatever_the_data(nodes, log):
     StepVisit.objects.all().delete()
     with CaptureQueriesContext(connection) as empty:
         map_figures(weeks=2, now=NOW)
-    assert len(filled) == len(empty) == 7
+    assert len(filled) == len(empty) == 9
 
 
 def test_durations_read_in_days_hours_minutes():

@@ -1,5 +1,5 @@
 """Moving a configuration between installations: the process map, pipelines with their stages and
-gate items, routing and scoring rules, the authority matrix, the qualification policy and the
+gate items, the decision reviews' criteria, routing and scoring rules, the authority matrix, the qualification policy and the
 company profile, as one versioned JSON document.
 
 Records are named by natural keys (a user by username, a team by name, a role by code, a stage by

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from ltc.leads.models import AssignmentRule, ScoringRule
 from ltc.leads.services import rules as lead_rules
 from ltc.opportunities.choices import StageCategory
-from ltc.opportunities.models import Pipeline, Stage, StageRequirement
+from ltc.opportunities.models import Pipeline, ReviewCriterion, Stage, StageRequirement
 from ltc.opportunities.services import config as pipeline_config
+from ltc.opportunities.services import criteria as criteria_services
 from ltc.org import profile as company_profile
 from ltc.org import services as org_services
 from ltc.org.choices import RoleCode
@@ -96,6 +97,8 @@ class _Writer:
             self._node(f"process_nodes[{index}]", row)
         for index, row in enumerate(doc["pipelines"]):
             self._pipeline(f"pipelines[{index}]", row)
+        if doc.get("review_criteria") is not None:
+            self._review_criteria(doc["review_criteria"])
         for index, row in enumerate(doc["routing_rules"]):
             self._routing_rule(f"routing_rules[{index}]", row)
         for index, row in enumerate(doc["scoring_rules"]):
@@ -227,6 +230,8 @@ class _Writer:
             s_path = f"{path}.stages[{index}]"
             item = self._item(Section.STAGE, s_path)
             values = {k: row[k] for k in ("category", "probability", "needs_fr", "guidance")}
+            if row.get("forecast_category") is not None:
+                values["forecast_category"] = row["forecast_category"]
             stage = existing.get(row["name"])
             with _named(s_path):
                 if stage is not None and not stage.active:
@@ -306,6 +311,39 @@ class _Writer:
     def _warn(self, path: str, impact: Any) -> None:
         if impact.count:
             self.plan.warnings.append(PlanWarning(path, impact.message()))
+
+    # --- review criteria
+
+    def _review_criteria(self, rows: list[dict[str, Any]]) -> None:
+        """Creations and changes first, removals last, so a review's role is never left without
+        an active criterion on the way (the service refuses that)."""
+        later: list[tuple[str, ReviewCriterion, PlanItem]] = []
+        for index, row in enumerate(rows):
+            path = f"review_criteria[{index}]"
+            item = self._item(Section.REVIEW_CRITERION, path)
+            if item is None:
+                continue
+            criterion = ReviewCriterion.objects.filter(
+                review_type=row["review_type"], role=row["role"], code=row["code"]
+            ).first()
+            with _named(path):
+                if criterion is None:
+                    criteria_services.criterion_add(actor=self.actor, data=dict(row))
+                    continue
+                changed = _changed(item, {k: row[k] for k in criteria_services.UPDATE_FIELDS})
+                if changed.get("active") is False:
+                    later.append((path, criterion, item))
+                    changed.pop("active")
+                if changed:
+                    criteria_services.criterion_update(
+                        actor=self.actor, criterion=criterion, data=changed, expected_version=criterion.version
+                    )
+        for path, criterion, _item in later:
+            criterion.refresh_from_db()
+            with _named(path):
+                criteria_services.criterion_update(
+                    actor=self.actor, criterion=criterion, data={"active": False}, expected_version=criterion.version
+                )
 
     # --- rules and the authority matrix
 

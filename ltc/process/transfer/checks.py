@@ -18,7 +18,7 @@ from ltc.opportunities.models import Stage, StageRequirement
 from ltc.org.models import Role, Team, User
 from ltc.process.models import BindingKind, ProcessNode
 from ltc.process.transfer.document import SCHEMA_VERSION, ConfigDocument
-from ltc.process.transfer.export import authority_identity, binding_label
+from ltc.process.transfer.export import authority_identity, binding_label, criterion_identity
 
 # --- validation ------------------------------------------------------------------------------
 
@@ -166,6 +166,10 @@ def check_references(doc: dict[str, Any]) -> References:
                 f"{path}.contract_signed_requirement",
                 _("This pipeline has no gate item “%(label)s” in a stage “%(stage)s”.") % signed,
             )
+
+    # Review criteria: one per review type, role and code.
+    if doc.get("review_criteria") is not None:
+        _duplicates(errors, doc["review_criteria"], "review_criteria", criterion_identity, "code")
 
     # Rules and the authority matrix.
     _duplicates(errors, doc["routing_rules"], "routing_rules", lambda r: r["name"], "name")

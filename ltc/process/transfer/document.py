@@ -13,7 +13,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from ltc.core.money import Currency
 from ltc.customers.choices import CompanySize
 from ltc.leads.choices import AssignStrategy, CheckItem, LeadSource, ScoreCriterion, ScoreKind
-from ltc.opportunities.choices import RequirableField, RequirementKind, ReviewType, StageCategory
+from ltc.opportunities.choices import (
+    AssessorRole,
+    ForecastCategory,
+    RequirableField,
+    RequirementKind,
+    ReviewType,
+    StageCategory,
+)
 from ltc.org.choices import AuthoritySubject, Industry, Region, RoleCode
 from ltc.process.models import BindingKind
 from ltc.quotes.choices import TermTrigger
@@ -93,6 +100,8 @@ class ConfigStage(_Part):
     probability: int = Field(default=10, ge=0, le=100)
     needs_fr: bool = False
     guidance: str = ""
+    # Optional: a file written before stages had one leaves the installation's category as it is.
+    forecast_category: ForecastCategory | None = None
     requirements: list[ConfigGateItem] = []
 
 
@@ -112,6 +121,19 @@ class ConfigPipeline(_Part):
     quote_from_stage: str | None = None
     contract_signed_requirement: ConfigItemRef | None = None
     stages: list[ConfigStage] = []
+
+
+class ConfigReviewCriterion(_Part):
+    """What one role scores in a decision review of one type, named by review type, role and code."""
+
+    review_type: ReviewType
+    role: AssessorRole
+    code: str = Field(min_length=1, max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")
+    label_zh: Name
+    label_en: Name
+    help: str = Field(default="", max_length=1000)
+    order: Order = 0
+    active: bool = True
 
 
 class ConfigRoutingRule(_Part):
@@ -193,6 +215,9 @@ class ConfigDocument(_Part):
     process_nodes: list[ConfigNode] = []
     process_bindings: list[ConfigBinding] = []
     pipelines: list[ConfigPipeline] = []
+    # Optional, so a file written before criteria were configurable still imports (and leaves
+    # the criteria as they are); an export always writes it.
+    review_criteria: list[ConfigReviewCriterion] | None = None
     routing_rules: list[ConfigRoutingRule] = []
     scoring_rules: list[ConfigScoringRule] = []
     authority: list[ConfigAuthorityLine] = []

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from ltc.leads.models import AssignmentRule, QualificationPolicy, ScoringRule
-from ltc.opportunities.models import Pipeline, Stage, StageRequirement
+from ltc.opportunities.models import Pipeline, ReviewCriterion, Stage, StageRequirement
 from ltc.org.models import Authority, CompanyProfile
 from ltc.process.models import BindingKind, ProcessBinding, ProcessNode
 from ltc.process.transfer.document import CENT, SCHEMA_VERSION, ConfigCompanyProfile
@@ -52,6 +52,7 @@ def configuration_export() -> dict[str, Any]:
         "process_nodes": _export_nodes(),
         "process_bindings": _export_bindings(stages, items, rules),
         "pipelines": [_export_pipeline(p) for p in pipelines],
+        "review_criteria": _export_review_criteria(),
         "routing_rules": [
             _export_routing_rule(r) for r in sorted(rules.values(), key=lambda r: (r.order, r.name, r.pk))
         ],
@@ -168,6 +169,7 @@ def _export_pipeline(p: Pipeline) -> dict[str, Any]:
                 "probability": s.probability,
                 "needs_fr": s.needs_fr,
                 "guidance": s.guidance,
+                "forecast_category": s.forecast_category,
                 "requirements": [
                     {
                         "label": r.label,
@@ -185,6 +187,31 @@ def _export_pipeline(p: Pipeline) -> dict[str, Any]:
             if s.active
         ],
     }
+
+
+def _export_review_criteria() -> list[dict[str, Any]]:
+    """Every criterion, the removed ones too (`active: false`), so a removal moves as well."""
+    return [
+        {
+            "review_type": c.review_type,
+            "role": c.role,
+            "code": c.code,
+            "label_zh": c.label_zh,
+            "label_en": c.label_en,
+            "help": c.help,
+            "order": c.order,
+            "active": c.active,
+        }
+        for c in ReviewCriterion.objects.order_by("review_type", "role", "order", "code")
+    ]
+
+
+def criterion_identity(row: dict[str, Any]) -> tuple[str, str, str]:
+    return (str(row["review_type"]), str(row["role"]), str(row["code"]))
+
+
+def criterion_label(row: dict[str, Any]) -> str:
+    return f"{row['review_type']} · {str(row['role']).upper()} · {row['code']}"
 
 
 def _export_routing_rule(r: AssignmentRule) -> dict[str, Any]:

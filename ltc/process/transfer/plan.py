@@ -11,7 +11,13 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy
 
-from ltc.process.transfer.export import authority_identity, authority_label, binding_label
+from ltc.process.transfer.export import (
+    authority_identity,
+    authority_label,
+    binding_label,
+    criterion_identity,
+    criterion_label,
+)
 
 # --- the plan --------------------------------------------------------------------------------
 
@@ -29,6 +35,7 @@ class Section(models.TextChoices):
     PIPELINE = "pipeline", gettext_lazy("Pipeline")
     STAGE = "stage", gettext_lazy("Stage")
     GATE_ITEM = "gate_item", gettext_lazy("Gate item")
+    REVIEW_CRITERION = "review_criterion", gettext_lazy("Review criterion")
     ROUTING_RULE = "routing_rule", gettext_lazy("Routing rule")
     SCORING_RULE = "scoring_rule", gettext_lazy("Scoring rule")
     AUTHORITY = "authority", gettext_lazy("Authority line")
@@ -159,6 +166,9 @@ def plan_import(wanted: dict[str, Any], current: dict[str, Any]) -> ImportPlan:
     for p_index, pipeline in enumerate(wanted["pipelines"]):
         existing = have_pipelines.get(pipeline["name"], {"stages": []})
         p_path = f"pipelines[{p_index}]"
+        for row in pipeline["stages"]:
+            if row.get("forecast_category") is None:  # an older file: the installation's category stays
+                row.pop("forecast_category", None)
         section(
             Section.STAGE,
             pipeline["stages"],
@@ -179,6 +189,15 @@ def plan_import(wanted: dict[str, Any], current: dict[str, Any]) -> ImportPlan:
                 partial(_nested_label, f"{pipeline['name']} › {stage['name']}", "label"),
                 f"{p_path}.stages[{s_index}].requirements",
             )
+    if wanted.get("review_criteria") is not None:  # a file without the section leaves them alone
+        section(
+            Section.REVIEW_CRITERION,
+            wanted["review_criteria"],
+            current["review_criteria"],
+            criterion_identity,
+            criterion_label,
+            "review_criteria",
+        )
     section(
         Section.ROUTING_RULE,
         wanted["routing_rules"],

@@ -5,7 +5,6 @@ before it is saved."""
 
 from __future__ import annotations
 
-from functools import partial
 from itertools import groupby
 from typing import Any
 
@@ -17,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,13 +25,25 @@ from ltc.core.forms import StyledFormMixin, add_service_errors, posted_number
 from ltc.core.models import TimelineEvent
 from ltc.core.money import Currency
 from ltc.core.timeline import timeline_for
+from ltc.org import delegation as delegations
 from ltc.org import services
-from ltc.org.choices import AuthoritySubject, RoleCode
+from ltc.org.choices import AuthoritySubject
 from ltc.org.models import Authority, Role, User
 from ltc.org.types import AuthedRequest
 from ltc.process.authority_impact import authority_change_impact
 
 RECENT_CHANGES = 20
+DELEGATIONS_SHOWN = 50
+
+
+def _delegations(user: Any) -> list[Any]:
+    """Administrators: the delegations (授权委托) running or planned, soonest first."""
+    if not delegations.is_admin(user):
+        return []
+    rows = delegations.delegation_list(user=user, everyone=True).filter(
+        cancelled_at__isnull=True, ends_on__gte=timezone.localdate()
+    )
+    return list(rows.order_by("starts_on", "pk")[:DELEGATIONS_SHOWN])
 
 
 class AuthorityForm(StyledFormMixin, forms.Form):
@@ -75,9 +87,17 @@ def _data(form: forms.Form) -> dict[str, Any]:
     return {name: form.cleaned_data[name] for name in FIELDS}
 
 
-def _require_admin(request: AuthedRequest) -> None:
-    if not services.can_manage_authority(request.user):
+def _require_admin(request: AuthedRequest, subject: str | None = None) -> None:
+    """Administrators; a subject's steward (its process owner) for that subject's lines."""
+    if not services.can_manage_authority(request.user, subject):
         raise PermissionDenied
+
+
+def _offer(form: AuthorityForm, subjects: list[str]) -> AuthorityForm:
+    """Offer only the subjects the user may change (another one posted is a form error)."""
+    field = form.fields["subject"]
+    field.choices = [(code, label) for code, label in AuthoritySubject.choices if code in subjects]  # type: ignore[attr-defined]
+    return form
 
 
 def _line(pk: int) -> Authority:
@@ -104,10 +124,11 @@ def _check_or_save(request: AuthedRequest, form: AuthorityForm, change: Any, sav
 @login_required
 def authority(request: AuthedRequest) -> HttpResponse:
     """The matrix by subject; administrators add a line here, checking it first."""
-    can_manage = services.can_manage_authority(request.user)
-    if request.method == "POST":
-        _require_admin(request)
-    form = AuthorityForm(request.POST or None) if can_manage else None
+    managed = services.authority_subjects_managed(request.user)
+    can_manage = bool(managed)
+    if request.method == "POST" and not can_manage:
+        raise PermissionDenied
+    form = _offer(AuthorityForm(request.POST or None), managed) if can_manage else None
     extra: dict[str, Any] | None = {}
     if request.method == "POST" and form is not None:
 
@@ -120,7 +141,10 @@ def authority(request: AuthedRequest) -> HttpResponse:
             return redirect("process:authority")
     lines = list(services.authority_list())
     subjects = dict(AuthoritySubject.choices)
-    matrix = [(subjects.get(code, code), list(group)) for code, group in groupby(lines, key=lambda line: line.subject)]
+    matrix = [
+        (subjects.get(code, code), list(group), code in managed)
+        for code, group in groupby(lines, key=lambda line: line.subject)
+    ]
     changes = (
         TimelineEvent.objects.filter(content_type=ContentType.objects.get_for_model(Authority))
         .select_related("actor")
@@ -131,36 +155,25 @@ def authority(request: AuthedRequest) -> HttpResponse:
         "matrix": matrix,
         "form": form,
         "can_manage": can_manage,
-        "changes": _with_role_labels(list(changes)),
+        "changes": changes,
+        "delegations": _delegations(request.user),
         "active_tab": "authority",
         **(extra or {}),
     }
     return render(request, "process/authority/matrix.html", context, status=status)
 
 
-def _with_role_labels(events: list[TimelineEvent]) -> list[TimelineEvent]:
-    """The lines' timeline keeps a role by its code (see ltc.org.services): shown as the role's
-    label in the reader's language."""
-    roles = dict(RoleCode.choices)
-    for event in events:
-        shown = event.display_changes()
-        for change in shown:
-            if change["field"] == "role":
-                change["old"], change["new"] = (str(roles.get(v, v)) for v in (change["old"], change["new"]))
-        event.display_changes = partial(list, shown)  # type: ignore[method-assign]
-    return events
-
-
 @login_required
 def authority_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     """One line: its timeline and (administrators) the edit form with its dry run."""
     line = _line(pk)
-    can_manage = services.can_manage_authority(request.user)
+    can_manage = services.can_manage_authority(request.user, line.subject)
     if request.method == "POST":
-        _require_admin(request)
+        _require_admin(request, line.subject)
     initial = {**{name: getattr(line, name) for name in FIELDS}, "version": line.version}
     initial["role"], initial["user"] = line.role_id, line.user_id
-    form = AuthorityForm(request.POST or None, initial=initial) if can_manage else None
+    managed = services.authority_subjects_managed(request.user) if can_manage else []
+    form = _offer(AuthorityForm(request.POST or None, initial=initial), managed) if can_manage else None
     extra: dict[str, Any] | None = {}
     if request.method == "POST" and form is not None:
         expected = posted_number(request.POST, "version")
@@ -177,7 +190,7 @@ def authority_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         "line": line,
         "form": form,
         "can_manage": can_manage,
-        "events": _with_role_labels(timeline_for(line)),
+        "events": timeline_for(line),
         "active_tab": "authority",
         **(extra or {}),
     }
@@ -188,7 +201,7 @@ def authority_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def authority_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     """GET: what removing the line would change (dry run); POST: remove it."""
     line = _line(pk)
-    _require_admin(request)
+    _require_admin(request, line.subject)
     if request.method == "POST":
         try:
             services.authority_remove(

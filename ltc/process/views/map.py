@@ -22,6 +22,10 @@ from django.views.decorators.http import require_POST
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.forms import StyledFormMixin, add_service_errors, flash_errors, posted_number
 from ltc.core.timeline import timeline_for
+from ltc.leads.choices import CheckItem
+from ltc.leads.models import QualificationPolicy
+from ltc.opportunities.choices import AssessorRole, ReviewType
+from ltc.opportunities.models import ReviewCriterion
 from ltc.org.models import Role, User
 from ltc.org.types import AuthedRequest
 from ltc.process import selectors, services
@@ -29,6 +33,9 @@ from ltc.process.metrics import map_figures
 from ltc.process.models import BindingKind, ProcessBinding, ProcessNode
 
 FIGURES_TEMPLATE = "process/_figures.html"
+
+# The step whose lead verification the qualification policy implements (验证和分发线索).
+QUALIFICATION_NODE = "ML.2"
 
 
 class NodeForm(StyledFormMixin, forms.Form):
@@ -140,6 +147,32 @@ def process_map(request: AuthedRequest) -> HttpResponse:
     return render(request, "process/map.html", context)
 
 
+def _review_criteria(bindings: list[ProcessBinding]) -> list[dict[str, Any]]:
+    """For each review bound to the node, the criteria each role scores in it (one query)."""
+    types = [b.key for b in bindings if b.kind == BindingKind.REVIEW and b.key in ReviewType.values]
+    if not types:
+        return []
+    rows = list(ReviewCriterion.objects.active().filter(review_type__in=types).order_by("order", "id"))
+    return [
+        {
+            "code": review_type,
+            "label": ReviewType(review_type).label,
+            "roles": [
+                (role.label, [c for c in rows if c.review_type == review_type and c.role == role])
+                for role in AssessorRole
+            ],
+        }
+        for review_type in sorted(set(types))
+    ]
+
+
+def _qualification_items(node: ProcessNode) -> list[str] | None:
+    """On the lead verification step (ML.2): the checklist items the qualification policy requires."""
+    if node.code != QUALIFICATION_NODE:
+        return None
+    return [str(CheckItem(item).label) for item in QualificationPolicy.current().required_items]
+
+
 def _node_page(
     request: AuthedRequest, node: ProcessNode, *, binding_form: BindingForm | None = None, status: int = 200
 ) -> HttpResponse:
@@ -151,6 +184,8 @@ def _node_page(
         "trail": selectors.trail(node),
         "children": children,
         "bindings": selectors.bindings_resolved(bindings),
+        "review_criteria": _review_criteria(bindings),
+        "qualification_items": _qualification_items(node),
         "can_deactivate": selectors.may_deactivate_node(
             request.user, node, active_children=sum(1 for c in children if c.active), bindings=len(bindings)
         ),
@@ -158,6 +193,7 @@ def _node_page(
         "can_edit": can_edit,
         "can_add_child": selectors.may_add_child(request.user, node),
         "binding_form": (binding_form or BindingForm()) if can_edit and node.active else None,
+        "f": map_figures().get(node.pk),  # the step's figures, each drilling down to its records
     }
     return render(request, "process/node_detail.html", context, status=status)
 

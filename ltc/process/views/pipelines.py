@@ -83,6 +83,10 @@ class StageForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
+        self.fields["forecast_category"].required = False  # not posted: the stage keeps its own
+
+    def clean_forecast_category(self) -> str:
+        return str(self.cleaned_data.get("forecast_category") or self.instance.forecast_category)
 
 
 class RequirementForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-arg]
@@ -113,8 +117,9 @@ def _changed(form: forms.ModelForm, fields: tuple[str, ...] | list[str]) -> dict
     return {name: form.cleaned_data[name] for name in fields if name in form.changed_data}
 
 
-def _require_admin(request: AuthedRequest) -> None:
-    if not config.can_configure(request.user):
+def _require_admin(request: AuthedRequest, **at: Any) -> None:
+    """Who may change the pipeline, stage or gate item `at` (ltc.opportunities.services.config)."""
+    if not config.can_configure(request.user, **at):
         raise PermissionDenied
 
 
@@ -181,7 +186,12 @@ def pipeline_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         rows.append(
             {
                 "stage": stage,
-                "items": [(r, _item_detail(r)) for r in stage.requirements.all() if r.active],
+                "items": [
+                    (r, _item_detail(r), config.can_configure(request.user, requirement=r))
+                    for r in stage.requirements.all()
+                    if r.active
+                ],
+                "can_configure": config.can_configure(request.user, stage=stage),
                 "removed": [r for r in stage.requirements.all() if not r.active],
                 "open_deals": in_stage.get(stage.pk, 0),
                 "up": index > 0,
@@ -192,7 +202,7 @@ def pipeline_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "pipeline": pipeline,
         "rows": rows,
         "events": timeline_for(pipeline),
-        "can_configure": config.can_configure(request.user),
+        "can_configure": config.can_configure(request.user, pipeline=pipeline),
         # Templates download for who works on deals (opportunities:stage_template_download).
         "can_download": has_any_role(request.user, (*OPPORTUNITY_WRITE_ROLES, "fr", "executive")),
     }
@@ -218,8 +228,8 @@ def pipeline_create(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def pipeline_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    _require_admin(request)
     pipeline = selectors.pipeline_get(pk=pk)
+    _require_admin(request, pipeline=pipeline)
     form = PipelineForm(request.POST or None, instance=Pipeline.objects.get(pk=pipeline.pk))
     if request.method == "POST" and form.is_valid():
         try:
@@ -244,8 +254,8 @@ def pipeline_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def stages_reorder(request: AuthedRequest, pk: int) -> HttpResponse:
     """Move one open stage a place up or down (the page's arrows)."""
-    _require_admin(request)
     pipeline = selectors.pipeline_get(pk=pk)
+    _require_admin(request, pipeline=pipeline)
     ids = [s.pk for s in pipeline.stages.all() if s.category == StageCategory.OPEN]
     moved = posted_number(request.POST, "stage")
     if moved in ids:
@@ -269,8 +279,8 @@ def stages_reorder(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def stage_create(request: AuthedRequest, pk: int) -> HttpResponse:
-    _require_admin(request)
     pipeline = selectors.pipeline_get(pk=pk)
+    _require_admin(request, pipeline=pipeline)
     form = StageForm(request.POST or None, instance=Stage(pipeline=pipeline))
     if request.method == "POST" and form.is_valid():
         try:
@@ -293,8 +303,8 @@ def _stage(pk: int) -> Stage:
 def stage_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     """Change a stage; needing an FR when open deals would enter without one is shown first and
     saved once confirmed."""
-    _require_admin(request)
     stage = _stage(pk)
+    _require_admin(request, stage=stage)
     form = StageForm(request.POST or None, instance=Stage.objects.get(pk=stage.pk))
     impact = None
     if request.method == "POST" and form.is_valid():
@@ -322,8 +332,8 @@ def stage_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def stage_deactivate(request: AuthedRequest, pk: int) -> HttpResponse:
-    _require_admin(request)
     stage = _stage(pk)
+    _require_admin(request, stage=stage)
     try:
         config.stage_deactivate(
             actor=request.user, stage=stage, expected_version=posted_number(request.POST, "version")
@@ -341,8 +351,8 @@ def stage_deactivate(request: AuthedRequest, pk: int) -> HttpResponse:
 def requirement_add(request: AuthedRequest, pk: int) -> HttpResponse:
     """A new gate item: when open deals in the stage would now miss it, the page shows them
     (the dry run) and asks for confirmation before saving."""
-    _require_admin(request)
     stage = _stage(pk)
+    _require_admin(request, stage=stage)
     form = RequirementForm(request.POST or None, instance=StageRequirement(stage=stage))
     impact = None
     if request.method == "POST" and form.is_valid():
@@ -374,8 +384,8 @@ def _requirement(pk: int) -> StageRequirement:
 
 @login_required
 def requirement_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    _require_admin(request)
     item = _requirement(pk)
+    _require_admin(request, requirement=item)
     if not item.active:
         raise PermissionDenied
     form = RequirementForm(request.POST or None, instance=StageRequirement.objects.get(pk=item.pk))
@@ -413,8 +423,8 @@ def requirement_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def requirement_remove(request: AuthedRequest, pk: int) -> HttpResponse:
-    _require_admin(request)
     item = _requirement(pk)
+    _require_admin(request, requirement=item)
     try:
         outcome = config.requirement_remove(
             actor=request.user, requirement=item, expected_version=posted_number(request.POST, "version")
@@ -434,8 +444,8 @@ def requirement_remove(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def stage_template_add(request: AuthedRequest, pk: int) -> HttpResponse:
     """Attach a template (a title and a file) to a stage."""
-    _require_admin(request)
     stage = _stage(pk)
+    _require_admin(request, stage=stage)
     upload = request.FILES.get("file")
     try:
         if upload is None:
@@ -450,11 +460,37 @@ def stage_template_add(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def stage_template_remove(request: AuthedRequest, pk: int) -> HttpResponse:
-    _require_admin(request)
+def stage_template_revise(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Upload a new version of a template (it becomes the one deals download)."""
     template = fetch_or_404(StageTemplate.objects.select_related("stage__pipeline"), pk=pk)
-    config.stage_template_remove(actor=request.user, template=template)
-    messages.success(request, _("Template removed."))
+    _require_admin(request, stage=template.stage)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ValidationError({"file": [_("Choose a file.")]})
+        version = config.stage_template_revise(
+            actor=request.user, template=template, upload=upload, note=request.POST.get("note", "")
+        )
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(
+            request, _("Template '%(title)s': version %(n)d saved.") % {"title": template.title, "n": version.number}
+        )
+    return redirect("process:pipeline_detail", pk=template.stage.pipeline_id)
+
+
+@login_required
+@require_POST
+def stage_template_remove(request: AuthedRequest, pk: int) -> HttpResponse:
+    template = fetch_or_404(StageTemplate.objects.select_related("stage__pipeline"), pk=pk)
+    _require_admin(request, stage=template.stage)
+    try:
+        config.stage_template_remove(actor=request.user, template=template)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, _("Template removed."))
     return redirect("process:pipeline_detail", pk=template.stage.pipeline_id)
 
 
@@ -472,4 +508,5 @@ urlpatterns: list[URLPattern] = [
     path("pipelines/items/<int:pk>/remove/", requirement_remove, name="pipeline_requirement_remove"),
     path("pipelines/stages/<int:pk>/templates/new/", stage_template_add, name="pipeline_stage_template_add"),
     path("pipelines/templates/<int:pk>/remove/", stage_template_remove, name="pipeline_stage_template_remove"),
+    path("pipelines/templates/<int:pk>/revise/", stage_template_revise, name="pipeline_stage_template_revise"),
 ]

@@ -1,6 +1,7 @@
-"""Routing and scoring rules in the process centre (验证和分发线索 · 跟踪和培育线索): every signed-in
-user reads them; administrators change routing (and try a rule on a sample lead before saving),
-administrators and marketing change scoring. Every change goes through ltc.leads.services.rules."""
+"""Routing, scoring and the qualification policy in the process centre (验证和分发线索 · 跟踪和
+培育线索): every signed-in user reads them; administrators change routing (and try a rule on a
+sample lead before saving) and the qualification policy, administrators and marketing change
+scoring. Every change goes through ltc.leads.services.rules."""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ from ltc.core.templatetags.numbers import money
 from ltc.core.timeline import timeline_for
 from ltc.customers.choices import CompanySize
 from ltc.leads import selectors as lead_selectors
-from ltc.leads.choices import AssignStrategy, LeadSource, ScoreCriterion, ScoreKind
-from ltc.leads.models import AssignmentRule, ScoringRule
+from ltc.leads.choices import AssignStrategy, CheckItem, LeadSource, ScoreCriterion, ScoreKind
+from ltc.leads.models import AssignmentRule, QualificationPolicy, ScoringRule
 from ltc.leads.services import rules
 from ltc.leads.services.routing import SELLING_ROLES
 from ltc.org.choices import Industry, Region
@@ -176,7 +177,7 @@ def _managed_rule(request: AuthedRequest, pk: int) -> AssignmentRule:
 def routing_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     """One routing rule: its values, its timeline, and (administrators) the edit form."""
     rule = _managed_rule(request, pk)
-    can_manage = rules.can_manage_routing(request.user)
+    can_manage = rules.can_manage_routing(request.user, rule)
     if request.method == "POST" and not can_manage:
         raise PermissionDenied
     form = AssignmentRuleForm(request.POST or None, initial=_rule_initial(rule)) if can_manage else None
@@ -415,7 +416,58 @@ def scoring_deactivate(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("process:scoring")
 
 
+# --- qualification policy ----------------------------------------------------------------------
+
+
+class QualificationPolicyForm(StyledFormMixin, forms.Form):
+    required_items = forms.MultipleChoiceField(
+        label=gettext_lazy("Checklist items a lead needs before it may be qualified"),
+        choices=CheckItem.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+@login_required
+def qualification_policy(request: AuthedRequest) -> HttpResponse:
+    """The lead verification policy (验证线索): which checklist items qualifying a lead needs.
+    Everyone signed in reads it; administrators change it (POST, with the version read)."""
+    can_manage = rules.can_manage_qualification(request.user)
+    if request.method == "POST" and not can_manage:
+        raise PermissionDenied
+    policy = QualificationPolicy.current()
+    initial = {"required_items": list(policy.required_items), "version": policy.version}
+    form = QualificationPolicyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rules.qualification_policy_update(
+                actor=request.user,
+                data={"required_items": form.cleaned_data["required_items"]},
+                expected_version=posted_number(request.POST, "version"),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except StaleVersionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Qualification policy saved."))
+            return redirect("process:qualification_policy")
+        policy.refresh_from_db()
+    required = set(policy.required_items)
+    context = {
+        "policy": policy,
+        "items": [(code, label, code in required) for code, label in CheckItem.choices],
+        "form": form,
+        "can_manage": can_manage,
+        "events": timeline_for(policy),
+        "active_tab": "qualification",
+    }
+    return render(request, "process/rules/qualification.html", context, status=422 if form.errors else 200)
+
+
 urlpatterns = [
+    path("qualification/", qualification_policy, name="qualification_policy"),
     path("routing/", routing, name="routing"),
     path("routing/preview/", routing_preview, name="routing_preview"),
     path("routing/<int:pk>/", routing_edit, name="routing_edit"),

@@ -20,7 +20,8 @@ from ltc.core import activities, timeline
 from ltc.core.concurrency import save_if_current
 from ltc.core.money import money_text
 from ltc.org import authority
-from ltc.org.models import User
+from ltc.org.delegation import record_on_behalf
+from ltc.org.models import Delegation, User
 from ltc.quotes.choices import ApprovalStatus, QuoteStatus
 from ltc.quotes.models import Quote, QuoteApproval, QuoteVersion
 from ltc.quotes.services.editing import (
@@ -35,6 +36,7 @@ from ltc.quotes.services.editing import (
 
 APPROVE_WITHIN = timedelta(days=2)
 COMMENT_MAX = 2000
+SUBJECT = "quote_discount"
 
 
 def _covers(user: User, version: QuoteVersion) -> bool:
@@ -78,12 +80,17 @@ def _ask(actor: User, version: QuoteVersion, approver: User | None, level: int) 
     if approver is None:  # callers check first; kept for the type checker
         raise ValidationError({"version": [_("This quote is not waiting for approval.")]})
     step = QuoteApproval.objects.create(version=version, level=level, approver=approver)
+    # An approver away today (授权委托): the task goes to the delegate instead.
+    stand_in = authority.stand_in(approver, SUBJECT)
+    title = _("Approve the discount of quote %(number)s") % {"number": version.quote.number}
+    if stand_in is not None:
+        title = _("%(task)s for %(user)s") % {"task": title, "user": approver}
     step.task = activities.activity_create(
         actor=actor,
         subject=version.quote,
         kind="task",
-        title=(_("Approve the discount of quote %(number)s") % {"number": version.quote.number})[:200],
-        owner=approver,
+        title=title[:200],
+        owner=stand_in or approver,
         due_at=timezone.now() + APPROVE_WITHIN,
     )
     step.save(update_fields=["task"])
@@ -161,20 +168,38 @@ def quote_submit(*, actor: User, quote: Quote, expected_version: int) -> QuoteVe
     return version
 
 
-def _pending(version: QuoteVersion, actor: User) -> QuoteApproval:
+def _pending(version: QuoteVersion, actor: User) -> tuple[QuoteApproval, Delegation | None]:
+    """The pending step and, when `actor` decides it as the approver's delegate (授权委托), the
+    delegation; refused to anyone else."""
     if version.status != QuoteStatus.IN_APPROVAL:
         raise ValidationError({"version": [_("This quote is not waiting for approval.")]})
     step = version.approvals.select_related("approver", "task").filter(status=ApprovalStatus.PENDING).first()
     if step is None:
         raise ValidationError({"version": [_("This quote is not waiting for approval.")]})
-    if step.approver_id != actor.pk:
+    if step.approver_id == actor.pk:
+        return step, None
+    delegation = authority.delegation_between(step.approver, actor, SUBJECT)
+    if delegation is None:
         raise PermissionDenied(_("The quote waits for %(user)s's approval.") % {"user": step.approver})
-    return step
+    return step, delegation
 
 
-def _close_step(step: QuoteApproval, status: str, comment: str, now: datetime) -> None:
+def may_approve(user: User, step: QuoteApproval | None) -> bool:
+    """Whether `user` decides the pending step: its approver, or their delegate today."""
+    if step is None or not user.is_authenticated:
+        return False
+    return step.approver_id == user.pk or authority.delegation_between(step.approver_id, user, SUBJECT) is not None
+
+
+def _close_step(
+    step: QuoteApproval, status: str, comment: str, now: datetime, *, actor: User, delegation: Delegation | None
+) -> None:
     updated = QuoteApproval.objects.filter(pk=step.pk, status=ApprovalStatus.PENDING).update(
-        status=status, comment=comment, decided_at=now
+        status=status,
+        comment=comment,
+        decided_at=now,
+        decided_by=actor,
+        decided_for=step.approver if delegation is not None else None,
     )
     if not updated:  # decided concurrently
         raise ValidationError({"version": [_("This approval step was already decided.")]})
@@ -195,19 +220,28 @@ def _clean_comment(comment: str, *, required: bool) -> str:
 
 def quote_approve(*, actor: User, quote: Quote, comment: str = "") -> QuoteVersion:
     """The pending approver agrees. Within the approver's authority the version is approved;
-    above it, it goes to the next level (refused, changing nothing, when there is none)."""
+    above it, it goes to the next level (refused, changing nothing, when there is none). The
+    approver's delegate (授权委托) agrees within the approver's authority, recorded as such."""
     version = current_of(quote)
-    step = _pending(version, actor)
+    step, delegation = _pending(version, actor)
+    approver = step.approver
     comment = _clean_comment(comment, required=False)
     now = timezone.now()
-    within = _covers(actor, version)
-    following = None if within else _next_approver(version, quote.owner, actor, starting=False)
+    within = _covers(approver, version)
+    following = None if within else _next_approver(version, quote.owner, approver, starting=False)
     if not within and following is None:
         raise ValidationError(
             {"version": [_("This quote is above your authority and nobody above you may approve it.")]}
         )
     with transaction.atomic():
-        _close_step(step, ApprovalStatus.APPROVED if within else ApprovalStatus.ESCALATED, comment, now)
+        _close_step(
+            step,
+            ApprovalStatus.APPROVED if within else ApprovalStatus.ESCALATED,
+            comment,
+            now,
+            actor=actor,
+            delegation=delegation,
+        )
         if within:
             version.status, version.approved_at = QuoteStatus.APPROVED, now
             version.save(update_fields=["status", "approved_at"])
@@ -217,24 +251,31 @@ def quote_approve(*, actor: User, quote: Quote, comment: str = "") -> QuoteVersi
             _ask(actor, version, following, step.level + 1)
             text = _("Version %(n)d: %(user)s agrees; above that authority, escalated to %(next)s.")
         note = text % {"n": version.number, "user": actor, "next": following}
-        timeline.note_add(actor=actor, subject=quote, text=f"{note} {comment}".strip())
+        note = f"{note} {comment}".strip()
+        if delegation is not None:
+            record_on_behalf(actor=actor, subject=quote, via="versions.approvals", delegation=delegation, text=note)
+        else:
+            timeline.note_add(actor=actor, subject=quote, text=note)
     return version
 
 
 def quote_reject(*, actor: User, quote: Quote, comment: str) -> QuoteVersion:
     """The pending approver refuses, saying why; the version is rejected (revise to go on)."""
     version = current_of(quote)
-    step = _pending(version, actor)
+    step, delegation = _pending(version, actor)
     comment = _clean_comment(comment, required=True)
     with transaction.atomic():
-        _close_step(step, ApprovalStatus.REJECTED, comment, timezone.now())
+        _close_step(step, ApprovalStatus.REJECTED, comment, timezone.now(), actor=actor, delegation=delegation)
         version.status = QuoteStatus.REJECTED
         version.save(update_fields=["status"])
         set_quote_status(quote, version.status)
-        timeline.note_add(
-            actor=actor,
-            subject=quote,
-            text=_("Version %(n)d rejected by %(user)s: %(comment)s")
-            % {"n": version.number, "user": actor, "comment": comment},
-        )
+        text = _("Version %(n)d rejected by %(user)s: %(comment)s") % {
+            "n": version.number,
+            "user": actor,
+            "comment": comment,
+        }
+        if delegation is not None:
+            record_on_behalf(actor=actor, subject=quote, via="versions.approvals", delegation=delegation, text=text)
+        else:
+            timeline.note_add(actor=actor, subject=quote, text=text)
     return version

@@ -22,10 +22,12 @@ from ltc.billing.tests.factories import issue_drafts
 from ltc.catalog.tests.factories import Catalog
 from ltc.contracts import selectors as contract_selectors
 from ltc.contracts.models import Contract
+from ltc.contracts.services.evaluation import evaluate
 from ltc.contracts.tests.factories import signed_contract, team_of
 from ltc.core.panels import Panel, panels_for, registered
 from ltc.customers import selectors as customer_selectors
 from ltc.leads import selectors as lead_selectors
+from ltc.leads.models import Lead
 from ltc.leads.tests.factories import LeadFactory
 from ltc.opportunities import selectors as deal_selectors
 from ltc.opportunities.models import Bid, BidSection, Opportunity
@@ -43,10 +45,13 @@ VIEWERS = ("owner", "teammate", "manager", "boss", "other", "executive", "financ
 EXPECTED = {
     ("contracts.contract", "actions", "billing-schedule"),
     ("contracts.contract", "main", "contract-invoices"),
+    ("contracts.contract", "main", "evaluation-steps"),
     ("customers.account", "main", "account-deals"),
     ("customers.account", "main", "account-quotes"),
     ("customers.account", "main", "account-contracts"),
     ("customers.account", "main", "account-open-invoices"),
+    ("customers.account", "main", "account-payments"),
+    ("customers.account", "main", "account-leads"),
     ("leads.lead", "details", "lead-deal"),
     ("leads.lead", "qualified", "convert-to-deal"),
     ("opportunities.bid", "section", "bid-offer"),
@@ -73,9 +78,11 @@ class Stream:
 def stream(world, settings, tmp_path) -> Stream:
     settings.MEDIA_ROOT = tmp_path
     contract = signed_contract(world, team_of(world))
+    evaluate(contract, satisfaction=4, lessons="", actor=world.owner)  # the steps it names: a panel
     (invoice,) = issue_drafts(contract, world.finance)
     deal, quote = contract.opportunity, contract.quote
     Opportunity.objects.filter(pk=deal.pk).update(source_lead=world.lead)
+    Lead.objects.filter(pk=world.lead.pk).update(account=world.account)  # the customer came from the lead
     qualified = LeadFactory(owner=world.owner, status="qualified", company_name="锦程物流有限公司")
     bid = Bid.objects.create(
         opportunity=deal,

@@ -41,10 +41,13 @@ from ltc.opportunities.models import (
     Opportunity,
     Pipeline,
     RequirementCheck,
+    ReviewCriterion,
     StageTemplate,
+    StageTemplateVersion,
     Stakeholder,
 )
 from ltc.opportunities.tests.factories import grant, make_opportunity, make_pipeline, require_review
+from ltc.org.models import Delegation
 from ltc.org.services import token_create
 from ltc.org.tests.factories import UserFactory
 from ltc.quotes import services as quote_services
@@ -54,6 +57,7 @@ from ltc.quotes.tests.factories import quote_authority
 ACTORS = ["owner", "teammate", "manager", "boss", "other", "executive", "finance", "admin", "marketing", "anonymous"]
 SIGNED_IN = set(ACTORS) - {"anonymous"}
 SEES_RECORD = {"owner", "manager", "boss", "executive", "admin"}
+SEES_CUSTOMER = SEES_RECORD | {"finance"}  # finance reads every customer it bills (customers.access)
 CHANGES_RECORD = {"owner", "manager", "boss", "admin"}
 WRITES_CUSTOMERS = {"owner", "teammate", "manager", "boss", "other", "admin", "marketing"}
 WRITES_LEADS = WRITES_CUSTOMERS
@@ -148,6 +152,22 @@ MERGES_CUSTOMERS = {"manager", "boss", "admin"}
 def owners_token(w: Any) -> int:
     token, _raw = token_create(actor=w.owner, user=w.owner, name="owner's")
     return token.pk
+
+
+NAMED_IN_DELEGATION = {"owner", "teammate", "admin"}
+
+
+def owners_delegation(w: Any) -> int:
+    """The owner away for a week, the teammate deciding for them."""
+    today = timezone.localdate()
+    return Delegation.objects.create(
+        principal=w.owner, delegate=w.teammate, starts_on=today, ends_on=today + timedelta(days=7), created_by=w.owner
+    ).pk
+
+
+def delegation_body(w: Any, path: str) -> dict[str, Any]:
+    today = timezone.localdate()
+    return {"delegate_id": UserFactory().pk, "starts_on": str(today), "ends_on": str(today + timedelta(days=3))}
 
 
 def lead(w: Any) -> int:
@@ -371,10 +391,15 @@ def deal_document(w: Any) -> str:
     return f"{opportunity.pk}/documents/{document.pk}"
 
 
+def review_criterion(w: Any) -> int:
+    """A criterion no assessment scored (the migration seeds it): removing it deletes it."""
+    return ReviewCriterion.objects.get(review_type="ATI", role="ar", code="relationship").pk
+
+
 def stage_template(w: Any) -> int:
     pipeline = Pipeline.objects.filter(name="项目销售").first() or make_pipeline()
     template = StageTemplate.objects.create(stage=pipeline.stages.first(), title="模板")
-    template.file.save("模板.docx", ContentFile(b"template"))
+    StageTemplateVersion(template=template, number=1).file.save("模板.docx", ContentFile(b"template"))
     return template.pk
 
 
@@ -462,6 +487,19 @@ def licence_tier_form(w: Any, **fields: str) -> dict[str, str]:
     catalog = _catalog(w)
     entry = catalog.book.entries.get(product=catalog.licence)
     return {f"tier{entry.pk}-{name}": value for name, value in fields.items()}
+
+
+def catalog_part_form(w: Any, **fields: str) -> dict[str, str]:
+    """The product page's edit form of the bundle's server component (its fields carry the part's id)."""
+    catalog = _catalog(w)
+    part = catalog.bundle.components.get(component=catalog.server)
+    return {f"part{part.pk}-{name}": value for name, value in fields.items()}
+
+
+def catalog_tier_edit_form(w: Any, **fields: str) -> dict[str, str]:
+    """The price book page's edit form of the licence's volume price from 50 (its fields carry its id)."""
+    tier_id = licence_tier(w).rsplit("/", 1)[1]
+    return {f"tieredit{tier_id}-{name}": value for name, value in fields.items()}
 
 
 def catalog_page_version(model: Any, fields: Callable[[Any], dict[str, Any]] | None = None) -> Body:
@@ -772,6 +810,15 @@ def process_node(w: Any) -> int:
     return ProcessNode.objects.order_by("pk").values_list("pk", flat=True)[0]
 
 
+def evaluated_contract(w: Any) -> int:
+    """A signed contract with its evaluation (the steps it names: process:evaluation_step_rate)."""
+    from ltc.contracts.services.evaluation import evaluate
+
+    pk = signed_contract(w)
+    evaluate(Contract.objects.get(pk=pk), satisfaction=4, lessons="", actor=w.owner)
+    return pk
+
+
 # --- process centre: routing, scoring, authority (p17 C) ---------------------------------------
 ADMIN_ONLY = {"admin"}
 MANAGES_SCORING = {"admin", "marketing"}
@@ -811,6 +858,12 @@ def version_of(model_path: str) -> Callable[[Any, str], dict[str, str]]:
         return {"If-Match": f'"{apps.get_model(model_path).objects.get(pk=pk).version}"'}
 
     return headers
+
+
+def qualification_policy_version() -> int:
+    from ltc.leads.models import QualificationPolicy
+
+    return QualificationPolicy.current().version
 
 
 def posted_version(model_path: str, **extra: Any) -> Callable[[Any, str], dict[str, Any]]:
@@ -902,48 +955,57 @@ CASES = [
     Case(
         "POST /api/v1/accounts", lambda w: "/api/v1/accounts", signed_in(201, who=WRITES_CUSTOMERS), {"name": "新客户"}
     ),
-    Case("GET /api/v1/accounts/{account_id}", lambda w: f"/api/v1/accounts/{account(w)}", record_rule(200)),
+    Case(
+        "GET /api/v1/accounts/{account_id}",
+        lambda w: f"/api/v1/accounts/{account(w)}",
+        record_rule(200, who=SEES_CUSTOMER),
+    ),
     Case(
         "PATCH /api/v1/accounts/{account_id}",
         lambda w: f"/api/v1/accounts/{account(w)}",
-        record_rule(200, who=CHANGES_RECORD),
+        record_rule(200, who=CHANGES_RECORD, sees=SEES_CUSTOMER),
         {"status": "customer"},
         IF_MATCH,
     ),
     Case(
         "DELETE /api/v1/accounts/{account_id}",
         lambda w: f"/api/v1/accounts/{account(w)}",
-        record_rule(204, who=CHANGES_RECORD),
+        record_rule(204, who=CHANGES_RECORD, sees=SEES_CUSTOMER),
         None,
         IF_MATCH,
     ),
     Case(
+        "GET /api/v1/accounts/{account_id}/summary",
+        lambda w: f"/api/v1/accounts/{account(w)}/summary",
+        record_rule(200, who=SEES_CUSTOMER),
+    ),
+    Case(
         "GET /api/v1/accounts/{account_id}/duplicates",
         lambda w: f"/api/v1/accounts/{account(w)}/duplicates",
-        record_rule(200),
+        record_rule(200, who=SEES_CUSTOMER),
     ),
     Case(
         "GET /api/v1/accounts/{account_id}/timeline",
         lambda w: f"/api/v1/accounts/{account(w)}/timeline",
-        record_rule(200),
+        record_rule(200, who=SEES_CUSTOMER),
     ),
     Case(
         "POST /api/v1/accounts/{account_id}/notes",
         lambda w: f"/api/v1/accounts/{account(w)}/notes",
-        record_rule(201),
+        record_rule(201, who=SEES_CUSTOMER),
         {"text": "拜访"},
     ),
     Case(
         "POST /api/v1/accounts/{account_id}/merge",
         lambda w: f"/api/v1/accounts/{account(w)}/merge",
-        record_rule(200, who=MERGES_CUSTOMERS),
+        record_rule(200, who=MERGES_CUSTOMERS, sees=SEES_CUSTOMER),
         lambda w, _: {"source_id": duplicate_account(w)},
         IF_MATCH,
     ),
     Case(
         "POST /api/v1/contacts/{contact_id}/merge",
         lambda w: f"/api/v1/contacts/{contact(w)}/merge",
-        record_rule(200, who=MERGES_CUSTOMERS),
+        record_rule(200, who=MERGES_CUSTOMERS, sees=SEES_CUSTOMER),
         lambda w, _: {"source_id": contact(w)},
         IF_MATCH,
     ),
@@ -951,34 +1013,38 @@ CASES = [
     Case(
         "POST /api/v1/contacts",
         lambda w: "/api/v1/contacts",
-        record_rule(201, who=CHANGES_RECORD),
+        record_rule(201, who=CHANGES_RECORD, sees=SEES_CUSTOMER),
         lambda w, _: {"account_id": w.account.pk, "name": "新联系人"},
         refused_as=422,  # an account the actor may not see is named in the body
     ),
-    Case("GET /api/v1/contacts/{contact_id}", lambda w: f"/api/v1/contacts/{contact(w)}", record_rule(200)),
+    Case(
+        "GET /api/v1/contacts/{contact_id}",
+        lambda w: f"/api/v1/contacts/{contact(w)}",
+        record_rule(200, who=SEES_CUSTOMER),
+    ),
     Case(
         "PATCH /api/v1/contacts/{contact_id}",
         lambda w: f"/api/v1/contacts/{contact(w)}",
-        record_rule(200, who=CHANGES_RECORD),
+        record_rule(200, who=CHANGES_RECORD, sees=SEES_CUSTOMER),
         {"title": "CIO"},
         IF_MATCH,
     ),
     Case(
         "DELETE /api/v1/contacts/{contact_id}",
         lambda w: f"/api/v1/contacts/{contact(w)}",
-        record_rule(204, who=CHANGES_RECORD),
+        record_rule(204, who=CHANGES_RECORD, sees=SEES_CUSTOMER),
         None,
         IF_MATCH,
     ),
     Case(
         "GET /api/v1/contacts/{contact_id}/timeline",
         lambda w: f"/api/v1/contacts/{contact(w)}/timeline",
-        record_rule(200),
+        record_rule(200, who=SEES_CUSTOMER),
     ),
     Case(
         "POST /api/v1/contacts/{contact_id}/notes",
         lambda w: f"/api/v1/contacts/{contact(w)}/notes",
-        record_rule(201),
+        record_rule(201, who=SEES_CUSTOMER),
         {"text": "电话"},
     ),
     # Leads API
@@ -1131,40 +1197,44 @@ CASES = [
         lambda w: "/customers/accounts/new/",
         signed_in(200, api=False, who=WRITES_CUSTOMERS),
     ),
-    Case("GET customers:account_detail", lambda w: f"/customers/accounts/{account(w)}/", record_rule(200, api=False)),
+    Case(
+        "GET customers:account_detail",
+        lambda w: f"/customers/accounts/{account(w)}/",
+        record_rule(200, api=False, who=SEES_CUSTOMER),
+    ),
     Case(
         "GET customers:account_edit",
         lambda w: f"/customers/accounts/{account(w)}/edit/",
-        record_rule(200, who=CHANGES_RECORD, api=False),
+        record_rule(200, who=CHANGES_RECORD, api=False, sees=SEES_CUSTOMER),
     ),
     Case(
         "POST customers:account_note_add",
         lambda w: f"/customers/accounts/{account(w)}/notes/",
-        record_rule(302, api=False),
+        record_rule(302, api=False, who=SEES_CUSTOMER),
         {"text": "拜访"},
     ),
     Case(
         "POST customers:account_delete",
         lambda w: f"/customers/accounts/{account(w)}/delete/",
-        record_rule(302, who=CHANGES_RECORD, api=False),
+        record_rule(302, who=CHANGES_RECORD, api=False, sees=SEES_CUSTOMER),
         {"version": "1"},
     ),
     Case(
         "POST customers:contact_delete",
         lambda w: f"/customers/contacts/{contact(w)}/delete/",
-        record_rule(302, who=CHANGES_RECORD, api=False),
+        record_rule(302, who=CHANGES_RECORD, api=False, sees=SEES_CUSTOMER),
         {"version": "1"},
     ),
     Case(
         "POST customers:account_merge",
         lambda w: f"/customers/accounts/{account(w)}/merge/",
-        record_rule(302, who=MERGES_CUSTOMERS, api=False),
+        record_rule(302, who=MERGES_CUSTOMERS, api=False, sees=SEES_CUSTOMER),
         lambda w, _: {"source": str(duplicate_account(w)), "version": "1"},
     ),
     Case(
         "POST customers:contact_merge",
         lambda w: f"/customers/contacts/{contact(w)}/merge/",
-        record_rule(302, who=MERGES_CUSTOMERS, api=False),
+        record_rule(302, who=MERGES_CUSTOMERS, api=False, sees=SEES_CUSTOMER),
         lambda w, _: {"source": str(contact(w)), "version": "1"},
     ),
     Case("GET customers:contact_list", lambda w: "/customers/contacts/", signed_in(200, api=False)),
@@ -1173,16 +1243,20 @@ CASES = [
         lambda w: "/customers/contacts/new/",
         signed_in(200, api=False, who=WRITES_CUSTOMERS),
     ),
-    Case("GET customers:contact_detail", lambda w: f"/customers/contacts/{contact(w)}/", record_rule(200, api=False)),
+    Case(
+        "GET customers:contact_detail",
+        lambda w: f"/customers/contacts/{contact(w)}/",
+        record_rule(200, api=False, who=SEES_CUSTOMER),
+    ),
     Case(
         "GET customers:contact_edit",
         lambda w: f"/customers/contacts/{contact(w)}/edit/",
-        record_rule(200, who=CHANGES_RECORD, api=False),
+        record_rule(200, who=CHANGES_RECORD, api=False, sees=SEES_CUSTOMER),
     ),
     Case(
         "POST customers:contact_note_add",
         lambda w: f"/customers/contacts/{contact(w)}/notes/",
-        record_rule(302, api=False),
+        record_rule(302, api=False, who=SEES_CUSTOMER),
         {"text": "电话"},
     ),
     # Lead pages
@@ -1264,6 +1338,61 @@ CASES = [
         lambda w: f"/api/v1/requirements/{config_requirement_id(w)}",
         signed_in(200, who={"admin"}),
         headers={"If-Match": '"1"'},
+    ),
+    # Review criteria (the process centre): everyone signed in reads, administrators change.
+    Case("GET /api/v1/config/review-criteria", lambda w: "/api/v1/config/review-criteria", signed_in(200)),
+    Case(
+        "POST /api/v1/config/review-criteria",
+        lambda w: "/api/v1/config/review-criteria",
+        signed_in(201, who=ADMIN_ONLY),
+        body={"review_type": "ATB", "role": "fr", "code": "resources", "label_zh": "资源保障", "label_en": "Resources"},
+    ),
+    Case(
+        "GET /api/v1/config/review-criteria/{criterion_id}",
+        lambda w: f"/api/v1/config/review-criteria/{review_criterion(w)}",
+        signed_in(200),
+    ),
+    Case(
+        "PATCH /api/v1/config/review-criteria/{criterion_id}",
+        lambda w: f"/api/v1/config/review-criteria/{review_criterion(w)}",
+        signed_in(200, who=ADMIN_ONLY),
+        body={"label_zh": "客户关系深度"},
+        headers={"If-Match": '"1"'},
+    ),
+    Case(
+        "DELETE /api/v1/config/review-criteria/{criterion_id}",
+        lambda w: f"/api/v1/config/review-criteria/{review_criterion(w)}",
+        signed_in(200, who=ADMIN_ONLY),
+        headers={"If-Match": '"1"'},
+    ),
+    Case("GET process:review_criteria", lambda w: "/process/review-criteria/", signed_in(200, api=False)),
+    Case(
+        "GET process:review_criterion_create",
+        lambda w: "/process/review-criteria/new/",
+        signed_in(200, api=False, who=ADMIN_ONLY),
+    ),
+    Case(
+        "POST process:review_criterion_create",
+        lambda w: "/process/review-criteria/new/",
+        signed_in(302, api=False, who=ADMIN_ONLY),
+        {"review_type": "ATB", "role": "fr", "code": "resources", "label_zh": "资源保障", "label_en": "Resources"},
+    ),
+    Case(
+        "GET process:review_criterion_edit",
+        lambda w: f"/process/review-criteria/{review_criterion(w)}/edit/",
+        signed_in(200, api=False, who=ADMIN_ONLY),
+    ),
+    Case(
+        "POST process:review_criterion_edit",
+        lambda w: f"/process/review-criteria/{review_criterion(w)}/edit/",
+        signed_in(302, api=False, who=ADMIN_ONLY),
+        {"label_zh": "客户关系深度", "label_en": "Customer relationship", "order": 10, "active": "on", "version": 1},
+    ),
+    Case(
+        "POST process:review_criterion_remove",
+        lambda w: f"/process/review-criteria/{review_criterion(w)}/remove/",
+        signed_in(302, api=False, who=ADMIN_ONLY),
+        {"version": 1},
     ),
     # Pipeline pages of the process centre: read by everyone signed in, changed by administrators.
     Case("GET process:pipeline_list", lambda w: "/process/pipelines/", signed_in(200, api=False)),
@@ -1363,6 +1492,25 @@ CASES = [
         "POST process:pipeline_stage_template_remove",
         lambda w: f"/process/pipelines/templates/{stage_template(w)}/remove/",
         signed_in(302, api=False, who={"admin"}),
+    ),
+    Case(
+        "POST process:pipeline_stage_template_revise",
+        lambda w: f"/process/pipelines/templates/{stage_template(w)}/revise/",
+        signed_in(302, api=False, who={"admin"}),
+        {"note": "第二版"},
+        files=lambda: {"file": SimpleUploadedFile("立项模板.docx", b"template v2")},
+    ),
+    Case(
+        "GET /api/v1/stages/{stage_id}/templates",
+        lambda w: f"/api/v1/stages/{config_stage_id(w)}/templates",
+        signed_in(200),
+    ),
+    Case(
+        "POST /api/v1/stage-templates/{template_id}/versions",
+        lambda w: f"/api/v1/stage-templates/{stage_template(w)}/versions",
+        signed_in(201, who={"admin"}),
+        {"note": "第二版"},
+        files=lambda: {"file": SimpleUploadedFile("模板.docx", b"template v2")},
     ),
     Case("GET /api/v1/opportunities", lambda w: "/api/v1/opportunities", signed_in(200)),
     Case(
@@ -1700,6 +1848,12 @@ CASES = [
     Case("GET leads:webform_list", lambda w: "/leads/web-forms/", signed_in(200, api=False, who=MANAGES_FORMS)),
     Case("GET opportunities:opportunity_list", lambda w: "/opportunities/", signed_in(200, api=False)),
     Case("GET process:node_records", lambda w: f"/process/nodes/{process_node(w)}/records/", signed_in(200, api=False)),
+    Case(
+        "POST process:evaluation_step_rate",
+        lambda w: f"/process/contracts/{evaluated_contract(w)}/evaluation-steps/",
+        contract_rule(302, CHANGES_RECORD, api=False),
+        lambda w, _: {"node": str(process_node(w)), "score": "4", "remark": "方案扎实"},
+    ),
     Case("GET opportunities:opportunity_board", lambda w: "/opportunities/board/", signed_in(200, api=False)),
     Case(
         "GET opportunities:opportunity_create",
@@ -1886,6 +2040,11 @@ CASES = [
         lambda w: f"/opportunities/templates/{stage_template(w)}/",
         signed_in(200, api=False, who=SIGNED_IN - {"finance", "marketing"}),
     ),
+    Case(
+        "GET opportunities:stage_template_version_download",
+        lambda w: f"/opportunities/templates/{stage_template(w)}/versions/1/",
+        signed_in(200, api=False, who={"admin"}),
+    ),
     Case("GET /api/v1/products", lambda w: "/api/v1/products", signed_in(200)),
     Case(
         "POST /api/v1/products",
@@ -1966,6 +2125,13 @@ CASES = [
     ),
     Case(
         "PUT /api/v1/price-books/{price_book_id}/entries/{product_id}",
+        lambda w: f"/api/v1/price-books/{licence_entry(w)}",
+        signed_in(200, who={"admin"}),
+        body={"unit_price": "2100"},
+        headers=current_version(PriceBook),
+    ),
+    Case(
+        "PATCH /api/v1/price-books/{price_book_id}/entries/{product_id}",
         lambda w: f"/api/v1/price-books/{licence_entry(w)}",
         signed_in(200, who={"admin"}),
         body={"unit_price": "2100"},
@@ -2195,6 +2361,27 @@ CASES = [
         signed_in(200, who=ADMIN_ONLY),
         headers={"If-Match": '"1"'},
     ),
+    # Delegation while away (授权委托): the people named and administrators.
+    Case("GET /api/v1/delegations", lambda w: "/api/v1/delegations", signed_in(200)),
+    Case("POST /api/v1/delegations", lambda w: "/api/v1/delegations", signed_in(201), body=delegation_body),
+    Case(
+        "GET /api/v1/delegations/{delegation_id}",
+        lambda w: f"/api/v1/delegations/{owners_delegation(w)}",
+        record_rule(200, who=NAMED_IN_DELEGATION, sees=NAMED_IN_DELEGATION),
+    ),
+    Case(
+        "POST /api/v1/delegations/{delegation_id}/cancel",
+        lambda w: f"/api/v1/delegations/{owners_delegation(w)}/cancel",
+        record_rule(200, who=NAMED_IN_DELEGATION, sees=NAMED_IN_DELEGATION),
+        {},
+    ),
+    Case("GET web:delegations", lambda w: "/profile/delegations/", signed_in(200, api=False)),
+    Case(
+        "POST web:delegation_cancel",
+        lambda w: f"/profile/delegations/{owners_delegation(w)}/cancel/",
+        record_rule(302, who=NAMED_IN_DELEGATION, sees=NAMED_IN_DELEGATION, api=False),
+        {},
+    ),
     Case("GET /api/v1/number-formats", lambda w: "/api/v1/number-formats", signed_in(200)),
     Case("GET /api/v1/number-formats/{series}", lambda w: "/api/v1/number-formats/quote", signed_in(200)),
     Case(
@@ -2329,6 +2516,73 @@ CASES = [
             "unit_price": "45000",
             "valid_from": "2026-01-01",
         },
+    ),
+    Case(
+        "POST catalog:product_detail",
+        lambda w: f"/catalog/products/{product_id(w)}/",
+        signed_in(302, api=False, who={"admin"}),
+        body=catalog_page_version(
+            Product,
+            lambda w: {
+                "code": "SRV-01",
+                "name": "边缘服务器",
+                "product_type": "hardware",
+                "unit": "台",
+                "cost": "30000",
+                "tax_rate": "13",
+                "active": "on",
+                "description": "工业级边缘服务器",
+            },
+        ),
+    ),
+    Case(
+        "POST catalog:component_update",
+        lambda w: f"/catalog/products/{bundle_id(w)}/components/{_catalog(w).server.pk}/",
+        signed_in(302, api=False, who={"admin"}),
+        body=catalog_page_version(Product, lambda w: catalog_part_form(w, min_quantity="1", default_quantity="2")),
+    ),
+    Case(
+        "POST catalog:rule_update",
+        lambda w: f"/catalog/products/{bundle_rule(w)}/",
+        signed_in(302, api=False, who={"admin"}),
+        body=lambda w, path: {
+            "version": str(Product.objects.get(pk=path.split("/")[3]).version),
+            f"rule{path.split('/')[5]}-product": str(_catalog(w).onprem.pk),
+            f"rule{path.split('/')[5]}-kind": "requires",
+            f"rule{path.split('/')[5]}-other": str(_catalog(w).server.pk),
+        },
+    ),
+    Case(
+        "POST catalog:contract_price_update",
+        lambda w: f"/catalog/contract-prices/{contract_price_id(w)}/",
+        signed_in(302, api=False, who={"admin"}),
+        body=lambda w, path: {
+            "version": "1",
+            **{
+                f"cp{path.split('/')[3]}-{name}": value
+                for name, value in {
+                    "currency": "CNY",
+                    "unit_price": "1200",
+                    "valid_from": _catalog(w).book.valid_from.isoformat(),
+                    "reference": "框架协议 A",
+                }.items()
+            },
+        },
+    ),
+    Case(
+        "POST catalog:entry_update",
+        lambda w: f"/catalog/price-books/{licence_entry(w)}/",
+        signed_in(302, api=False, who={"admin"}),
+        body=catalog_page_version(
+            PriceBook,
+            lambda w: {f"entry{_catalog(w).book.entries.get(product=_catalog(w).licence).pk}-unit_price": "2100"},
+        ),
+    ),
+    Case(
+        "POST catalog:tier_update",
+        lambda w: f"/catalog/price-books/{price_book_id(w)}/tiers/{licence_tier(w).rsplit('/', 1)[1]}/",
+        signed_in(302, api=False, who={"admin"}),
+        body=catalog_page_version(PriceBook, lambda w: catalog_tier_edit_form(w, min_quantity="50", unit_price="1700")),
     ),
     Case(
         "POST catalog:contract_price_end",
@@ -2559,6 +2813,14 @@ CASES = [
         contract_rule(200, SEES_CONTRACT),
     ),
     Case("GET /api/v1/events", lambda w: "/api/v1/events", signed_in(200, who={"admin"})),
+    Case("GET /api/v1/config/qualification-policy", lambda w: "/api/v1/config/qualification-policy", signed_in(200)),
+    Case(
+        "PUT /api/v1/config/qualification-policy",
+        lambda w: "/api/v1/config/qualification-policy",
+        signed_in(200, who=ADMIN_ONLY),
+        {"required_items": ["contact_reached", "need_confirmed"]},
+        lambda w, _: {"If-Match": f'"{qualification_policy_version()}"'},
+    ),
     Case("GET /api/v1/assignment-rules", lambda w: "/api/v1/assignment-rules", signed_in(200)),
     Case(
         "POST /api/v1/assignment-rules",
@@ -2673,6 +2935,13 @@ CASES = [
         lambda w: "/process/routing/preview/",
         signed_in(200, api=False, who=ADMIN_ONLY),
         lambda w, path: {**routing_form(w, path), "sample_lead": str(w.lead.pk)},
+    ),
+    Case("GET process:qualification_policy", lambda w: "/process/qualification/", signed_in(200, api=False)),
+    Case(
+        "POST process:qualification_policy",
+        lambda w: "/process/qualification/",
+        signed_in(302, api=False, who=ADMIN_ONLY),
+        lambda w, _: {"required_items": ["contact_reached"], "version": str(qualification_policy_version())},
     ),
     Case("GET process:scoring", lambda w: "/process/scoring/", signed_in(200, api=False)),
     Case(
