@@ -8,11 +8,14 @@ from ninja.operation import Operation
 from ninja.renderers import JSONRenderer
 
 from ltc.api.events import router as events_router
+from ltc.api.search import router as search_router
 from ltc.billing.api import router as billing_router
 from ltc.billing.api_summary import router as billing_summary_router
 from ltc.catalog.api import router as catalog_router
 from ltc.contracts.api import router as contracts_router
 from ltc.core.api import ContractOpenAPISchema, PreconditionsFirstOperation, install_error_handlers
+from ltc.core.api_calendar import router as calendar_router
+from ltc.core.api_notifications import router as notifications_router
 from ltc.core.text import TextParser
 from ltc.customers.api import router as customers_router
 from ltc.leads.api import public_router as leads_public_router
@@ -27,6 +30,7 @@ from ltc.process.api import router as process_router
 from ltc.process.api_transfer import router as process_transfer_router
 from ltc.quotes.api import public_router as quotes_public_router
 from ltc.quotes.api import router as quotes_router
+from ltc.web.api_inbox import router as inbox_router
 
 
 class UnicodeJSONRenderer(JSONRenderer):
@@ -90,3 +94,7 @@ api.add_router("", billing_summary_router)
 api.add_router("", process_router)
 api.add_router("", process_transfer_router)
 api.add_router("", events_router)
+api.add_router("", search_router)
+api.add_router("", calendar_router)
+api.add_router("", notifications_router)
+api.add_router("", inbox_router)

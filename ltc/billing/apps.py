@@ -13,4 +13,8 @@ class BillingConfig(AppConfig):
         from ltc.billing.services import reactions
 
         reactions.register()
-        from ltc.billing import panels  # noqa: F401 - registers its panels on earlier stages' pages
+        from ltc.billing import (
+            calendar,  # noqa: F401 - registers its dates on the calendar
+            panels,  # noqa: F401 - registers its panels on earlier stages' pages
+            search,  # noqa: F401 - registers its kinds in the global search
+        )

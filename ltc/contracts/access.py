@@ -5,6 +5,8 @@ above any of them, and to executives, admins, finance, delivery and legal (area 
 The AR side (AR, managers above, admins) steers it: edits the draft, submits it for review,
 records the signature, raises changes, closes or terminates it. The FR side (the contract's FR,
 delivery staff, admins) executes it: hand-over, orders, deliveries, milestones, completion.
+While a delegation runs (授权委托), its delegate reads the contracts whose review or change waits
+for the principal's decision, or was decided by the delegate in the principal's name.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from ltc.contracts.choices import ReviewArea
-from ltc.contracts.models import Contract
+from ltc.contracts.choices import ChangeStatus, ReviewArea
+from ltc.contracts.models import ChangeRequest, Contract, ContractReview
 from ltc.core.access import NOTHING, can_change, has_any_role, visible_q
+from ltc.org.authority import stood_in_decisions_q
 from ltc.org.choices import RoleCode
 
 MEMBERS = ("sr", "fr", "sponsor")
+# The authority subjects of the contract's decisions (services.lifecycle and services.changes).
+REVIEW_SUBJECT = "review_atc"
+CHANGE_SUBJECT = "contract_change"
 ContractsQS = TypeVar("ContractsQS", bound=QuerySet[Any])
 
 # Who checks each area of the contract review's checklist.
@@ -41,7 +47,21 @@ def contract_visible_q(user: Any, prefix: str = "") -> Q:
     q = Q(**{f"{prefix}owner_id__in": ids})
     for member in MEMBERS:
         q |= Q(**{f"{prefix}{member}_id__in": ids})
-    return q
+    return q | _waiting_for_principals(user, prefix)
+
+
+def _waiting_for_principals(user: Any, prefix: str) -> Q:
+    """The contracts with a decision the user takes for someone away today (授权委托): a contract
+    review or a change, open and routed to the principal, or decided by the user in their name.
+    The delegate reads them (their task links here, and the page they come back to after
+    deciding); steering and delivering rights are unchanged. Subqueries: lists gain no query."""
+    reviews = ContractReview.objects.filter(stood_in_decisions_q(user, REVIEW_SUBJECT, waiting=Q(decision="")))
+    changes = ChangeRequest.objects.filter(
+        stood_in_decisions_q(user, CHANGE_SUBJECT, waiting=Q(status=ChangeStatus.ASSESSING))
+    )
+    return Q(**{f"{prefix}pk__in": reviews.values("contract_id")}) | Q(
+        **{f"{prefix}pk__in": changes.values("contract_id")}
+    )
 
 
 def contract_scope(queryset: ContractsQS, user: Any, prefix: str = "") -> ContractsQS:

@@ -8,4 +8,10 @@ class ContractsConfig(AppConfig):
     verbose_name = _("Contracts")
 
     def ready(self) -> None:
-        from ltc.contracts import panels  # noqa: F401 - registers its panels on earlier stages' pages
+        from ltc.contracts import (
+            calendar,  # noqa: F401 - registers its dates on the calendar
+            inbox,  # noqa: F401 - registers its inbox sources
+            notifying,  # noqa: F401 - registers its visibility rules and notifications
+            panels,  # noqa: F401 - registers its panels on earlier stages' pages
+            search,  # noqa: F401 - registers its kinds in the global search
+        )

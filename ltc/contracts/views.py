@@ -48,7 +48,7 @@ from ltc.contracts.forms import (
     proposal_from_post,
 )
 from ltc.contracts.models import Contract, ContractRisk, Evaluation, Handover, Milestone, ReviewCheck
-from ltc.contracts.services.changes import MEMBER_OF_ROLE
+from ltc.contracts.services.changes import MEMBER_OF_ROLE, change_parties
 from ltc.contracts.services.common import current_of
 from ltc.contracts.services.execution import deliverable_lines, ordered_by_key
 from ltc.contracts.services.lifecycle import Loaded, item_label
@@ -156,7 +156,12 @@ def _review_context(request: AuthedRequest, contract: Contract) -> dict[str, Any
         "review_areas": areas,
         "can_decide": review.is_open
         and authority.may_decide(
-            request.user, "review_atc", review.version.grand_total, contract.currency, prefer=review.decider_id
+            request.user,
+            "review_atc",
+            review.version.grand_total,
+            contract.currency,
+            prefer=review.decider_id,
+            parties=authority.triangle_ids(contract),
         ),
         "results": [(CheckResult.OK, CheckResult.OK.label), (CheckResult.CONCERN, CheckResult.CONCERN.label)],
     }
@@ -623,7 +628,12 @@ def change_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "missing": services.missing_assessments(change),
         "can_decide": change.status == ChangeStatus.ASSESSING
         and authority.may_decide(
-            request.user, "contract_change", abs(change.delta), contract.currency, prefer=change.decider_id
+            request.user,
+            "contract_change",
+            abs(change.delta),
+            contract.currency,
+            prefer=change.decider_id,
+            parties=change_parties(change, contract),
         ),
     }
     return render(request, "contracts/change_detail.html", context)

@@ -8,7 +8,7 @@ has a global scope. Selectors filter with `visible_q`; single records are fetche
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -105,3 +105,34 @@ def can_change(user: Any, owner_id: int | None, owner_team_id: int | None) -> bo
 
 def has_any_role(user: Any, roles: Iterable[str]) -> bool:
     return bool(user.is_authenticated and user.is_active and user.has_role(*roles))
+
+
+# Which records of a model a user may see, as a filter: each app registers its models from its
+# AppConfig.ready, so core (notifications, mentions) can ask without importing later apps.
+VisibilityRule = Callable[[Any], Q]
+_VISIBILITY: dict[type[models.Model], VisibilityRule] = {}
+
+
+def register_visibility(model: type[models.Model], q_fn: VisibilityRule) -> None:
+    """Declare who may see records of `model`: `q_fn(user)` is the filter of those they may see."""
+    _VISIBILITY[model] = q_fn
+
+
+def may_see(user: Any, record: models.Model | None) -> bool:
+    """Whether `user` may open `record`; a model without a registered rule is seen by nobody
+    (deny by default)."""
+    if record is None or user is None or not user.is_authenticated or not user.is_active:
+        return False
+    q_fn = _VISIBILITY.get(type(record)._meta.concrete_model)  # type: ignore[arg-type]
+    if q_fn is None:
+        return False
+    return type(record)._default_manager.filter(q_fn(user), pk=record.pk).exists()
+
+
+def visible_ids(user: Any, model: type[models.Model], ids: Iterable[int]) -> set[int]:
+    """The ids among `ids` of records of `model` that `user` may open, in one query."""
+    q_fn = _VISIBILITY.get(model)
+    wanted = set(ids)
+    if q_fn is None or not wanted or user is None or not user.is_authenticated or not user.is_active:
+        return set()
+    return set(model._default_manager.filter(q_fn(user), pk__in=wanted).values_list("pk", flat=True))

@@ -17,6 +17,7 @@ from ltc.core import timeline
 from ltc.core.models import Activity, ActivityKind
 
 TITLE_MAX = 200
+MOVE_YEARS = (1900, 9000)  # beyond them a time zone could carry a date out of what databases store
 
 
 def activity_create(
@@ -82,6 +83,65 @@ def activity_complete(*, actor: Any, activity: Activity, outcome: str = "") -> A
     return activity
 
 
+def activity_may_move(user: Any, activity: Activity) -> bool:
+    """The activity's owner, or a manager above the owner (or an admin), may move it."""
+    from ltc.core.access import can_change
+
+    return can_change(user, activity.owner_id, activity.owner.team_id)
+
+
+def activity_reschedule(
+    *, actor: Any, activity: Activity, due_at: datetime | None, expected_due_at: datetime | None
+) -> Activity:
+    """Move a planned activity to `due_at` (its reminder moves with it), if it is still due when
+    the mover read it (`expected_due_at`): a compare-and-swap, so a move never overwrites another.
+    The subject's timeline records the change.
+
+    Refuses a done activity, a missing due time, someone who is neither the owner nor a manager
+    above the owner (PermissionDenied), and a stale `expected_due_at`."""
+    if not activity_may_move(actor, activity):
+        raise PermissionDenied(_("Only the activity's owner or their manager may move it."))
+    if activity.done_at is not None:
+        raise ValidationError({"due_at": [_("This activity is already done.")]})
+    if due_at is None:
+        raise ValidationError({"due_at": [_("A planned activity needs a due date.")]})
+    if not MOVE_YEARS[0] <= due_at.year <= MOVE_YEARS[1]:
+        raise ValidationError(
+            {
+                "due_at": [
+                    _("Choose a date between the years %(first)d and %(last)d.")
+                    % {"first": MOVE_YEARS[0], "last": MOVE_YEARS[1]}
+                ]
+            }
+        )
+    if expected_due_at is None or activity.due_at != expected_due_at:
+        raise ValidationError(
+            {"expected_due_at": [_("Someone else moved this activity meanwhile. Reload and try again.")]}
+        )
+    before = timeline.snapshot(activity, ["due_at", "remind_at"])
+    remind_at = activity.remind_at + (due_at - activity.due_at) if activity.remind_at and activity.due_at else None
+    with transaction.atomic():
+        moved = Activity.objects.filter(pk=activity.pk, due_at=expected_due_at, done_at__isnull=True).update(
+            due_at=due_at, remind_at=remind_at, reminded_at=None
+        )
+        if not moved:
+            raise ValidationError(
+                {"expected_due_at": [_("Someone else moved this activity meanwhile. Reload and try again.")]}
+            )
+        activity.due_at, activity.remind_at, activity.reminded_at = due_at, remind_at, None
+        subject = activity.subject
+        if subject is not None:
+            timeline.record_changes(
+                actor=actor,
+                subject=subject,
+                before=before,
+                source=activity,
+                via="activity",
+                text=_("Rescheduled: %(activity)s") % {"activity": activity},
+            )
+    return activity
+
+
 def activities_for(subject: models.Model) -> QuerySet[Activity]:
     return Activity.objects.filter(
         content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk
@@ -122,6 +182,8 @@ def _queue_reminders(now: datetime, batch: int, progress: Callable[[], bool] | N
     from django.utils import translation
 
     from ltc.core.mail import mail_queue
+    from ltc.core.models import NotificationKind
+    from ltc.core.notifications import notify
 
     with transaction.atomic():
         if progress is not None and not progress():
@@ -142,5 +204,12 @@ def _queue_reminders(now: datetime, batch: int, progress: Callable[[], bool] | N
                     "due": timezone.localtime(activity.due_at).strftime("%Y-%m-%d %H:%M") if activity.due_at else "",
                 }
             mail_queue(subject, body, [activity.owner.email], deliver=False)
+            notify(
+                [activity.owner],
+                NotificationKind.ACTIVITY_DUE,
+                subject=activity.subject,
+                params={"activity": activity.title},
+                mail=False,
+            )
         Activity.objects.filter(pk__in=[a.pk for a in due]).update(reminded_at=now)
     return len(due)

@@ -8,4 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from ltc.core import checks, lookups  # noqa: F401 - registers the deploy checks and field__any
+        from ltc.core import (  # noqa: F401 - registers the deploy checks and field__any
+            calendar,  # noqa: F401 - registers the activities on the calendar
+            checks,
+            lookups,
+        )

@@ -49,6 +49,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import module_has_submodule
 
+from ltc.core import search
 from ltc.core.bulk import bulk_insert, next_ids
 from ltc.core.models import IntegrationEvent, ReactionDelivery
 
@@ -215,6 +216,8 @@ def emit(event: Event) -> IntegrationEvent:
         subject_id=event.subject_id,
         payload=event.payload(),
     )
+    # The search index follows every announced record after the commit (core.search).
+    search.mark_label(event.subject_model, [event.subject_id])
     reactions = reactions_to(type(event))
     later = [r for r in reactions if r.runs == AFTER_COMMIT]
     if later:
@@ -236,6 +239,11 @@ def emit_many(events: Sequence[Event]) -> int:
     if not events:
         return 0
     ids = next_ids(IntegrationEvent, len(events))  # the deliveries refer to them
+    subjects: dict[str, list[int]] = defaultdict(list)
+    for e in events:
+        subjects[e.subject_model].append(e.subject_id)
+    for label, subject_ids in subjects.items():
+        search.mark_label(label, subject_ids)
     now = timezone.now()
     bulk_insert(
         IntegrationEvent,

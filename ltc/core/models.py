@@ -228,6 +228,28 @@ class Activity(models.Model):
         return self.done_at is None and self.due_at is not None and self.due_at < (now or timezone.now())
 
 
+class CalendarFeed(models.Model):
+    """A user's private calendar feed (ICS). Only the SHA-256 digest of its secret is stored; the
+    address is shown once. Revoked feeds are kept (an auditor may ask who had one, and when)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds", verbose_name=_("user")
+    )
+    prefix = models.CharField(_("prefix"), max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.prefix}…"
+
+
 class NumberSequence(models.Model):
     """The last number issued in a series (quotes, contracts, invoices), per year.
 
@@ -355,3 +377,164 @@ class OutgoingMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"
+
+
+class NotificationKind(models.TextChoices):
+    """What a notification tells; its text is rendered in the reader's language from kind + params."""
+
+    ASSIGNMENT = "assignment", _("Assigned to you")
+    MENTION = "mention", _("Mentioned in a note")
+    MENTION_UNSEEN = "mention_unseen", _("Mention not delivered")
+    DECISION_ROUTED = "decision_routed", _("Decision routed to you")
+    DECISION_MADE = "decision_made", _("Your request decided")
+    ACTIVITY_DUE = "activity_due", _("Activity due")
+
+
+class NotificationChannel(models.TextChoices):
+    IN_APP = "in_app", _("In the app")
+    EMAIL = "email", _("E-mail")
+    WEBHOOK = "webhook", _("Group robot")
+
+
+class Notification(models.Model):
+    """Something a user should know about a record. Kept language-neutral (kind + params) and
+    rendered in the reader's language when shown; read once read_at is set."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True, blank=True)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject = GenericForeignKey("content_type", "object_id")
+    subject_label = models.CharField(max_length=300, blank=True, help_text="the record's name when notified")
+    params = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_recent"),
+            models.Index(fields=["recipient"], name="notification_unread", condition=models.Q(read_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id}"
+
+
+class NotificationPreference(models.Model):
+    """A user's channels for one kind of notification; without a row the defaults apply."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    in_app = models.BooleanField(default=True)
+    email = models.BooleanField(default=False)
+    webhook = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}"
+
+
+class RobotType(models.TextChoices):
+    WECOM = "wecom", _("WeCom group robot")
+    DINGTALK = "dingtalk", _("DingTalk group robot")
+    FEISHU = "feishu", _("Feishu group robot")
+
+
+class NotificationWebhook(models.Model):
+    """A user's group robot (企业微信 / 钉钉 / 飞书) that receives their notifications."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    url = models.URLField(max_length=500, blank=True)
+    robot = models.CharField(max_length=20, choices=RobotType.choices, default=RobotType.WECOM)
+
+    def __str__(self) -> str:
+        return f"{self.robot} {self.url}"
+
+
+class OutgoingWebhook(models.Model):
+    """A robot message to post, written in the transaction that notified (an outbox like
+    OutgoingMail): the worker posts it, keeping a failure for a retry."""
+
+    url = models.URLField(max_length=500)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["id"], name="outgoing_webhook_unsent", condition=models.Q(sent_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class SavedView(models.Model):
+    """A named set of filters (and the columns shown) a user keeps for one list; at most one of a
+    user's views per list is the default, applied when the list is opened without parameters."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    list_key = models.CharField(_("list"), max_length=40)
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    is_default = models.BooleanField(_("default view"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["list_key", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "list_key", "name"], name="core_saved_view_unique_name"),
+            models.UniqueConstraint(
+                fields=["user", "list_key"], condition=models.Q(is_default=True), name="core_saved_view_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ListPreference(models.Model):
+    """The columns a user chose for one list (order fixed by the list's declaration)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="list_preferences")
+    list_key = models.CharField(_("list"), max_length=40)
+    columns = models.JSONField(_("columns"), default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "list_key"], name="core_list_preference_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.list_key}"
+
+
+class SearchDocument(models.Model):
+    """One searchable record in the global search index (core.search): its normalized text and the
+    pinyin of its Chinese (full syllables and initials). Derived data, rebuilt by `ltc search_rebuild`;
+    the title shown to a user is read again from the record through the kind's access scope."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=32)
+    title = models.CharField(max_length=300)
+    text = models.TextField()
+    pinyin = models.TextField(blank=True)
+    initials = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="search_document_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.object_id}"

@@ -88,4 +88,33 @@ def recover_jobs() -> list[str]:
     if ReactionDelivery.objects.filter(done_at__isnull=True).exists():
         deliver_reactions.enqueue()
         recovered.append("reactions")
+    from ltc.core.models import OutgoingWebhook
+
+    if OutgoingWebhook.objects.filter(sent_at__isnull=True).exists():
+        deliver_webhooks.enqueue()
+        recovered.append("webhooks")
     return recovered
+
+
+@task()
+def deliver_webhooks() -> int:
+    """Post the queued group-robot messages; what failed is tried again later."""
+    from ltc.core.models import OutgoingWebhook
+    from ltc.core.notifications import MAX_ATTEMPTS, webhooks_deliver
+
+    sent = webhooks_deliver()
+    left = OutgoingWebhook.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS).exists()
+    if left and _database_queue() and not _retry_queued(deliver_webhooks):
+        deliver_webhooks.using(run_after=timezone.now() + MAIL_RETRY_AFTER).enqueue()
+    return sent
+
+
+@task()
+def send_notification_digest() -> int:
+    """Mail each user the unread notifications of the last day (once a day), then deliver."""
+    from ltc.core.mail import mail_deliver
+    from ltc.core.notifications import digest_send
+
+    queued = digest_send()
+    mail_deliver()
+    return queued

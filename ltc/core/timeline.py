@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
+from ltc.core import search
 from ltc.core.models import TimelineEvent, TimelineKind
 
 NOTE_MAX_LENGTH = 10_000
@@ -74,18 +75,26 @@ def record_activity(*, actor: Any, subject: models.Model, activity: Any) -> Time
 
 
 def note_add(*, actor: Any, subject: models.Model, text: str) -> TimelineEvent:
-    """Add a note; refuses an empty or over-long text."""
+    """Add a note; refuses an empty or over-long text. The users it mentions by @username are
+    notified when they may see `subject`; the others are listed in the event's `not_notified`."""
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": [_("A note cannot be empty.")]})
     if len(text) > NOTE_MAX_LENGTH:
         raise ValidationError({"text": [_("A note may have at most %(n)d characters.") % {"n": NOTE_MAX_LENGTH}]})
-    return _append(actor=actor, subject=subject, kind=TimelineKind.NOTE, text=text)
+    event = _append(actor=actor, subject=subject, kind=TimelineKind.NOTE, text=text)
+    # "@username" tells that user, if they may open the record; the author hears of those who may not.
+    from ltc.core.notifications import mentions_notify
+
+    event.not_notified = mentions_notify(actor=actor, subject=subject, text=text)  # type: ignore[attr-defined]
+    return event
 
 
 def _append(
     *, actor: Any, subject: models.Model, kind: str, text: str = "", changes: list[Any] | None = None
 ) -> TimelineEvent:
+    # Every service records its change here: the one place that keeps the search index current.
+    search.mark_dirty(subject)
     return TimelineEvent.objects.create(
         content_type=ContentType.objects.get_for_model(subject),
         object_id=subject.pk,

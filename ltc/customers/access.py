@@ -1,7 +1,7 @@
 """Who may see, change and merge accounts and contacts.
 
 An account is visible to its owner, the managers above the owner, the roles with a global sales
-or billing scope (core.access: finance reads every customer it bills and collects from), and to
+or billing scope (core.access; finance reads only the customers it bills and collects from), and to
 everyone who works a deal or a contract of the account — its AR (owner), SR, FR or sponsor — and
 the managers above them. A contact follows its account.
 Working a deal gives read access only: changing stays with the owner, the owner's managers and
@@ -19,6 +19,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 
 from ltc.core.access import NOTHING, can_change, has_any_role, visible_q
+from ltc.customers.choices import AccountStatus
 from ltc.customers.models import Account
 from ltc.org.choices import RoleCode
 from ltc.org.models import User
@@ -37,6 +38,9 @@ ACCOUNT_WORK = (
     ("opportunities", ("owner", "sr", "fr", "sponsor")),
     ("contracts", ("owner", "sr", "fr", "sponsor")),
 )
+
+# Reverse relations from Account → the records finance bills from.
+BILLED = ("contracts", "invoices")
 
 
 def _work_q(user: Any, prefix: str) -> Q:
@@ -66,9 +70,25 @@ def account_visible_q(user: Any, *, prefix: str = "") -> Q:
     q = visible_q(user, owner_path=f"{prefix}owner")
     if q == Q() or q == NOTHING:
         return q
+    q |= _work_q(user, prefix)
     if user.has_global_scope(area="billing"):
-        return Q()  # finance bills and collects from every customer (read only: see can_change_account)
-    return q | _work_q(user, prefix)
+        q |= _billed_q(prefix)  # read only: see can_change_account
+    return q
+
+
+def _billed_q(prefix: str) -> Q:
+    """The accounts finance bills and collects from: customers and former customers (a signed
+    contract makes an account a customer) and any account with a contract or an invoice — not a
+    prospect nobody contracted with."""
+    q = Q(**{f"{prefix}status__in": [AccountStatus.CUSTOMER, AccountStatus.FORMER]})
+    for relation in BILLED:
+        try:
+            field = Account._meta.get_field(relation)
+        except FieldDoesNotExist:
+            continue
+        # A subquery per relation: the outer query keeps one row per record, no DISTINCT.
+        q |= Q(**{f"{prefix}id__in": field.related_model._default_manager.values("account_id")})  # type: ignore[union-attr]
+    return q
 
 
 def may_write_customers(user: Any) -> bool:

@@ -503,12 +503,13 @@ def contact_merge(*, actor: User, target: Contact, source: Contact, expected_ver
     )
 
 
-def account_become_customer(*, actor: User | None, account: Account, reason: str = "") -> bool:
+def account_become_customer(*, actor: User | None, account: Account) -> bool:
     """A contract with the account was signed: a prospect (or a former customer) becomes a
-    customer, on the account's timeline with `reason` ("Contract C2026-000001 signed."). The
-    signing stage has authorised the act, so no write role is asked of `actor` (None: the
-    system). Idempotent: a customer stays as it is and nothing is recorded. Returns whether the
-    status changed."""
+    customer, on the account's timeline as the status change alone, which the timeline shows in
+    the reader's language (no text: a text is fixed in one language; the contract shows on the
+    account's page). The signing stage has authorised the act, so no write
+    role is asked of `actor` (None: the system). Idempotent: a customer stays as it is and
+    nothing is recorded. Returns whether the status changed."""
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)
         if account.status == AccountStatus.CUSTOMER:
@@ -516,5 +517,5 @@ def account_become_customer(*, actor: User | None, account: Account, reason: str
         before = timeline.snapshot(account, ["status"])
         account.status = AccountStatus.CUSTOMER
         save_if_current(account, expected_version=account.version, fields=["status"])
-        timeline.record_changes(actor=actor, subject=account, before=before, text=reason)
+        timeline.record_changes(actor=actor, subject=account, before=before)
     return True

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from ltc.customers import views
+from ltc.customers import lists, views
 
 app_name = "customers"
 urlpatterns = [
     path("accounts/", views.account_list, name="account_list"),
+    path("accounts/bulk/", lists.account_bulk, name="account_bulk"),
     path("accounts/new/", views.account_create, name="account_create"),
     path("accounts/lookup/", views.account_lookup, name="account_lookup"),
     path("accounts/<int:pk>/", views.account_detail, name="account_detail"),

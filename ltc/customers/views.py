@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from ltc.core import listviews
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
@@ -24,24 +25,14 @@ from ltc.core.timeline import timeline_for
 from ltc.customers import selectors, services
 from ltc.customers.access import can_change_account, can_merge_account, may_write_customers
 from ltc.customers.forms import AccountFilterForm, AccountForm, ContactFilterForm, ContactForm, MergeForm
+from ltc.customers.lists import ACCOUNT_LIST
 from ltc.customers.models import Account, Contact
+from ltc.org.selectors import assignable_users
 from ltc.org.types import AuthedRequest
 
 LOOKUP_LIMIT = 20
 MERGE_CHOICES = 50
 ACCOUNT_CONTACTS_SHOWN = 5  # as the panels of the account's page: the rest behind "view all"
-ACCOUNT_COLUMNS: list[Column] = [
-    (gettext_lazy("Name"), lambda a: a.name),
-    (gettext_lazy("Unified social credit code"), lambda a: a.credit_code),
-    (gettext_lazy("Industry"), lambda a: a.get_industry_display()),
-    (gettext_lazy("Region"), lambda a: a.get_region_display()),
-    (gettext_lazy("Size"), lambda a: a.get_size_display()),
-    (gettext_lazy("Status"), lambda a: a.get_status_display()),
-    (gettext_lazy("Owner"), lambda a: str(a.owner)),
-    (gettext_lazy("Phone"), lambda a: a.phone),
-    (gettext_lazy("Address"), lambda a: a.address),
-    (gettext_lazy("Created at"), lambda a: a.created_at),
-]
 CONTACT_COLUMNS: list[Column] = [
     (gettext_lazy("Name"), lambda c: c.name),
     (gettext_lazy("Account"), lambda c: c.account.name),
@@ -105,14 +96,23 @@ def account_list(request: AuthedRequest) -> HttpResponseBase:
     form = AccountFilterForm(request.GET or None)
     queryset = selectors.account_list(
         user=request.user, filters=form.filters(request.user) if form.is_bound else selectors.AccountFilters()
-    )
+    ).select_related("owner__team")
+    state = listviews.list_state(request, ACCOUNT_LIST)
+    if (default := state.default_query()) is not None:
+        return redirect(f"{request.path}?{default}")
     return _list_page(
         request,
         queryset,
         template="customers/account_list.html",
-        columns=ACCOUNT_COLUMNS,
+        columns=listviews.export_columns(ACCOUNT_LIST, state.columns),
         basename="accounts",
-        extra={"filter_form": form, "can_create": may_write_customers(request.user)},
+        extra={
+            "filter_form": form,
+            "can_create": may_write_customers(request.user),
+            "list": state,
+            "users": assignable_users().select_related("team"),
+            "mass_limit": listviews.MASS_ACTION_LIMIT,
+        },
     )
 
 

@@ -1,16 +1,11 @@
-"""Back-office configuration of the ML stage: qualification, web forms. Leads, imports, routing
-and scoring rules are shown read-only: they change in the app, through their services."""
+"""Back-office configuration of the ML stage: web forms. Leads, imports, the qualification policy,
+routing and scoring rules are shown read-only: they change in the app, through their services."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 
 from ltc.core.admin import ReadOnlyAdmin
-from ltc.leads.choices import CheckItem
 from ltc.leads.models import AssignmentRule, Lead, LeadImport, QualificationPolicy, ScoringRule, WebForm
 
 
@@ -40,25 +35,12 @@ class ScoringRuleAdmin(ReadOnlyAdmin):
     list_display = ("order", "name", "active", "kind", "criterion", "value", "points")
 
 
-class QualificationPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
-    required_items = forms.MultipleChoiceField(
-        label=_("required items"), choices=CheckItem.choices, widget=forms.CheckboxSelectMultiple, required=False
-    )
-
-    class Meta:
-        model = QualificationPolicy
-        fields = ["required_items"]
-
-
 @admin.register(QualificationPolicy)
-class QualificationPolicyAdmin(admin.ModelAdmin[QualificationPolicy]):
-    form = QualificationPolicyForm
+class QualificationPolicyAdmin(ReadOnlyAdmin):
+    """Read-only: the policy changes in the process centre (/process/qualification/), version-checked
+    and on its timeline."""
 
-    def has_add_permission(self, request: Any) -> bool:
-        return not QualificationPolicy.objects.exists()
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
+    list_display = ("__str__", "required_items", "version")
 
 
 @admin.register(WebForm)

@@ -8,4 +8,8 @@ class LeadsConfig(AppConfig):
     verbose_name = _("Leads")
 
     def ready(self) -> None:
-        from ltc.leads import panels  # noqa: F401 - registers its panels on earlier stages' pages
+        from ltc.leads import (
+            notifying,  # noqa: F401 - registers its visibility rules and notifications
+            panels,  # noqa: F401 - registers its panels on earlier stages' pages
+            search,  # noqa: F401 - registers its kinds in the global search
+        )

@@ -17,15 +17,15 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from ltc.core import listviews
 from ltc.core.actions import run_action
 from ltc.core.activities import activities_for
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
-from ltc.core.exports import Column, export_response
+from ltc.core.exports import export_response
 from ltc.core.forms import (
     ActivityForm,
     ListParams,
@@ -62,6 +62,7 @@ from ltc.leads.forms import (
     QuickLeadForm,
     WebFormForm,
 )
+from ltc.leads.lists import LEAD_LIST
 from ltc.leads.models import Lead, QualificationPolicy, SavedView, WebForm
 from ltc.leads.services.webforms import HONEYPOT_FIELD, PUBLIC_FIELDS
 from ltc.org.models import User
@@ -69,21 +70,6 @@ from ltc.org.selectors import assignable_users
 from ltc.org.types import AuthedRequest
 
 BOARD_CARDS = 20
-LEAD_COLUMNS: list[Column] = [
-    (gettext_lazy("Company"), lambda x: x.company_name),
-    (gettext_lazy("Contact name"), lambda x: x.contact_name),
-    (gettext_lazy("Mobile"), lambda x: x.mobile),
-    (gettext_lazy("Email"), lambda x: x.email),
-    (gettext_lazy("Source"), lambda x: x.get_source_display()),
-    (gettext_lazy("Status"), lambda x: x.get_status_display()),
-    (gettext_lazy("Temperature"), lambda x: x.get_temperature_display()),
-    (gettext_lazy("Score"), lambda x: x.score),
-    (gettext_lazy("Owner"), lambda x: str(x.owner) if x.owner else ""),
-    (gettext_lazy("Region"), lambda x: x.get_region_display()),
-    (gettext_lazy("Industry"), lambda x: x.get_industry_display()),
-    (gettext_lazy("Budget"), lambda x: x.budget_amount),
-    (gettext_lazy("Created at"), lambda x: x.created_at),
-]
 
 
 def _require_writer(user: Any) -> None:
@@ -108,9 +94,13 @@ def lead_list(request: AuthedRequest) -> HttpResponseBase:
     form = LeadFilterForm(request.GET or None, user=request.user)
     filters = form.filters() if form.is_bound else selectors.LeadFilters()
     queryset = selectors.lead_list(user=request.user, filters=filters)
+    state = listviews.list_state(request, LEAD_LIST)
+    if (default := state.default_query()) is not None:
+        return redirect(f"{request.path}?{default}")
     fmt = request.GET.get("export")
     if fmt in {"csv", "xlsx"}:
-        return export_response(queryset.iterator(chunk_size=2000), LEAD_COLUMNS, fmt=fmt, basename="leads")
+        columns = listviews.export_columns(LEAD_LIST, state.columns)
+        return export_response(queryset.iterator(chunk_size=2000), columns, fmt=fmt, basename="leads")
     params = ListParams(request.GET)
     page = params.page(paginate(queryset, limit=params.limit, offset=params.offset))
     query = request.GET.copy()
@@ -119,6 +109,7 @@ def lead_list(request: AuthedRequest) -> HttpResponseBase:
         "filter_form": form,
         "page": page,
         "export_query": query.urlencode(),
+        "list": state,
         "saved_views": selectors.saved_views(user=request.user),
         "can_route": can_route(request.user),
         "users": assignable_users(),
@@ -164,24 +155,33 @@ def saved_view_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def lead_bulk(request: AuthedRequest) -> HttpResponse:
     """Bulk actions on the selected leads: assign, disqualify, route by the rules."""
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:500]
+    ids = listviews.selected_ids(request.POST)
+    if ids is None:
+        messages.error(request, _("Select at most %(n)d records at a time.") % {"n": listviews.MASS_ACTION_LIMIT})
+        return redirect(request.POST.get("next") or reverse("leads:lead_list"))
     leads = list(selectors.lead_list(user=request.user).filter(pk__in=ids))
     action = request.POST.get("action")
     done = 0
-    try:
-        if action == "route":
+    if action == "route":
+        try:
             done = services.leads_route(actor=request.user, leads=leads)
-        elif action == "assign":
-            owner = User.objects.filter(pk=posted_number(request.POST, "owner")).first()
-            for lead in leads:
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc) or _("Not allowed.")])))
+    elif action in {"assign", "disqualify"}:
+        # One service call per lead: a refused lead is reported by name and left as it was.
+        owner = User.objects.filter(pk=posted_number(request.POST, "owner")).first()
+        reason = request.POST.get("reason", "")
+        result = listviews.mass_apply(
+            leads,
+            lambda lead: (
                 services.lead_assign(actor=request.user, lead=lead, owner=owner)
-                done += 1
-        elif action == "disqualify":
-            for lead in leads:
-                services.lead_disqualify(actor=request.user, lead=lead, reason=request.POST.get("reason", ""))
-                done += 1
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc) or _("Not allowed.")])))
+                if action == "assign"
+                else services.lead_disqualify(actor=request.user, lead=lead, reason=reason)
+            ),
+        )
+        done = result.done
+        for record, why in result.failed:
+            messages.error(request, _("“%(record)s” not changed: %(reason)s") % {"record": record, "reason": why})
     messages.info(request, _("%(n)d leads updated.") % {"n": done})
     return redirect(request.POST.get("next") or reverse("leads:lead_list"))
 

@@ -7,6 +7,9 @@ triangle and sponsor, the managers above them, and the roles that see every cont
 legal, delivery).
 Members work the deal (activities, checklist, notes); the AR and the AR's managers steer it
 (edit, advance, win, lose, reopen); only a manager above the AR, or an admin, overrides a gate.
+While a delegation runs (授权委托), its delegate reads the deals with a decision waiting for the
+principal (a review of the deal, of its contract or of a change, a discount of one of its quotes)
+and those they decided in the principal's name.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from typing import Any, TypeVar
 from django.db.models import Q, QuerySet
 
 from ltc.core.access import NOTHING, can_change, has_any_role, visible_q
-from ltc.opportunities.models import Opportunity
+from ltc.opportunities.choices import ReviewStatus, ReviewType
+from ltc.opportunities.models import DecisionReview, Opportunity
+from ltc.org.authority import stood_in_decisions_q
 from ltc.org.choices import RoleCode
 
 OPPORTUNITY_WRITE_ROLES = (RoleCode.AR, RoleCode.SR, RoleCode.SALES_MANAGER, RoleCode.ADMIN)
@@ -39,7 +44,7 @@ def opportunity_visible_q(user: Any) -> Q:
     q = Q(owner_id__in=ids)
     for member in MEMBERS:
         q |= Q(**{f"{member}_id__in": ids})
-    return q | _contracted_q(user, ids)
+    return q | _contracted_q(user, ids) | _standing_in_q(user)
 
 
 def _contracted_q(user: Any, people: list[int]) -> Q:
@@ -54,6 +59,38 @@ def _contracted_q(user: Any, people: list[int]) -> Q:
             named |= Q(**{f"contracts__{person}_id__in": people})
         contracted = Opportunity.objects.filter(named)
     return Q(pk__in=contracted.values("pk"))
+
+
+def _standing_in_q(user: Any) -> Q:
+    """The deals with a decision the user takes for someone away today (授权委托), so the delegate
+    opens what their task links to: a decision review of the deal, a review or change of its
+    contract, a discount of one of its quotes — open and routed to the principal, or decided by
+    the user in the principal's name (the page they come back to). Read-only: steering and
+    working rights are unchanged. Subqueries (contracts and quotes through reverse relations,
+    one subquery per path rather than one join of them all), so lists gain no query."""
+    reviews = Q()
+    for review_type in ReviewType.values:
+        subject = f"review_{review_type.lower()}"
+        reviews |= Q(review_type=review_type) & stood_in_decisions_q(user, subject, waiting=Q(status=ReviewStatus.OPEN))
+    q = Q(pk__in=DecisionReview.objects.filter(reviews).values("opportunity_id"))
+    later = (
+        stood_in_decisions_q(
+            user, "review_atc", waiting=Q(contracts__reviews__decision=""), prefix="contracts__reviews__"
+        ),
+        stood_in_decisions_q(
+            user, "contract_change", waiting=Q(contracts__changes__status="assessing"), prefix="contracts__changes__"
+        ),
+        stood_in_decisions_q(
+            user,
+            "quote_discount",
+            waiting=Q(quotes__versions__status="in_approval", quotes__versions__approvals__status="pending"),
+            decider="approver",
+            prefix="quotes__versions__approvals__",
+        ),
+    )
+    for path in later:
+        q |= Q(pk__in=Opportunity.objects.filter(path).values("pk"))
+    return q
 
 
 def opportunity_scope(queryset: OpportunitiesQS, user: Any) -> OpportunitiesQS:

@@ -1,4 +1,8 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,4 +12,21 @@ class OpportunitiesConfig(AppConfig):
     verbose_name = _("Opportunities")
 
     def ready(self) -> None:
-        from ltc.opportunities import panels  # noqa: F401 - registers its panels on earlier stages' pages
+        from ltc.opportunities import (
+            calendar,  # noqa: F401 - registers its dates on the calendar
+            inbox,  # noqa: F401 - registers its inbox sources
+            notifying,  # noqa: F401 - registers its visibility rules and notifications
+            panels,  # noqa: F401 - registers its panels on earlier stages' pages
+            search,  # noqa: F401 - registers its kinds in the global search
+        )
+
+        post_migrate.connect(seed_review_criteria, sender=self, dispatch_uid="opportunities.seed_review_criteria")
+
+
+def seed_review_criteria(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    """After every migrate: an installation without review criteria gets the shipped ones."""
+    if using != "default" or "opportunities_reviewcriterion" not in connections[using].introspection.table_names():
+        return
+    from ltc.opportunities.services.criteria import criteria_seed
+
+    criteria_seed()

@@ -12,9 +12,10 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from ltc.core.access import fetch_or_404
 from ltc.core.money import quantize
 from ltc.opportunities.access import opportunity_scope
-from ltc.opportunities.choices import ForecastCategory, OpportunityStatus, RequirementKind, ReviewStatus
+from ltc.opportunities.choices import ForecastCategory, OpportunityStatus, RequirementKind, ReviewStatus, ReviewType
 from ltc.opportunities.models import Bid, DecisionReview, Opportunity, Pipeline, Stage, StageRequirement
-from ltc.org.models import Delegation, Team, User
+from ltc.org.authority import principals_stood_in_for
+from ltc.org.models import Team, User
 
 OPPORTUNITY_SORTS = {
     "-updated": ("-updated_at", "-id"),
@@ -163,14 +164,13 @@ def review_list(
 ) -> QuerySet[DecisionReview]:
     """Reviews of the deals the user sees, those the user is to decide, and the open ones routed
     to someone the user decides for today (授权委托)."""
-    away = Delegation.objects.active().filter(delegate_id=user.pk).values("principal_id")
+    stood_in = Q()
+    for review_type in ReviewType.values:  # a delegation covers some review types only
+        principals = principals_stood_in_for(user, f"review_{review_type.lower()}")
+        stood_in |= Q(review_type=review_type, decider_id__in=principals, status=ReviewStatus.OPEN)
     qs = DecisionReview.objects.select_related(
         "opportunity", "decider", "opened_by", "decided_by", "decided_for"
-    ).filter(
-        Q(opportunity__in=opportunity_scope(Opportunity.objects.all(), user))
-        | Q(decider_id=user.pk)
-        | Q(decider_id__in=away, status=ReviewStatus.OPEN)
-    )
+    ).filter(Q(opportunity__in=opportunity_scope(Opportunity.objects.all(), user)) | Q(decider_id=user.pk) | stood_in)
     if opportunity:
         qs = qs.filter(opportunity_id=opportunity)
     if status in ReviewStatus.values:

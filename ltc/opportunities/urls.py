@@ -1,10 +1,11 @@
 from django.urls import path
 
-from ltc.opportunities import views
+from ltc.opportunities import lists, views
 
 app_name = "opportunities"
 urlpatterns = [
     path("", views.opportunity_list, name="opportunity_list"),
+    path("bulk/", lists.opportunity_bulk, name="opportunity_bulk"),
     path("board/", views.opportunity_board, name="opportunity_board"),
     path("funnel/", views.opportunity_funnel, name="opportunity_funnel"),
     path("new/", views.opportunity_create, name="opportunity_create"),

@@ -13,17 +13,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ltc.core import listviews
 from ltc.core.access import has_any_role
 from ltc.core.actions import run_action
 from ltc.core.activities import activities_for
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
+from ltc.core.exports import export_response
 from ltc.core.forms import (
     ActivityForm,
     ListParams,
@@ -58,6 +61,7 @@ from ltc.opportunities.forms import (
     WinForm,
     visible_accounts,
 )
+from ltc.opportunities.lists import DEAL_LIST
 from ltc.opportunities.models import (
     BidDocumentVersion,
     Opportunity,
@@ -76,15 +80,29 @@ from ltc.org.types import AuthedRequest
 
 
 @login_required
-def opportunity_list(request: AuthedRequest) -> HttpResponse:
+def opportunity_list(request: AuthedRequest) -> HttpResponseBase:
     form = OpportunityFilterForm(request.GET or None)
     filters = form.filters() if form.is_bound else selectors.OpportunityFilters()
     # The account's page links its deals here; the scope of opportunity_list still applies.
     filters = replace(filters, account=posted_number(request.GET, "account") or None)
     params = ListParams(request.GET)
     queryset = selectors.opportunity_list(user=request.user, filters=filters)
+    state = listviews.list_state(request, DEAL_LIST)
+    if (default := state.default_query()) is not None:
+        return redirect(f"{request.path}?{default}")
+    fmt = request.GET.get("export")
+    if fmt in {"csv", "xlsx"}:
+        columns = listviews.export_columns(DEAL_LIST, state.columns)
+        return export_response(queryset.iterator(chunk_size=2000), columns, fmt=fmt, basename="opportunities")
     page = params.page(paginate(queryset, limit=params.limit, offset=params.offset))
-    context = {"filter_form": form, "page": page, "can_create": has_any_role(request.user, OPPORTUNITY_WRITE_ROLES)}
+    context = {
+        "filter_form": form,
+        "page": page,
+        "can_create": has_any_role(request.user, OPPORTUNITY_WRITE_ROLES),
+        "list": state,
+        "users": assignable_users().select_related("team"),
+        "mass_limit": listviews.MASS_ACTION_LIMIT,
+    }
     template = (
         "opportunities/opportunity_list.html#results" if is_htmx(request) else "opportunities/opportunity_list.html"
     )
@@ -344,12 +362,19 @@ def opportunity_activity_done(request: AuthedRequest, pk: int, activity_id: int)
 @login_required
 @require_POST
 def opportunity_note_add(request: AuthedRequest, pk: int) -> HttpResponse:
-    return _action(
-        request,
-        pk,
-        lambda o: services.opportunity_note_add(actor=request.user, opportunity=o, text=request.POST.get("text", "")),
-        _("Note added."),
-    )
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+
+    def add() -> str:
+        note = services.opportunity_note_add(
+            actor=request.user, opportunity=opportunity, text=request.POST.get("text", "")
+        )
+        blind = getattr(note, "not_notified", [])
+        if blind:
+            names = ", ".join(u.username for u in blind)
+            return _("Note added. %(names)s cannot see this record, not notified.") % {"names": names}
+        return _("Note added.")
+
+    return run_action(request, add, then=opportunity)
 
 
 @login_required
@@ -443,6 +468,7 @@ def review_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             review.amount,
             review.currency,
             prefer=review.decider_id,
+            parties=authority.triangle_ids(opportunity),
         ),
         "decisions": Decision.choices,
         "scores": range(1, 6),

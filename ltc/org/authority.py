@@ -3,11 +3,12 @@ goes when it is above someone's authority (up the team tree, then to whoever hol
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from ltc.org.models import Authority, Delegation, Team, User
 
@@ -46,14 +47,34 @@ def delegations_to(user: Any, subject: str, on: date | None = None) -> list[Dele
     return [d for d in running if d.covers_subject(subject)]
 
 
+def triangle_ids(record: Any) -> frozenset[int]:
+    """The ids of a deal's or contract's iron triangle (AR, SR, FR; unnamed roles left out)."""
+    return frozenset(pk for pk in (record.owner_id, record.sr_id, record.fr_id) if pk)
+
+
+def triangle_q(user: Any, prefix: str = "") -> Q:
+    """Rows whose deal or contract (reached through `prefix`) has `user` on its iron triangle."""
+    return Q(**{f"{prefix}owner_id": user.pk}) | Q(**{f"{prefix}sr_id": user.pk}) | Q(**{f"{prefix}fr_id": user.pk})
+
+
 def delegation_used(
-    user: Any, subject: str, amount: Decimal, currency: str, on: date | None = None, *, prefer: Any = None
+    user: Any,
+    subject: str,
+    amount: Decimal,
+    currency: str,
+    on: date | None = None,
+    *,
+    prefer: Any = None,
+    parties: Collection[int] = (),
 ) -> Delegation | None:
     """The delegation whose principal's authority lets `user` decide when their own does not
     (None when their own authority suffices, or no running delegation covers the decision).
     `prefer`: the decider the decision was routed to (a user or their id), chosen first when
-    they delegated to `user`."""
+    they delegated to `user`. `parties`: the ids of who the record is about (its iron triangle,
+    its author or requester) — none of them decides it in someone else's name."""
     if covers(user, subject, amount, currency):
+        return None
+    if getattr(user, "pk", None) in parties:
         return None
     candidates = delegations_to(user, subject, on)
     prefer_id = getattr(prefer, "pk", prefer)
@@ -62,17 +83,27 @@ def delegation_used(
 
 
 def acting_for(
-    user: Any, subject: str, amount: Decimal, currency: str, on: date | None = None, *, prefer: Any = None
+    user: Any,
+    subject: str,
+    amount: Decimal,
+    currency: str,
+    on: date | None = None,
+    *,
+    prefer: Any = None,
+    parties: Collection[int] = (),
 ) -> User | None:
     """The principal in whose name `user` decides (None: in their own name, or not at all)."""
-    delegation = delegation_used(user, subject, amount, currency, on, prefer=prefer)
+    delegation = delegation_used(user, subject, amount, currency, on, prefer=prefer, parties=parties)
     return delegation.principal if delegation is not None else None
 
 
-def may_decide(user: Any, subject: str, amount: Decimal, currency: str, *, prefer: Any = None) -> bool:
-    """Whether `user` may decide, by their own authority or one delegated to them today."""
+def may_decide(
+    user: Any, subject: str, amount: Decimal, currency: str, *, prefer: Any = None, parties: Collection[int] = ()
+) -> bool:
+    """Whether `user` may decide, by their own authority or one delegated to them today (never
+    delegated, for one of the record's `parties`)."""
     return covers(user, subject, amount, currency) or (
-        delegation_used(user, subject, amount, currency, prefer=prefer) is not None
+        delegation_used(user, subject, amount, currency, prefer=prefer, parties=parties) is not None
     )
 
 
@@ -90,6 +121,29 @@ def stand_in(decider: User, subject: str, on: date | None = None) -> User | None
     covering `subject` (None: the decider is not away for it)."""
     running = Delegation.objects.active(on).filter(principal=decider).select_related("delegate").order_by("pk")
     return next((d.delegate for d in running if d.covers_subject(subject) and d.delegate.is_active), None)
+
+
+def principals_stood_in_for(user: Any, subject: str, on: date | None = None) -> QuerySet[Delegation, Any]:
+    """The ids of the principals `user` decides `subject` for today (running delegations to
+    `user` covering it), as a subquery: access rules OR it into their filters, so it costs no
+    query of its own and none per row."""
+    if not (user.is_authenticated and user.is_active):
+        return Delegation.objects.none().values("principal_id")
+    # Subjects are a JSON list of codes ([] = all); matched on the list's text, quotes included,
+    # so that one code never matches inside another (a JSON "contains" has no SQLite form).
+    covering = Q(subjects=[]) | Q(subjects__icontains=f'"{subject}"')
+    return Delegation.objects.active(on).filter(covering, delegate_id=user.pk).values("principal_id")
+
+
+def stood_in_decisions_q(user: Any, subject: str, *, waiting: Q, decider: str = "decider", prefix: str = "") -> Q:
+    """The decisions (rows reached through `prefix`) the user takes for someone away today: still
+    open (`waiting`, prefixed by the caller) and routed to the principal (field `decider`), or
+    already taken by the user in the principal's name. Both end with the delegation; an open one
+    also ends when someone else decides it. Subqueries only: no query of its own."""
+    principals = principals_stood_in_for(user, subject)
+    routed = Q(**{f"{prefix}{decider}_id__in": principals})
+    taken = Q(**{f"{prefix}decided_by_id": user.pk, f"{prefix}decided_for_id__in": principals})
+    return (waiting & routed) | taken
 
 
 def route(*, subject: str, amount: Decimal, currency: str, owner: User) -> tuple[User | None, list[User]]:

@@ -103,6 +103,18 @@ def _check_authority(line: Authority) -> None:
     line.full_clean()
 
 
+def _check_not_own_authority(actor: User, *lines: Authority) -> None:
+    """A steward who is not an administrator sets no line that names them or a role they hold:
+    they would be raising their own authority."""
+    if has_any_role(actor, (RoleCode.ADMIN,)):
+        return
+    for line in lines:
+        if line.user_id is not None and line.user_id == actor.pk:
+            raise ValidationError({"user": [_("You cannot set authority for yourself.")]}, code="own_authority")
+        if line.role_id is not None and line.role is not None and actor.has_role(line.role.code):
+            raise ValidationError({"role": [_("You cannot set authority for a role you hold.")]}, code="own_authority")
+
+
 def _unknown_authority_fields(data: dict[str, Any]) -> None:
     unknown = sorted(set(data) - set(AUTHORITY_FIELDS))
     if unknown:
@@ -137,12 +149,14 @@ def _authority_event(*, actor: User, line: Authority, kind: str, before: dict[st
 
 
 def authority_create(*, actor: User, data: dict[str, Any]) -> Authority:
-    """Add a line to the authority matrix (administrators). Decisions already routed keep their
+    """Add a line to the authority matrix (administrators; a subject's steward for its lines, but
+    never one naming the steward or a role they hold). Decisions already routed keep their
     decider; the line applies to what is routed from now on. Refuses invalid lines (422)."""
     _require_authority_admin(actor, str(data.get("subject", "")))
     _unknown_authority_fields(data)
     line = Authority(**data)
     _check_authority(line)
+    _check_not_own_authority(actor, line)
     with transaction.atomic():
         line.save()
         _authority_event(actor=actor, line=line, kind=TimelineKind.CREATED, before={}, after=_authority_values(line))
@@ -151,15 +165,18 @@ def authority_create(*, actor: User, data: dict[str, Any]) -> Authority:
 
 def authority_update(*, actor: User, line: Authority, data: dict[str, Any], expected_version: int) -> Authority:
     """Change a line if `expected_version` is still current (else StaleVersionError); old → new
-    on its timeline."""
+    on its timeline. A steward who is not an administrator may not change a line naming them or
+    a role they hold, nor move a line onto one (a field error on user or role)."""
     _require_authority_admin(actor, line.subject, str(data.get("subject", line.subject)))
     _unknown_authority_fields(data)
     if line.version != expected_version:
         raise StaleVersionError(line.version)
+    _check_not_own_authority(actor, line)
     before = _authority_values(line, list(data))
     for name, value in data.items():
         setattr(line, name, value)
     _check_authority(line)
+    _check_not_own_authority(actor, line)
     with transaction.atomic():
         save_if_current(line, expected_version=expected_version, fields=list(data))
         after = _authority_values(line, list(data))

@@ -405,24 +405,25 @@ def _gates(bound: dict[tuple[str, str], int], since: datetime, now: datetime) ->
     where = f"g.from_stage_id IN ({', '.join(['%s'] * len(stages)) or 'NULL'}) AND g.at >= %s AND g.at < %s"  # noqa: S608 - no user input
     params: list[Any] = [*stages, since, now]
     sql = (
-        f"SELECT g.from_stage_id, g.outcome, 'p', g.actor_id, u.first_name, u.last_name, u.username, COUNT(*) "  # noqa: S608 - no user input
+        f"SELECT g.from_stage_id, g.outcome, 'p', g.actor_id, u.first_name, u.last_name, u.username, u.display_name, COUNT(*) "  # noqa: S608 - no user input
         f"FROM {gate} g JOIN {users} u ON u.id = g.actor_id WHERE {where} "
-        "GROUP BY g.from_stage_id, g.outcome, g.actor_id, u.first_name, u.last_name, u.username "
-        f"UNION ALL SELECT g.from_stage_id, g.outcome, 'i', r.id, r.label, '', '', COUNT(*) "
+        "GROUP BY g.from_stage_id, g.outcome, g.actor_id, u.first_name, u.last_name, u.username, u.display_name "
+        f"UNION ALL SELECT g.from_stage_id, g.outcome, 'i', r.id, r.label, '', '', '', COUNT(*) "
         f"FROM {gate} g JOIN {missing} m ON m.gateoutcome_id = g.id JOIN {items} r ON r.id = m.stagerequirement_id "
         f"WHERE {where} GROUP BY g.from_stage_id, g.outcome, r.id, r.label "
-        f"UNION ALL SELECT g.from_stage_id, g.outcome, 'f', {FR_ITEM}, '', '', '', COUNT(*) "
+        f"UNION ALL SELECT g.from_stage_id, g.outcome, 'f', {FR_ITEM}, '', '', '', '', COUNT(*) "
         f"FROM {gate} g WHERE {where} AND g.fr_missing = %s GROUP BY g.from_stage_id, g.outcome"
     )
     # node id → "p"/"i" → key → [label, refused, overridden]
     counted: dict[int, dict[str, dict[int, list[Any]]]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *params, *params, True])
-        for stage_id, outcome, by, key, first, last, username, n in cursor.fetchall():
+        for stage_id, outcome, by, key, first, last, username, display_name, n in cursor.fetchall():
             if by == "f":
                 by, label = "i", str(_("An FR must be named"))
             elif by == "p":
-                label = f"{first} {last}".strip() or username
+                # The name User.__str__ gives.
+                label = display_name or f"{first} {last}".strip() or username
             else:
                 label = first
             row = counted.setdefault(stage_node[stage_id], {}).setdefault(by, {}).setdefault(key, [label, 0, 0])

@@ -12,9 +12,10 @@ An invoice moves with its balance too (paid in full: ltc/process/steps.py `PAID`
 events name the payment, so the invoices it paid — or, reversed, opened again — are found through
 its allocations, one query for a chunk of payments.
 
-Moves no event announces (a lead becoming "verifying" when it is first contacted, a receipt's
-credit allocated later by `payment_allocate`, a draft invoice cancelled) are caught up with the
-record's next event, and by `step_visits_rebuild`.
+An invoice's visit opens with its draft (invoice.drafted: at signing, by the invoice run's
+chunks, anew for a due line) as the rebuild's does, and a cancelled draft leaves (invoice.cancelled).
+Moves no event announces (a lead becoming "verifying" when it is first contacted) are caught up
+with the record's next event, and by `step_visits_rebuild`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from collections import defaultdict
 
 from django.apps import apps
 
-from ltc.billing.events import InvoiceCredited, InvoiceIssued, PaymentReceived, PaymentReversed
+from ltc.billing.events import (
+    InvoiceCancelled,
+    InvoiceCredited,
+    InvoiceDrafted,
+    InvoiceIssued,
+    PaymentAllocated,
+    PaymentReceived,
+    PaymentReversed,
+)
 from ltc.billing.models import Allocation, Invoice
 from ltc.contracts.events import (
     ContractAccepted,
@@ -63,8 +72,10 @@ MOVES: tuple[type[Event], ...] = (
     ContractCompleted,
     ContractClosed,
     ContractTerminated,
+    InvoiceDrafted,
     InvoiceIssued,
     InvoiceCredited,
+    InvoiceCancelled,
 )
 
 
@@ -82,8 +93,9 @@ def records_moved(events: list[Event]) -> None:
         steps_sync_ids(apps.get_model(label), pks)
 
 
-# Events about a payment: the invoices it was allocated to may have been paid or opened again.
-PAYMENTS: tuple[type[Event], ...] = (PaymentReceived, PaymentReversed)
+# Events about a payment: the invoices it was allocated to (when recorded or later) may have been
+# paid or opened again.
+PAYMENTS: tuple[type[Event], ...] = (PaymentReceived, PaymentAllocated, PaymentReversed)
 
 
 def payment_booked(event: Event) -> None:

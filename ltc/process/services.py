@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from ltc.core import timeline
 from ltc.core.concurrency import StaleVersionError, save_if_current
 from ltc.org.models import Role, User
+from ltc.process import stewardship
 from ltc.process.models import BindingKind, ProcessBinding, ProcessNode
 from ltc.process.selectors import (
     CODE_CHOICES,
@@ -308,15 +309,25 @@ def _check_key(kind: str, key: str) -> str:
     return str(int(key))
 
 
+def _require_bind(actor: User, kind: str, key: str) -> None:
+    """A binding that grants configuration moves it to the node's owners: only who already
+    configures what it names (or an administrator) may add or remove it."""
+    if not stewardship.may_bind(actor, kind, key):
+        raise PermissionDenied(_("Only an administrator, or whoever already configures this, may bind or unbind it."))
+
+
 def binding_add(*, actor: User, node: ProcessNode, kind: str, key: str) -> ProcessBinding:
     """Bind a status, stage, gate item, review type, authority subject or routing rule to the node.
 
     The key must name what exists; one thing is bound to one node only (a position binding says
-    where a record stands, so two nodes cannot both claim it). Kept on the node's timeline."""
+    where a record stands, so two nodes cannot both claim it). A binding that grants configuration
+    is refused (PermissionDenied) unless the actor already configures what it names. Kept on the
+    node's timeline."""
     _require_edit(actor, node)
     if not node.active:
         raise ValidationError(_("This node is inactive."), code="inactive")
     key = _check_key(kind, key)
+    _require_bind(actor, kind, key)
     held = ProcessBinding.objects.filter(kind=kind, key=key).select_related("node").first()
     if held is not None:
         raise _field_error(
@@ -331,9 +342,11 @@ def binding_add(*, actor: User, node: ProcessNode, kind: str, key: str) -> Proce
 
 
 def binding_remove(*, actor: User, binding: ProcessBinding) -> None:
-    """Remove a binding; the node's timeline keeps what it named."""
+    """Remove a binding; the node's timeline keeps what it named. Refused like `binding_add` for
+    a binding that grants configuration the actor does not hold."""
     node = binding.node
     _require_edit(actor, node)
+    _require_bind(actor, binding.kind, binding.key)
     with transaction.atomic():
         before = timeline.snapshot(binding, ["kind", "key"])
         binding.delete()

@@ -23,9 +23,9 @@ from typing import Any
 
 from django.db.models import Q
 
-from ltc.core.stewardship import ConfigArea
+from ltc.core.stewardship import ConfigArea, may_configure
 from ltc.leads.choices import LeadStatus
-from ltc.opportunities.models import Stage
+from ltc.opportunities.models import Stage, StageRequirement
 from ltc.process.models import LEVELS, BindingKind, ProcessBinding
 
 CACHE = "_ltc_stewardship"
@@ -130,3 +130,30 @@ def process_owner_grant(user: Any, area: ConfigArea, key: str | None) -> bool:
     if area == ConfigArea.STAGE:
         return _stage(held, int(key))
     return False
+
+
+def may_bind(user: Any, kind: str, key: str, *, stage_of: dict[str, int] | None = None) -> bool:
+    """Whether `user` may bind (or unbind) `kind`/`key` on a step they edit. A binding that grants
+    configuration (see the module) is only for who may already configure what it names — an
+    administrator, or its steward: binding it would otherwise take it from its owner. A gate item
+    also falls to whoever configures its stage (`stage_of` maps gate item ids to their stage ids,
+    read here when not given). Other kinds grant nothing and are not checked here."""
+    kind, key = str(kind), str(key)
+    if kind == BindingKind.LEAD_STATUS:
+        areas = {str(status): area for area, (_kind, status) in AREA_STEPS.items()}
+        return key not in areas or may_configure(user, areas[key])
+    if kind == BindingKind.STAGE:
+        return may_configure(user, ConfigArea.STAGE, key)
+    if kind == BindingKind.REQUIREMENT:
+        if may_configure(user, ConfigArea.REQUIREMENT, key):
+            return True
+        if stage_of is None:
+            stage_of = (
+                {str(pk): stage for pk, stage in StageRequirement.objects.filter(pk=key).values_list("pk", "stage_id")}
+                if key.isdigit()
+                else {}
+            )
+        return key in stage_of and may_configure(user, ConfigArea.STAGE, stage_of[key])
+    if kind in (BindingKind.AUTHORITY, BindingKind.ROUTING):
+        return may_configure(user, ConfigArea(kind), key)
+    return True

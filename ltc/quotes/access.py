@@ -1,5 +1,7 @@
 """Who may see and write quotes: a quote is visible to whoever sees its deal; the deal's AR side
-(AR, managers above, admins) and its SR write it; the pending approver approves."""
+(AR, managers above, admins) and its SR write it; the pending approver approves. A delegate
+standing in for the approver today (授权委托) sees the deal, so the quote, through
+opportunities.access (read-only: writing stays with can_write)."""
 
 from __future__ import annotations
 

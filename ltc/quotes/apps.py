@@ -8,4 +8,9 @@ class QuotesConfig(AppConfig):
     verbose_name = _("Quotes")
 
     def ready(self) -> None:
-        from ltc.quotes import panels  # noqa: F401 - registers its panels on earlier stages' pages
+        from ltc.quotes import (
+            inbox,  # noqa: F401 - registers its inbox sources
+            notifying,  # noqa: F401 - registers its visibility rules and notifications
+            panels,  # noqa: F401 - registers its panels on earlier stages' pages
+            search,  # noqa: F401 - registers its kinds in the global search
+        )

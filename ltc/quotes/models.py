@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -69,6 +70,10 @@ class Quote(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        # Tasks and notifications about a quote (an approval step's) link its page by this.
+        return reverse("quotes:quote_detail", args=[self.pk])
 
     def refresh_search_text(self) -> None:
         self.search_text = f"{self.number} {self.title} {self.account.name}".lower()[:600]

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from ltc.core import normalize
 from ltc.core.bulk import bulk_insert, next_ids
+from ltc.core.search import rebuild as search_rebuild
 from ltc.customers import services as customer_services
 from ltc.customers.models import Account, Contact
 from ltc.customers.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
@@ -470,6 +471,7 @@ def _seed_demo(*, rng_seed: int) -> bool:
     # log replayed from that history (the map's time in step and weekly flow).
     backdate_history(rng, timezone.now())
     step_visits_rebuild()
+    search_rebuild()
     return True
 
 

@@ -13,18 +13,21 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ltc.core import search as core_search
 from ltc.core.activities import follow_ups
 from ltc.core.models import TimelineEvent
 from ltc.customers import selectors as customer_selectors
 from ltc.customers.access import may_write_customers
-from ltc.leads import selectors as lead_selectors
 from ltc.org import selectors as org_selectors
 from ltc.org import services as org_services
 from ltc.org.choices import Language
 from ltc.org.types import AuthedRequest
 from ltc.web.forms import LoginForm, TokenCreateForm
+from ltc.web.views_notifications import preferences_context
 
 SEARCH_RESULTS_PER_KIND = 8
+SEARCH_LIVE_PER_KIND = 4
+SEARCH_MAX_LENGTH = 100
 
 
 class LoginView(auth_views.LoginView):
@@ -58,19 +61,14 @@ def home(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def search(request: AuthedRequest) -> HttpResponse:
-    """Global search over every kind of record the user may see."""
-    q = request.GET.get("q", "").strip()
-    results = []
-    if q:
-        accounts = customer_selectors.account_list(user=request.user, filters=customer_selectors.AccountFilters(q=q))
-        contacts = customer_selectors.contact_list(user=request.user, filters=customer_selectors.ContactFilters(q=q))
-        leads = lead_selectors.lead_list(user=request.user, filters=lead_selectors.LeadFilters(q=q))
-        results = [
-            (_("Accounts"), list(accounts[:SEARCH_RESULTS_PER_KIND])),
-            (_("Contacts"), list(contacts[:SEARCH_RESULTS_PER_KIND])),
-            (_("Leads"), list(leads[:SEARCH_RESULTS_PER_KIND])),
-        ]
-    return render(request, "web/search.html", {"q": q, "results": results})
+    """Global search over every kind of record the user may see (core.search), grouped by kind.
+    `partial=1` answers the top bar's live results (htmx)."""
+    q = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    partial = request.GET.get("partial") == "1"
+    per_kind = SEARCH_LIVE_PER_KIND if partial else SEARCH_RESULTS_PER_KIND
+    groups = core_search.search(user=request.user, q=q, per_kind=per_kind) if q else []
+    template = "web/_search_live.html" if partial else "web/search.html"
+    return render(request, template, {"q": q, "groups": groups})
 
 
 @require_POST
@@ -104,7 +102,11 @@ def profile(request: AuthedRequest) -> HttpResponse:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
     tokens = org_selectors.token_list(user=request.user)
-    return render(request, "web/profile.html", {"form": form, "tokens": tokens, "new_token": new_token})
+    return render(
+        request,
+        "web/profile.html",
+        {"form": form, "tokens": tokens, "new_token": new_token, **preferences_context(request.user)},
+    )
 
 
 @login_required

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ltc.core.forms import add_service_errors, flash_errors
@@ -27,18 +27,20 @@ SHOWN = 200
 
 
 class DelegationForm(forms.Form):
-    principal = forms.ModelChoiceField(queryset=User.objects.none(), label=_l("Whose authority"), required=False)
-    delegate = forms.ModelChoiceField(queryset=User.objects.none(), label=_l("Delegate"))
-    starts_on = forms.DateField(label=_l("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_l("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+    principal = forms.ModelChoiceField(
+        queryset=User.objects.none(), label=gettext_lazy("Whose authority"), required=False
+    )
+    delegate = forms.ModelChoiceField(queryset=User.objects.none(), label=gettext_lazy("Delegate"))
+    starts_on = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=gettext_lazy("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
     subjects = forms.MultipleChoiceField(
-        label=_l("Decisions"),
+        label=gettext_lazy("Decisions"),
         choices=AuthoritySubject.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_l("None ticked: everything your authority covers."),
+        help_text=gettext_lazy("None ticked: everything your authority covers."),
     )
-    reason = forms.CharField(label=_l("Reason"), max_length=services.REASON_MAX, required=False)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=services.REASON_MAX, required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

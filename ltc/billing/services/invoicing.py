@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from ltc.billing.access import require_billing
 from ltc.billing.choices import InvoiceKind, InvoiceStatus, LineStatus
-from ltc.billing.events import InvoiceCredited, InvoiceIssued
+from ltc.billing.events import InvoiceCancelled, InvoiceCredited, InvoiceIssued
 from ltc.billing.models import BillingLine, Invoice, InvoiceLine
 from ltc.billing.services import notices, schedule
 from ltc.billing.services.common import Errors, amount, day, raise_if, text
@@ -265,7 +265,8 @@ def invoice_credit(*, actor: User, invoice: Invoice, value: Any, reason: Any) ->
 
 def invoice_cancel(*, actor: User, invoice: Invoice, reason: Any = "") -> Invoice:
     """Cancel a draft (its schedule line is due again), or an issued invoice nothing was paid on:
-    a credit note of its whole total cancels it. A paid invoice is credited for its open part."""
+    a credit note of its whole total cancels it. A paid invoice is credited for its open part.
+    Either way the cancellation is announced (invoice.cancelled)."""
     require_billing(actor)
     errors: Errors = {}
     why = text(reason, "reason", errors, required=invoice.status == InvoiceStatus.ISSUED)
@@ -289,6 +290,18 @@ def invoice_cancel(*, actor: User, invoice: Invoice, reason: Any = "") -> Invoic
         timeline.note_add(actor=actor, subject=locked, text=(_("Cancelled.") + " " + why).strip())
         notices.close_tasks(locked, _("Cancelled"))
         schedule.reopen_line(locked)
+        emit(
+            InvoiceCancelled(
+                subject_id=locked.pk,
+                number=locked.number,
+                contract_id=locked.contract_id,
+                account_id=locked.account_id,
+                total=locked.total,
+                currency=locked.currency,
+                credit_note=note.number if note is not None else "",
+                reason=why,
+            )
+        )
     invoice.refresh_from_db()
     return invoice
 

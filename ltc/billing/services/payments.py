@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from ltc.billing.access import require_billing
 from ltc.billing.choices import InvoiceKind, InvoiceStatus, PaymentKind, PaymentMethod, PromiseStatus
-from ltc.billing.events import PaymentReceived, PaymentReversed
+from ltc.billing.events import AllocatedInvoice, PaymentAllocated, PaymentReceived, PaymentReversed
 from ltc.billing.models import Allocation, Invoice, Payment
 from ltc.billing.services.common import Errors, amount, day, raise_if, text
 from ltc.core import timeline
@@ -178,7 +178,8 @@ def payment_record(*, actor: User, data: dict[str, Any]) -> Payment:
 
 
 def payment_allocate(*, actor: User, payment: Payment, items: Any, applied_on: Any = None) -> list[Allocation]:
-    """Allocate (part of) a receipt's unallocated credit to open invoices of its customer."""
+    """Allocate (part of) a receipt's unallocated credit to open invoices of its customer, and
+    announce it (payment.allocated) with each invoice's amount and what stays open on it."""
     require_billing(actor)
     errors: Errors = {}
     wanted = _requested(items, errors)
@@ -191,11 +192,32 @@ def payment_allocate(*, actor: User, payment: Payment, items: Any, applied_on: A
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         made = _apply(actor, locked, wanted, when, {})
+        total = sum((m.amount for m in made), ZERO)
         timeline.note_add(
             actor=actor,
             subject=locked,
             text=_("Allocated %(a)s; %(u)s unallocated.")
-            % {"a": money_text(sum((m.amount for m in made), ZERO)), "u": money_text(locked.unallocated)},
+            % {"a": money_text(total), "u": money_text(locked.unallocated)},
+        )
+        emit(
+            PaymentAllocated(
+                subject_id=locked.pk,
+                number=locked.number,
+                account=locked.account_id,
+                amount=total,
+                currency=locked.currency,
+                applied_on=when,
+                unallocated=locked.unallocated,
+                invoices=tuple(
+                    AllocatedInvoice(
+                        invoice_id=m.invoice.pk,
+                        number=m.invoice.number,
+                        amount=m.amount,
+                        open_amount=m.invoice.open_amount,
+                    )
+                    for m in made
+                ),
+            )
         )
     payment.refresh_from_db()
     return made

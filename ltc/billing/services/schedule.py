@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ltc.billing.choices import RETENTION_PAYMENT_DAYS, InvoiceKind, InvoiceStatus, LineStatus
+from ltc.billing.events import InvoiceDrafted
 from ltc.billing.models import BillingLine, Invoice, InvoiceLine
 from ltc.billing.services import notices
 from ltc.contracts.choices import ContractStatus, MilestoneStatus
@@ -24,6 +25,7 @@ from ltc.contracts.models import Contract, ContractLine, ContractTerm, ContractV
 from ltc.contracts.services.common import current_of
 from ltc.core import timeline
 from ltc.core.bulk import bulk_insert, next_ids
+from ltc.core.events import emit_many
 from ltc.core.money import money_text, quantize
 from ltc.quotes.choices import TermTrigger
 
@@ -253,7 +255,11 @@ def create_drafts(lines: Sequence[Any], fired: dict[int, date], actor_id: int | 
     contracts = dict(
         Contract.objects.filter(pk__in={line.contract_id for line in lines}).values_list("pk", "current_id")
     )
-    accounts = dict(Contract.objects.filter(pk__in=contracts).values_list("pk", "account_id"))
+    heads = {
+        pk: (account, number)
+        for pk, account, number in Contract.objects.filter(pk__in=contracts).values_list("pk", "account_id", "number")
+    }
+    accounts = {pk: account for pk, (account, _number) in heads.items()}
     by_version: dict[int, list[ContractLine]] = defaultdict(list)
     for contract_line in ContractLine.objects.filter(version_id__in=set(contracts.values())).order_by(
         "version_id", "key"
@@ -288,6 +294,20 @@ def create_drafts(lines: Sequence[Any], fired: dict[int, date], actor_id: int | 
     for day, pks in by_day.items():
         extra = {"due_on": day} if day is not None else {}
         BillingLine.objects.filter(pk__in=pks).update(status=LineStatus.INVOICED, invoice=draft_of, **extra)
+    emit_many(
+        [
+            InvoiceDrafted(
+                subject_id=pk,
+                contract=heads[line.contract_id][1],
+                contract_id=line.contract_id,
+                account_id=heads[line.contract_id][0],
+                billing_line_id=line.pk,
+                total=Decimal(line.amount),
+                currency=line.currency,
+            )
+            for line, pk in zip(lines, ids, strict=True)
+        ]
+    )
     return ids
 
 

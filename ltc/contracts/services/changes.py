@@ -35,7 +35,9 @@ from ltc.contracts.services.execution import LIVE_ORDERS, ordered_by_key, shown
 from ltc.contracts.services.lifecycle import copy_version
 from ltc.core import activities, timeline
 from ltc.core.events import emit
+from ltc.core.models import NotificationKind
 from ltc.core.money import money_text
+from ltc.core.notifications import notify
 from ltc.opportunities.models import Opportunity
 from ltc.opportunities.services import opportunity_amount_follow
 from ltc.org import authority
@@ -143,6 +145,13 @@ def change_create(
             text=_("Change CR%(n)d requested: %(t)s (%(before)s → %(after)s).")
             % {"n": number, "t": title, "before": money_text(before), "after": money_text(after)},
         )
+        notify(
+            [decider],
+            NotificationKind.DECISION_ROUTED,
+            subject=contract,
+            actor=actor,
+            params={"decision": f"CR{number}"},
+        )
     return change
 
 
@@ -221,6 +230,12 @@ def change_assess(
     return assessment
 
 
+def change_parties(change: ChangeRequest, contract: Contract) -> frozenset[int]:
+    """Who a change is about: its requester and the contract's iron triangle (none of them
+    decides it in someone else's name)."""
+    return authority.triangle_ids(contract) | {change.created_by_id}
+
+
 def change_decide(*, actor: User, change: ChangeRequest, approve: bool, note: str = "") -> ChangeRequest:
     """Approve (every named role assessed; a new contract version is made) or reject (with the
     reason), within the actor's authority for the change in value — or, for a delegate
@@ -229,7 +244,10 @@ def change_decide(*, actor: User, change: ChangeRequest, approve: bool, note: st
     if change.status != ChangeStatus.ASSESSING:
         raise ValidationError({"change": [_("This change is already decided.")]})
     amount = abs(change.delta)
-    delegation = authority.delegation_used(actor, SUBJECT, amount, contract.currency, prefer=change.decider_id)
+    # Nor does its requester or a member of the contract's iron triangle decide it as a delegate.
+    delegation = authority.delegation_used(
+        actor, SUBJECT, amount, contract.currency, prefer=change.decider_id, parties=change_parties(change, contract)
+    )
     if delegation is None and not authority.covers(actor, SUBJECT, amount, contract.currency):
         raise PermissionDenied(
             _("A change of %(amount)s %(currency)s is above your authority; %(decider)s decides.")
@@ -283,6 +301,13 @@ def change_decide(*, actor: User, change: ChangeRequest, approve: bool, note: st
                 approved=approve,
                 delta=change.delta,
             )
+        )
+        notify(
+            [change.created_by],
+            NotificationKind.DECISION_MADE,
+            subject=contract,
+            actor=actor,
+            params={"decision": f"CR{change.number}", "outcome": "approved" if approve else "rejected"},
         )
         activities.activities_for(contract).filter(
             done_at__isnull=True, title__startswith=_("Assess change CR%(n)d of") % {"n": change.number}

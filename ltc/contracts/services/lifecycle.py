@@ -55,7 +55,9 @@ from ltc.contracts.services.execution import undelivered_lines
 from ltc.core import activities, timeline
 from ltc.core.concurrency import save_if_current
 from ltc.core.events import emit
+from ltc.core.models import NotificationKind
 from ltc.core.money import money_text
+from ltc.core.notifications import notify
 from ltc.core.numbering import document_number
 from ltc.customers.services import account_become_customer
 from ltc.opportunities.access import can_steer as can_steer_deal
@@ -425,6 +427,13 @@ def contract_submit_review(*, actor: User, contract: Contract, expected_version:
             due_at=timezone.now() + DECIDE_WITHIN,
         )
         review.save(update_fields=["decider_task"])
+        notify(
+            [stand_in or decider],
+            NotificationKind.DECISION_ROUTED,
+            subject=contract,
+            actor=actor,
+            params={"decision": "contract_review"},
+        )
         if review.serves_as_atc:
             timeline.note_add(
                 actor=actor,
@@ -482,7 +491,15 @@ def review_decide(*, actor: User, contract: Contract, decision: str, note: str =
     (授权委托), their principal's: the review then records both."""
     review = open_review(contract)
     amount = review.version.grand_total
-    delegation = authority.delegation_used(actor, REVIEW_SUBJECT, amount, contract.currency, prefer=review.decider_id)
+    # A delegate on the contract's iron triangle decides its review only by their own authority.
+    delegation = authority.delegation_used(
+        actor,
+        REVIEW_SUBJECT,
+        amount,
+        contract.currency,
+        prefer=review.decider_id,
+        parties=authority.triangle_ids(contract),
+    )
     if delegation is None and not authority.covers(actor, REVIEW_SUBJECT, amount, contract.currency):
         raise PermissionDenied(
             _("%(amount)s %(currency)s is above your authority; %(decider)s decides.")
@@ -643,9 +660,7 @@ def contract_sign(
             signed_on=cast(date, signed_on),
             text=_("Contract %(n)s signed.") % {"n": contract.number},
         )
-        account_become_customer(
-            actor=actor, account=contract.account, reason=_("Contract %(n)s signed.") % {"n": contract.number}
-        )
+        account_become_customer(actor=actor, account=contract.account)
         emit(
             ContractSigned(
                 subject_id=contract.pk,

@@ -1,7 +1,8 @@
 """A prospect with a signed contract is a customer (customers.services.account_become_customer
 does it at each signing from now on): installations that signed contracts before that rule get
-their accounts' status fixed here, each with an entry on the account's timeline naming the
-contract. Former customers stay as they are (someone marked them so). The contracts app is
+their accounts' status fixed here, each with the status change on the account's timeline (no
+text: the timeline shows the change in the reader's language; the contract shows on the
+account's page). Former customers stay as they are (someone marked them so). The contracts app is
 later than this one: its model is read from the migration state, and where it is not there (a
 fresh database, whose contracts tables come later) there is nothing to fix."""
 
@@ -9,7 +10,6 @@ from django.db import migrations
 from django.db.models import F
 
 BATCH = 1000
-REASON = "合同 {number} 已签订，客户状态改为「客户」。 / Contract {number} signed: the account is now a customer."
 
 
 def mark_signed_customers(apps, schema_editor):
@@ -31,17 +31,12 @@ def mark_signed_customers(apps, schema_editor):
     content_type, _created = ContentType.objects.get_or_create(app_label="customers", model="account")
     for start in range(0, len(prospects), BATCH):
         ids = prospects[start : start + BATCH]
-        first_signed: dict[int, str] = {}
-        rows = signed.filter(account_id__in=ids).order_by("account_id", "signed_on", "id")
-        for account_id, number in rows.values_list("account_id", "number"):
-            first_signed.setdefault(account_id, number)
         Account.objects.filter(pk__in=ids, status="prospect").update(status="customer", version=F("version") + 1)
         TimelineEvent.objects.bulk_create(
             TimelineEvent(
                 content_type=content_type,
                 object_id=pk,
                 kind="changed",
-                text=REASON.format(number=first_signed[pk]),
                 changes=[{"field": "status", "old": "prospect", "new": "customer"}],
             )
             for pk in ids

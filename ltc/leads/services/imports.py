@@ -28,7 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ltc.core import normalize
+from ltc.core import normalize, search
 from ltc.core.bulk import bulk_insert, next_ids
 from ltc.core.events import emit_many
 from ltc.core.models import TimelineEvent, TimelineKind
@@ -610,6 +610,7 @@ def _run_chunk(
             ]
         )
         updated = _apply_updates(batch, updates, now) if updates else 0
+        search.mark_many(Lead, [*ids, *(pk for pk, _lead in updates)])
         # Counted only if nobody committed this chunk meanwhile; otherwise all of it rolls back.
         counted = LeadImport.objects.filter(pk=batch.pk, processed_rows=done).update(
             processed_rows=F("processed_rows") + len(chunk),

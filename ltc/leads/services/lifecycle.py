@@ -19,7 +19,8 @@ from ltc.core import activities, timeline
 from ltc.core.access import get_visible_or_404
 from ltc.core.bulk import bulk_insert
 from ltc.core.events import emit, emit_many
-from ltc.core.models import Activity, ActivityKind, TimelineEvent, TimelineKind
+from ltc.core.models import Activity, ActivityKind, NotificationKind, TimelineEvent, TimelineKind
+from ltc.core.notifications import notify
 from ltc.customers import services as customer_services
 from ltc.customers.access import account_visible_q
 from ltc.customers.models import Account, Contact
@@ -152,6 +153,7 @@ def lead_assign(*, actor: User, lead: Lead, owner: User | None) -> Lead:
             else lead.first_contact_due_at,
         )
         emit(LeadAssigned(subject_id=lead.pk, owner_id=lead.owner_id))
+        notify([owner], NotificationKind.ASSIGNMENT, subject=lead, actor=actor)
     return lead
 
 

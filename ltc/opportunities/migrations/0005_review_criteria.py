@@ -1,42 +1,6 @@
 import django.utils.timezone
 from django.db import migrations, models
 
-# What each role of the iron triangle scored before criteria were configurable: the criteria of
-# every review type of a new installation (literal, so later changes of the code leave it alone).
-CRITERIA = {
-    "ar": [
-        ("relationship", "Customer relationship", "客户关系"),
-        ("decision_chain", "Decision chain coverage", "决策链覆盖"),
-    ],
-    "sr": [
-        ("requirements_fit", "Requirements fit", "需求匹配度"),
-        ("solution", "Solution strength", "方案竞争力"),
-        ("competition", "Competitive position", "竞争态势"),
-    ],
-    "fr": [
-        ("deliverability", "Deliverability", "可交付性"),
-        ("delivery_risk", "Delivery risk (5 = low)", "交付风险（5 = 低）"),
-        ("cost", "Delivery cost (5 = within plan)", "交付成本（5 = 在计划内）"),
-    ],
-}
-
-
-def seed(apps, schema_editor):
-    ReviewCriterion = apps.get_model("opportunities", "ReviewCriterion")
-    ReviewCriterion.objects.bulk_create(
-        ReviewCriterion(
-            review_type=review_type,
-            role=role,
-            code=code,
-            label_en=label_en,
-            label_zh=label_zh,
-            order=(index + 1) * 10,
-        )
-        for review_type in ("ATI", "ATB", "ATC")
-        for role, rows in CRITERIA.items()
-        for index, (code, label_en, label_zh) in enumerate(rows)
-    )
-
 
 class Migration(migrations.Migration):
     dependencies = [("opportunities", "0004_pipeline_configuration")]
@@ -107,5 +71,4 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(seed, migrations.RunPython.noop),
     ]

@@ -18,12 +18,25 @@ def forward(apps, schema_editor):
 
 
 def backward(apps, schema_editor):
+    """Each template's file is its current (highest) version again; a deactivated template is
+    deleted with its versions, since before this migration every template is offered to deals."""
     StageTemplate = apps.get_model("opportunities", "StageTemplate")
     StageTemplateVersion = apps.get_model("opportunities", "StageTemplateVersion")
-    for template in StageTemplate.objects.all():
-        current = StageTemplateVersion.objects.filter(template=template).order_by("-number").first()
-        if current is not None:
-            StageTemplate.objects.filter(pk=template.pk).update(file=current.file.name)
+    removed = StageTemplate.objects.filter(active=False)
+    StageTemplateVersion.objects.filter(template__in=removed).delete()
+    removed.delete()
+    current: dict[int, str] = {}
+    for template_id, name in StageTemplateVersion.objects.order_by("template_id", "-number").values_list(
+        "template_id", "file"
+    ):
+        current.setdefault(template_id, name)
+    for template_id, name in current.items():
+        StageTemplate.objects.filter(pk=template_id).update(file=name)
+    if schema_editor.connection.vendor == "postgresql":
+        # The deletes leave deferred foreign-key checks pending, and PostgreSQL refuses to alter
+        # a table with pending trigger events: check them now, before the schema steps.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class Migration(migrations.Migration):
@@ -90,6 +103,13 @@ class Migration(migrations.Migration):
                     models.UniqueConstraint(fields=("template", "number"), name="stage_template_version_once")
                 ],
             },
+        ),
+        # Blank by default while the data moves, so that re-adding the column when the migration
+        # is reversed fills existing rows ("") before `backward` copies each file back.
+        migrations.AlterField(
+            model_name="stagetemplate",
+            name="file",
+            field=models.FileField(blank=True, default="", upload_to="stage_templates/", verbose_name="file"),
         ),
         migrations.RunPython(forward, backward),
         migrations.RemoveField(model_name="stagetemplate", name="file"),

@@ -20,9 +20,29 @@ from django.utils.translation import gettext_lazy
 
 from ltc.core import timeline
 from ltc.core.concurrency import StaleVersionError, save_if_current
+from ltc.opportunities.choices import ReviewType
 from ltc.opportunities.models import ReviewAssessment, ReviewCriterion
 from ltc.opportunities.services.config import ORDER_MAX, ORDER_STEP, require_configure
 from ltc.org.models import User
+
+# What each role of the iron triangle scored before criteria were configurable: the criteria of
+# every review type of a new installation — (code, English, Chinese) per role.
+SHIPPED: dict[str, list[tuple[str, str, str]]] = {
+    "ar": [
+        ("relationship", "Customer relationship", "客户关系"),
+        ("decision_chain", "Decision chain coverage", "决策链覆盖"),
+    ],
+    "sr": [
+        ("requirements_fit", "Requirements fit", "需求匹配度"),
+        ("solution", "Solution strength", "方案竞争力"),
+        ("competition", "Competitive position", "竞争态势"),
+    ],
+    "fr": [
+        ("deliverability", "Deliverability", "可交付性"),
+        ("delivery_risk", "Delivery risk (5 = low)", "交付风险（5 = 低）"),
+        ("cost", "Delivery cost (5 = within plan)", "交付成本（5 = 在计划内）"),
+    ],
+}
 
 CREATE_FIELDS = ("review_type", "role", "code", "label_zh", "label_en", "help", "order", "active")
 UPDATE_FIELDS = ("label_zh", "label_en", "help", "order", "active")
@@ -33,6 +53,29 @@ class CriterionRemoval(models.TextChoices):
 
     DELETED = "deleted", gettext_lazy("Deleted")
     DEACTIVATED = "deactivated", gettext_lazy("Deactivated (kept for the assessments that scored it)")
+
+
+def criteria_seed() -> int:
+    """Give an installation without any criterion the shipped ones (after every migrate: a new
+    installation, an upgrade, a flushed test database). An installation that has criteria keeps
+    them: removing leaves at least one per review type and role, so the table is never emptied by
+    hand. Returns how many were added."""
+    if ReviewCriterion.objects.exists():
+        return 0
+    made = ReviewCriterion.objects.bulk_create(
+        ReviewCriterion(
+            review_type=review_type,
+            role=role,
+            code=code,
+            label_en=label_en,
+            label_zh=label_zh,
+            order=(index + 1) * ORDER_STEP,
+        )
+        for review_type in ReviewType.values
+        for role, rows in SHIPPED.items()
+        for index, (code, label_en, label_zh) in enumerate(rows)
+    )
+    return len(made)
 
 
 def _unknown_fields(data: dict[str, Any], allowed: tuple[str, ...]) -> None:
@@ -104,11 +147,21 @@ def criterion_update(
 ) -> ReviewCriterion:
     """Change the labels, help, order or whether it is used, if `expected_version` is still
     current (else StaleVersionError). Its review type, role and code stay: assessments name it by
-    them. Deactivating refuses to leave its review type and role without an active criterion."""
+    them. The labels of a criterion an assessment scored stay too: the assessment shows them, so
+    a new label is a new criterion. Deactivating refuses to leave its review type and role
+    without an active criterion."""
     require_configure(actor)
     _unknown_fields(data, UPDATE_FIELDS)
     if criterion.version != expected_version:
         raise StaleVersionError(criterion.version)
+    relabelled = [
+        name
+        for name in ("label_zh", "label_en")
+        if name in data and (data[name] or "").strip() != getattr(criterion, name)
+    ]
+    if relabelled and criterion_scored(criterion):
+        message = _("This criterion has been scored: add a new criterion and remove this one.")
+        raise ValidationError({name: [message] for name in relabelled})
     before = timeline.snapshot(criterion, data.keys())
     was_active = criterion.active
     for name, value in data.items():

@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 
 from ltc.core import activities, timeline
 from ltc.core.access import has_any_role
-from ltc.core.concurrency import save_if_current
+from ltc.core.concurrency import StaleVersionError, save_if_current
 from ltc.core.events import Event, emit
-from ltc.core.models import Activity, TimelineEvent
+from ltc.core.models import Activity, NotificationKind, TimelineEvent
+from ltc.core.notifications import notify
 from ltc.leads.models import Lead
 from ltc.leads.services import lead_convert
 from ltc.opportunities.access import OPPORTUNITY_WRITE_ROLES, can_override, can_steer, can_work
@@ -327,23 +328,35 @@ class Override:
 def _gate_outcome(
     actor: User, opportunity: Opportunity, from_stage: Stage, blocking: Blocking, result: str, reason: str = ""
 ) -> None:
-    """Record a refused or overridden gate with its open items (two queries)."""
-    outcome = GateOutcome.objects.create(
-        opportunity=opportunity,
-        from_stage=from_stage,
-        to_stage=blocking.target,
-        actor=actor,
-        outcome=result,
-        reason=reason,
-        fr_missing=blocking.fr_missing,
-    )
-    through = GateOutcome.missing.through
-    through.objects.bulk_create(
-        [through(gateoutcome_id=outcome.pk, stagerequirement_id=item.pk) for _stage, item in blocking.items]
-    )
+    """Record a refused or overridden gate with its open items, together or not at all."""
+    with transaction.atomic():
+        outcome = GateOutcome.objects.create(
+            opportunity=opportunity,
+            from_stage=from_stage,
+            to_stage=blocking.target,
+            actor=actor,
+            outcome=result,
+            reason=reason,
+            fr_missing=blocking.fr_missing,
+        )
+        through = GateOutcome.missing.through
+        through.objects.bulk_create(
+            [through(gateoutcome_id=outcome.pk, stagerequirement_id=item.pk) for _stage, item in blocking.items]
+        )
 
 
-def _gate(actor: User, opportunity: Opportunity, target: Stage, override_reason: str) -> Override | None:
+def _refuse(actor: User, opportunity: Opportunity, expected_version: int, blocking: Blocking) -> None:
+    """Record a refused gate, unless the deal changed since the actor read it: a stale move is
+    refused as stale and records nothing (the actor did not try to move the deal as it is now)."""
+    current = Opportunity.objects.filter(pk=opportunity.pk).values_list("version", flat=True).first()
+    if current != expected_version:
+        raise StaleVersionError(current or 0)
+    _gate_outcome(actor, opportunity, opportunity.stage, blocking, GateResult.REFUSED)
+
+
+def _gate(
+    actor: User, opportunity: Opportunity, expected_version: int, target: Stage, override_reason: str
+) -> Override | None:
     """Refuse with the missing items, or answer the override to note and record (None: no open
     item). A refusal is recorded before the error is raised: it persists when the caller does not
     roll back (the API and the pages run no transaction around the service; a caller inside an
@@ -353,11 +366,11 @@ def _gate(actor: User, opportunity: Opportunity, target: Stage, override_reason:
         return None
     reason = (override_reason or "").strip()
     if not reason:
-        _gate_outcome(actor, opportunity, opportunity.stage, blocking, GateResult.REFUSED)
+        _refuse(actor, opportunity, expected_version, blocking)
         message = _("Not ready to move: %(items)s.") % {"items": "; ".join(blocking.texts)}
         raise ValidationError({"stage": [ValidationError(message, code="gate")]})
     if not can_override(actor, opportunity):
-        _gate_outcome(actor, opportunity, opportunity.stage, blocking, GateResult.REFUSED)
+        _refuse(actor, opportunity, expected_version, blocking)
         raise PermissionDenied(_("Only a manager above the AR or an administrator may override a gate."))
     if len(reason) > REASON_MAX:
         raise ValidationError({"override_reason": [_("At most %(n)d characters.") % {"n": REASON_MAX}]})
@@ -471,6 +484,8 @@ def opportunity_update(
         if contacts is not None:
             opportunity.contacts.set(contacts)
         timeline.record_changes(actor=actor, subject=opportunity, before=before)
+        if "owner" in data and before["owner"] != timeline.stored_value(opportunity, "owner"):
+            notify([opportunity.owner], NotificationKind.ASSIGNMENT, subject=opportunity, actor=actor)
     return opportunity
 
 
@@ -547,7 +562,7 @@ def opportunity_advance(
         raise ValidationError({"stage": [_("This stage is no longer used.")]})
     if target.pk == opportunity.stage_id:
         raise ValidationError({"stage": [_("The deal is already in this stage.")]})
-    override = _gate(actor, opportunity, target, override_reason)
+    override = _gate(actor, opportunity, expected_version, target, override_reason)
     changes = {
         "stage": target,
         "probability": target.probability,
@@ -700,7 +715,7 @@ def opportunity_win(
     won = opportunity.pipeline.closing_stage(StageCategory.WON)
     if won is None:
         raise ValidationError({"stage": [_("This pipeline has no won stage.")]})
-    override = _gate(actor, opportunity, won, override_reason)
+    override = _gate(actor, opportunity, expected_version, won, override_reason)
     with transaction.atomic():
         opportunity_close(
             actor=actor,

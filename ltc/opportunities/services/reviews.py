@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 
 from ltc.core import activities, timeline
 from ltc.core.events import emit
+from ltc.core.models import NotificationKind
 from ltc.core.money import money_text
+from ltc.core.notifications import notify
 from ltc.opportunities.choices import AssessorRole, Decision, LossReason, RequirementKind, ReviewStatus
 from ltc.opportunities.choices import ReviewType as Type
 from ltc.opportunities.events import ReviewDecided
@@ -94,6 +96,13 @@ def review_open(*, actor: User, opportunity: Opportunity, review_type: str) -> D
             due_at=timezone.now() + DECIDE_WITHIN,
         )
         review.save(update_fields=["decider_task"])
+        notify(
+            [stand_in or decider],
+            NotificationKind.DECISION_ROUTED,
+            subject=opportunity,
+            actor=actor,
+            params={"decision": review_type},
+        )
         text = _("%(type)s review opened; decider: %(decider)s.") % {"type": review_type, "decider": decider}
         timeline.note_add(actor=actor, subject=opportunity, text=f"{text} {review.escalation_text()}".strip())
     return review
@@ -169,7 +178,15 @@ def review_decide(
     if not review.is_open:
         raise ValidationError({"review": [_("This review is already decided.")]})
     subject = subject_of(review.review_type)
-    delegation = authority.delegation_used(actor, subject, review.amount, review.currency, prefer=review.decider_id)
+    # A delegate on the deal's iron triangle decides its review only by their own authority.
+    delegation = authority.delegation_used(
+        actor,
+        subject,
+        review.amount,
+        review.currency,
+        prefer=review.decider_id,
+        parties=authority.triangle_ids(review.opportunity),
+    )
     if delegation is None and not authority.covers(actor, subject, review.amount, review.currency):
         raise PermissionDenied(
             _("%(amount)s %(currency)s is above your authority for %(type)s decisions; %(decider)s decides.")
@@ -272,7 +289,9 @@ def review_record_external(
         raise ValidationError({"decision": [_("Choose Go, Go with conditions, No-go or Hold.")]})
     amount = opportunity.amount if amount is None else amount
     currency = currency or opportunity.currency
-    decided_for = authority.acting_for(actor, subject_of(review_type), amount, currency)
+    decided_for = authority.acting_for(
+        actor, subject_of(review_type), amount, currency, parties=authority.triangle_ids(opportunity)
+    )
     if decided_for is None and not authority.covers(actor, subject_of(review_type), amount, currency):
         raise PermissionDenied(
             _("%(amount)s %(currency)s is above your authority for %(type)s decisions.")

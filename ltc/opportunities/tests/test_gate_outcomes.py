@@ -112,3 +112,22 @@ def test_a_move_with_nothing_missing_records_nothing(world, pipeline, deal):
     services.opportunity_check(actor=world.owner, opportunity=deal, requirement=item("需求已确认"), done=True)
     services.opportunity_advance(actor=world.owner, opportunity=deal, expected_version=1)
     assert not GateOutcome.objects.exists()
+
+
+def test_a_stale_advance_the_gate_would_refuse_is_refused_as_stale_and_records_nothing(world, pipeline, deal):
+    """The actor did not try to move the deal as it is now: no refusal is counted against them."""
+    with pytest.raises(StaleVersionError):
+        services.opportunity_advance(actor=world.owner, opportunity=deal, expected_version=7)
+    with pytest.raises(StaleVersionError):
+        services.opportunity_advance(actor=world.owner, opportunity=deal, expected_version=7, override_reason="急")
+    with pytest.raises(StaleVersionError):
+        services.opportunity_win(actor=world.owner, opportunity=deal, expected_version=7, reason="solution")
+    assert not GateOutcome.objects.exists()
+    deal.refresh_from_db()
+    assert (deal.stage.name, deal.version) == ("确认", 1)
+
+
+def test_a_stale_advance_through_the_api_records_nothing(world, api_as, pipeline, deal):
+    refused = api_as(world.owner).post(f"/opportunities/{deal.pk}/advance", {}, **{"If-Match": '"7"'})
+    assert refused.status_code in (409, 412)
+    assert not GateOutcome.objects.exists()

@@ -166,6 +166,50 @@ def test_an_assessment_keeps_the_label_of_a_criterion_deactivated_since(world, s
     assert ReviewAssessment.objects.get().scores == {"relationship": 5}
 
 
+def test_the_labels_of_a_scored_criterion_cannot_change(world, setup, api_as):
+    """An assessment shows the labels its criteria were scored under: once one scored a
+    criterion, its labels stay (a new label is a new criterion); its help and order may change."""
+    pipeline, sr = setup
+    deal = make_opportunity(world, pipeline, sr=sr)
+    review = services.review_open(actor=world.owner, opportunity=deal, review_type="ATB")
+    services.review_assess(actor=world.owner, review=review, role="ar", scores=AR)
+    chain = _criterion("ATB", "ar", "decision_chain")
+    before = _rows()
+    with pytest.raises(ValidationError) as refused:
+        criteria.criterion_update(
+            actor=world.admin, criterion=chain, data={"label_zh": "决策链", "label_en": "Chain"}, expected_version=1
+        )
+    assert set(refused.value.message_dict) == {"label_zh", "label_en"}
+    assert refused.value.message_dict["label_en"] == [
+        "This criterion has been scored: add a new criterion and remove this one."
+    ]
+    answer = api_as(world.admin).patch(
+        f"/config/review-criteria/{chain.pk}", {"label_en": "Chain"}, **{"If-Match": '"1"'}
+    )
+    assert answer.status_code == 422
+    assert [e["field"] for e in answer.json()["errors"]] == ["label_en"]
+    assert _rows() == before
+    with translation.override("en"):
+        assert ReviewAssessment.objects.get().criteria() == [
+            ("Customer relationship", 4),
+            ("Decision chain coverage", 3),
+        ]
+    # The same labels, the help and the order may still be saved; a criterion nothing scored keeps its labels open.
+    fresh = ReviewCriterion.objects.get(pk=chain.pk)
+    saved = criteria.criterion_update(
+        actor=world.admin,
+        criterion=fresh,
+        data={"label_en": fresh.label_en, "help": "谁拍板", "order": 5},
+        expected_version=1,
+    )
+    assert (saved.version, saved.help, saved.order) == (2, "谁拍板", 5)
+    unused = _criterion("ATI", "ar", "decision_chain")
+    relabelled = criteria.criterion_update(
+        actor=world.admin, criterion=unused, data={"label_en": "Chain"}, expected_version=1
+    )
+    assert relabelled.label_en == "Chain"
+
+
 def test_the_review_api_shows_the_scored_labels_with_one_criteria_query(
     world, setup, api_as, django_assert_num_queries
 ):

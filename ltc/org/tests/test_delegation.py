@@ -421,3 +421,13 @@ def test_the_page_and_the_list_keep_their_query_budgets(
     with django_assert_max_num_queries(8):
         listed = api.get("/delegations")
     assert len(listed.json()["items"]) == 6
+
+
+def test_the_delegation_form_speaks_chinese(world: Any, web_as: Any) -> None:
+    world.admin.language = "zh-hans"
+    world.admin.save(update_fields=["language"])
+    page = web_as(world.admin).get("/profile/delegations/").content.decode()
+    for text in ("委托谁的权限", "起始日期", "截止日期（含当日）", "不勾选：您权限范围内的全部决策事项。"):
+        assert text in page, text
+    for text in ("Whose authority", "Until (inclusive)", "None ticked"):
+        assert text not in page, text

@@ -73,9 +73,9 @@ def test_refusals_and_overrides_are_counted_per_item_and_per_person(world, nodes
     assert confirm is not None
     assert (confirm.refused, confirm.overridden) == (3, 1)
     assert set(confirm.by_person) == {
-        GateCount(world.owner.pk, world.owner.get_full_name() or "owner", 2, 0),
-        GateCount(world.other.pk, world.other.get_full_name() or "other", 1, 0),
-        GateCount(world.manager.pk, world.manager.get_full_name() or "manager", 0, 1),
+        GateCount(world.owner.pk, str(world.owner), 2, 0),
+        GateCount(world.other.pk, str(world.other), 1, 0),
+        GateCount(world.manager.pk, str(world.manager), 0, 1),
     }
     assert {(c.key, c.refused, c.overridden) for c in confirm.by_item} == {
         (item_pk("需求已确认"), 3, 1),
@@ -86,6 +86,16 @@ def test_refusals_and_overrides_are_counted_per_item_and_per_person(world, nodes
     assert confirm.by_item[0].label == "需求已确认"  # the most refused and overridden first
     # Only the stages bound to a node count there: nothing left 方案 (MO.SOLUTION).
     assert figures[nodes["MO.SOLUTION"].pk].gates is None
+
+
+def test_a_person_is_named_in_the_gate_table_as_everywhere_else(world, pipeline, nodes):
+    """The per-person label is the name User.__str__ gives: the display name first."""
+    world.owner.display_name = "王经理"
+    world.owner.save(update_fields=["display_name"])
+    refuse(world.owner, make_opportunity(world, pipeline))
+    confirm = map_figures()[nodes["MO.CONFIRM"].pk].gates
+    assert confirm is not None
+    assert [(c.key, c.label) for c in confirm.by_person] == [(world.owner.pk, "王经理")]
 
 
 def test_the_figures_keep_their_query_count_with_gates_and_evaluations(world, nodes, gates):

@@ -11,10 +11,15 @@ from typing import Any
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from ltc.billing import services as billing
-from ltc.billing.models import Invoice
+from ltc.billing.choices import InvoiceStatus, LineStatus
+from ltc.billing.models import BillingLine, Invoice
 from ltc.billing.tests.factories import issue_drafts, pay
+from ltc.catalog.tests.factories import Catalog
 from ltc.contracts.tests.factories import signed_contract, team_of
 from ltc.leads import services as lead_services
 from ltc.opportunities import services as deal_services
@@ -68,16 +73,20 @@ def _times(invoice: Invoice) -> list[tuple[Any, ...]]:
 
 def _agree(live: list[tuple[Any, ...]], rebuilt: list[tuple[Any, ...]]) -> None:
     """The same visits: the live log takes the time of the reaction, the rebuild the time of the
-    booking written in the same transaction (microseconds apart). Only the first entry differs:
-    no event announces a draft (the billing schedule writes it), so the live log opens the visit
-    when the invoice is issued, the rebuild from the draft's creation, earlier."""
+    booking written in the same transaction (microseconds apart) — the draft's creation included,
+    which invoice.drafted announces."""
     assert [(v[0], v[2] is None, v[3]) for v in rebuilt] == [(v[0], v[2] is None, v[3]) for v in live]
-    assert rebuilt[0][1] <= live[0][1]
-    for i, (was, now) in enumerate(zip(live, rebuilt, strict=True)):
-        if i:
-            assert abs(was[1] - now[1]) < timedelta(seconds=1)
+    for was, now in zip(live, rebuilt, strict=True):
+        assert abs(was[1] - now[1]) < timedelta(seconds=1)
         if was[2] is not None:
             assert abs(was[2] - now[2]) < timedelta(seconds=1)
+
+
+def _rebuilt_agrees(*invoices: Invoice) -> None:
+    live = [_times(invoice) for invoice in invoices]
+    steps.step_visits_rebuild()
+    for invoice, was in zip(invoices, live, strict=True):
+        _agree(was, _times(invoice))
 
 
 def test_an_invoice_paid_in_full_by_one_payment_leaves_the_step(world, nodes):
@@ -143,6 +152,66 @@ def test_a_cancelled_invoice_leaves_by_cancellation_not_through_paid(world, node
     live = _times(invoice)
     steps.step_visits_rebuild()
     _agree(live, _times(invoice))
+
+
+def test_a_draft_opens_its_visit_when_made_and_a_cancelled_draft_leaves(world, nodes):
+    ProcessBinding.objects.create(node=nodes["MCE.PAID"], kind=BindingKind.INVOICE_STATUS, key="cancelled")
+    contract = signed_contract(world, team_of(world))
+    (draft,) = Invoice.objects.filter(contract=contract, status=InvoiceStatus.DRAFT)
+    assert _log(draft) == [("T.MCE.BILL", None, True)]  # open from the draft, before any issue
+    billing.invoice_cancel(actor=world.finance, invoice=draft)
+    assert _log(draft) == [("T.MCE.BILL", "T.MCE.PAID", False), ("T.MCE.PAID", None, True)]
+    again = billing.billing_line_invoice(actor=world.finance, line=draft.billing_line)
+    assert _log(again) == [("T.MCE.BILL", None, True)]  # the line invoiced anew: a new draft, a new visit
+    _rebuilt_agrees(draft, again)
+
+
+def test_draft_issued_paid_by_credit_allocated_later_is_one_visit_the_rebuild_agrees_with(world, nodes):
+    invoice = _issued(world)
+    assert _log(invoice) == [("T.MCE.BILL", None, True)]
+    invoice.refresh_from_db()
+    credit = billing.payment_record(  # received before anyone knew which invoice it paid
+        actor=world.finance,
+        data={"account_id": invoice.account_id, "amount": invoice.total, "received_on": invoice.issue_date},
+    )
+    assert _log(invoice) == [("T.MCE.BILL", None, True)]
+    billing.payment_allocate(
+        actor=world.finance, payment=credit, items=[{"invoice_id": invoice.pk, "amount": str(invoice.total)}]
+    )
+    assert _log(invoice) == [("T.MCE.BILL", None, False)]  # paid by the allocation: it left the step
+    _rebuilt_agrees(invoice)
+
+
+def test_an_issued_invoice_credited_in_full_leaves_and_the_rebuild_agrees(world, nodes):
+    invoice = _issued(world)
+    note = billing.invoice_credit(actor=world.finance, invoice=invoice, value=invoice.total, reason="价格调整")
+    assert _log(invoice) == [("T.MCE.BILL", None, False)]
+    assert _log(note) == []
+    _rebuilt_agrees(invoice)
+
+
+def _run_counting(contracts: list[Any]) -> tuple[list[Invoice], int]:
+    """The invoice run with every planned line of `contracts` due today, how many queries it took,
+    and the drafts it made for them."""
+    BillingLine.objects.filter(contract__in=contracts, status=LineStatus.PLANNED).update(
+        trigger="date", expected_on=timezone.localdate()
+    )
+    before = set(Invoice.objects.filter(contract__in=contracts).values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        billing.invoice_run(today=timezone.localdate())
+    made = Invoice.objects.filter(contract__in=contracts, status=InvoiceStatus.DRAFT).exclude(pk__in=before)
+    return list(made.order_by("pk")), len(queries)
+
+
+def test_the_invoice_run_opens_the_visits_of_its_drafts_set_based(world, nodes):
+    catalog = Catalog()
+    one, few = _run_counting([signed_contract(world, team_of(world), catalog)])
+    three, many = _run_counting([signed_contract(world, team_of(world), catalog) for _ in range(3)])
+    assert len(three) == 3 * len(one) > 0
+    for draft in one + three:
+        assert _log(draft) == [("T.MCE.BILL", None, True)]
+    assert many == few  # the drafts' events and their step syncs are one set per chunk, not one per draft
+    _rebuilt_agrees(*one, *three)
 
 
 def test_the_binding_choices_offer_paid_and_a_node_may_be_bound_to_it(world, nodes):

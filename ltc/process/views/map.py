@@ -25,12 +25,13 @@ from ltc.core.timeline import timeline_for
 from ltc.leads.choices import CheckItem
 from ltc.leads.models import QualificationPolicy
 from ltc.opportunities.choices import AssessorRole, ReviewType
-from ltc.opportunities.models import ReviewCriterion
+from ltc.opportunities.models import ReviewCriterion, StageRequirement
 from ltc.org.models import Role, User
 from ltc.org.types import AuthedRequest
 from ltc.process import selectors, services
 from ltc.process.metrics import map_figures
 from ltc.process.models import BindingKind, ProcessBinding, ProcessNode
+from ltc.process.stewardship import may_bind
 
 FIGURES_TEMPLATE = "process/_figures.html"
 
@@ -109,13 +110,17 @@ class BindingForm(StyledFormMixin, forms.Form):
 
     target = forms.ChoiceField(label=gettext_lazy("Bind"))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         taken = set(ProcessBinding.objects.values_list("kind", "key"))
+        # Gate items fall to whoever configures their stage: one query, not one per item.
+        stage_of = {str(pk): stage for pk, stage in StageRequirement.objects.values_list("pk", "stage_id")}
         groups: list[tuple[str, list[tuple[str, str]]]] = [("", [("", "—")])]
         for kind, label in BindingKind.choices:
             options = [
-                (f"{kind}:{key}", name) for key, name in selectors.binding_choices(kind) if (kind, key) not in taken
+                (f"{kind}:{key}", name)
+                for key, name in selectors.binding_choices(kind)
+                if (kind, key) not in taken and may_bind(user, kind, key, stage_of=stage_of)
             ]
             if options:
                 groups.append((str(label), options))
@@ -192,7 +197,7 @@ def _node_page(
         "events": timeline_for(node),
         "can_edit": can_edit,
         "can_add_child": selectors.may_add_child(request.user, node),
-        "binding_form": (binding_form or BindingForm()) if can_edit and node.active else None,
+        "binding_form": (binding_form or BindingForm(user=request.user)) if can_edit and node.active else None,
         "f": map_figures().get(node.pk),  # the step's figures, each drilling down to its records
     }
     return render(request, "process/node_detail.html", context, status=status)
@@ -270,7 +275,10 @@ def binding_add(request: AuthedRequest, pk: int) -> HttpResponse:
     node = selectors.node_get(user=request.user, pk=pk)
     if not selectors.may_edit_node(request.user, node):
         raise PermissionDenied
-    form = BindingForm(request.POST)
+    kind, _sep, key = request.POST.get("target", "").partition(":")
+    if not may_bind(request.user, kind, key):
+        raise PermissionDenied
+    form = BindingForm(request.POST, user=request.user)
     if form.is_valid():
         kind, key = form.kind_and_key()
         try:

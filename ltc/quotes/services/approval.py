@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 
 from ltc.core import activities, timeline
 from ltc.core.concurrency import save_if_current
+from ltc.core.models import NotificationKind
 from ltc.core.money import money_text
+from ltc.core.notifications import notify
 from ltc.org import authority
 from ltc.org.delegation import record_on_behalf
 from ltc.org.models import Delegation, User
@@ -94,6 +96,13 @@ def _ask(actor: User, version: QuoteVersion, approver: User | None, level: int) 
         due_at=timezone.now() + APPROVE_WITHIN,
     )
     step.save(update_fields=["task"])
+    notify(
+        [stand_in or approver],
+        NotificationKind.DECISION_ROUTED,
+        subject=version.quote,
+        actor=actor,
+        params={"decision": "discount"},
+    )
     return step
 
 
@@ -181,14 +190,29 @@ def _pending(version: QuoteVersion, actor: User) -> tuple[QuoteApproval, Delegat
     delegation = authority.delegation_between(step.approver, actor, SUBJECT)
     if delegation is None:
         raise PermissionDenied(_("The quote waits for %(user)s's approval.") % {"user": step.approver})
+    if actor.pk in quote_parties(version):
+        raise PermissionDenied(
+            _("You cannot approve, in someone else's name, a quote you wrote or whose deal you work.")
+        )
     return step, delegation
 
 
+def quote_parties(version: QuoteVersion) -> frozenset[int]:
+    """Who a quote is about: its author, the version's, and its deal's iron triangle — none of
+    them approves it as someone's delegate."""
+    quote = version.quote
+    return authority.triangle_ids(quote.opportunity) | {quote.owner_id, version.created_by_id}
+
+
 def may_approve(user: User, step: QuoteApproval | None) -> bool:
-    """Whether `user` decides the pending step: its approver, or their delegate today."""
+    """Whether `user` decides the pending step: its approver, or their delegate today who is not
+    one of the quote's parties."""
     if step is None or not user.is_authenticated:
         return False
-    return step.approver_id == user.pk or authority.delegation_between(step.approver_id, user, SUBJECT) is not None
+    if step.approver_id == user.pk:
+        return True
+    delegated = authority.delegation_between(step.approver_id, user, SUBJECT) is not None
+    return delegated and user.pk not in quote_parties(step.version)
 
 
 def _close_step(

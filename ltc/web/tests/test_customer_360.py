@@ -248,13 +248,13 @@ def test_the_account_page_reads_a_fixed_number_of_queries(
     assert few <= 20  # 18 for the AR and finance, 19 for the manager (their team's people) on SQLite
 
 
-def test_signing_a_contract_makes_the_account_a_customer_with_the_reason(world, customer):
+def test_signing_a_contract_makes_the_account_a_customer_on_its_timeline(world, customer):
     account = Account.objects.get(pk=world.account.pk)
     assert account.status == "customer"
     events = TimelineEvent.objects.filter(content_type__model="account", object_id=account.pk, kind="changed")
     (event,) = [e for e in events if any(change["field"] == "status" for change in e.changes)]
     assert event.changes == [{"field": "status", "old": "prospect", "new": "customer"}]
-    assert event.text == f"Contract {customer.number} signed."
+    assert event.text == ""  # the change reads in any language; the contract shows on the page
     assert event.actor == world.owner
 
 
@@ -275,7 +275,7 @@ def test_the_data_migration_makes_prospects_with_signed_contracts_customers(worl
     (event,) = TimelineEvent.objects.order_by("-id")[: TimelineEvent.objects.count() - before]
     assert (event.object_id, event.kind, event.actor) == (world.account.pk, "changed", None)
     assert event.changes == [{"field": "status", "old": "prospect", "new": "customer"}]
-    assert customer.number in event.text
+    assert event.text == ""  # no text fixed in one language
 
     migration.mark_signed_customers(django_apps, None)  # a second run finds nothing to fix
     assert TimelineEvent.objects.count() == before + 1
@@ -323,3 +323,22 @@ def test_the_summary_reads_a_fixed_number_of_queries(world, customer, api_as, dj
     assert answer["receivables"]["open_invoices"] == 31
     assert [row["currency"] for row in answer["receivables"]["open"]] == ["CNY", "USD"]
     assert answer["receivables"]["payments"] == 31
+
+
+def test_finance_reads_the_accounts_it_bills_and_not_a_prospect_with_no_contract(world, customer, api_as, web_as):
+    """Finance reads customers and former customers and any account with a contract or an invoice
+    (and their contacts) — not a prospect nobody contracted with, nor its contacts."""
+    prospect = AccountFactory(owner=world.owner, name="恒信精密机械有限公司")
+    contact = Contact.objects.create(account=prospect, name="李雷")
+    former = AccountFactory(owner=world.owner, name="宁波港联物流有限公司", status="former")
+    api = api_as(world.finance)
+    assert api.get(f"/accounts/{prospect.pk}").status_code == 404
+    assert api.get(f"/contacts/{contact.pk}").status_code == 404
+    assert web_as(world.finance).get(f"/customers/accounts/{prospect.pk}/").status_code == 404
+    assert api.get(f"/accounts/{former.pk}").status_code == 200
+    assert api.get(f"/accounts/{world.account.pk}").status_code == 200
+    # A contract makes the prospect one finance bills, before it is signed.
+    Contract.objects.filter(pk=customer.pk).update(account=prospect)
+    assert api.get(f"/accounts/{prospect.pk}").status_code == 200
+    assert api.get(f"/contacts/{contact.pk}").status_code == 200
+    assert api_as(world.owner).get(f"/accounts/{prospect.pk}").status_code == 200

@@ -30,6 +30,9 @@ PUBLIC_ROUTES = {
     "leads/forms/<str:key>/": "a public web form (leads/tests/test_webform_public.py)",
     "leads/forms/<str:key>/thanks/": "a web form's thank-you page (leads/tests/test_webform_public.py)",
     "api/v1/public/web-forms/<key>": "a web form posted by script (leads/tests/test_webform_public.py)",
+    "calendar/feed/<str:token>.ics": (
+        "a user's private calendar feed, by its secret (web/tests/test_calendar.py: the feed's allow-list)"
+    ),
     "login/": "signing in",
     "logout/": "signing out",
     "language/": "choosing the language (the customer's page offers it)",

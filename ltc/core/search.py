@@ -1,0 +1,306 @@
+"""Global search: a registry of searchable kinds and one index table over all of them.
+
+Each app registers its kinds from its AppConfig.ready (earlier apps never import later ones):
+
+    register(SearchKind(key="contracts", model=Contract, label=_("Contracts"), document=..., visible=...))
+
+`SearchDocument` keeps per record its normalized text plus the pinyin of its Chinese, full
+(“hangzhouxinxi hang zhou xin xi”) and as initials (“hzxx”). A search is one ranked query against
+the index (exact number first, then prefix, then similarity), then one query per kind with hits
+that applies the kind's `visible(user)` to the candidate ids: a user only ever sees titles read
+from records they may open.
+
+The index follows the records after commit: the timeline (called by every service that writes)
+marks its subject dirty (`mark_dirty`), and one on-commit callback per transaction indexes them.
+Bulk paths call `index_records` with their ids; `ltc search_rebuild` rebuilds everything.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models, transaction
+from django.utils import timezone
+from django.utils.functional import Promise
+from pypinyin import Style, lazy_pinyin
+
+from ltc.core.models import SearchDocument
+
+PER_KIND = 5
+# Candidates read per kind from the index, before access: room for hits the user may not open.
+CANDIDATES_PER_KIND = 40
+_HAN = re.compile(r"[\u3400-\u9fff]+")
+
+
+@dataclass(frozen=True)
+class SearchKind:
+    """A kind of record the global search finds."""
+
+    key: str  # "contracts"
+    model: type[models.Model]
+    label: str | Promise  # translated, plural
+    document: Callable[[Any], Sequence[str]]  # the parts of a record's text, its title first
+    visible: Callable[[Any], models.QuerySet[Any]]  # the records a user may open (the app's selector)
+    url: Callable[[Any], str] = field(default=lambda obj: obj.get_absolute_url())
+    subtitle: Callable[[Any], str] = field(default=lambda obj: "")
+    title: Callable[[Any], str] = field(default=str)
+    # The records to index (select_related for `document`), and which of them are searchable at all.
+    indexable: Callable[[], models.QuerySet[Any]] | None = None
+
+    def index_queryset(self) -> models.QuerySet[Any]:
+        return self.indexable() if self.indexable else self.model._default_manager.all()
+
+
+_KINDS: dict[str, SearchKind] = {}
+
+
+def register(kind: SearchKind) -> None:
+    _KINDS[kind.key] = kind
+
+
+def kinds() -> list[SearchKind]:
+    return list(_KINDS.values())
+
+
+def kind_for(model: type[models.Model]) -> SearchKind | None:
+    for kind in _KINDS.values():
+        if kind.model is model or model._meta.concrete_model is kind.model:
+            return kind
+    return None
+
+
+# ---- normalizing and pinyin -------------------------------------------------------------
+
+
+def normalize(text: str) -> str:
+    """Lower-cased, whitespace collapsed; full-width ASCII folded (ＡＢＣ１ → abc1)."""
+    folded = "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else " " if c < " " else c for c in text)
+    return " ".join(folded.lower().split())
+
+
+def pinyin_of(text: str) -> tuple[str, str]:
+    """The pinyin of the Chinese runs of `text`: ("hangzhouxinxi hang zhou xin xi", "hzxx")."""
+    full: list[str] = []
+    initials: list[str] = []
+    for run in _HAN.findall(text):
+        syllables = [s for s in lazy_pinyin(run, style=Style.NORMAL, errors="ignore") if s]
+        if syllables:
+            full.append("".join(syllables) + " " + " ".join(syllables))
+            initials.append("".join(s[0] for s in syllables))
+    return " ".join(full), " ".join(initials)
+
+
+def build_document(kind: SearchKind, obj: Any) -> SearchDocument:
+    parts = [str(p) for p in kind.document(obj) if p]
+    text = normalize(" ".join(parts))
+    pinyin, initials = pinyin_of(" ".join(parts))
+    return SearchDocument(
+        content_type=ContentType.objects.get_for_model(kind.model),
+        object_id=obj.pk,
+        kind=kind.key,
+        title=(parts[0] if parts else str(obj))[:300],
+        text=text,
+        pinyin=pinyin,
+        initials=initials[:300],
+        updated_at=timezone.now(),
+    )
+
+
+# ---- keeping the index current ----------------------------------------------------------
+
+
+def index_records(model: type[models.Model], ids: Iterable[int]) -> int:
+    """(Re)index the records `ids` of `model`; a record gone or no longer indexable loses its document."""
+    kind = kind_for(model)
+    ids = list(set(ids))
+    if kind is None or not ids:
+        return 0
+    found = list(kind.index_queryset().filter(pk__in=ids))
+    documents = [build_document(kind, obj) for obj in found]
+    content_type = ContentType.objects.get_for_model(kind.model)
+    gone = set(ids) - {obj.pk for obj in found}
+    if gone:
+        SearchDocument.objects.filter(content_type=content_type, object_id__in=gone).delete()
+    if documents:
+        SearchDocument.objects.bulk_create(
+            documents,
+            update_conflicts=True,
+            unique_fields=["content_type", "object_id"],
+            update_fields=["kind", "title", "text", "pinyin", "initials", "updated_at"],
+        )
+    return len(documents)
+
+
+_pending = threading.local()
+
+
+def _pending_set() -> dict[type[models.Model], set[int]]:
+    if not hasattr(_pending, "records"):
+        _pending.records = defaultdict(set)
+    records: dict[type[models.Model], set[int]] = _pending.records
+    return records
+
+
+def _flush() -> None:
+    records = _pending_set()
+    batch = {model: set(ids) for model, ids in records.items()}
+    records.clear()
+    for model, ids in batch.items():
+        index_records(model, ids)
+
+
+def mark_dirty(record: models.Model) -> None:
+    """Index `record` once its transaction commits (at once outside one); a no-op for kinds not searched."""
+    if record.pk is not None:
+        mark_many(type(record), [record.pk])
+
+
+def mark_many(model: type[models.Model], ids: Iterable[int]) -> None:
+    """Index the records `ids` of `model` in bulk once the transaction commits (an import's chunk)."""
+    kind = kind_for(model)
+    if kind is None:
+        return
+    _pending_set()[kind.model].update(ids)
+    # One callback per transaction (savepoint level): a rolled-back one drops its callbacks, so look
+    # for ours at this level; a callback that finds nothing pending does nothing.
+    level = set(connection.savepoint_ids)
+    if not any(entry[1] is _flush and entry[0] == level for entry in connection.run_on_commit):
+        transaction.on_commit(_flush, robust=True)  # a failed indexing is logged, never undoes the change
+
+
+def mark_label(label: str, ids: Iterable[int]) -> None:
+    """As `mark_many`, for a model named by its label ("contracts.order"), as events name it."""
+    for kind in _KINDS.values():
+        if kind.model._meta.label_lower == label:
+            mark_many(kind.model, ids)
+            return
+
+
+def rebuild(*, chunk: int = 2000, only: Sequence[str] = ()) -> dict[str, int]:
+    """Index every record of every kind (or of the kinds `only`), `chunk` records at a time."""
+    counts: dict[str, int] = {}
+    for kind in kinds():
+        if only and kind.key not in only:
+            continue
+        content_type = ContentType.objects.get_for_model(kind.model)
+        ids = list(kind.index_queryset().order_by("pk").values_list("pk", flat=True))
+        stale = SearchDocument.objects.filter(content_type=content_type).exclude(object_id__in=ids)
+        stale.delete()
+        total = 0
+        for start in range(0, len(ids), chunk):
+            with transaction.atomic():
+                total += index_records(kind.model, ids[start : start + chunk])
+        counts[kind.key] = total
+    return counts
+
+
+# ---- querying ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    id: int
+    title: str
+    subtitle: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Group:
+    kind: str
+    label: str
+    hits: list[Hit]
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def candidates(q: str, *, per_kind: int = CANDIDATES_PER_KIND, keys: Sequence[str] = ()) -> list[tuple[str, int]]:
+    """(kind, object id) of the index's best matches for `q`, ranked, at most `per_kind` per kind:
+    one query. Ranks: the text is the term or starts with it as a word (a number) → prefix of the
+    text, pinyin or initials → contained; then similarity (PostgreSQL) or bm25 (SQLite)."""
+    term = normalize(q)
+    if not term:
+        return []
+    squashed = term.replace(" ", "")
+    like = f"%{_escape_like(term)}%"
+    like_py = f"%{_escape_like(squashed)}%"
+    prefix = f"{_escape_like(term)}%"
+    prefix_py = f"{_escape_like(squashed)}%"
+    word = f"{_escape_like(term)} %"
+    kind_filter = ""
+    kind_params: list[Any] = []
+    if keys:
+        kind_filter = f" AND d.kind IN ({', '.join(['%s'] * len(keys))})"
+        kind_params = list(keys)
+    rank = (
+        "CASE WHEN d.text = %s OR d.text LIKE %s ESCAPE '\\' THEN 0 "
+        "WHEN d.text LIKE %s ESCAPE '\\' OR d.pinyin LIKE %s ESCAPE '\\' OR d.initials LIKE %s ESCAPE '\\' THEN 1 "
+        "ELSE 2 END"
+    )
+    rank_params = [term, word, prefix, prefix_py, prefix_py]
+    if connection.vendor == "sqlite" and len(squashed) >= 3 and len(term) >= 3:
+        # The trigram FTS table answers substring matches of three characters or more.
+        match = " OR ".join(
+            '{}:"{}"'.format(col, value.replace('"', '""'))
+            for col, value in (("text", term), ("pinyin", squashed), ("initials", squashed))
+            if len(value) >= 3
+        )
+        source = (
+            "core_searchdocument_fts f JOIN core_searchdocument d ON d.id = f.rowid "
+            "WHERE core_searchdocument_fts MATCH %s"
+        )
+        source_params: list[Any] = [match]
+        secondary = "bm25(core_searchdocument_fts)"
+        secondary_params: list[Any] = []
+    else:
+        source = (
+            "core_searchdocument d WHERE (d.text LIKE %s ESCAPE '\\' OR d.pinyin LIKE %s ESCAPE '\\' "
+            "OR d.initials LIKE %s ESCAPE '\\')"
+        )
+        source_params = [like, like_py, like_py]
+        if connection.vendor == "postgresql":
+            secondary, secondary_params = "-similarity(d.text, %s)", [term]
+        else:
+            secondary, secondary_params = "length(d.text)", []
+    # Only fixed SQL fragments are interpolated; every value the user typed is a parameter.
+    sql = (
+        "SELECT kind, object_id FROM ("  # noqa: S608
+        f"SELECT d.kind, d.object_id, ROW_NUMBER() OVER (PARTITION BY d.kind ORDER BY {rank}, {secondary}, d.id) AS n "
+        f"FROM {source}{kind_filter}"
+        ") ranked WHERE n <= %s ORDER BY kind, n"
+    )
+    params = [*rank_params, *secondary_params, *source_params, *kind_params, per_kind]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(kind, int(object_id)) for kind, object_id in cursor.fetchall()]
+
+
+def search(*, user: Any, q: str, per_kind: int = PER_KIND, keys: Sequence[str] = ()) -> list[Group]:
+    """The records matching `q` that `user` may open, grouped by kind in registry order, at most
+    `per_kind` each: one query on the index, then one per kind with candidates."""
+    ranked: dict[str, list[int]] = defaultdict(list)
+    for kind_key, object_id in candidates(q, keys=keys):
+        ranked[kind_key].append(object_id)
+    groups = []
+    for kind in kinds():
+        ids = ranked.get(kind.key)
+        if not ids:
+            continue
+        visible = {obj.pk: obj for obj in kind.visible(user).filter(pk__in=ids)}
+        hits = [
+            Hit(kind=kind.key, id=pk, title=kind.title(obj), subtitle=kind.subtitle(obj), url=kind.url(obj))
+            for pk in ids
+            if (obj := visible.get(pk)) is not None
+        ][:per_kind]
+        if hits:
+            groups.append(Group(kind=kind.key, label=str(kind.label), hits=hits))
+    return groups

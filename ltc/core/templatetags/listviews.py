@@ -1,0 +1,33 @@
+"""`{% list_cell column row %}`: one cell of a list that declares its columns (core.listviews)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.template.loader import get_template
+from django.utils import formats, timezone
+from django.utils.safestring import SafeString
+
+from ltc.core.listviews import ListColumn
+from ltc.core.templatetags.numbers import money
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def list_cell(context: template.Context, column: ListColumn, row: Any) -> SafeString | str:
+    if column.cell:
+        return get_template(column.cell).render({"o": row, "request": context.get("request")})
+    value = column.value(row)
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime):
+        return formats.date_format(timezone.localtime(value), "SHORT_DATE_FORMAT")
+    if isinstance(value, date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, Decimal):
+        return money(value)
+    return str(value)
