@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -35,13 +36,14 @@ def _csv_rows(header: list[str], rows: Iterator[list[Any]]) -> Iterator[str]:
 
 
 def _cell(value: Any) -> Any:
-    """A value as a spreadsheet cell: numbers (Decimal included) stay numbers, text loses the
+    """A value as a spreadsheet cell: numbers (Decimal included) and dates stay what they are (a
+    CSV writes a date in ISO form), text loses the
     control characters a spreadsheet cannot hold (data stored before the edge refused them)."""
     if value is None:
         return ""
     if hasattr(value, "tzinfo") and value.tzinfo is not None:
         return timezone.localtime(value).replace(tzinfo=None)
-    if isinstance(value, (bool, int, float, Decimal)):
+    if isinstance(value, (bool, int, float, Decimal, date)):  # a date (or naive datetime) stays a date cell
         return value
     text = value if isinstance(value, str) else str(value)
     return ILLEGAL_CHARACTERS_RE.sub("", text)

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_stubs_ext import StrOrPromise
 
-from ltc.core.access import fetch_or_404
+from ltc.core.access import can_change, fetch_or_404
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column
 from ltc.core.forms import posted_number
@@ -200,6 +200,29 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(str(m) for m in exc.messages)
     return str(exc) or _("You may not change it.")
+
+
+def reassign_targets(user: Any, users: Iterable[Any]) -> list[Any]:
+    """Whom `user` may hand records to: themself, or someone in a team they manage (an
+    administrator: anyone) — the rule the owners' services apply (core.access.can_change)."""
+    return [u for u in users if u.pk == user.pk or can_change(user, u.pk, u.team_id)]
+
+
+def may_reassign(user: Any, record: Any) -> bool:
+    """Whether `user` may hand `record` (with an `owner`, loaded) to someone else."""
+    owner = record.owner if record.owner_id else None
+    return can_change(user, record.owner_id, owner.team_id if owner is not None else None)
+
+
+def mass_context(user: Any, users: Iterable[Any]) -> dict[str, Any]:
+    """The mass "reassign" controls of a list: drawn only when the user may hand a record to
+    someone other than themself; the new-owner menu offers only whom they may."""
+    targets = reassign_targets(user, users)
+    return {
+        "users": targets,
+        "mass_on": any(u.pk != user.pk for u in targets),
+        "mass_limit": MASS_ACTION_LIMIT,
+    }
 
 
 def mass_apply(records: Sequence[T], action: Callable[[T], Any]) -> MassResult:

@@ -110,8 +110,7 @@ def account_list(request: AuthedRequest) -> HttpResponseBase:
             "filter_form": form,
             "can_create": may_write_customers(request.user),
             "list": state,
-            "users": assignable_users().select_related("team"),
-            "mass_limit": listviews.MASS_ACTION_LIMIT,
+            **listviews.mass_context(request.user, assignable_users().select_related("team")),
         },
     )
 

@@ -100,8 +100,7 @@ def opportunity_list(request: AuthedRequest) -> HttpResponseBase:
         "page": page,
         "can_create": has_any_role(request.user, OPPORTUNITY_WRITE_ROLES),
         "list": state,
-        "users": assignable_users().select_related("team"),
-        "mass_limit": listviews.MASS_ACTION_LIMIT,
+        **listviews.mass_context(request.user, assignable_users().select_related("team")),
     }
     template = (
         "opportunities/opportunity_list.html#results" if is_htmx(request) else "opportunities/opportunity_list.html"

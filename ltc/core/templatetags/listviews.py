@@ -1,4 +1,5 @@
-"""`{% list_cell column row %}`: one cell of a list that declares its columns (core.listviews)."""
+"""`{% list_cell column row %}`: one cell of a list that declares its columns (core.listviews);
+`row|reassignable:user`: whether the row gets a tick box for the mass reassign."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.template.loader import get_template
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString
 
-from ltc.core.listviews import ListColumn
+from ltc.core.listviews import ListColumn, may_reassign
 from ltc.core.templatetags.numbers import money
 
 register = template.Library()
@@ -31,3 +32,9 @@ def list_cell(context: template.Context, column: ListColumn, row: Any) -> SafeSt
     if isinstance(value, Decimal):
         return money(value)
     return str(value)
+
+
+@register.filter
+def reassignable(record: Any, user: Any) -> bool:
+    """`{% if row|reassignable:request.user %}`: the row's tick box of the mass reassign."""
+    return may_reassign(user, record)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -39,7 +40,9 @@ def _xlsx(response: Any) -> list[tuple[Any, ...]]:
 
 def test_the_deal_list_exports_its_filtered_rows_as_csv_and_xlsx_within_the_readers_scope(world, web_as):
     pipeline = make_pipeline()
-    make_opportunity(world, pipeline, name="=HYPERLINK(1)", amount=Decimal("1234.50"))
+    make_opportunity(
+        world, pipeline, name="=HYPERLINK(1)", amount=Decimal("1234.50"), expected_close_date=date(2027, 5, 10)
+    )
     make_opportunity(world, pipeline, name="已输项目", status="lost")
     make_opportunity(world, pipeline, name="北方项目", owner=world.other)
     client = web_as(world.owner)
@@ -48,10 +51,11 @@ def test_the_deal_list_exports_its_filtered_rows_as_csv_and_xlsx_within_the_read
 
     assert rows[0] == ["Opportunity", "Account", "Stage", "Amount", "Currency", "Close", "Iron triangle"]
     assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(1)"]  # the lost deal is filtered out, 北方项目 not visible
-    assert rows[1][3:5] == ["1234.50", "CNY"]
+    assert rows[1][3:6] == ["1234.50", "CNY", "2027-05-10"]
     sheet = _xlsx(client.get("/opportunities/?status=open&export=xlsx"))
     assert sheet[1][0] == "=HYPERLINK(1)"  # a text cell, not a formula
     assert sheet[1][3] == 1234.5  # a number
+    assert sheet[1][5].date() == date(2027, 5, 10)  # a date cell (read back as a datetime), not text
     assert len(sheet) == 2
 
 
@@ -259,12 +263,38 @@ def test_mass_assign_of_leads_reports_each_refused_lead(world, web_as):
 
 def test_the_deal_list_shows_checkboxes_with_versions_and_the_tools_in_chinese(world, web_as):
     deal = make_opportunity(world, make_pipeline())
-    world.owner.language = "zh-hans"
-    world.owner.save(update_fields=["language"])
-    page = web_as(world.owner).get("/opportunities/").content.decode()
+    world.manager.language = "zh-hans"
+    world.manager.save(update_fields=["language"])
+    page = web_as(world.manager).get("/opportunities/").content.decode()
     assert f'name="version_{deal.pk}" value="{deal.version}"' in page
     assert "我的视图" in page
     assert "批量" in page or "重新分配" in page
+
+
+@pytest.mark.parametrize("path", ["/opportunities/", "/customers/accounts/"])
+def test_the_mass_reassign_is_drawn_only_for_what_the_viewer_may_hand_on(world, web_as, path):
+    """An AR (who may hand deals and accounts only to themself) and an executive (who sees all
+    and manages no team) are drawn no tick box and no new-owner menu; a manager gets tick boxes
+    on the rows of their teams only and a menu of the people in their teams."""
+    if path == "/opportunities/":
+        pipeline = make_pipeline()
+        rows = [
+            make_opportunity(world, pipeline, name=n, owner=u).pk
+            for n, u in (("东区", world.owner), ("北方", world.other))
+        ]
+    else:
+        rows = [AccountFactory(name=n, owner=u).pk for n, u in (("东区公司", world.owner), ("北方公司", world.other))]
+    for user in (world.owner, world.executive):
+        page = web_as(user).get(path).content.decode()
+        assert 'name="ids"' not in page
+        assert 'name="owner"' not in page
+    page = web_as(world.manager).get(path).content.decode()
+    assert f'name="ids" value="{rows[0]}"' in page
+    assert f'name="ids" value="{rows[1]}"' not in page
+    menu = page[page.index('name="owner"') : page.index("</select>", page.index('name="owner"'))]
+    assert f'value="{world.teammate.pk}"' in menu
+    for outsider in (world.other, world.finance, world.admin, world.executive):
+        assert f'value="{outsider.pk}"' not in menu
 
 
 @pytest.mark.parametrize("path", ["/opportunities/", "/leads/", "/customers/accounts/"])
