@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from ltc.core.forms import posted_number
 from ltc.core.stewardship import ConfigArea, may_configure
 from ltc.leads.choices import LeadStatus
 from ltc.opportunities.models import Stage, StageRequirement
@@ -123,13 +124,20 @@ def process_owner_grant(user: Any, area: ConfigArea, key: str | None) -> bool:
         return False
     if area in KEYED:
         return held.holds(KEYED[area], key)
-    if not key.isdigit():
+    record_id = _id(key)
+    if not record_id:
         return False
     if area == ConfigArea.PIPELINE:
-        return _pipeline(held, int(key))
+        return _pipeline(held, record_id)
     if area == ConfigArea.STAGE:
-        return _stage(held, int(key))
+        return _stage(held, record_id)
     return False
+
+
+def _id(key: str) -> int:
+    """A key that names a record by id, or 0 (a key may come from a form: "²" or 20 digits name
+    nothing — core.forms.posted_number's rule)."""
+    return posted_number({"key": key}, "key")
 
 
 def may_bind(user: Any, kind: str, key: str, *, stage_of: dict[str, int] | None = None) -> bool:
@@ -149,8 +157,11 @@ def may_bind(user: Any, kind: str, key: str, *, stage_of: dict[str, int] | None 
             return True
         if stage_of is None:
             stage_of = (
-                {str(pk): stage for pk, stage in StageRequirement.objects.filter(pk=key).values_list("pk", "stage_id")}
-                if key.isdigit()
+                {
+                    str(pk): stage
+                    for pk, stage in StageRequirement.objects.filter(pk=_id(key)).values_list("pk", "stage_id")
+                }
+                if _id(key)
                 else {}
             )
         return key in stage_of and may_configure(user, ConfigArea.STAGE, stage_of[key])

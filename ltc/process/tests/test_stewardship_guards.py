@@ -103,3 +103,16 @@ def test_the_bind_choices_cost_no_query_per_choice(steps, world, web_as, django_
     with django_assert_num_queries(len(few.captured_queries)):
         page = client.get(url).content.decode()
     assert f'value="stage:{stage(more, "确认").pk}"' not in page  # another pipeline's: not the manager's
+
+
+@pytest.mark.parametrize("key", ["²", "١٢", "99999999999999999999", "-1", ""])
+@pytest.mark.parametrize("kind", ["stage", "requirement"])
+def test_a_key_naming_no_record_is_refused_not_a_server_error(steps, world, web_as, api_as, kind, key):
+    """A posted key that is no id ("²" passes str.isdigit() but not int(); 20 digits overflow
+    the column) is refused like any key the owner may not bind, and nothing changes."""
+    before = _state(steps, world.manager)
+    url = reverse("process:binding_add", args=[steps["mine"].pk])
+    assert web_as(world.manager).post(url, {"target": f"{kind}:{key}"}).status_code in (403, 422)
+    answer = api_as(world.manager).post(f"/process/nodes/{steps['mine'].pk}/bindings", {"kind": kind, "key": key})
+    assert answer.status_code in (403, 422)
+    assert _state(steps, world.manager) == before
