@@ -111,6 +111,7 @@ def test_contract_from_review_to_amendment(world: Any, page: Any, tmp_path: Path
     expect(page.locator("#version-diff")).to_contain_text("SVC-IMP")
     change = ChangeRequest.objects.get()
     page.click("#assess-ar")
+    expect(page.locator("#assessment-ar")).to_contain_text("Supports")
     for username in ("sr", "fr"):
         sign_in(page, username)
         page.goto(f"{page.base_url}/contracts/changes/{change.pk}/")
