@@ -6,6 +6,8 @@ the same terms. Target (#18): a search in < 100 ms at 1M documents.
 
 Run through benchmarks/run.sh (BENCH_ONLY=search), or alone with DATABASE_URL set:
     python benchmarks/search.py --per-kind 100000
+`--reuse` keeps an index already seeded at that size (seeding 900k documents takes 5-6 min), so
+runs can be repeated on the same data; the machine is shared, so compare medians of repeated runs.
 """
 
 from __future__ import annotations
@@ -147,14 +149,18 @@ def p95(values: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--per-kind", type=int, default=100_000)
+    parser.add_argument("--reuse", action="store_true", help="keep an index already seeded at this size")
     args = parser.parse_args()
     start = time.perf_counter()
     call_command("migrate", verbosity=0)
     print(f"migrated in {time.perf_counter() - start:.0f} s", file=sys.stderr)
     start = time.perf_counter()
-    seed(args.per_kind)
+    reused = args.reuse and SearchDocument.objects.count() == args.per_kind * len(search.kinds())
+    if not reused:
+        seed(args.per_kind)
     total = SearchDocument.objects.count()
-    print(f"seeded {total:,} documents in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    done = "reused" if reused else f"seeded in {time.perf_counter() - start:.0f} s"
+    print(f"{total:,} documents {done}", file=sys.stderr)
     user, _created = User.objects.get_or_create(username="search-bench")
     qs = terms(args.per_kind, random.Random(18))
     for q in qs[:8]:  # warm the caches

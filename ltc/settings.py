@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ltc.org.middleware.UserLanguageMiddleware",
+    "ltc.web.middleware.AmountDisplayMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -161,11 +162,27 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "web" / "vendor"] if (BASE_DIR / "web" / "vendor").exists() else []
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+if os.environ.get("LTC_STORAGE", "").lower() == "s3":
+    # Several app servers share their files in S3-compatible object storage (docs/deploy.md).
+    # Private objects, no signed URLs: every file is streamed through an access-checked view.
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["LTC_S3_BUCKET"],
+            "endpoint_url": os.environ.get("LTC_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("LTC_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("LTC_S3_SECRET_KEY") or None,
+            "region_name": os.environ.get("LTC_S3_REGION") or None,
+            "default_acl": "private",
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
 
 TASKS = {
     "default": {
@@ -194,11 +211,15 @@ LTC_BASE_URL = os.environ.get("LTC_BASE_URL", "http://localhost:8000").rstrip("/
 
 LTC_DEFAULT_CURRENCY = "CNY"
 LTC_IDEMPOTENCY_TTL = timedelta(hours=24)
+# Issued invoices are announced to their AR and finance this many days before they fall due.
+LTC_INVOICE_DUE_NOTICE_DAYS = int(os.environ.get("LTC_INVOICE_DUE_NOTICE_DAYS", "3"))
 # A background job whose worker sent no sign of life for this long is taken back and queued again.
 LTC_JOB_LEASE = timedelta(seconds=int(os.environ.get("LTC_JOB_LEASE_SECONDS", "300")))
 # The largest request body taken at all (the largest upload: documents of a deal, 50 MB, plus
 # the form around it); a JSON body is held to DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
 LTC_MAX_REQUEST_BYTES = 51 * 1024 * 1024
+# The largest file attached to a record (ltc.core.attachments).
+LTC_ATTACHMENT_MAX_BYTES = int(os.environ.get("LTC_ATTACHMENT_MAX_MB", "25")) * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -14,8 +14,11 @@ from ltc.billing.api_summary import router as billing_summary_router
 from ltc.catalog.api import router as catalog_router
 from ltc.contracts.api import router as contracts_router
 from ltc.core.api import ContractOpenAPISchema, PreconditionsFirstOperation, install_error_handlers
+from ltc.core.api_attachments import router as attachments_router
 from ltc.core.api_calendar import router as calendar_router
+from ltc.core.api_custom_fields import router as custom_fields_router
 from ltc.core.api_notifications import router as notifications_router
+from ltc.core.api_recycle import router as recycle_router
 from ltc.core.text import TextParser
 from ltc.customers.api import router as customers_router
 from ltc.leads.api import public_router as leads_public_router
@@ -96,5 +99,8 @@ api.add_router("", process_transfer_router)
 api.add_router("", events_router)
 api.add_router("", search_router)
 api.add_router("", calendar_router)
+api.add_router("", custom_fields_router)
+api.add_router("", attachments_router)
 api.add_router("", notifications_router)
+api.add_router("", recycle_router)
 api.add_router("", inbox_router)

@@ -14,7 +14,11 @@ class BillingConfig(AppConfig):
 
         reactions.register()
         from ltc.billing import (
+            attachments,  # noqa: F401 - registers its records as attachable (core.attachments)
             calendar,  # noqa: F401 - registers its dates on the calendar
+            inbox,  # noqa: F401 - registers the invoices due in the inbox
+            lists,  # noqa: F401 - registers the invoice and payment lists' columns
+            notifying,  # noqa: F401 - registers who may see an invoice
             panels,  # noqa: F401 - registers its panels on earlier stages' pages
             search,  # noqa: F401 - registers its kinds in the global search
         )

@@ -15,7 +15,7 @@ class InvoiceFilterForm(StyledFormMixin, forms.Form):
     q = forms.CharField(
         required=False,
         label=_("Search"),
-        widget=forms.TextInput(attrs={"placeholder": _("Number, customer, contract, 发票")}),
+        widget=forms.TextInput(attrs={"placeholder": _("Number, customer, contract, tax invoice number")}),
     )
     status = forms.ChoiceField(
         required=False, label=_("Status"), choices=[("", _("Any status")), *InvoiceStatus.choices]

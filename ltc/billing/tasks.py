@@ -25,3 +25,14 @@ def run_collections() -> int:
 
     with job_lease("collections-run", run_collections) as lease:
         return 0 if lease is None else collections_run(progress=lease.beat)
+
+
+@task()
+def notify_invoices_due() -> int:
+    """The daily notices of invoices falling due and overdue (each notice once, however often it
+    runs)."""
+    from ltc.billing.services.due_notices import invoice_due_notify
+    from ltc.core.jobs import job_lease
+
+    with job_lease("invoice-due-notices", notify_invoices_due) as lease:
+        return 0 if lease is None else invoice_due_notify(progress=lease.beat)

@@ -13,65 +13,49 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
-from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from ltc.billing import documents, selectors, services
 from ltc.billing.access import can_bill
 from ltc.billing.choices import InvoiceKind, InvoiceStatus, StatementLineStatus
 from ltc.billing.forms import AgingForm, InvoiceFilterForm, PaymentFilterForm, PaymentForm, StatementForm
+from ltc.billing.lists import INVOICE_LIST, PAYMENT_LIST
 from ltc.billing.models import Invoice
+from ltc.core import listviews
 from ltc.core.actions import Steps, run_step
 from ltc.core.api import paginate
-from ltc.core.exports import Column, export_response
+from ltc.core.exports import export_response
 from ltc.core.forms import ListParams, add_service_errors, flash_errors, is_htmx, posted_number
 from ltc.core.timeline import timeline_for
 from ltc.customers.models import Account
 from ltc.org.types import AuthedRequest
 
-INVOICE_COLUMNS: list[Column] = [
-    (_l("Number"), lambda i: i.number),
-    (_l("Kind"), lambda i: i.get_kind_display()),
-    (_l("Status"), lambda i: i.get_status_display()),
-    (pgettext_lazy("billing", "Customer"), lambda i: i.account.name),
-    (_l("Contract"), lambda i: i.contract.number),
-    (_l("Issue date"), lambda i: i.issue_date),
-    (_l("Due date"), lambda i: i.due_date),
-    (_l("Total"), lambda i: i.total),
-    (_l("Open balance"), lambda i: i.open_amount),
-    (_l("Currency"), lambda i: i.currency),
-    (_l("Tax invoice (发票)"), lambda i: i.tax_invoice_number),
-]
 STATEMENT_SHOWN = 200
 # The customer choosers list this many (by name); the chosen one is always among them.
 MAX_ACCOUNTS = 1000
-PAYMENT_COLUMNS: list[Column] = [
-    (_l("Number"), lambda p: p.number),
-    (_l("Kind"), lambda p: p.get_kind_display()),
-    (pgettext_lazy("billing", "Customer"), lambda p: p.account.name),
-    (_l("Date"), lambda p: p.received_on),
-    (_l("Amount"), lambda p: p.amount),
-    (_l("Currency"), lambda p: p.currency),
-    (_l("Method"), lambda p: p.get_method_display()),
-    (_l("Bank reference"), lambda p: p.bank_reference),
-    (_l("Unallocated"), lambda p: p.unallocated),
-]
 
 
 def _listing(
-    request: AuthedRequest, queryset: Any, template: str, context: dict[str, Any], columns: list[Column], name: str
+    request: AuthedRequest,
+    queryset: Any,
+    template: str,
+    context: dict[str, Any],
+    spec: listviews.ListSpec,
+    name: str,
 ) -> HttpResponse | StreamingHttpResponse:
-    """A list page (htmx asks for the results only), or its export as CSV / XLSX."""
+    """A list page with its tools (chosen columns, saved views; htmx asks for the results only),
+    or its export as CSV / XLSX of the chosen columns."""
+    state = listviews.list_state(request, spec)
+    if (default := state.default_query()) is not None:
+        return redirect(f"{request.path}?{default}")
     fmt = request.GET.get("export")
     if fmt in ("csv", "xlsx"):
+        columns = listviews.export_columns(spec, state.columns)
         return export_response(queryset.iterator(chunk_size=2000), columns, fmt=fmt, basename=name)
     params = ListParams(request.GET)
     page = params.page(paginate(queryset, limit=params.limit, offset=params.offset))
-    export_query = request.GET.copy()
-    export_query.pop("offset", None)
     shown = f"{template}#results" if is_htmx(request) else template
-    return render(request, shown, {**context, "page": page, "export_query": export_query.urlencode()})
+    return render(request, shown, {**context, "page": page, "list": state})
 
 
 def _account_param(raw: str) -> int | None:
@@ -107,7 +91,7 @@ def invoice_list(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse
             "today": timezone.localdate(),
             "can_bill": can_bill(request.user),
         },
-        INVOICE_COLUMNS,
+        INVOICE_LIST,
         "invoices",
     )
 
@@ -257,7 +241,7 @@ def payment_list(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse
     )
     queryset = selectors.payment_list(user=request.user, filters=filters)
     context = {"filter_form": form, "can_bill": can_bill(request.user)}
-    return _listing(request, queryset, "billing/payment_list.html", context, PAYMENT_COLUMNS, "payments")
+    return _listing(request, queryset, "billing/payment_list.html", context, PAYMENT_LIST, "payments")
 
 
 def _open_invoices(user: Any, account: int, currency: str | None = None) -> list[Invoice]:

@@ -9,6 +9,7 @@ class ContractsConfig(AppConfig):
 
     def ready(self) -> None:
         from ltc.contracts import (
+            attachments,  # noqa: F401 - registers its records as attachable (core.attachments)
             calendar,  # noqa: F401 - registers its dates on the calendar
             inbox,  # noqa: F401 - registers its inbox sources
             notifying,  # noqa: F401 - registers its visibility rules and notifications

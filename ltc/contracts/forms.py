@@ -35,9 +35,14 @@ def _text(label: Any, rows: int = 2, required: bool = False, max_length: int = 2
 
 class ContractFilterForm(StyledFormMixin, forms.Form):
     q = forms.CharField(required=False, widget=forms.TextInput(attrs={"placeholder": _("Number, subject or customer")}))
-    status = forms.ChoiceField(required=False, choices=[("", _("Any status")), *ContractStatus.choices])
-    view = forms.ChoiceField(required=False, choices=[("", _("All I can see")), ("mine", _("Mine (AR or FR)"))])
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *ContractStatus.choices]
+    )
+    view = forms.ChoiceField(
+        label=_("View"), required=False, choices=[("", _("All I can see")), ("mine", _("Mine (AR or FR)"))]
+    )
     sort = forms.ChoiceField(
+        label=_("Sort"),
         required=False,
         choices=[
             ("-created", _("Newest")),

@@ -13,7 +13,6 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from ltc.catalog.models import Product
@@ -47,32 +46,23 @@ from ltc.contracts.forms import (
     SignForm,
     proposal_from_post,
 )
+from ltc.contracts.lists import CONTRACT_LIST
 from ltc.contracts.models import Contract, ContractRisk, Evaluation, Handover, Milestone, ReviewCheck
 from ltc.contracts.services.changes import MEMBER_OF_ROLE, change_parties
 from ltc.contracts.services.common import current_of
 from ltc.contracts.services.execution import deliverable_lines, ordered_by_key
 from ltc.contracts.services.lifecycle import Loaded, item_label
+from ltc.core import listviews
 from ltc.core.actions import Steps, run_step
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
-from ltc.core.exports import Column, export_response
+from ltc.core.exports import export_response
 from ltc.core.forms import ListParams, add_service_errors, flash_errors, is_htmx, posted_number
 from ltc.core.timeline import timeline_for
 from ltc.org import authority
 from ltc.org.types import AuthedRequest
 from ltc.quotes import selectors as quote_selectors
 
-EXPORT_COLUMNS: list[Column] = [
-    (_l("Contract"), lambda c: c.number),
-    (_l("Subject"), lambda c: c.title),
-    (_l("Account"), lambda c: c.account.name),
-    (_l("Status"), lambda c: c.get_status_display()),
-    (_l("Total"), lambda c: c.total),
-    (_l("Currency"), lambda c: c.currency),
-    (_l("Signed on"), lambda c: c.signed_on),
-    (_l("AR"), lambda c: str(c.owner)),
-    (_l("FR"), lambda c: str(c.fr or "")),
-]
 HANDED_OVER = (
     ContractStatus.ACCEPTED,
     ContractStatus.IN_EXECUTION,
@@ -80,7 +70,7 @@ HANDED_OVER = (
     ContractStatus.CLOSED,
     ContractStatus.TERMINATED,
 )
-TIMELINE_SHOWN = 30  # the newest entries; GET /api/v1/contracts/{id}/timeline gives more
+TIMELINE_SHOWN = 100  # the newest entries (the page folds them); the API gives more
 STEPS: list[ContractStatus] = [
     ContractStatus.DRAFT,
     ContractStatus.IN_REVIEW,
@@ -105,15 +95,17 @@ def contract_list(request: AuthedRequest) -> HttpResponse | StreamingHttpRespons
         sort=data.get("sort") or "-created",
     )
     queryset = selectors.contract_list(user=request.user, filters=filters)
+    state = listviews.list_state(request, CONTRACT_LIST)
+    if (default := state.default_query()) is not None:
+        return redirect(f"{request.path}?{default}")
     fmt = request.GET.get("export")
     if fmt in ("csv", "xlsx"):
-        return export_response(queryset.iterator(chunk_size=2000), EXPORT_COLUMNS, fmt=fmt, basename="contracts")
+        columns = listviews.export_columns(CONTRACT_LIST, state.columns)
+        return export_response(queryset.iterator(chunk_size=2000), columns, fmt=fmt, basename="contracts")
     params = ListParams(request.GET)
     page = params.page(paginate(queryset, limit=params.limit, offset=params.offset))
-    export_query = request.GET.copy()
-    export_query.pop("offset", None)
     template = "contracts/contract_list.html#results" if is_htmx(request) else "contracts/contract_list.html"
-    return render(request, template, {"filter_form": form, "page": page, "export_query": export_query.urlencode()})
+    return render(request, template, {"filter_form": form, "page": page, "list": state})
 
 
 @require_POST

@@ -213,3 +213,11 @@ def _queue_reminders(now: datetime, batch: int, progress: Callable[[], bool] | N
             )
         Activity.objects.filter(pk__in=[a.pk for a in due]).update(reminded_at=now)
     return len(due)
+
+
+def activity_delete(*, actor: Any, activity: Activity) -> Any:
+    """Delete an activity into the recycle bin (restorable for 30 days); its owner or a manager
+    above the owner may (PermissionDenied otherwise)."""
+    from ltc.core.recycle import record_recycle
+
+    return record_recycle(actor=actor, record=activity)

@@ -12,4 +12,5 @@ class CoreConfig(AppConfig):
             calendar,  # noqa: F401 - registers the activities on the calendar
             checks,
             lookups,
+            recycle,  # noqa: F401 - registers activities in the recycle bin
         )

@@ -14,7 +14,7 @@ from ltc.core.text import validate_text
 
 
 class StyledFormMixin:
-    """Give widgets the UI kit's classes and mark invalid fields."""
+    """Give widgets the UI kit's classes and an accessible name, and mark invalid fields."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -24,6 +24,11 @@ class StyledFormMixin:
             widget = field.widget
             if isinstance(widget, forms.HiddenInput):
                 continue
+            # Every field is named for screen readers, also where a page draws it without its
+            # <label> (filters in a row, inline forms): by its label, else by its placeholder.
+            name = field.label or widget.attrs.get("placeholder")
+            if name and "aria-label" not in widget.attrs and not isinstance(widget, forms.RadioSelect):
+                widget.attrs["aria-label"] = name
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select):
@@ -61,6 +66,8 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """Show a service's ValidationError on the form's fields (or on top when not a field)."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
+            if field.startswith("custom_fields."):  # ltc.core.customfields: the form's "cf_<code>"
+                field = "cf_" + field.removeprefix("custom_fields.")
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)

@@ -48,6 +48,8 @@ class InboxItem:
     escalated_past: tuple[str, ...] = ()
     for_user: str = ""
     decidable: bool = True
+    # What the button of an item not decided here says (default: "Open to assess").
+    open_label: str = ""
 
     @property
     def escalated(self) -> bool:

@@ -8,7 +8,7 @@ follows them. Apps register their specs here (core never names a later app).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from django.contrib import messages
@@ -51,6 +51,7 @@ class ListSpec:
     key: str
     url_name: str
     columns: tuple[ListColumn, ...]
+    custom_fields: str = ""  # the record type whose custom fields are optional columns (core.customfields)
 
     def keys(self) -> list[str]:
         return [c.key for c in self.columns]
@@ -73,13 +74,24 @@ def register(spec: ListSpec) -> ListSpec:
 def spec_get(key: str) -> ListSpec:
     if key not in REGISTRY:
         raise Http404
-    return REGISTRY[key]
+    return with_custom_columns(REGISTRY[key])
+
+
+def with_custom_columns(spec: ListSpec) -> ListSpec:
+    """The list with its record type's active custom fields as optional columns, after the declared ones."""
+    if not spec.custom_fields:
+        return spec
+    from ltc.core.customfields import list_columns
+
+    extra = list_columns(spec.custom_fields)
+    return replace(spec, columns=spec.columns + tuple(extra)) if extra else spec
 
 
 def export_columns(spec: ListSpec, columns: Sequence[ListColumn]) -> list[Column]:
     """The chosen columns as export columns, with the ones they need (an amount's currency)."""
     keys = {c.key for c in columns} | {c.export_with for c in columns if c.export_with}
-    return [(c.label, c.value) for c in spec.columns if c.key in keys]
+    declared = (*spec.columns, *(c for c in columns if c not in spec.columns))  # custom fields come last
+    return [(c.label, c.value) for c in declared if c.key in keys]
 
 
 # --- reads -----------------------------------------------------------------------------------
@@ -122,6 +134,7 @@ def list_state(request: HttpRequest, spec: ListSpec) -> ListState:
     query = request.GET.copy()
     for name in ("offset", "export"):
         query.pop(name, None)
+    spec = with_custom_columns(spec)
     columns = chosen_columns(user=request.user, spec=spec)
     return ListState(
         spec=spec,
@@ -175,7 +188,7 @@ def saved_view_open(*, actor: Any, view: SavedView) -> None:
     if view.user_id != actor.pk:
         raise PermissionDenied
     if view.columns and view.list_key in REGISTRY:
-        list_columns_set(actor=actor, spec=REGISTRY[view.list_key], keys=view.columns)
+        list_columns_set(actor=actor, spec=with_custom_columns(REGISTRY[view.list_key]), keys=view.columns)
 
 
 def saved_view_delete(*, actor: Any, view: SavedView) -> None:
@@ -273,6 +286,35 @@ def mass_reassign(
         messages.success(request, _("%(n)d records reassigned.") % {"n": result.done})
     for record, reason in result.failed:
         messages.error(request, _("“%(record)s” not changed: %(reason)s") % {"record": record, "reason": reason})
+    if len(ids) > len(chosen):
+        messages.error(request, _("%(n)d selected records are not visible to you.") % {"n": len(ids) - len(chosen)})
+    return redirect(back)
+
+
+def mass_delete(
+    request: HttpRequest, *, back_to: str, records: QuerySet[Any], delete: Callable[[Any, int], Any]
+) -> HttpResponse:
+    """The mass "delete" of a list: the ticked rows (at most MASS_ACTION_LIMIT) among `records`
+    (the list's own scoped selector), each moved to the recycle bin by `delete(record, version)` —
+    the record's own service — in its own transaction. Reports per record."""
+    back = request.POST.get("next", "")
+    back = back if back.startswith("/") and not back.startswith("//") else reverse(back_to)
+    ids = selected_ids(request.POST)
+    if ids is None:
+        messages.error(request, _("Select at most %(n)d records at a time.") % {"n": MASS_ACTION_LIMIT})
+        return redirect(back)
+    if not ids:
+        messages.error(request, _("Tick the records to delete."))
+        return redirect(back)
+    chosen = list(records.filter(pk__in=ids))
+    result = mass_apply(chosen, lambda record: delete(record, posted_version(request.POST, record.pk)))
+    if result.done:
+        messages.success(
+            request,
+            _("%(n)d records moved to the recycle bin; you can restore them within 30 days.") % {"n": result.done},
+        )
+    for record, reason in result.failed:
+        messages.error(request, _("“%(record)s” not deleted: %(reason)s") % {"record": record, "reason": reason})
     if len(ids) > len(chosen):
         messages.error(request, _("%(n)d selected records are not visible to you.") % {"n": len(ids) - len(chosen)})
     return redirect(back)

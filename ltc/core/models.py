@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -78,6 +80,12 @@ class TimelineKind(models.TextChoices):
     ACTIVITY = "activity", _("Activity")
     DECISION = "decision", _("Decision")
     DELETED = "deleted", _("Deleted")
+    RESTORED = "restored", _("Restored")
+
+
+# Changes kept on a record's timeline that name no field of the record (say, a file attached to
+# it): their labels, read in the reader's language like a field's verbose name.
+TIMELINE_ENTRIES: dict[str, Any] = {"attachment": _("attachment")}
 
 
 class AppendOnlyError(Exception):
@@ -139,11 +147,16 @@ class TimelineEvent(models.Model):
         extra: dict[str, Any] = dict(declared(self.changes)) if declared else {}
         shown = []
         for change in self.changes:
+            if change.get("custom"):  # a custom field (ltc.core.customfields) carries its own labels
+                from ltc.core.customfields import change_display
+
+                shown.append(change_display(change))
+                continue
             field = _field_at(model, change["field"])
             owner = getattr(field, "model", None)
             if field is not None and field.name in getattr(owner, "timeline_hidden", ()):
                 continue
-            label = str(getattr(field, "verbose_name", change["field"]))
+            label = str(getattr(field, "verbose_name", None) or TIMELINE_ENTRIES.get(change["field"], change["field"]))
             choices = dict(extra.get(change["field"], ()))
             shown.append(
                 {
@@ -388,6 +401,8 @@ class NotificationKind(models.TextChoices):
     DECISION_ROUTED = "decision_routed", _("Decision routed to you")
     DECISION_MADE = "decision_made", _("Your request decided")
     ACTIVITY_DUE = "activity_due", _("Activity due")
+    INVOICE_DUE = "invoice_due", _("Invoice falling due")
+    INVOICE_OVERDUE = "invoice_overdue", _("Invoice overdue")
 
 
 class NotificationChannel(models.TextChoices):
@@ -438,6 +453,17 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind}"
+
+
+class NoticeSent(models.Model):
+    """A notice a daily job sent once: its key names the record and the step (e.g. the week an
+    invoice is overdue), so a job run again, or by two workers at once, sends it no more."""
+
+    key = models.CharField(max_length=150, unique=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class RobotType(models.TextChoices):
@@ -538,3 +564,244 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.object_id}"
+
+
+# --- attachments (#18) ---
+
+
+class AttachmentRecordType(models.TextChoices):
+    """The records files may be attached to (each stage registers its model in ltc.core.attachments)."""
+
+    ACCOUNT = "account", _("Account")
+    CONTACT = "contact", _("Contact")
+    LEAD = "lead", _("Lead")
+    OPPORTUNITY = "opportunity", _("Deal")
+    QUOTE = "quote", _("Quote")
+    CONTRACT = "contract", _("Contract")
+    INVOICE = "invoice", _("Invoice")
+    PAYMENT = "payment", _("Payment")
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """Where the bytes are stored: a random name under the month, never the uploader's file name."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class AttachmentQuerySet(models.QuerySet["Attachment"]):
+    def current(self) -> AttachmentQuerySet:
+        """Attachments not removed."""
+        return self.filter(removed_at__isnull=True)
+
+    def of(self, record: models.Model) -> AttachmentQuerySet:
+        return self.filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk)
+
+
+class Attachment(models.Model):
+    """A file attached to a business record (account, contact, lead, deal, quote, contract,
+    invoice, payment). Its type was recognised by its content when it was uploaded; the bytes live
+    in the default storage (local disk or S3-compatible object storage) and are served only through
+    access-checked views. A removed attachment keeps its row and its bytes (removed_at/removed_by):
+    nothing an auditor needs is deleted."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    media_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("removed by"),
+    )
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id", "uploaded_at"], name="core_attach_record_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(removed_at__isnull=True, removed_by__isnull=True)
+                | models.Q(removed_at__isnull=False, removed_by__isnull=False),
+                name="core_attachment_removed_by_when",
+            )
+        ]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_image(self) -> bool:
+        return self.media_type.startswith("image/")
+
+    @property
+    def previewable(self) -> bool:
+        """Images and PDFs are shown inline; every other type is only downloaded."""
+        return self.is_image or self.media_type == "application/pdf"
+
+
+# --- custom fields (#18) ---
+
+
+class CustomRecordType(models.TextChoices):
+    """The records an administrator may give custom fields (ltc.core.customfields registers their models)."""
+
+    ACCOUNT = "account", _("Account")
+    CONTACT = "contact", _("Contact")
+    LEAD = "lead", _("Lead")
+    DEAL = "deal", _("Deal")
+
+
+class CustomFieldType(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Numeric")
+    MONEY = "money", _("Amount")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choice")
+    USER = "user", _("User")
+    CHECKBOX = "checkbox", _("Checkbox")
+
+
+class CustomField(VersionedModel):
+    """A field an administrator adds to one record type (ltc.core.customfields). Its code and type
+    never change; once it holds values it is deactivated, never deleted. `choices` lists
+    {"code", "label_zh", "label_en"} for a choice field."""
+
+    record_type = models.CharField(_("record type"), max_length=16, choices=CustomRecordType.choices)
+    code = models.SlugField(_("code"), max_length=40)
+    label_zh = models.CharField(_("label (Chinese)"), max_length=100)
+    label_en = models.CharField(_("label (English)"), max_length=100)
+    field_type = models.CharField(_("type"), max_length=16, choices=CustomFieldType.choices)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["record_type", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["record_type", "code"], name="core_custom_field_unique_code"),
+        ]
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The label in the active language (the other one when it is empty)."""
+        from django.utils.translation import get_language
+
+        chinese = (get_language() or "").startswith("zh")
+        return (self.label_zh if chinese else self.label_en) or self.label_en or self.label_zh
+
+    def choice_labels(self) -> dict[str, str]:
+        """{code: label} of a choice field's options, in the active language."""
+        from django.utils.translation import get_language
+
+        chinese = (get_language() or "").startswith("zh")
+        return {
+            c["code"]: (c.get("label_zh") if chinese else c.get("label_en")) or c.get("label_en") or c["code"]
+            for c in self.choices or []
+        }
+
+
+class CustomValue(models.Model):
+    """One record's value of one custom field, in the column its type uses: text (text and choice
+    codes), number (number and money), date, flag (checkbox) or user."""
+
+    field = models.ForeignKey(CustomField, on_delete=models.PROTECT, related_name="values")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    text = models.CharField(max_length=1000, blank=True)
+    number = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    date = models.DateField(null=True, blank=True)
+    flag = models.BooleanField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["field", "content_type", "object_id"], name="core_custom_value_once"),
+        ]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="core_cv_record"),
+            models.Index(fields=["field", "text"], name="core_cv_text"),
+            models.Index(fields=["field", "number"], name="core_cv_number"),
+            models.Index(fields=["field", "date"], name="core_cv_date"),
+            models.Index(fields=["field", "flag"], name="core_cv_flag"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field_id}:{self.object_id}"
+
+
+# --- recycle bin (#18) ---
+
+
+class RecycledRecordQuerySet(models.QuerySet["RecycledRecord"]):
+    def in_bin(self) -> RecycledRecordQuerySet:
+        """Deleted records that may still be restored (neither restored nor purged)."""
+        return self.filter(restored_at__isnull=True, purged_at__isnull=True)
+
+
+class RecycledRecord(models.Model):
+    """A record without financial meaning that was deleted into the recycle bin (core.recycle):
+    its rows and those it owned (activities, ...) as serialised by Django, restorable with the same
+    primary keys until it is purged. Kept after restore or purge as the trace of the deletion."""
+
+    kind = models.CharField(_("kind"), max_length=32)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    label = models.CharField(_("record"), max_length=300)
+    snapshot = models.JSONField(default=list, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("deleted by")
+    )
+    deleted_at = models.DateTimeField(_("deleted at"), default=timezone.now)
+    restored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("restored by"),
+    )
+    restored_at = models.DateTimeField(_("restored at"), null=True, blank=True)
+    purged_at = models.DateTimeField(_("purged at"), null=True, blank=True)
+
+    objects = RecycledRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-deleted_at", "-id"]
+        verbose_name = _("deleted record")
+        verbose_name_plural = _("deleted records")
+        indexes = [
+            models.Index(fields=["deleted_by", "-deleted_at", "-id"], name="recycled_by_deleter"),
+            models.Index(
+                fields=["deleted_at"],
+                condition=models.Q(restored_at__isnull=True, purged_at__isnull=True),
+                name="recycled_in_bin",
+            ),
+            models.Index(fields=["content_type", "object_id"], name="recycled_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label

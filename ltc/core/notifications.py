@@ -20,7 +20,7 @@ import urllib.request
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -30,7 +30,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from ltc.core.access import may_see, visible_ids
@@ -44,6 +44,7 @@ from ltc.core.models import (
     OutgoingWebhook,
     RobotType,
 )
+from ltc.core.templatetags.numbers import money
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +152,22 @@ def _record_url(subject: models.Model | None) -> str:
     return f"{settings.LTC_BASE_URL}{url()}" if callable(url) else ""
 
 
+# Params stored raw (an amount as the Decimal's string, a date in ISO), shown in the reader's language.
+AMOUNT_PARAMS = frozenset({"open"})
+DATE_PARAMS = frozenset({"due"})
+
+
+def _shown_param(name: str, value: Any) -> Any:
+    if name in AMOUNT_PARAMS:
+        return money(value) or value  # a notice stored before amounts were raw keeps its text
+    if name in DATE_PARAMS and isinstance(value, str):
+        try:
+            return formats.date_format(date.fromisoformat(value), "SHORT_DATE_FORMAT")
+        except ValueError:
+            return value
+    return value
+
+
 def render_text(kind: str, params: dict[str, Any], actor: str, record: str) -> str:
     """The notification's sentence in the active language."""
     words = {
@@ -166,7 +183,7 @@ def render_text(kind: str, params: dict[str, Any], actor: str, record: str) -> s
     values = {
         "actor": actor or _("Someone"),
         "record": record,
-        **{k: str(words.get(str(v), v)) for k, v in params.items()},
+        **{k: str(words.get(str(v), _shown_param(k, v))) for k, v in params.items()},
     }
     texts: dict[str, str] = {
         Kind.ASSIGNMENT: _("%(actor)s assigned “%(record)s” to you."),
@@ -175,6 +192,10 @@ def render_text(kind: str, params: dict[str, Any], actor: str, record: str) -> s
         Kind.DECISION_ROUTED: _("%(actor)s routed a decision to you: %(decision)s on “%(record)s”."),
         Kind.DECISION_MADE: _("Your request on “%(record)s” was decided: %(decision)s — %(outcome)s."),
         Kind.ACTIVITY_DUE: _("Activity due: %(activity)s on “%(record)s”."),
+        Kind.INVOICE_DUE: _("Invoice %(record)s of %(account)s falls due on %(due)s: %(open)s %(currency)s open."),
+        Kind.INVOICE_OVERDUE: _(
+            "Invoice %(record)s of %(account)s is %(days)s days overdue (due %(due)s): %(open)s %(currency)s open."
+        ),
     }
     text = texts.get(kind)
     if text is None:

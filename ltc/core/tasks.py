@@ -118,3 +118,11 @@ def send_notification_digest() -> int:
     queued = digest_send()
     mail_deliver()
     return queued
+
+
+@task()
+def purge_recycle_bin() -> int:
+    """Drop what the recycle bin keeps of records deleted more than 30 days ago (once a day)."""
+    from ltc.core.recycle import bin_purge
+
+    return bin_purge()

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ltc.core import search
+from ltc.core.forms import posted_number
 from ltc.core.models import TimelineEvent, TimelineKind
 
 NOTE_MAX_LENGTH = 10_000
@@ -56,6 +60,14 @@ def record_changes(
     return _append(actor=actor, subject=subject, kind=TimelineKind.CHANGED, text=text, changes=changes)
 
 
+def record_field_changes(
+    *, actor: Any, subject: models.Model, changes: list[dict[str, Any]], text: str = ""
+) -> TimelineEvent:
+    """Append one CHANGED event of changes the caller listed ({"field", "old", "new", ...}): for
+    values kept outside the record's own columns (ltc.core.customfields)."""
+    return _append(actor=actor, subject=subject, kind=TimelineKind.CHANGED, text=text, changes=changes)
+
+
 def record_deleted(*, actor: Any, subject: models.Model) -> TimelineEvent:
     """The last entry of a deleted record: its final field values, so the history stays readable."""
     values = {
@@ -63,6 +75,11 @@ def record_deleted(*, actor: Any, subject: models.Model) -> TimelineEvent:
     }
     changes = [{"field": name, "old": value, "new": ""} for name, value in values.items() if value]
     return _append(actor=actor, subject=subject, kind=TimelineKind.DELETED, text=str(subject), changes=changes)
+
+
+def record_restored(*, actor: Any, subject: models.Model) -> TimelineEvent:
+    """The entry of a record restored from the recycle bin (core.recycle)."""
+    return _append(actor=actor, subject=subject, kind=TimelineKind.RESTORED, text=_("Restored from the recycle bin."))
 
 
 def record_activity(*, actor: Any, subject: models.Model, activity: Any) -> TimelineEvent:
@@ -112,3 +129,81 @@ def timeline_for(subject: models.Model, *, limit: int = 100) -> list[TimelineEve
             content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk
         ).select_related("actor")[:limit]
     )
+
+
+# --- reading a timeline on a record page: filter chips and "show more" ----------------------------
+
+TIMELINE_PAGE = 10  # entries a record page shows at first, and how many more each "show more" adds
+STATUS_FIELDS = ("status", "stage")  # a change of one of these reads as a status change
+
+
+def _is_status_change(event: TimelineEvent) -> bool:
+    return event.kind == TimelineKind.CHANGED and any(
+        str(change.get("field", "")).rsplit(".", 1)[-1] in STATUS_FIELDS for change in event.changes or []
+    )
+
+
+# chip key -> (label, test); the order is the order of the chips
+TIMELINE_FILTERS: dict[str, tuple[Any, Any]] = {
+    "note": (gettext_lazy("Notes"), lambda e: e.kind == TimelineKind.NOTE),
+    "status": (gettext_lazy("Status"), _is_status_change),
+    "change": (
+        gettext_lazy("Changes"),
+        lambda e: e.kind in (TimelineKind.CHANGED, TimelineKind.CREATED, TimelineKind.DELETED),
+    ),
+    "activity": (gettext_lazy("Activities"), lambda e: e.kind == TimelineKind.ACTIVITY),
+    "decision": (gettext_lazy("Decisions"), lambda e: e.kind == TimelineKind.DECISION),
+}
+
+
+@dataclass(frozen=True)
+class TimelineChip:
+    key: str  # "" for all
+    label: Any
+    count: int
+    url: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class TimelineWindow:
+    """What a record page's timeline shows: the entries of the chosen kind up to `shown`, the chips
+    (with their counts among the loaded entries) and the link that shows `more` further entries."""
+
+    entries: list[TimelineEvent]
+    chips: list[TimelineChip]
+    kind: str
+    more: int
+    more_url: str
+
+
+def timeline_window(events: Iterable[TimelineEvent], query: QueryDict) -> TimelineWindow:
+    """Filter and fold the entries a page loaded, as its query asks: `timeline` names a chip,
+    `timeline_shown` how many entries to show (from TIMELINE_PAGE on). Nothing is read from the
+    database: the page's own timeline query stays its only one. An unknown chip or a number that
+    is not one reads as the default."""
+    loaded = list(events)
+    kind = query.get("timeline", "")
+    if kind not in TIMELINE_FILTERS:
+        kind = ""
+    shown = max(TIMELINE_PAGE, min(posted_number(query, "timeline_shown"), len(loaded) or TIMELINE_PAGE))
+    matching = [e for e in loaded if TIMELINE_FILTERS[kind][1](e)] if kind else loaded
+
+    def url(chip: str, count: int) -> str:
+        params = query.copy()
+        for name in ("timeline", "timeline_shown"):
+            params.pop(name, None)
+        if chip:
+            params["timeline"] = chip
+        if count > TIMELINE_PAGE:
+            params["timeline_shown"] = str(count)
+        encoded = params.urlencode()
+        return f"?{encoded}#timeline" if encoded else "?#timeline"
+
+    chips = [TimelineChip("", gettext_lazy("All"), len(loaded), url("", 0), kind == "")]
+    for key, (label, test) in TIMELINE_FILTERS.items():
+        count = sum(1 for e in loaded if test(e))
+        if count or key == kind:
+            chips.append(TimelineChip(key, label, count, url(key, 0), key == kind))
+    more = min(TIMELINE_PAGE, max(0, len(matching) - shown))
+    return TimelineWindow(matching[:shown], chips, kind, more, url(kind, shown + TIMELINE_PAGE) if more else "")

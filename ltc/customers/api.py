@@ -6,11 +6,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
+from ltc.core import customfields
 from ltc.core.api import PROBLEM_CONTENT_TYPE, Page, etag, if_match_version, paginate, validation_errors
+from ltc.core.api_custom_fields import CustomFieldsIn, CustomFilters, WithCustomFields
 from ltc.core.panels import ApiLinks, answer_links
 from ltc.core.schemas import DuplicateOut, NoteIn, OneOf, TimelineEventOut, UserRef
 from ltc.core.timeline import timeline_for
@@ -37,6 +40,7 @@ class AccountIn(Schema):
     phone: str = ""
     address: str = ""
     description: str = ""
+    custom_fields: CustomFieldsIn = None
 
 
 class AccountPatch(Schema):
@@ -52,9 +56,10 @@ class AccountPatch(Schema):
     phone: str | None = None
     address: str | None = None
     description: str | None = None
+    custom_fields: CustomFieldsIn = None
 
 
-class AccountOut(Schema):
+class AccountOut(WithCustomFields):
     id: int
     version: int
     name: str
@@ -94,6 +99,7 @@ class AccountQuery(Schema):
     status: Annotated[str, OneOf(AccountStatus, blank=True)] = ""
     size: Annotated[str, OneOf(CompanySize, blank=True)] = ""
     owner: int | None = None
+    cf: CustomFilters = ""
     sort: str = "name"
     limit: int = 50
     offset: int = 0
@@ -108,6 +114,7 @@ class ContactIn(Schema):
     phone: str = ""
     email: str = ""
     notes: str = ""
+    custom_fields: CustomFieldsIn = None
 
 
 class ContactPatch(Schema):
@@ -119,9 +126,10 @@ class ContactPatch(Schema):
     phone: str | None = None
     email: str | None = None
     notes: str | None = None
+    custom_fields: CustomFieldsIn = None
 
 
-class ContactOut(Schema):
+class ContactOut(WithCustomFields):
     id: int
     version: int
     account_id: int
@@ -207,6 +215,7 @@ class CustomerMergeIn(Schema):
 class ContactQuery(Schema):
     q: str = ""
     account: int | None = None
+    cf: CustomFilters = ""
     sort: str = "name"
     limit: int = 50
     offset: int = 0
@@ -301,14 +310,23 @@ def account_list(request: AuthedRequest, query: Query[AccountQuery]) -> dict[str
         owner=query.owner,
         sort=query.sort,
     )
-    return paginate(selectors.account_list(user=request.user, filters=filters), limit=query.limit, offset=query.offset)
+    queryset = customfields.filter_records(
+        selectors.account_list(user=request.user, filters=filters), "account", customfields.api_filters(query.cf)
+    )
+    page = paginate(queryset, limit=query.limit, offset=query.offset)
+    customfields.attach(page["items"])
+    return page
 
 
 @router.post("/accounts", response={201: AccountCreatedOut}, openapi_extra=CREDIT_CODE_CONFLICT)
 def account_create(request: AuthedRequest, payload: AccountIn, response: HttpResponse) -> Any:
     """Create an account; a credit code another account holds answers 409 (see CreditCodeConflictOut)."""
+    data = _resolve_refs(request, payload.dict())
+    custom = data.pop("custom_fields", None) or {}
     try:
-        account = services.account_create(actor=request.user, data=_resolve_refs(request, payload.dict()))
+        with transaction.atomic():
+            account = services.account_create(actor=request.user, data=data)
+            customfields.custom_values_set(actor=request.user, record=account, data=custom, creating=True)
     except services.CreditCodeTaken as exc:
         return _credit_code_conflict(request, exc)
     duplicates = selectors.account_duplicates(
@@ -336,8 +354,12 @@ def account_update(request: AuthedRequest, account_id: int, payload: AccountPatc
     account = selectors.account_get(user=request.user, pk=account_id)
     expected = if_match_version(request, account)
     data = _resolve_refs(request, payload.dict(exclude_unset=True))
+    custom = data.pop("custom_fields", None)
     try:
-        account = services.account_update(actor=request.user, account=account, data=data, expected_version=expected)
+        with transaction.atomic():
+            account = services.account_update(actor=request.user, account=account, data=data, expected_version=expected)
+            if custom is not None:
+                customfields.custom_values_set(actor=request.user, record=account, data=custom)
     except services.CreditCodeTaken as exc:
         return _credit_code_conflict(request, exc)
     _with_etag(response, account.version)
@@ -391,12 +413,21 @@ def account_note_add(request: AuthedRequest, account_id: int, payload: NoteIn) -
 @router.get("/contacts", response=Page[ContactOut])
 def contact_list(request: AuthedRequest, query: Query[ContactQuery]) -> dict[str, Any]:
     filters = selectors.ContactFilters(q=query.q, account=query.account, sort=query.sort)
-    return paginate(selectors.contact_list(user=request.user, filters=filters), limit=query.limit, offset=query.offset)
+    queryset = customfields.filter_records(
+        selectors.contact_list(user=request.user, filters=filters), "contact", customfields.api_filters(query.cf)
+    )
+    page = paginate(queryset, limit=query.limit, offset=query.offset)
+    customfields.attach(page["items"])
+    return page
 
 
 @router.post("/contacts", response={201: ContactCreatedOut})
 def contact_create(request: AuthedRequest, payload: ContactIn, response: HttpResponse) -> Status[Any]:
-    contact = services.contact_create(actor=request.user, data=_resolve_refs(request, payload.dict()))
+    data = _resolve_refs(request, payload.dict())
+    custom = data.pop("custom_fields", None) or {}
+    with transaction.atomic():
+        contact = services.contact_create(actor=request.user, data=data)
+        customfields.custom_values_set(actor=request.user, record=contact, data=custom, creating=True)
     duplicates = selectors.contact_duplicates(
         user=request.user, email=contact.email, mobile=contact.mobile, exclude_pk=contact.pk
     )
@@ -433,13 +464,19 @@ def contact_update(request: AuthedRequest, contact_id: int, payload: ContactPatc
     contact = selectors.contact_get(user=request.user, pk=contact_id)
     expected = if_match_version(request, contact)
     data = _resolve_refs(request, payload.dict(exclude_unset=True))
-    contact = services.contact_update(actor=request.user, contact=contact, data=data, expected_version=expected)
+    custom = data.pop("custom_fields", None)
+    with transaction.atomic():
+        contact = services.contact_update(actor=request.user, contact=contact, data=data, expected_version=expected)
+        if custom is not None:
+            customfields.custom_values_set(actor=request.user, record=contact, data=custom)
     _with_etag(response, contact.version)
     return contact
 
 
 @router.delete("/contacts/{contact_id}", response={204: None})
 def contact_delete(request: AuthedRequest, contact_id: int) -> Status[None]:
+    """Delete a contact and its activities into the recycle bin (If-Match required), restorable
+    for 30 days; refused while anything refers to it."""
     contact = selectors.contact_get(user=request.user, pk=contact_id)
     services.contact_delete(actor=request.user, contact=contact, expected_version=if_match_version(request, contact))
     return Status(204, None)

@@ -5,6 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ltc.core import customfields
 from ltc.core.forms import StyledFormMixin, posted_number
 from ltc.customers import selectors
 from ltc.customers.choices import AccountStatus, CompanySize
@@ -51,7 +52,11 @@ class VersionedForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-arg]
 
     def changed_data_dict(self) -> dict[str, Any]:
         names = self.changed_data if self.instance.pk else self._meta.fields or []
-        return {name: self.cleaned_data[name] for name in names if name != "version"}
+        return {
+            name: self.cleaned_data[name]
+            for name in names
+            if name != "version" and not name.startswith(customfields.FORM_PREFIX)  # saved apart
+        }
 
 
 class AccountForm(VersionedForm):
@@ -74,6 +79,7 @@ class AccountForm(VersionedForm):
         self.limit_picker("parent")
         if self.instance.pk:
             del self.fields["confirm_duplicate"]
+        customfields.extend_form(self, "account", self.instance)
 
 
 class ContactForm(VersionedForm):
@@ -86,6 +92,7 @@ class ContactForm(VersionedForm):
         super().__init__(*args, user=user, **kwargs)
         self.set_queryset("account", selectors.account_choices(user=user))
         self.limit_picker("account")
+        customfields.extend_form(self, "contact", self.instance)
 
 
 class MergeForm(StyledFormMixin, forms.Form):

@@ -16,6 +16,7 @@ ACCOUNT_LIST = listviews.register(
     listviews.ListSpec(
         key="accounts",
         url_name="customers:account_list",
+        custom_fields="account",
         columns=(
             C("name", gettext_lazy("Name"), lambda a: a.name, "customers/cells/account_name.html"),
             C("credit_code", gettext_lazy("Unified social credit code"), lambda a: a.credit_code),
@@ -48,5 +49,19 @@ def account_bulk(request: AuthedRequest) -> HttpResponse:
         records=selectors.account_list(user=request.user).select_related("owner__team"),
         reassign=lambda account, owner, version: services.account_update(
             actor=request.user, account=account, data={"owner": owner}, expected_version=version
+        ),
+    )
+
+
+@login_required
+@require_POST
+def contact_bulk(request: AuthedRequest) -> HttpResponse:
+    """Delete the ticked contacts into the recycle bin through `contact_delete`, one at a time."""
+    return listviews.mass_delete(
+        request,
+        back_to="customers:contact_list",
+        records=selectors.contact_list(user=request.user).select_related("account__owner"),
+        delete=lambda contact, version: services.contact_delete(
+            actor=request.user, contact=contact, expected_version=version
         ),
     )

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, ProtectedError, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,7 @@ from ltc.core import timeline
 from ltc.core.access import can_change
 from ltc.core.concurrency import StaleVersionError, save_if_current
 from ltc.core.models import Activity, TimelineEvent, TimelineKind, VersionedModel
+from ltc.core.recycle import record_recycle
 from ltc.customers.access import CUSTOMER_WRITE_ROLES, can_merge_account, may_write_customers
 from ltc.customers.choices import AccountStatus
 from ltc.customers.models import Account, Contact
@@ -178,31 +179,22 @@ def _require_current(record: Any, expected_version: int) -> None:
 
 
 def account_delete(*, actor: User, account: Account, expected_version: int) -> None:
-    """Delete an account entered by mistake. Refused while anything refers to it (contacts,
-    subsidiaries, and later deals and documents): such an account is set to "former" instead.
-    The timeline keeps a final entry with the account's last values.
+    """Delete an account entered by mistake into the recycle bin (restorable for 30 days). Refused
+    while anything refers to it (contacts, subsidiaries, and later deals and documents): such an
+    account is set to "former" instead. The timeline keeps a final entry with its last values.
     """
     _require_writer(actor)
     _require_change(actor, account)
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
         _require_current(locked, expected_version)
-        timeline.record_deleted(actor=actor, subject=locked)
-        _delete_unreferenced(
-            locked, _("This account is still referred to by %(kinds)s; mark it as a former customer instead.")
+        record_recycle(
+            actor=actor,
+            record=locked,
+            protected_message=_(
+                "This account is still referred to by %(kinds)s; mark it as a former customer instead."
+            ),
         )
-
-
-def _delete_unreferenced(record: models.Model, message: str) -> None:
-    """Delete `record`, or refuse with `message` (naming what still refers to it) and change nothing."""
-    try:
-        with transaction.atomic():
-            record.delete()
-    except ProtectedError as exc:
-        kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
-        raise ValidationError(
-            {"__all__": [ValidationError(message % {"kinds": ", ".join(kinds)}, code="protected")]}
-        ) from exc
 
 
 def contact_create(*, actor: User, data: dict[str, Any]) -> Contact:
@@ -239,14 +231,19 @@ def contact_update(*, actor: User, contact: Contact, data: dict[str, Any], expec
 
 
 def contact_delete(*, actor: User, contact: Contact, expected_version: int) -> None:
-    """Delete a contact; the account's write scope applies and the timeline keeps a final entry."""
+    """Delete a contact (and its activities) into the recycle bin, restorable for 30 days; the
+    account's write scope applies and the timeline keeps a final entry. Refused while anything
+    refers to it."""
     _require_writer(actor)
     _require_change(actor, contact.account)
     with transaction.atomic():
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         _require_current(locked, expected_version)
-        timeline.record_deleted(actor=actor, subject=locked)
-        _delete_unreferenced(locked, _("This contact is still referred to by %(kinds)s; it cannot be deleted."))
+        record_recycle(
+            actor=actor,
+            record=locked,
+            protected_message=_("This contact is still referred to by %(kinds)s; it cannot be deleted."),
+        )
 
 
 def contact_note_add(*, actor: User, contact: Contact, text: str) -> TimelineEvent:

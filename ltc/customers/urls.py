@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/<int:pk>/delete/", views.account_delete, name="account_delete"),
     path("accounts/<int:pk>/merge/", views.account_merge, name="account_merge"),
     path("contacts/", views.contact_list, name="contact_list"),
+    path("contacts/bulk/", lists.contact_bulk, name="contact_bulk"),
     path("contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from ltc.core import listviews
+from ltc.core import customfields, listviews
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
@@ -49,9 +50,14 @@ def _list_page(
 ) -> HttpResponseBase:
     fmt = request.GET.get("export")
     if fmt in {"csv", "xlsx"}:
-        return export_response(queryset.iterator(chunk_size=2000), columns, fmt=fmt, basename=basename)
+        rows = queryset.iterator(chunk_size=2000)
+        if "list" in extra and customfields.shows_custom(extra["list"].columns):
+            rows = customfields.with_values(rows)
+        return export_response(rows, columns, fmt=fmt, basename=basename)
     params = ListParams(request.GET)
     page = params.page(paginate(queryset, limit=params.limit, offset=params.offset))
+    if "list" in extra and customfields.shows_custom(extra["list"].columns):
+        customfields.attach(page["items"])
     export_query = request.GET.copy()
     export_query.pop("offset", None)
     context = {**extra, "page": page, "export_query": export_query.urlencode()}
@@ -97,6 +103,7 @@ def account_list(request: AuthedRequest) -> HttpResponseBase:
     queryset = selectors.account_list(
         user=request.user, filters=form.filters(request.user) if form.is_bound else selectors.AccountFilters()
     ).select_related("owner__team")
+    queryset = customfields.filter_records(queryset, "account", request.GET)
     state = listviews.list_state(request, ACCOUNT_LIST)
     if (default := state.default_query()) is not None:
         return redirect(f"{request.path}?{default}")
@@ -183,7 +190,11 @@ def account_create(request: AuthedRequest) -> HttpResponse:
                     _("Possible duplicates exist (listed below). Check them, or confirm this is a different company."),
                 )
             else:
-                account = services.account_create(actor=request.user, data=data)
+                with transaction.atomic():
+                    account = services.account_create(actor=request.user, data=data)
+                    customfields.custom_values_set(
+                        actor=request.user, record=account, data=customfields.form_data(form), creating=True
+                    )
                 messages.success(request, _("Account “%(name)s” created.") % {"name": account.name})
                 return redirect(account)
         except services.CreditCodeTaken as exc:
@@ -210,12 +221,14 @@ def account_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     conflict = False
     if request.method == "POST" and form.is_valid():
         try:
-            services.account_update(
-                actor=request.user,
-                account=account,
-                data=form.changed_data_dict(),
-                expected_version=form.cleaned_data.get("version") or 0,
-            )
+            with transaction.atomic():
+                services.account_update(
+                    actor=request.user,
+                    account=account,
+                    data=form.changed_data_dict(),
+                    expected_version=form.cleaned_data.get("version") or 0,
+                )
+                customfields.custom_values_set(actor=request.user, record=account, data=customfields.form_data(form))
         except services.CreditCodeTaken as exc:
             _credit_code_error(form, request.user, exc)
             conflict = True
@@ -241,7 +254,10 @@ def account_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     except (ValidationError, StaleVersionError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect(account)
-    messages.success(request, _("Account “%(name)s” deleted.") % {"name": account.name})
+    messages.success(
+        request,
+        _("“%(record)s” moved to the recycle bin; you can restore it within 30 days.") % {"record": account.name},
+    )
     return redirect("customers:account_list")
 
 
@@ -294,14 +310,19 @@ def contact_list(request: AuthedRequest) -> HttpResponseBase:
     form = ContactFilterForm(request.GET or None)
     queryset = selectors.contact_list(
         user=request.user, filters=form.filters() if form.is_bound else selectors.ContactFilters()
-    )
+    ).select_related("account__owner")
     return _list_page(
         request,
         queryset,
         template="customers/contact_list.html",
         columns=CONTACT_COLUMNS,
         basename="contacts",
-        extra={"filter_form": form, "can_create": may_write_customers(request.user)},
+        extra={
+            "filter_form": form,
+            "can_create": may_write_customers(request.user),
+            "mass_delete_on": may_write_customers(request.user),
+            "mass_limit": listviews.MASS_ACTION_LIMIT,
+        },
     )
 
 
@@ -340,7 +361,11 @@ def contact_create(request: AuthedRequest) -> HttpResponse:
     form = ContactForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            contact = services.contact_create(actor=request.user, data=form.changed_data_dict())
+            with transaction.atomic():
+                contact = services.contact_create(actor=request.user, data=form.changed_data_dict())
+                customfields.custom_values_set(
+                    actor=request.user, record=contact, data=customfields.form_data(form), creating=True
+                )
         except ValidationError as exc:
             add_service_errors(form, exc)
         except PermissionDenied as exc:
@@ -366,12 +391,14 @@ def contact_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ContactForm(request.POST or None, instance=contact, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.contact_update(
-                actor=request.user,
-                contact=contact,
-                data=form.changed_data_dict(),
-                expected_version=form.cleaned_data.get("version") or 0,
-            )
+            with transaction.atomic():
+                services.contact_update(
+                    actor=request.user,
+                    contact=contact,
+                    data=form.changed_data_dict(),
+                    expected_version=form.cleaned_data.get("version") or 0,
+                )
+                customfields.custom_values_set(actor=request.user, record=contact, data=customfields.form_data(form))
         except ValidationError as exc:
             add_service_errors(form, exc)
         except StaleVersionError as exc:
@@ -393,10 +420,13 @@ def contact_delete(request: AuthedRequest, pk: int) -> HttpResponse:
         services.contact_delete(
             actor=request.user, contact=contact, expected_version=posted_number(request.POST, "version")
         )
-    except StaleVersionError as exc:
-        messages.error(request, str(exc))
+    except (ValidationError, StaleVersionError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect(contact)
-    messages.success(request, _("Contact “%(name)s” deleted.") % {"name": contact.name})
+    messages.success(
+        request,
+        _("“%(record)s” moved to the recycle bin; you can restore it within 30 days.") % {"record": contact.name},
+    )
     return redirect(contact.account)
 
 

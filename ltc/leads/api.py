@@ -8,14 +8,17 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from ltc.core import customfields
 from ltc.core.activities import activities_for
 from ltc.core.api import Page, etag, if_match_version, paginate, problem
+from ltc.core.api_custom_fields import CustomFieldsIn, CustomFilters, WithCustomFields
 from ltc.core.models import Activity
 from ltc.core.money import Currency
 from ltc.core.net import client_address
@@ -53,6 +56,7 @@ class LeadIn(Schema):
     timeframe: Annotated[str, OneOf(Timeframe)] = "unknown"
     notes: str = ""
     owner_id: int | None = None
+    custom_fields: CustomFieldsIn = None
 
 
 class LeadPatch(Schema):
@@ -77,6 +81,7 @@ class LeadPatch(Schema):
     budget_confirmed: bool | None = None
     decision_maker_identified: bool | None = None
     timeframe_known: bool | None = None
+    custom_fields: CustomFieldsIn = None
 
 
 class ScoreLine(Schema):
@@ -85,7 +90,7 @@ class ScoreLine(Schema):
     points: int
 
 
-class LeadOut(Schema):
+class LeadOut(WithCustomFields):
     id: int
     version: int
     source: Annotated[str, OneOf(LeadSource)]
@@ -158,6 +163,7 @@ class LeadQuery(Schema):
     created_to: date | None = None
     overdue: bool = False
     import_batch: int | None = None
+    cf: CustomFilters = ""
     sort: str = "-created"
     limit: int = 50
     offset: int = 0
@@ -336,15 +342,22 @@ def _answer(response: HttpResponse, lead: Lead) -> Lead:
 
 @router.get("/leads", response=Page[LeadOut])
 def lead_list(request: AuthedRequest, query: Query[LeadQuery]) -> dict[str, Any]:
-    params = query.model_dump(exclude={"limit", "offset"})
+    params = query.model_dump(exclude={"limit", "offset", "cf"})
     filters = selectors.LeadFilters(**params)
-    return paginate(selectors.lead_list(user=request.user, filters=filters), limit=query.limit, offset=query.offset)
+    queryset = customfields.filter_records(
+        selectors.lead_list(user=request.user, filters=filters), "lead", customfields.api_filters(query.cf)
+    )
+    page = paginate(queryset, limit=query.limit, offset=query.offset)
+    customfields.attach(page["items"])
+    return page
 
 
 @router.post("/leads", response={201: LeadCreatedOut})
 def lead_create(request: AuthedRequest, payload: LeadIn, response: HttpResponse) -> Status[Any]:
-    data = payload.model_dump(exclude={"owner_id"})
-    lead = services.lead_create(actor=request.user, data=data, owner=_user_or_error(payload.owner_id))
+    data = payload.model_dump(exclude={"owner_id", "custom_fields"})
+    with transaction.atomic():
+        lead = services.lead_create(actor=request.user, data=data, owner=_user_or_error(payload.owner_id))
+        customfields.custom_values_set(actor=request.user, record=lead, data=payload.custom_fields or {}, creating=True)
     lead.possible_duplicates = lead_matches(lead)  # type: ignore[attr-defined]
     response["Location"] = f"/api/v1/leads/{lead.pk}"
     return Status(201, _answer(response, lead))
@@ -393,10 +406,22 @@ def lead_get(request: AuthedRequest, lead_id: int, response: HttpResponse) -> Le
 def lead_update(request: AuthedRequest, lead_id: int, payload: LeadPatch, response: HttpResponse) -> Lead:
     lead = _lead(request, lead_id)
     expected = if_match_version(request, lead)
-    lead = services.lead_update(
-        actor=request.user, lead=lead, data=payload.model_dump(exclude_unset=True), expected_version=expected
-    )
+    data = payload.model_dump(exclude_unset=True)
+    custom = data.pop("custom_fields", None)
+    with transaction.atomic():
+        lead = services.lead_update(actor=request.user, lead=lead, data=data, expected_version=expected)
+        if custom is not None:
+            customfields.custom_values_set(actor=request.user, record=lead, data=custom)
     return _answer(response, lead)
+
+
+@router.delete("/leads/{lead_id}", response={204: None})
+def lead_delete(request: AuthedRequest, lead_id: int) -> Status[None]:
+    """Delete a lead and its activities into the recycle bin (If-Match required), restorable for
+    30 days; refused for a converted lead or one a deal came from."""
+    lead = _lead(request, lead_id)
+    services.lead_delete(actor=request.user, lead=lead, expected_version=if_match_version(request, lead))
+    return Status(204, None)
 
 
 @router.post("/leads/{lead_id}/qualify", response=LeadOut)

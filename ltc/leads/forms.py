@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ltc.core import customfields
 from ltc.core.forms import StyledFormMixin, posted_number
 from ltc.leads import selectors
 from ltc.leads.choices import DisqualifyReason, DuplicatePolicy, ImportStatus, LeadSource, LeadStatus, Temperature
@@ -42,6 +43,7 @@ class LeadForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-arg]
         else:
             self.fields["owner"].initial = user.pk
             self.fields["source"].initial = LeadSource.EMPLOYEE
+        customfields.extend_form(self, "lead", self.instance)
 
     def _post_clean(self) -> None:
         # Model validation runs in the service; the form only parses input.
@@ -179,6 +181,7 @@ class ImportMappingForm(StyledFormMixin, forms.Form):
     def __init__(self, *args: Any, headers: list[str], mapping: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         labels = [(f, getattr(Lead._meta.get_field(f), "verbose_name", f)) for f in IMPORT_FIELDS]
+        labels += [(key, field.label) for key, field in customfields.import_fields("lead").items()]
         field_choices = [("", _("— ignore —")), *labels]
         self.headers = headers
         for index, header in enumerate(headers):

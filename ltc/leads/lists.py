@@ -11,6 +11,7 @@ LEAD_LIST = listviews.register(
     listviews.ListSpec(
         key="leads",
         url_name="leads:lead_list",
+        custom_fields="lead",
         columns=(
             C("company", gettext_lazy("Company"), lambda x: x.company_name, "leads/cells/company.html"),
             C("contact", gettext_lazy("Contact name"), lambda x: x.contact_name, "leads/cells/contact.html"),

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ltc.core import listviews
-from ltc.core.actions import run_action
+from ltc.core import customfields, listviews
+from ltc.core.actions import flash_refusal, run_action
 from ltc.core.activities import activities_for
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
@@ -59,7 +60,6 @@ from ltc.leads.forms import (
     LeadFilterForm,
     LeadForm,
     PublicLeadForm,
-    QuickLeadForm,
     WebFormForm,
 )
 from ltc.leads.lists import LEAD_LIST
@@ -93,16 +93,21 @@ def _created_message(actor: User, lead: Lead) -> str:
 def lead_list(request: AuthedRequest) -> HttpResponseBase:
     form = LeadFilterForm(request.GET or None, user=request.user)
     filters = form.filters() if form.is_bound else selectors.LeadFilters()
-    queryset = selectors.lead_list(user=request.user, filters=filters)
+    queryset = customfields.filter_records(selectors.lead_list(user=request.user, filters=filters), "lead", request.GET)
     state = listviews.list_state(request, LEAD_LIST)
     if (default := state.default_query()) is not None:
         return redirect(f"{request.path}?{default}")
     fmt = request.GET.get("export")
     if fmt in {"csv", "xlsx"}:
         columns = listviews.export_columns(LEAD_LIST, state.columns)
-        return export_response(queryset.iterator(chunk_size=2000), columns, fmt=fmt, basename="leads")
+        rows = queryset.iterator(chunk_size=2000)
+        if customfields.shows_custom(state.columns):
+            rows = customfields.with_values(rows)
+        return export_response(rows, columns, fmt=fmt, basename="leads")
     params = ListParams(request.GET)
     page = params.page(paginate(queryset, limit=params.limit, offset=params.offset))
+    if customfields.shows_custom(state.columns):
+        customfields.attach(page["items"])
     query = request.GET.copy()
     query.pop("offset", None)
     context = {
@@ -154,13 +159,21 @@ def saved_view_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def lead_bulk(request: AuthedRequest) -> HttpResponse:
-    """Bulk actions on the selected leads: assign, disqualify, route by the rules."""
+    """Bulk actions on the selected leads: assign, disqualify, route by the rules, delete (to the
+    recycle bin)."""
     ids = listviews.selected_ids(request.POST)
     if ids is None:
         messages.error(request, _("Select at most %(n)d records at a time.") % {"n": listviews.MASS_ACTION_LIMIT})
         return redirect(request.POST.get("next") or reverse("leads:lead_list"))
-    leads = list(selectors.lead_list(user=request.user).filter(pk__in=ids))
     action = request.POST.get("action")
+    if action == "delete":
+        return listviews.mass_delete(
+            request,
+            back_to="leads:lead_list",
+            records=selectors.lead_list(user=request.user),
+            delete=lambda lead, version: services.lead_delete(actor=request.user, lead=lead, expected_version=version),
+        )
+    leads = list(selectors.lead_list(user=request.user).filter(pk__in=ids))
     done = 0
     if action == "route":
         try:
@@ -211,9 +224,13 @@ def lead_create(request: AuthedRequest) -> HttpResponse:
     form = LeadForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            lead = services.lead_create(
-                actor=request.user, data=form.data_for_service(), owner=form.cleaned_data.get("owner")
-            )
+            with transaction.atomic():
+                lead = services.lead_create(
+                    actor=request.user, data=form.data_for_service(), owner=form.cleaned_data.get("owner")
+                )
+                customfields.custom_values_set(
+                    actor=request.user, record=lead, data=customfields.form_data(form), creating=True
+                )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -224,26 +241,6 @@ def lead_create(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
-def lead_quick_create(request: AuthedRequest) -> HttpResponse:
-    """The quick-create form in the top bar, available on every page."""
-    _require_writer(request.user)
-    form = QuickLeadForm(request.POST)
-    if form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if v}
-        try:
-            lead = services.lead_create(actor=request.user, data=data, owner=request.user)
-        except ValidationError as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(request, _created_message(request.user, lead))
-            return redirect(lead)
-    else:
-        messages.error(request, _("The quick lead was not saved: check the fields."))
-    return redirect(request.POST.get("next") or reverse("leads:lead_list"))
-
-
-@login_required
 def lead_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     lead = selectors.lead_get(user=request.user, pk=pk)
     if not can_change_lead(request.user, lead):
@@ -251,12 +248,14 @@ def lead_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     form = LeadForm(request.POST or None, instance=lead, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.lead_update(
-                actor=request.user,
-                lead=lead,
-                data=form.data_for_service(),
-                expected_version=form.cleaned_data.get("version") or 0,
-            )
+            with transaction.atomic():
+                services.lead_update(
+                    actor=request.user,
+                    lead=lead,
+                    data=form.data_for_service(),
+                    expected_version=form.cleaned_data.get("version") or 0,
+                )
+                customfields.custom_values_set(actor=request.user, record=lead, data=customfields.form_data(form))
         except ValidationError as exc:
             add_service_errors(form, exc)
         except StaleVersionError as exc:
@@ -266,6 +265,22 @@ def lead_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect(lead)
     status = 422 if request.method == "POST" else 200
     return render(request, "leads/lead_form.html", {"form": form, "lead": lead}, status=status)
+
+
+@login_required
+@require_POST
+def lead_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Move the lead (and its activities) to the recycle bin; refusals go back to the lead."""
+    lead = selectors.lead_get(user=request.user, pk=pk)
+    try:
+        services.lead_delete(actor=request.user, lead=lead, expected_version=posted_number(request.POST, "version"))
+    except (ValidationError, StaleVersionError) as exc:
+        flash_refusal(request, exc)
+        return redirect(lead)
+    messages.success(
+        request, _("“%(record)s” moved to the recycle bin; you can restore it within 30 days.") % {"record": lead}
+    )
+    return redirect("leads:lead_list")
 
 
 # --- detail and actions ----------------------------------------------------------------------

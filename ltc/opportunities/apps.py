@@ -12,13 +12,18 @@ class OpportunitiesConfig(AppConfig):
     verbose_name = _("Opportunities")
 
     def ready(self) -> None:
+        from ltc.core import customfields
         from ltc.opportunities import (
+            attachments,  # noqa: F401 - registers its records as attachable (core.attachments)
             calendar,  # noqa: F401 - registers its dates on the calendar
             inbox,  # noqa: F401 - registers its inbox sources
             notifying,  # noqa: F401 - registers its visibility rules and notifications
             panels,  # noqa: F401 - registers its panels on earlier stages' pages
             search,  # noqa: F401 - registers its kinds in the global search
         )
+        from ltc.opportunities.models import Opportunity
+
+        customfields.register("deal", Opportunity)
 
         post_migrate.connect(seed_review_criteria, sender=self, dispatch_uid="opportunities.seed_review_criteria")
 

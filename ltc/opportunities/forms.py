@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ltc.core import customfields
 from ltc.core.forms import StyledFormMixin
 from ltc.customers.models import Account, Contact
 from ltc.customers.selectors import account_list
@@ -86,6 +87,7 @@ class OpportunityForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-ar
         else:
             self.fields["owner"].initial = user.pk
             self.fields["pipeline"].initial = selectors.default_pipeline()
+        customfields.extend_form(self, "deal", self.instance)
 
     def _post_clean(self) -> None:
         # Model validation runs in the service; the form only parses input.

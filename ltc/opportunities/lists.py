@@ -17,6 +17,7 @@ DEAL_LIST = listviews.register(
     listviews.ListSpec(
         key="deals",
         url_name="opportunities:opportunity_list",
+        custom_fields="deal",
         columns=(
             C("name", gettext_lazy("Opportunity"), lambda o: o.name, "opportunities/cells/name.html"),
             C("account", gettext_lazy("Account"), lambda o: o.account.name),

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.utils import timezone
 
 from ltc.core.access import fetch_or_404
+from ltc.core.models import Activity
 from ltc.core.money import quantize
 from ltc.opportunities.access import opportunity_scope
-from ltc.opportunities.choices import ForecastCategory, OpportunityStatus, RequirementKind, ReviewStatus, ReviewType
+from ltc.opportunities.choices import (
+    ForecastCategory,
+    OpportunityStatus,
+    RequirableField,
+    RequirementKind,
+    ReviewStatus,
+    ReviewType,
+)
 from ltc.opportunities.models import Bid, DecisionReview, Opportunity, Pipeline, Stage, StageRequirement
+from ltc.opportunities.services.deals import checklists_of_deals
 from ltc.org.authority import principals_stood_in_for
 from ltc.org.models import Team, User
 
@@ -94,6 +105,21 @@ def opportunity_get(*, user: Any, pk: Any) -> Opportunity:
     return fetch_or_404(_base(user), pk=pk)
 
 
+@dataclass(frozen=True)
+class BoardCard:
+    """What a board card tells beyond the deal itself: the readiness of the gate out of its stage
+    (checklist items done of those needed), the days in the stage, the next open activity and
+    whether the close date has passed."""
+
+    deal: Opportunity
+    done: int
+    needed: int
+    days_in_stage: int | None
+    next_activity_at: datetime | None
+    next_activity_title: str
+    close_overdue: bool
+
+
 @dataclass
 class BoardColumn:
     stage: Stage
@@ -101,9 +127,22 @@ class BoardColumn:
     amounts: dict[str, Decimal]  # currency -> total; amounts in different currencies never add up
     weighted: dict[str, Decimal]  # currency -> sum of amount x the deal's probability
     cards: list[Opportunity]
+    items: list[BoardCard] = field(default_factory=list)  # the cards with their facts (the page's)
 
 
-def _cards(visible: QuerySet[Opportunity], stage: Stage) -> QuerySet[Opportunity]:
+# The deal fields a checklist item of kind "field" reads (Opportunity.filled); contacts are read in bulk.
+_FIELD_COLUMNS: dict[str, str] = {
+    RequirableField.AMOUNT: "amount",
+    RequirableField.EXPECTED_CLOSE_DATE: "expected_close_date",
+    RequirableField.SR: "sr",
+    RequirableField.FR: "fr",
+    RequirableField.SPONSOR: "sponsor",
+    RequirableField.COMPETITORS: "competitors",
+    RequirableField.PRODUCTS: "products_of_interest",
+}
+
+
+def _cards(visible: QuerySet[Opportunity], stage: Stage, extra: tuple[str, ...] = ()) -> QuerySet[Opportunity]:
     """A column's first cards: only what a card shows, so the (stage, amount) index does the work."""
     return (
         visible.filter(stage=stage)
@@ -121,15 +160,59 @@ def _cards(visible: QuerySet[Opportunity], stage: Stage) -> QuerySet[Opportunity
             "owner__username",
             "owner__first_name",
             "owner__last_name",
+            *extra,
         )
         .order_by("-amount", "-id")[:BOARD_CARDS]
     )
 
 
-def board(*, user: Any, pipeline: Pipeline, mine: str = "") -> list[BoardColumn]:
+def _with_next_activity(cards: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
+    """The cards with their next open activity (the earliest due; undated ones last), as two
+    subqueries of the column's own query."""
+    upcoming = Activity.objects.filter(
+        content_type=ContentType.objects.get_for_model(Opportunity), object_id=OuterRef("pk"), done_at__isnull=True
+    ).order_by(F("due_at").asc(nulls_last=True), "id")
+    return cards.annotate(
+        next_activity_at=Subquery(upcoming.values("due_at")[:1]),
+        next_activity_title=Subquery(upcoming.values("title")[:1]),
+    )
+
+
+def _board_items(columns: list[BoardColumn]) -> None:
+    """Fill each column's `items`: the readiness of every card's gate is judged as the deal page
+    judges it (services.deals.checklists_of_deals), one query per kind of item for the whole board.
+    The gate to the next stage needs the stage's checklist, and an FR when the next stage needs one."""
+    deals = [deal for column in columns for deal in column.cards]
+    requirements = [r for column in columns if column.cards for r in column.stage.requirements.all() if r.active]
+    lists = checklists_of_deals(deals, requirements) if deals and requirements else {}
+    now = timezone.now()
+    today = timezone.localdate()
+    for index, column in enumerate(columns):
+        following = columns[index + 1].stage if index + 1 < len(columns) else None
+        needs_fr = following is not None and following.needs_fr
+        for deal in column.cards:
+            items = [item for item in lists.get(deal.pk, []) if item.requirement.stage_id == deal.stage_id]
+            entered = deal.stage_entered_at
+            column.items.append(
+                BoardCard(
+                    deal=deal,
+                    done=sum(1 for item in items if item.done) + (1 if needs_fr and deal.fr_id else 0),
+                    needed=len(items) + (1 if needs_fr else 0),
+                    days_in_stage=(now - entered).days if entered else None,
+                    next_activity_at=getattr(deal, "next_activity_at", None),
+                    next_activity_title=getattr(deal, "next_activity_title", None) or "",
+                    close_overdue=deal.expected_close_date is not None and deal.expected_close_date < today,
+                )
+            )
+
+
+def board(*, user: Any, pipeline: Pipeline, mine: str = "", with_facts: bool = False) -> list[BoardColumn]:
     """One column per open stage: how many visible open deals, their amounts per currency, and
     the first cards (largest first). One grouped query for the totals and one per non-empty
-    column. Won and lost deals are in the funnel and the list, not on the board."""
+    column. Won and lost deals are in the funnel and the list, not on the board.
+
+    `with_facts` adds each card's facts (BoardCard): the next activity rides on the column's
+    query; the gate readiness costs one query per kind of checklist item for the whole board."""
     visible = opportunity_list(
         user=user, filters=OpportunityFilters(pipeline=pipeline.pk, mine=mine, status=OpportunityStatus.OPEN)
     )
@@ -151,11 +234,26 @@ def board(*, user: Any, pipeline: Pipeline, mine: str = "") -> list[BoardColumn]
         for per_currency in table.values():
             for currency, value in per_currency.items():
                 per_currency[currency] = quantize(value)
+    stages = pipeline.open_stages()
+    extra: tuple[str, ...] = ()
+    if with_facts:
+        fields = {
+            _FIELD_COLUMNS[r.field_name]
+            for s in stages
+            for r in s.requirements.all()
+            if r.active and r.kind == RequirementKind.FIELD and r.field_name in _FIELD_COLUMNS
+        }
+        extra = ("stage", "stage_entered_at", "fr", *sorted(fields))
     columns = []
-    for stage in pipeline.open_stages():
+    for stage in stages:
         count = counts.get(stage.pk, 0)
-        cards = list(_cards(visible, stage)) if count else []
+        cards: list[Opportunity] = []
+        if count:
+            query = _cards(visible, stage, extra)
+            cards = list(_with_next_activity(query) if with_facts else query)
         columns.append(BoardColumn(stage, count, amounts.get(stage.pk, {}), weighted.get(stage.pk, {}), cards))
+    if with_facts:
+        _board_items(columns)
     return columns
 
 

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ltc.core import listviews
+from ltc.core import customfields, listviews
 from ltc.core.access import has_any_role
 from ltc.core.actions import run_action
 from ltc.core.activities import activities_for
@@ -87,14 +88,20 @@ def opportunity_list(request: AuthedRequest) -> HttpResponseBase:
     filters = replace(filters, account=posted_number(request.GET, "account") or None)
     params = ListParams(request.GET)
     queryset = selectors.opportunity_list(user=request.user, filters=filters)
+    queryset = customfields.filter_records(queryset, "deal", request.GET)
     state = listviews.list_state(request, DEAL_LIST)
     if (default := state.default_query()) is not None:
         return redirect(f"{request.path}?{default}")
     fmt = request.GET.get("export")
     if fmt in {"csv", "xlsx"}:
         columns = listviews.export_columns(DEAL_LIST, state.columns)
-        return export_response(queryset.iterator(chunk_size=2000), columns, fmt=fmt, basename="opportunities")
+        rows = queryset.iterator(chunk_size=2000)
+        if customfields.shows_custom(state.columns):
+            rows = customfields.with_values(rows)
+        return export_response(rows, columns, fmt=fmt, basename="opportunities")
     page = params.page(paginate(queryset, limit=params.limit, offset=params.offset))
+    if customfields.shows_custom(state.columns):
+        customfields.attach(page["items"])
     context = {
         "filter_form": form,
         "page": page,
@@ -114,7 +121,7 @@ def opportunity_board(request: AuthedRequest) -> HttpResponse:
     chosen = request.GET.get("pipeline", "")
     pipeline = next((p for p in pipelines if str(p.pk) == chosen), pipelines[0] if pipelines else None)
     mine = request.GET.get("mine", "")
-    columns = selectors.board(user=request.user, pipeline=pipeline, mine=mine) if pipeline else []
+    columns = selectors.board(user=request.user, pipeline=pipeline, mine=mine, with_facts=True) if pipeline else []
     context = {"pipelines": pipelines, "pipeline": pipeline, "columns": columns, "mine": mine}
     return render(request, "opportunities/board.html", context)
 
@@ -154,7 +161,11 @@ def opportunity_create(request: AuthedRequest) -> HttpResponse:
     form = OpportunityForm(request.POST or None, initial=initial, user=request.user, accounts=accounts)
     if request.method == "POST" and form.is_valid():
         try:
-            opportunity = services.opportunity_create(actor=request.user, data=form.data_for_service())
+            with transaction.atomic():
+                opportunity = services.opportunity_create(actor=request.user, data=form.data_for_service())
+                customfields.custom_values_set(
+                    actor=request.user, record=opportunity, data=customfields.form_data(form), creating=True
+                )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -174,12 +185,16 @@ def opportunity_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     stale = False
     if request.method == "POST" and form.is_valid():
         try:
-            services.opportunity_update(
-                actor=request.user,
-                opportunity=opportunity,
-                data=form.data_for_service(),
-                expected_version=form.cleaned_data.get("version") or 0,
-            )
+            with transaction.atomic():
+                services.opportunity_update(
+                    actor=request.user,
+                    opportunity=opportunity,
+                    data=form.data_for_service(),
+                    expected_version=form.cleaned_data.get("version") or 0,
+                )
+                customfields.custom_values_set(
+                    actor=request.user, record=opportunity, data=customfields.form_data(form)
+                )
         except ValidationError as exc:
             add_service_errors(form, exc)
         except StaleVersionError as exc:
@@ -424,6 +439,23 @@ def review_open(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def review_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     review = selectors.review_get(user=request.user, pk=pk)
+    return render(request, "opportunities/review_detail.html", _review_context(request, review))
+
+
+def _key_products(opportunity: Opportunity) -> list[str]:
+    words = [w.strip() for w in opportunity.products_of_interest.replace("，", ",").replace("\n", ",").split(",")]
+    return [w for w in words if w][:8]
+
+
+def _review_context(
+    request: AuthedRequest,
+    review: Any,
+    *,
+    errors: dict[str, list[str]] | None = None,
+    posted: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The review page: the deal in brief, the iron triangle's assessments and the decide form
+    (no outcome chosen in advance; `errors` and `posted` when a decision was refused)."""
     opportunity = review.opportunity
     assessments = list(review.assessments.all())
     attach_criteria(assessments)
@@ -432,9 +464,10 @@ def review_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     active = ReviewCriterion.objects.active().filter(review_type=review.review_type).order_by("order", "id")
     for criterion in active:
         current.setdefault(criterion.role, []).append(criterion)
+    deal = Opportunity.objects.select_related("account", "stage", "owner", "sr", "fr").get(pk=opportunity.pk)
     roles = []
     for role in AssessorRole:
-        member = getattr(opportunity, reviews.MEMBER_OF_ROLE[role])
+        member = getattr(deal, reviews.MEMBER_OF_ROLE[role])
         assessment = given.get(role)
         criteria = [
             {
@@ -455,9 +488,12 @@ def review_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 "mine": review.is_open and member is not None and member.pk == request.user.pk,
             }
         )
-    context = {
+    return {
         "review": review,
         "opportunity": opportunity,
+        "deal": deal,
+        "key_products": _key_products(deal),
+        "unnamed_roles": [str(role["code"]).upper() for role in roles if role["member"] is None],
         "roles": roles,
         "missing": reviews.missing_assessments(review) if review.is_open else [],
         "can_decide": review.is_open
@@ -471,8 +507,9 @@ def review_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         "decisions": Decision.choices,
         "scores": range(1, 6),
+        "decide_errors": errors or {},
+        "posted": posted or {},
     }
-    return render(request, "opportunities/review_detail.html", context)
 
 
 def _review_action(request: AuthedRequest, pk: int, action: Any, success: str) -> HttpResponse:
@@ -506,18 +543,22 @@ def review_assess(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_decide(request: AuthedRequest, pk: int) -> HttpResponse:
-    return _review_action(
-        request,
-        pk,
-        lambda r: services.review_decide(
-            actor=request.user,
-            review=r,
-            decision=request.POST.get("decision", ""),
-            note=request.POST.get("note", ""),
-            conditions=request.POST.get("conditions", ""),
-        ),
-        _("Decision recorded."),
-    )
+    """Record the decision; refused (nothing decided), the page comes back with the errors on
+    their fields and what was typed kept."""
+    review = selectors.review_get(user=request.user, pk=pk)
+    posted = {name: request.POST.get(name, "") for name in ("decision", "note", "conditions")}
+    try:
+        services.review_decide(actor=request.user, review=review, **posted)
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"review": exc.messages}
+    except PermissionDenied as exc:
+        # Above the actor's authority: the page says so and names who decides, not a bare 403.
+        errors = {"review": [str(exc)]}
+    else:
+        messages.success(request, _("Decision recorded."))
+        return redirect(review)
+    context = _review_context(request, review, errors=errors, posted=posted)
+    return render(request, "opportunities/review_detail.html", context, status=422)
 
 
 # --- decision chain --------------------------------------------------------------------------

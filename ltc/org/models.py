@@ -65,6 +65,13 @@ class User(AbstractUser):
         Team, null=True, blank=True, on_delete=models.PROTECT, related_name="members", verbose_name=_("team")
     )
     roles = models.ManyToManyField(Role, blank=True, related_name="users", verbose_name=_("roles"))
+    amounts_in_wan = models.BooleanField(
+        _("show large amounts in 万 / 亿"),
+        default=False,
+        # A database default too: code running on an older model state (a data migration) inserts users without it.
+        db_default=False,
+        help_text=_("On screen only: printed documents, exports and the API keep exact amounts."),
+    )
 
     class Meta:
         verbose_name = _("user")

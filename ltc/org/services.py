@@ -58,6 +58,13 @@ def user_set_language(*, user: User, language: str) -> User:
     return user
 
 
+def user_set_display(*, actor: User, amounts_in_wan: bool) -> User:
+    """The actor's own display preferences; they change how pages show amounts, never the amounts."""
+    actor.amounts_in_wan = amounts_in_wan
+    actor.save(update_fields=["amounts_in_wan"])
+    return actor
+
+
 # --- the authority matrix (授权) ----------------------------------------------------------------
 
 AUTHORITY_FIELDS = ("subject", "role", "user", "max_amount", "currency", "max_discount_pct", "min_margin_pct")

@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver
 from ltc.process.evaluations import urlpatterns as evaluation_urlpatterns
 from ltc.process.views.authority import urlpatterns as authority_urlpatterns
 from ltc.process.views.criteria import urlpatterns as criteria_urlpatterns
+from ltc.process.views.custom_fields import urlpatterns as custom_fields_urlpatterns
 from ltc.process.views.map import urlpatterns as map_urlpatterns
 from ltc.process.views.metrics import urlpatterns as metrics_urlpatterns
 from ltc.process.views.pipelines import urlpatterns as pipelines_urlpatterns
@@ -23,5 +24,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *authority_urlpatterns,
     *transfer_urlpatterns,
     *settings_urlpatterns,
+    *custom_fields_urlpatterns,
     *evaluation_urlpatterns,
 ]

@@ -9,6 +9,7 @@ class QuotesConfig(AppConfig):
 
     def ready(self) -> None:
         from ltc.quotes import (
+            attachments,  # noqa: F401 - registers its records as attachable (core.attachments)
             inbox,  # noqa: F401 - registers its inbox sources
             notifying,  # noqa: F401 - registers its visibility rules and notifications
             panels,  # noqa: F401 - registers its panels on earlier stages' pages

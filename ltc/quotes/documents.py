@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from django.http import HttpResponse
@@ -17,13 +17,33 @@ from ltc.org.models import CompanyProfile
 from ltc.quotes.models import QuoteVersion
 from ltc.quotes.selectors import line_tree
 
+# The logo types the company profile accepts (ltc.org.profile), by their first bytes.
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def logo_data_uri(company: CompanyProfile) -> str:
+    """The company's logo as a data: URI, read through the storage; empty without a readable PNG or
+    JPEG. Inlined because the files are private on any storage (S3 objects have no public URL and
+    no path, local media is not served): WeasyPrint and a browser, signed in or not, read it alike."""
+    if not company.logo:
+        return ""
+    storage, name = company.logo.storage, company.logo.name
+    try:
+        if not storage.exists(name):
+            return ""
+        with storage.open(name, "rb") as file:
+            data = file.read()
+    except OSError:
+        return ""
+    media_type = next((kind for magic, kind in LOGO_TYPES.items() if data.startswith(magic)), "")
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}" if media_type else ""
+
 
 def document_context(version: QuoteVersion, *, for_pdf: bool = False) -> dict[str, Any]:
-    """What the document shows; the logo is a file for WeasyPrint and a URL for a browser."""
+    """What the document shows; the PDF and the browser get the same document (`for_pdf` is kept
+    for callers that say which one they render)."""
     company = CompanyProfile.current()
-    logo = ""
-    if company.logo and Path(company.logo.path).is_file():
-        logo = Path(company.logo.path).as_uri() if for_pdf else company.logo.url
+    logo = logo_data_uri(company)
     tree = line_tree(version)
     by_rate: dict[int, list[Decimal]] = {}
     for line, parts in tree:

@@ -49,12 +49,14 @@ class QuoteHeaderForm(StyledFormMixin, forms.Form):
 
 class QuoteFilterForm(StyledFormMixin, forms.Form):
     q = forms.CharField(required=False, widget=forms.TextInput(attrs={"placeholder": _("Number, title or customer")}))
-    status = forms.ChoiceField(required=False, choices=[("", _("Any status")), *QuoteStatus.choices])
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")), *QuoteStatus.choices])
     view = forms.ChoiceField(
+        label=_("View"),
         required=False,
         choices=[("", _("All I can see")), ("mine", _("Mine")), ("awaiting", _("Waiting for my approval"))],
     )
     sort = forms.ChoiceField(
+        label=_("Sort"),
         required=False,
         choices=[
             ("-created", _("Newest")),
@@ -86,7 +88,7 @@ def editor_data(post: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], 
     for key, value in post.items():
         if key.startswith("line-") and key.count("-") == 2:
             _prefix, index, name = key.split("-")
-            if index.isdigit():
+            if index.isascii() and index.isdigit():
                 rows.setdefault(int(index), {})[name] = value
     lines: list[dict[str, Any]] = []
     places: dict[str, int] = {}
@@ -101,11 +103,11 @@ def editor_data(post: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], 
             "discount_pct": row.get("discount", "0") or "0",
         }
         parent = row.get("parent", "")
-        if parent.isdigit() and int(parent) in top_of_row:
+        if parent.isascii() and parent.isdigit() and int(parent) in top_of_row:
             bundle = top_of_row[int(parent)]
             bundle.setdefault("components", []).append(item)
             places[f"{bundle['_place']}.components.{len(bundle['components']) - 1}"] = index
-        elif parent.isdigit():
+        elif parent.isascii() and parent.isdigit():
             continue  # the bundle was removed: its components go with it
         else:
             item["_place"] = f"lines.{len(lines)}"
@@ -119,7 +121,7 @@ def editor_data(post: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], 
     for key, value in post.items():
         if key.startswith("term-") and key.count("-") == 2:
             _prefix, index, name = key.split("-")
-            if index.isdigit():
+            if index.isascii() and index.isdigit():
                 term_rows.setdefault(int(index), {})[name] = value
     for index in sorted(term_rows):
         row = term_rows[index]

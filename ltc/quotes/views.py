@@ -14,21 +14,21 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from ltc.catalog.models import BundleComponent, Product
+from ltc.core import listviews
 from ltc.core.actions import Steps, run_step
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
-from ltc.core.exports import Column, export_response
+from ltc.core.exports import export_response
 from ltc.core.forms import ListParams, add_service_errors, is_htmx, posted_number
 from ltc.core.net import client_address
 from ltc.core.timeline import timeline_for
 from ltc.opportunities import selectors as deal_selectors
 from ltc.opportunities.models import BidSection
 from ltc.org.types import AuthedRequest
-from ltc.quotes import documents, selectors, services
+from ltc.quotes import documents, preview, selectors, services
 from ltc.quotes.access import can_write
 from ltc.quotes.choices import QuoteStatus
 from ltc.quotes.forms import (
@@ -40,20 +40,10 @@ from ltc.quotes.forms import (
     SendForm,
     editor_data,
 )
+from ltc.quotes.lists import QUOTE_LIST
 from ltc.quotes.models import PaymentTermTemplate, Quote, QuoteLine, QuoteVersion
 from ltc.quotes.services import terms
 from ltc.quotes.services.approval import may_approve
-
-EXPORT_COLUMNS: list[Column] = [
-    (_l("Quote"), lambda q: q.number),
-    (_l("Subject"), lambda q: q.title),
-    (_l("Account"), lambda q: q.account.name),
-    (_l("Status"), lambda q: q.get_status_display()),
-    (_l("Total"), lambda q: q.total),
-    (_l("Currency"), lambda q: q.currency),
-    (_l("Valid until"), lambda q: q.valid_until),
-    (_l("Author"), lambda q: str(q.owner)),
-]
 
 
 @login_required
@@ -70,15 +60,17 @@ def quote_list(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse:
         sort=data.get("sort") or "-created",
     )
     queryset = selectors.quote_list(user=request.user, filters=filters)
+    state = listviews.list_state(request, QUOTE_LIST)
+    if (default := state.default_query()) is not None:
+        return redirect(f"{request.path}?{default}")
     fmt = request.GET.get("export")
     if fmt in ("csv", "xlsx"):
-        return export_response(queryset.iterator(chunk_size=2000), EXPORT_COLUMNS, fmt=fmt, basename="quotes")
+        columns = listviews.export_columns(QUOTE_LIST, state.columns)
+        return export_response(queryset.iterator(chunk_size=2000), columns, fmt=fmt, basename="quotes")
     params = ListParams(request.GET)
     page = params.page(paginate(queryset, limit=params.limit, offset=params.offset))
-    export_query = request.GET.copy()
-    export_query.pop("offset", None)
     template = "quotes/quote_list.html#results" if is_htmx(request) else "quotes/quote_list.html"
-    return render(request, template, {"filter_form": form, "page": page, "export_query": export_query.urlencode()})
+    return render(request, template, {"filter_form": form, "page": page, "list": state})
 
 
 @login_required
@@ -168,6 +160,8 @@ def _editor_context(
     rows: list[dict[str, Any]] | None = None,
     terms: list[dict[str, Any]] | None = None,
     row_errors: dict[int, list[str]] | None = None,
+    *,
+    totals: preview.TotalsBox,
 ) -> dict[str, Any]:
     if rows is None:
         rows = []
@@ -193,16 +187,17 @@ def _editor_context(
         "bundles": bundles,
         "bundle_rows": [(i, r) for i, r in enumerate(rows) if r.get("bundle")],
         "row_errors": row_errors or {},
+        "totals": totals,
         "term_templates": list(PaymentTermTemplate.objects.filter(active=True).order_by("name")),
     }
 
 
 def _with_additions(post: Any, lines: list[dict[str, Any]]) -> None:
     """The editor's "add a product" and "add a bundle" inputs, appended to the lines."""
-    product = post.get("new_product", "")
-    if product.isdigit():
+    product = posted_number(post, "new_product")
+    if product:
         item = {
-            "product_id": product,
+            "product_id": str(product),
             "quantity": post.get("new_quantity") or "1",
             "discount_pct": post.get("new_discount") or "0",
         }
@@ -212,8 +207,8 @@ def _with_additions(post: Any, lines: list[dict[str, Any]]) -> None:
             target.setdefault("components", []).append(item)
         else:
             lines.append(item)
-    bundle = post.get("new_bundle", "")
-    if bundle.isdigit():
+    bundle = posted_number(post, "new_bundle")
+    if bundle:
         try:
             quantity = Decimal(post.get("new_bundle_quantity") or "1")
         except ArithmeticError:
@@ -221,7 +216,7 @@ def _with_additions(post: Any, lines: list[dict[str, Any]]) -> None:
         parts = BundleComponent.objects.filter(bundle_id=bundle, required=True)
         lines.append(
             {
-                "product_id": bundle,
+                "product_id": str(bundle),
                 "quantity": str(quantity),
                 "components": [
                     {"product_id": p.component_id, "quantity": str(p.default_quantity * quantity)} for p in parts
@@ -254,7 +249,8 @@ def quote_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     }
     if request.method != "POST":
         form = QuoteHeaderForm(initial=initial, currency=quote.currency)
-        return render(request, "quotes/quote_edit.html", _editor_context(quote, version, form))
+        totals = preview.stored_totals(actor=request.user, quote=quote, version=version)
+        return render(request, "quotes/quote_edit.html", _editor_context(quote, version, form, totals=totals))
     form = QuoteHeaderForm(request.POST, currency=quote.currency)
     lines, terms, places = editor_data(request.POST)
     _mark_rows(lines, places)  # remember each top line's row, for "add into a bundle"
@@ -292,8 +288,30 @@ def quote_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             if request.POST.get("then") == "stay":
                 return redirect("quotes:quote_edit", pk=quote.pk)
             return redirect("quotes:quote_detail", pk=quote.pk)
-    context = _editor_context(quote, version, form, rows=rows, terms=terms, row_errors=row_errors)
+    totals = _posted_totals(request, quote, version)
+    context = _editor_context(quote, version, form, rows=rows, terms=terms, row_errors=row_errors, totals=totals)
     return render(request, "quotes/quote_edit.html", context, status=status)
+
+
+def _posted_totals(request: AuthedRequest, quote: Quote, version: QuoteVersion) -> preview.TotalsBox:
+    """The totals of the rows on screen (what "Add" would add is not counted until added)."""
+    lines, _terms, _places = editor_data(request.POST)
+    return preview.draft_totals(actor=request.user, quote=quote, version=version, lines=lines, data=request.POST)
+
+
+@login_required
+@require_POST
+def quote_totals(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The editor's totals box, recomputed on the server from the rows as typed (htmx)."""
+    quote = selectors.quote_get(user=request.user, pk=pk)
+    if not can_write(request.user, quote.opportunity):
+        raise PermissionDenied
+    version = selectors.version_get(quote)
+    if version.is_draft:
+        totals = _posted_totals(request, quote, version)
+    else:
+        totals = preview.stored_totals(actor=request.user, quote=quote, version=version)
+    return render(request, "quotes/totals_box.html", {"quote": quote, "totals": totals})
 
 
 def _mark_rows(lines: list[dict[str, Any]], places: dict[str, int]) -> None:
@@ -305,7 +323,8 @@ def _spec_rows(lines: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[
     """The lines as submitted (additions included), as editor rows to show again with errors;
     and the row of each line's place in the service's error keys (lines.0.components.1)."""
     ids = [str(line["product_id"]) for top in lines for line in [top, *top.get("components", [])]]
-    products = {str(p.pk): p for p in Product.objects.filter(pk__in=[i for i in ids if i.isdigit()])}
+    wanted = [pk for i in ids if (pk := posted_number({"id": i}, "id"))]
+    products = {str(p.pk): p for p in Product.objects.filter(pk__in=wanted)}
     rows: list[dict[str, Any]] = []
 
     def row(line: dict[str, Any], parent: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ demo deals worked through them by the iron triangles of the demo company."""
 from __future__ import annotations
 
 import random
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -108,6 +109,11 @@ STAGE_FORECAST = {
     "谈判": ForecastCategory.COMMIT,
     "签约 (ATC)": ForecastCategory.COMMIT,
 }
+
+
+def short_name(company: str) -> str:
+    """A company's name without its legal form (杭州云帆数据科技有限公司 → 杭州云帆数据科技), as deals are named."""
+    return re.sub(r"(股份)?有限(责任)?公司$", "", company) or company
 
 
 def _pipeline(name: str, order: int, description: str, stages: list[tuple]) -> Pipeline:  # type: ignore[type-arg]
@@ -276,7 +282,7 @@ def seed_deals(users: dict[str, User], rng: random.Random) -> None:
         deal = services.opportunity_create(
             actor=owner,
             data={
-                "name": f"{account.name[:8]} · {rng.choice(['智能工厂', '数据中心', '云平台', '安全升级', '运维外包'])}项目",
+                "name": f"{short_name(account.name)} · {rng.choice(['智能工厂', '数据中心', '云平台', '安全升级', '运维外包'])}项目",
                 "account": account,
                 "pipeline": pipeline,
                 "amount": Decimal(rng.randint(20, 800) * 10000),

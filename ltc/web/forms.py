@@ -20,5 +20,7 @@ class LoginForm(AuthenticationForm):
 
 class TokenCreateForm(forms.Form):
     name = forms.CharField(
-        label=_("Token name"), max_length=100, widget=forms.TextInput(attrs={"class": "form-control"})
+        label=_("Token name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "form-control", "aria-label": _("Token name")}),
     )

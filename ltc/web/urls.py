@@ -1,7 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from ltc.web import views, views_calendar, views_delegation, views_inbox, views_lists, views_notifications
+from ltc.web import (
+    mentions,
+    quick,
+    views,
+    views_calendar,
+    views_delegation,
+    views_inbox,
+    views_lists,
+    views_notifications,
+    views_recycle,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -22,8 +32,11 @@ urlpatterns = [
     path("language/", views.set_language, name="set_language"),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("profile/display/", views.display_preferences, name="display_preferences"),
     path("profile/delegations/", views_delegation.delegation_page, name="delegations"),
     path("profile/delegations/<int:pk>/cancel/", views_delegation.delegation_cancel, name="delegation_cancel"),
+    path("recycle-bin/", views_recycle.recycle_bin, name="recycle_bin"),
+    path("recycle-bin/<int:pk>/restore/", views_recycle.recycle_restore, name="recycle_restore"),
     path("calendar/", views_calendar.calendar_page, name="calendar"),
     path("calendar/activities/<int:pk>/move/", views_calendar.calendar_reschedule, name="calendar_reschedule"),
     path("calendar/feed/", views_calendar.calendar_feed, name="calendar_feed"),
@@ -32,4 +45,7 @@ urlpatterns = [
     path("lists/<slug:key>/views/", views_lists.saved_view_save, name="saved_view_save"),
     path("lists/views/<int:pk>/", views_lists.saved_view_open, name="saved_view_open"),
     path("lists/views/<int:pk>/delete/", views_lists.saved_view_delete, name="saved_view_delete"),
+    path("quick/<slug:kind>/", quick.quick_create, name="quick_create"),
+    path("shortcuts/", quick.shortcuts_help, name="shortcuts"),
+    path("mentions/users/", mentions.mention_users, name="mention_users"),
 ]

@@ -111,6 +111,15 @@ def profile(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+def display_preferences(request: AuthedRequest) -> HttpResponse:
+    """Save how the profile's owner sees amounts on screen (a tick box: absent means off)."""
+    org_services.user_set_display(actor=request.user, amounts_in_wan=request.POST.get("amounts_in_wan") == "on")
+    messages.success(request, _("Display preferences saved."))
+    return redirect("web:profile")
+
+
+@login_required
+@require_POST
 def token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
     token = org_selectors.token_get(user=request.user, pk=token_id)
     org_services.token_revoke(actor=request.user, token=token)

@@ -13,7 +13,7 @@ from django.utils import formats, timezone
 from django.utils.safestring import SafeString
 
 from ltc.core.listviews import ListColumn, may_reassign
-from ltc.core.templatetags.numbers import money
+from ltc.core.templatetags.numbers import money_on_screen
 
 register = template.Library()
 
@@ -30,7 +30,7 @@ def list_cell(context: template.Context, column: ListColumn, row: Any) -> SafeSt
     if isinstance(value, date):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
     if isinstance(value, Decimal):
-        return money(value)
+        return money_on_screen(value)
     return str(value)
 
 
@@ -38,3 +38,11 @@ def list_cell(context: template.Context, column: ListColumn, row: Any) -> SafeSt
 def reassignable(record: Any, user: Any) -> bool:
     """`{% if row|reassignable:request.user %}`: the row's tick box of the mass reassign."""
     return may_reassign(user, record)
+
+
+@register.filter
+def deletable(record: Any, user: Any) -> bool:
+    """`{% if row|deletable:request.user %}`: the row's tick box of the mass delete (to the bin)."""
+    from ltc.core.recycle import may_delete
+
+    return may_delete(user, record)

@@ -1,6 +1,7 @@
 """Every write to leads. Split by step of the ML process; import from here."""
 
 from ltc.leads.services.capture import lead_create, lead_note_add, lead_update
+from ltc.leads.services.deletion import lead_delete
 from ltc.leads.services.imports import (
     lead_import_preview,
     lead_import_run,
@@ -33,6 +34,7 @@ __all__ = [
     "lead_assign",
     "lead_convert",
     "lead_create",
+    "lead_delete",
     "lead_disqualify",
     "lead_import_preview",
     "lead_import_run",

@@ -28,7 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ltc.core import normalize, search
+from ltc.core import customfields, normalize, search
 from ltc.core.bulk import bulk_insert, next_ids
 from ltc.core.events import emit_many
 from ltc.core.models import TimelineEvent, TimelineKind
@@ -245,7 +245,8 @@ def _template_or_error(actor: User, template_id: int | None) -> LeadImportTempla
 
 def _check_mapping(batch: LeadImport, mapping: dict[str, str]) -> dict[str, str]:
     clean = {h: f for h, f in mapping.items() if f}
-    unknown = sorted({f for f in clean.values() if f not in IMPORT_FIELDS})
+    custom = customfields.import_fields("lead")  # a column may fill a lead's custom field too
+    unknown = sorted({f for f in clean.values() if f not in IMPORT_FIELDS and f not in custom})
     errors: dict[str, list[str]] = {}
     if unknown:
         errors["mapping"] = [_("Unknown fields: %(fields)s.") % {"fields": ", ".join(unknown)}]
@@ -565,12 +566,22 @@ def _run_chunk(
     rejected: list[list[str]] = []
     candidates: list[tuple[list[str], Any]] = []
     columns = _columns(batch.headers, batch.mapping)
+    custom_fields = customfields.import_fields("lead")
+    custom_columns = [(name, i) for name, i, _suffix in columns if name in custom_fields]
+    custom_of: dict[int, dict[str, Any]] = {}  # id(lead) -> its custom values, for the created ones
+    users: dict[str, Any] = {}
     for offset, row in enumerate(chunk):
         values, errors = clean_row(_mapped(columns, row), lookups)
+        custom, custom_errors = customfields.import_row(
+            custom_fields, {name: row[i] if i < len(row) else "" for name, i in custom_columns}, users
+        )
+        errors = [*errors, *custom_errors]
         if errors:
             rejected.append([str(first_line + offset), *row, "; ".join(errors)])
         else:
-            candidates.append((row, _probe(batch, values)))
+            lead = _probe(batch, values)
+            custom_of[id(lead)] = custom
+            candidates.append((row, lead))
     matcher = LeadMatcher().load((Keys.of(lead) for _row, lead in candidates), leads_only=True)
     creates: list[Any] = []
     updates: list[tuple[int, Any]] = []
@@ -595,6 +606,8 @@ def _run_chunk(
             lead.created_by_id = batch.created_by_id
             lead.assignment_rule_id = lead.assignment_rule.pk if lead.assignment_rule else None
         bulk_insert(Lead, LEAD_INSERT_FIELDS, map(ROW_VALUES, creates))
+        if custom_columns:
+            customfields.insert_values(Lead, ((pk, custom_of[id(lead)]) for pk, lead in zip(ids, creates, strict=True)))
         lead_type = ContentType.objects.get_for_model(Lead).pk
         note = _("Imported from %(file)s (import #%(batch)s).") % {"file": batch.original_name, "batch": batch.pk}
         bulk_insert(

@@ -23,10 +23,13 @@ def test_import_web_form_and_new_lead_links_are_drawn_only_for_who_may_use_them(
     assert ('href="/leads/imports/"' in html) is imports
     assert ('href="/leads/web-forms/"' in html) is webforms
     assert ('href="/leads/new/"' in html) is new_lead
-    assert ('action="/leads/quick/"' in html) is new_lead
+    assert ('data-quick-kind="lead"' in html) is new_lead  # the lead item of the top bar's "+ New" menu
+    assert ('href="/quick/lead/"' in html) is new_lead
+    assert 'data-quick-kind="activity"' in html  # the menu itself is drawn for everyone signed in
     assert client.get("/leads/imports/").status_code == (200 if imports else 403)
     assert client.get("/leads/web-forms/").status_code == (200 if webforms else 403)
     assert client.get("/leads/new/").status_code == (200 if new_lead else 403)
+    assert client.get("/quick/lead/").status_code == (200 if new_lead else 403)
 
 
 def test_start_and_undo_are_drawn_only_for_who_uploaded_the_file(world, web_as, django_capture_on_commit_callbacks):

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Status
 
+from ltc.core import customfields
 from ltc.core.activities import activities_for
 from ltc.core.api import Page, if_match_version, paginate
 from ltc.core.models import Activity
@@ -76,25 +78,31 @@ def _resolve(request: AuthedRequest, data: dict[str, Any], *, account_id: int | 
 @router.get("/opportunities", response=Page[OpportunityOut])
 def opportunity_list(request: AuthedRequest, query: Query[OpportunityQuery]) -> dict[str, Any]:
     related = {"account": "account_id", "contact": "contacts", "lead": "source_lead_id"}
-    filters = selectors.OpportunityFilters(**query.model_dump(exclude={"limit", "offset", *related}))
+    filters = selectors.OpportunityFilters(**query.model_dump(exclude={"limit", "offset", "cf", *related}))
     qs = selectors.opportunity_list(user=request.user, filters=filters).prefetch_related("contacts")
     # The earlier records a deal belongs to (the lists their answers link, ltc.core.panels.api_links).
     for name, lookup in related.items():
         if (pk := getattr(query, name)) is not None:
             qs = qs.filter(**{lookup: pk})
-    return paginate(qs, limit=query.limit, offset=query.offset)
+    qs = customfields.filter_records(qs, "deal", customfields.api_filters(query.cf))
+    page = paginate(qs, limit=query.limit, offset=query.offset)
+    customfields.attach(page["items"])
+    return page
 
 
 @router.post("/opportunities", response={201: OpportunityOut})
 def opportunity_create(request: AuthedRequest, payload: OpportunityIn, response: HttpResponse) -> Status[Any]:
     services.require_writer(request.user)  # roles first: a non-seller learns nothing from the body
     data = payload.model_dump()
+    custom = data.pop("custom_fields", None) or {}
     pipeline = _pipeline(data.pop("pipeline_id"))
     data["stage"] = _stage(pipeline, data.pop("stage_id"))
     data["pipeline"] = pipeline
     if data["probability"] is None:
         data.pop("probability")
-    opportunity = services.opportunity_create(actor=request.user, data=_resolve(request, data))
+    with transaction.atomic():
+        opportunity = services.opportunity_create(actor=request.user, data=_resolve(request, data))
+        customfields.custom_values_set(actor=request.user, record=opportunity, data=custom, creating=True)
     response["Location"] = f"/api/v1/opportunities/{opportunity.pk}"
     return Status(201, _answer(response, opportunity))
 
@@ -163,10 +171,15 @@ def opportunity_update(
 ) -> Opportunity:
     opportunity = _opportunity(request, opportunity_id)
     expected = if_match_version(request, opportunity)
-    data = _resolve(request, payload.model_dump(exclude_unset=True), account_id=opportunity.account_id)
-    opportunity = services.opportunity_update(
-        actor=request.user, opportunity=opportunity, data=data, expected_version=expected
-    )
+    data = payload.model_dump(exclude_unset=True)
+    custom = data.pop("custom_fields", None)
+    data = _resolve(request, data, account_id=opportunity.account_id)
+    with transaction.atomic():
+        opportunity = services.opportunity_update(
+            actor=request.user, opportunity=opportunity, data=data, expected_version=expected
+        )
+        if custom is not None:
+            customfields.custom_values_set(actor=request.user, record=opportunity, data=custom)
     return _answer(response, opportunity)
 
 

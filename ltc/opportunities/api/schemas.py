@@ -8,6 +8,7 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
+from ltc.core.api_custom_fields import CustomFieldsIn, CustomFilters, WithCustomFields
 from ltc.core.money import Currency
 from ltc.core.schemas import Money, OneOf, UserRef
 from ltc.customers.models import Contact
@@ -82,6 +83,7 @@ class OpportunityIn(Schema):
     fr_id: int | None = None
     sponsor_id: int | None = None
     contact_ids: list[int] = []
+    custom_fields: CustomFieldsIn = None
 
 
 class OpportunityPatch(Schema):
@@ -101,6 +103,7 @@ class OpportunityPatch(Schema):
     fr_id: int | None = None
     sponsor_id: int | None = None
     contact_ids: list[int] | None = None
+    custom_fields: CustomFieldsIn = None
 
 
 class ContactRef(Schema):
@@ -108,7 +111,7 @@ class ContactRef(Schema):
     name: str
 
 
-class OpportunityOut(Schema):
+class OpportunityOut(WithCustomFields):
     id: int
     version: int
     name: str
@@ -165,6 +168,7 @@ class OpportunityQuery(Schema):
     account: int | None = Field(None, description="The deals of this account.")
     contact: int | None = Field(None, description="The deals this contact takes part in.")
     lead: int | None = Field(None, description="The deal this lead was converted into.")
+    cf: CustomFilters = ""
     sort: str = "-updated"
     limit: int = 50
     offset: int = 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -131,14 +131,19 @@ def criterion_add(*, actor: User, data: dict[str, Any]) -> ReviewCriterion:
         )["last"]
         criterion.order = min((last or 0) + ORDER_STEP, ORDER_MAX)
     _clean(criterion)
-    taken = ReviewCriterion.objects.filter(
+    taken = ValidationError({"code": [_("This review and role already have a criterion with this code.")]})
+    if ReviewCriterion.objects.filter(
         review_type=criterion.review_type, role=criterion.role, code=criterion.code
-    ).exists()
-    if taken:
-        raise ValidationError({"code": [_("This review and role already have a criterion with this code.")]})
-    with transaction.atomic():
-        criterion.save()
-        timeline.record_created(actor=actor, subject=criterion)
+    ).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            criterion.save()
+            timeline.record_created(actor=actor, subject=criterion)
+    except IntegrityError as exc:
+        # Another request added the same code between the check and the insert: the unique
+        # constraint refused it, and the answer is the same field error.
+        raise taken from exc
     return criterion
 
 

@@ -272,3 +272,29 @@ def test_the_criteria_api_lists_creates_patches_and_deletes(world, api_as):
     removed = _delete(admin, url, **{"If-Match": '"2"'})
     assert removed.json() == {"id": pk, "outcome": "deleted"}
     assert admin.get(url).status_code == 404
+
+
+def test_a_code_added_twice_at_once_is_a_field_error(world, monkeypatch):
+    """Two administrators adding the same code together: both pass the check, the unique
+    constraint refuses the second insert, and the answer is the field error, not a 500."""
+    before = _rows()
+    monkeypatch.setattr(criteria.ReviewCriterion.objects, "filter", _NoneFound(criteria.ReviewCriterion.objects.filter))
+    with pytest.raises(ValidationError) as taken:
+        criteria.criterion_add(
+            actor=world.admin,
+            data={"review_type": "ATI", "role": "ar", "code": "relationship", "label_zh": "甲", "label_en": "A"},
+        )
+    assert "code" in taken.value.message_dict
+    assert _rows() == before
+
+
+class _NoneFound:
+    """`filter(...)` whose `exists()` answers False, as it would have before the other insert landed."""
+
+    def __init__(self, filter_: object) -> None:
+        self.filter = filter_
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        queryset = self.filter(*args, **kwargs)  # type: ignore[operator]
+        queryset.exists = lambda: False
+        return queryset

@@ -22,6 +22,7 @@ from ltc.catalog.pricing import bundle_definitions, configuration_errors, price_
 from ltc.core import timeline
 from ltc.core.bulk import bulk_insert, next_ids
 from ltc.core.concurrency import save_if_current
+from ltc.core.forms import posted_number
 from ltc.core.money import money_text
 from ltc.core.numbering import document_number
 from ltc.opportunities.models import Opportunity
@@ -137,6 +138,12 @@ def _flat_inputs(lines: list[LineInput], prefix: str = "lines") -> list[tuple[st
     return out
 
 
+def _product_pk(value: Any) -> int:
+    """The product id a line names, read by the rule for posted ids: 0 (no product) for "²", a
+    sign, a fraction or a number beyond any column, which int() or the database would refuse."""
+    return posted_number({"product_id": str(value)}, "product_id")
+
+
 def _build_lines(
     inputs: list[LineInput], *, book: PriceBook, account: Any, on: date, errors: dict[str, list[str]]
 ) -> list[pricing.PricedLine]:
@@ -146,13 +153,13 @@ def _build_lines(
     if len(flat) > MAX_LINES:
         errors["lines"] = [_("A quote has at most %(n)d lines.") % {"n": MAX_LINES}]
         return []
-    ids = [int(line.product_id) for _p, line in flat if str(line.product_id).isdigit()]
+    ids = [pk for _p, line in flat if (pk := _product_pk(line.product_id))]
     products = {p.pk: p for p in Product.objects.filter(pk__any=ids)}
     context = price_context(book=book, account=account, on=on, product_ids=products)
     definitions = bundle_definitions(p.pk for p in products.values() if p.is_bundle)
 
     def build(line: LineInput, place: str, parent: Product | None) -> pricing.PricedLine | None:
-        product = products.get(int(line.product_id)) if str(line.product_id).isdigit() else None
+        product = products.get(_product_pk(line.product_id))
         quantity, discount = _decimal(line.quantity), _decimal(line.discount_pct)
         ok = True
         if product is None:
@@ -226,7 +233,11 @@ def _read_terms(raw: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]]:
             percent = None
         if trigger not in TermTrigger.values:
             errors[f"{place}.trigger"] = [_("Choose when the milestone falls due.")]
-        if not (isinstance(days, int) or str(days).isdigit()) or not 0 <= int(days) <= 3650:
+        # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
+        whole = isinstance(days, int) or (
+            isinstance(days, str) and days.isascii() and days.isdigit() and len(days) < 19
+        )
+        if not whole or not 0 <= int(days) <= 3650:
             errors[f"{place}.days"] = [_("Enter 0 to 3650 days.")]
             days = 0
         if isinstance(due_date, str):

@@ -94,6 +94,23 @@ def test_a_wrong_quantity_is_shown_on_its_row(world: Any, catalog: Catalog, web_
     assert "Enter a quantity above 0, with at most two decimals." in answer.content.decode()
 
 
+@pytest.mark.parametrize("value", ["²", "99999999999999999999"])
+def test_a_product_id_that_names_nothing_is_shown_on_its_row(
+    world: Any, catalog: Catalog, web_as: Any, value: str
+) -> None:
+    quote = make_quote(world, catalog)
+    form = _editor_post(quote, **{"line-0-product": value, "line-0-quantity": "1", "line-0-parent": ""})
+    form |= {"line-²-product": value, "new_bundle": value, "term-0-days": "²"}
+
+    answer = web_as(world.owner).post(f"/quotes/{quote.pk}/edit/", form)
+
+    assert answer.status_code == 422
+    page = answer.content.decode()
+    assert "Choose a product of the catalog." in page
+    assert "Enter 0 to 3650 days." in page
+    assert Quote.objects.get(pk=quote.pk).version == quote.version
+
+
 def test_the_editor_refuses_a_version_that_is_not_a_draft(world: Any, catalog: Catalog, web_as: Any) -> None:
     standard_matrix(world)
     quote = _priced(world, catalog)

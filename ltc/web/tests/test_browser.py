@@ -27,7 +27,7 @@ def test_sign_in_switch_to_chinese_create_an_account_with_a_typo_fix_it_and_find
         page.select_option("#language-form select", "zh-hans")
     expect(page.locator("text=我的客户（最近修改）")).to_be_visible()
 
-    page.click("text=客户 >> nth=0")
+    page.click('.nav-link-title:text-is("客户")')
     page.click("text=新建客户")
     page.fill("#id_name", "杭州云帆数据科技有限公司")
     page.fill("#id_credit_code", VALID_CREDIT_CODE[:-1] + "4")

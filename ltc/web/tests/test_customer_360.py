@@ -245,7 +245,9 @@ def test_the_account_page_reads_a_fixed_number_of_queries(
         card = _card(page, "account-deals")
         assert re.findall(r"(锦程扩容 \d+)<", card) == [f"锦程扩容 {i}" for i in range(5)]
         assert f'href="/opportunities/{customer.opportunity_id}/"' not in card
-    assert few <= 20  # 18 for the AR and finance, 19 for the manager (their team's people) on SQLite
+    # 21 for the AR and finance, 22 for the manager (their team's people) on SQLite: the panels of
+    # #18 (attachments, the custom fields block) read a fixed number each, never one per record.
+    assert few <= 22
 
 
 def test_signing_a_contract_makes_the_account_a_customer_on_its_timeline(world, customer):

@@ -17,6 +17,8 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from ltc.billing import selectors as billing_selectors
+from ltc.billing import services as billing_services
 from ltc.billing.models import Invoice
 from ltc.billing.tests.factories import issue_drafts
 from ltc.catalog.tests.factories import Catalog
@@ -26,6 +28,7 @@ from ltc.contracts.services.evaluation import evaluate
 from ltc.contracts.tests.factories import signed_contract, team_of
 from ltc.core.panels import Panel, panels_for, registered
 from ltc.customers import selectors as customer_selectors
+from ltc.customers.tests.factories import ContactFactory
 from ltc.leads import selectors as lead_selectors
 from ltc.leads.models import Lead
 from ltc.leads.tests.factories import LeadFactory
@@ -41,6 +44,17 @@ pytestmark = pytest.mark.django_db
 
 # The record pages whose header shows where the record stands in the process map.
 TRAIL_PAGES = ("leads.lead", "opportunities.opportunity", "quotes.quote", "contracts.contract", "billing.invoice")
+# The record pages that carry the Attachments panel (ltc.core.attachments).
+ATTACHABLE_PAGES = (
+    "customers.account",
+    "customers.contact",
+    "leads.lead",
+    "opportunities.opportunity",
+    "quotes.quote",
+    "contracts.contract",
+    "billing.invoice",
+    "billing.payment",
+)
 VIEWERS = ("owner", "teammate", "manager", "boss", "other", "executive", "finance", "admin", "marketing")
 EXPECTED = {
     ("contracts.contract", "actions", "billing-schedule"),
@@ -59,6 +73,7 @@ EXPECTED = {
     ("opportunities.opportunity", "main", "contracts"),
     ("quotes.quote", "accepted", "quote-contracts"),
     *((label, "trail", "process-trail") for label in TRAIL_PAGES),
+    *((label, "main", "attachments") for label in ATTACHABLE_PAGES),
 }
 
 
@@ -96,6 +111,10 @@ def stream(world, settings, tmp_path) -> Stream:
         for kind in ("technical", "commercial")
     ]
     BidQuote.objects.create(section=sections[1], version=quote.current, set_by=world.owner)
+    receipt = billing_services.payment_record(
+        actor=world.finance,
+        data={"account_id": world.account.pk, "amount": Decimal("100"), "received_on": timezone.localdate()},
+    )
     # Each record as its page reads it (the page's own selector, its joins), by one who sees all.
     reader = world.executive
     page_contract = contract_selectors.contract_get(user=reader, pk=contract.pk)
@@ -113,6 +132,13 @@ def stream(world, settings, tmp_path) -> Stream:
         ("quotes.quote", "trail"): [quote_selectors.quote_get(user=reader, pk=quote.pk)],
         ("contracts.contract", "trail"): [page_contract],
         ("billing.invoice", "trail"): [Invoice.objects.get(pk=invoice.pk)],
+        ("customers.contact", "main"): [
+            customer_selectors.contact_get(user=reader, pk=ContactFactory(account=world.account).pk)
+        ],
+        ("leads.lead", "main"): [lead_selectors.lead_get(user=reader, pk=world.lead.pk)],
+        ("quotes.quote", "main"): [quote_selectors.quote_get(user=reader, pk=quote.pk)],
+        ("billing.invoice", "main"): [billing_selectors.invoice_get(user=reader, pk=invoice.pk)],
+        ("billing.payment", "main"): [billing_selectors.payment_get(user=reader, pk=receipt.pk)],
     }
     return Stream(contract, invoice, bid, sections[1], records)
 

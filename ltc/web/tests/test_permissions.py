@@ -354,6 +354,16 @@ def opens_review(ok: int) -> Callable[[str], int]:
 DECIDES = {"manager", "boss", "executive"}  # sales managers up to 5M, executives without limit
 
 
+def decides_on_page(actor: str) -> int:
+    """The review page's decide form: who sees the deal but holds no authority for the decision
+    gets the page back saying so and naming who decides (422); anyone else 404."""
+    if actor == "anonymous":
+        return 302
+    if actor in DECIDES:
+        return 302
+    return 422 if actor in SEES_RECORD else 404
+
+
 def chain_entry(w: Any) -> str:
     opportunity = _deal(w)
     stakeholder = Stakeholder.objects.create(
@@ -408,6 +418,16 @@ def deal_document(w: Any) -> str:
 def review_criterion(w: Any) -> int:
     """A criterion no assessment scored (the migration seeds it): removing it deletes it."""
     return ReviewCriterion.objects.get(review_type="ATI", role="ar", code="relationship").pk
+
+
+def custom_field(w: Any) -> int:
+    """A lead's custom text field (ltc.core.customfields), defined directly."""
+    from ltc.core.models import CustomField
+
+    field, _created = CustomField.objects.get_or_create(
+        record_type="lead", code="region_code", defaults={"field_type": "text", "label_en": "Region code"}
+    )
+    return field.pk
 
 
 def stage_template(w: Any) -> int:
@@ -1246,6 +1266,12 @@ CASES = [
     ),
     Case("GET web:profile", lambda w: "/profile/", signed_in(200, api=False)),
     Case(
+        "POST web:display_preferences",
+        lambda w: "/profile/display/",
+        signed_in(302, api=False),
+        {"amounts_in_wan": "on"},
+    ),
+    Case(
         "POST web:token_revoke",
         lambda w: f"/profile/tokens/{owners_token(w)}/revoke/",
         record_rule(302, who={"owner"}, sees={"owner"}, api=False),
@@ -1454,6 +1480,50 @@ CASES = [
         lambda w: f"/api/v1/config/review-criteria/{review_criterion(w)}",
         signed_in(200, who=ADMIN_ONLY),
         headers={"If-Match": '"1"'},
+    ),
+    # Custom fields (#18): everyone signed in reads the definitions, administrators change them.
+    Case("GET /api/v1/config/custom-fields", lambda w: "/api/v1/config/custom-fields", signed_in(200)),
+    Case(
+        "POST /api/v1/config/custom-fields",
+        lambda w: "/api/v1/config/custom-fields",
+        signed_in(201, who=ADMIN_ONLY),
+        body={"record_type": "account", "code": "tier", "field_type": "text", "label_zh": "等级", "label_en": "Tier"},
+    ),
+    Case(
+        "GET /api/v1/config/custom-fields/{field_id}",
+        lambda w: f"/api/v1/config/custom-fields/{custom_field(w)}",
+        signed_in(200),
+    ),
+    Case(
+        "PATCH /api/v1/config/custom-fields/{field_id}",
+        lambda w: f"/api/v1/config/custom-fields/{custom_field(w)}",
+        signed_in(200, who=ADMIN_ONLY),
+        body={"label_zh": "区域代码"},
+        headers={"If-Match": '"1"'},
+    ),
+    Case(
+        "DELETE /api/v1/config/custom-fields/{field_id}",
+        lambda w: f"/api/v1/config/custom-fields/{custom_field(w)}",
+        signed_in(200, who=ADMIN_ONLY),
+        headers={"If-Match": '"1"'},
+    ),
+    Case("GET process:settings_custom_fields", lambda w: "/process/settings/custom-fields/", signed_in(200, api=False)),
+    Case(
+        "POST process:settings_custom_fields",
+        lambda w: "/process/settings/custom-fields/",
+        signed_in(302, api=False, who=ADMIN_ONLY),
+        {"record_type": "account", "code": "tier", "field_type": "text", "label_en": "Tier", "order": "0"},
+    ),
+    Case(
+        "GET process:settings_custom_field",
+        lambda w: f"/process/settings/custom-fields/{custom_field(w)}/",
+        signed_in(200, api=False),
+    ),
+    Case(
+        "POST process:settings_custom_field",
+        lambda w: f"/process/settings/custom-fields/{custom_field(w)}/",
+        signed_in(302, api=False, who=ADMIN_ONLY),
+        {"label_en": "Region", "order": "0", "active": "on", "version": "1"},
     ),
     Case("GET process:review_criteria", lambda w: "/process/review-criteria/", signed_in(200, api=False)),
     Case(
@@ -1829,12 +1899,6 @@ CASES = [
     Case("GET leads:lead_board", lambda w: "/leads/board/", signed_in(200, api=False)),
     Case("GET leads:lead_reports", lambda w: "/leads/reports/", signed_in(200, api=False)),
     Case("GET leads:lead_create", lambda w: "/leads/new/", signed_in(200, api=False, who=WRITES_LEADS)),
-    Case(
-        "POST leads:lead_quick_create",
-        lambda w: "/leads/quick/",
-        signed_in(302, api=False, who=WRITES_LEADS),
-        {"company_name": "快线索", "source": "employee"},
-    ),
     Case("POST leads:lead_bulk", lambda w: "/leads/bulk/", signed_in(302, api=False), {"action": "route"}),
     Case(
         "POST leads:saved_view_save",
@@ -2046,7 +2110,7 @@ CASES = [
     Case(
         "POST opportunities:review_decide",
         lambda w: f"/opportunities/reviews/{assessed_review(w)}/decide/",
-        record_rule(302, who=DECIDES, api=False),
+        decides_on_page,
         {"decision": "go"},
     ),
     Case(
@@ -2388,6 +2452,12 @@ CASES = [
         "POST quotes:quote_edit",
         lambda w: f"/quotes/{draft_quote(w)}/edit/",
         quote_page_rule(302),
+        lambda w, path: quote_edit_form(Quote.objects.get(pk=path_id(path))),
+    ),
+    Case(
+        "POST quotes:quote_totals",
+        lambda w: f"/quotes/{draft_quote(w)}/totals/",
+        quote_page_rule(200),
         lambda w, path: quote_edit_form(Quote.objects.get(pk=path_id(path))),
     ),
     Case("GET quotes:quote_compare", lambda w: f"/quotes/{draft_quote(w)}/compare/", record_rule(200, api=False)),
@@ -3568,6 +3638,141 @@ CASES += [
         page_move_body,
     ),
     Case("POST web:calendar_feed", lambda w: "/calendar/feed/", signed_in(200, api=False), {"action": "create"}),
+]
+# The top bar's quick create, the shortcuts help and the @ picker's people (web/tests/test_quick.py).
+CASES += [
+    Case("GET web:quick_create", lambda w: "/quick/lead/", signed_in(200, api=False, who=WRITES_LEADS)),
+    Case("GET web:quick_create", lambda w: "/quick/account/", signed_in(200, api=False, who=WRITES_CUSTOMERS)),
+    Case("GET web:quick_create", lambda w: "/quick/activity/", signed_in(200, api=False)),
+    Case("GET web:quick_create", lambda w: "/quick/deal/", signed_in(200, api=False, who=WRITES_DEALS)),
+    Case(
+        "POST web:quick_create",
+        lambda w: "/quick/lead/",
+        signed_in(302, api=False, who=WRITES_LEADS),
+        {"company_name": "顶栏线索", "source": "employee"},
+    ),
+    Case(
+        "POST web:quick_create",
+        lambda w: "/quick/activity/",
+        signed_in(302, api=False),
+        {"kind": "task", "title": "个人待办", "done": "on"},
+    ),
+    Case(
+        "POST web:quick_create",
+        lambda w: f"/quick/activity/?on=lead:{lead(w)}",
+        # who sees the lead but may not change it (the executive) gets a personal activity instead
+        record_rule(302, who=SEES_LEAD, sees=SEES_LEAD, api=False),
+        lambda w, path: {"on": f"lead:{w.lead.pk}", "kind": "call", "title": "顶栏回访", "done": "on"},
+    ),
+    Case("GET web:shortcuts", lambda w: "/shortcuts/", signed_in(200, api=False)),
+    Case("GET web:mention_users", lambda w: "/mentions/users/?q=own", signed_in(200, api=False)),
+]
+
+
+# --- recycle bin (#18): each user's own deleted records; an administrator sees everyone's ----------
+RESTORES_OWNERS = {"owner", "admin"}
+
+
+def owners_deleted_lead(w: Any) -> int:
+    """A lead the owner deleted into the recycle bin (the bin item's id)."""
+    return lead_services.lead_delete(actor=w.owner, lead=LeadFactory(owner=w.owner)).pk
+
+
+CASES += [
+    Case(
+        "DELETE /api/v1/leads/{lead_id}",
+        lambda w: f"/api/v1/leads/{other_lead(w)}",
+        record_rule(204, who=CHANGES_LEAD, sees=SEES_LEAD),
+        None,
+        IF_MATCH,
+    ),
+    Case("GET /api/v1/recycle-bin", lambda w: "/api/v1/recycle-bin", signed_in(200)),
+    Case(
+        "POST /api/v1/recycle-bin/{item_id}/restore",
+        lambda w: f"/api/v1/recycle-bin/{owners_deleted_lead(w)}/restore",
+        record_rule(200, who=RESTORES_OWNERS, sees=RESTORES_OWNERS),
+        {},
+    ),
+    Case("GET web:recycle_bin", lambda w: "/recycle-bin/", signed_in(200, api=False)),
+    Case(
+        "POST web:recycle_restore",
+        lambda w: f"/recycle-bin/{owners_deleted_lead(w)}/restore/",
+        record_rule(302, who=RESTORES_OWNERS, sees=RESTORES_OWNERS, api=False),
+        {},
+    ),
+    Case(
+        "POST leads:lead_delete",
+        lambda w: f"/leads/{other_lead(w)}/delete/",
+        record_rule(302, who=CHANGES_LEAD, sees=SEES_LEAD, api=False),
+        {"version": "1"},
+    ),
+    Case(
+        "POST customers:contact_bulk",
+        lambda w: "/customers/contacts/bulk/",
+        signed_in(302, api=False),
+        {"action": "delete", "ids": ["1"]},
+    ),
+]
+
+
+def account_attachment(w: Any) -> int:
+    """A PDF the owner attached to the world's account (core.attachments)."""
+    from ltc.core.attachments import attachment_add
+
+    return attachment_add(actor=w.owner, record=w.account, upload=pdf_upload()["file"]).pk
+
+
+def account_attachments(w: Any) -> str:
+    return f"/api/v1/attachments?record_type=account&record_id={w.account.pk}"
+
+
+CASES += [
+    Case("GET /api/v1/attachments", account_attachments, record_rule(200, who=SEES_CUSTOMER)),
+    Case(
+        "POST /api/v1/attachments",
+        account_attachments,
+        record_rule(201, who=CHANGES_RECORD, sees=SEES_CUSTOMER),
+        {"title": "报价单"},
+        files=pdf_upload,
+    ),
+    Case(
+        "GET /api/v1/attachments/{attachment_id}",
+        lambda w: f"/api/v1/attachments/{account_attachment(w)}",
+        record_rule(200, who=SEES_CUSTOMER),
+    ),
+    Case(
+        "GET /api/v1/attachments/{attachment_id}/file",
+        lambda w: f"/api/v1/attachments/{account_attachment(w)}/file",
+        record_rule(200, who=SEES_CUSTOMER),
+    ),
+    Case(
+        "DELETE /api/v1/attachments/{attachment_id}",
+        lambda w: f"/api/v1/attachments/{account_attachment(w)}",
+        record_rule(204, who=CHANGES_RECORD, sees=SEES_CUSTOMER),
+    ),
+    Case(
+        "POST attachments:add",
+        lambda w: f"/attachments/account/{w.account.pk}/",
+        record_rule(302, who=CHANGES_RECORD, sees=SEES_CUSTOMER, api=False),
+        {"title": "报价单"},
+        files=pdf_upload,
+    ),
+    Case(
+        "GET attachments:download",
+        lambda w: f"/attachments/{account_attachment(w)}/download/",
+        record_rule(200, who=SEES_CUSTOMER, api=False),
+    ),
+    Case(
+        "GET attachments:preview",
+        lambda w: f"/attachments/{account_attachment(w)}/preview/",
+        record_rule(200, who=SEES_CUSTOMER, api=False),
+    ),
+    Case(
+        "POST attachments:remove",
+        lambda w: f"/attachments/{account_attachment(w)}/remove/",
+        record_rule(302, who=CHANGES_RECORD, sees=SEES_CUSTOMER, api=False),
+        {},
+    ),
 ]
 # Pages and endpoints that are public or belong to the framework, each for a stated reason.
 EXEMPT = {
