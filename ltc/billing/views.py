@@ -25,7 +25,7 @@ from ltc.core import listviews
 from ltc.core.actions import Steps, run_step
 from ltc.core.api import paginate
 from ltc.core.exports import export_response
-from ltc.core.forms import ListParams, add_service_errors, flash_errors, is_htmx, posted_number
+from ltc.core.forms import ListParams, add_service_errors, flash_errors, is_htmx, is_id, posted_number
 from ltc.core.timeline import timeline_for
 from ltc.customers.models import Account
 from ltc.org.types import AuthedRequest
@@ -269,7 +269,7 @@ def _allocations_from(post: Any) -> list[dict[str, str]]:
     return [
         {"invoice_id": name[6:], "amount": value.strip()}
         for name, value in post.items()
-        if name.startswith("alloc-") and name[6:].isdigit() and value.strip()
+        if name.startswith("alloc-") and is_id(name[6:]) and value.strip()
     ]
 
 
@@ -278,7 +278,7 @@ def payment_create(request: AuthedRequest) -> HttpResponse:
     if not can_bill(request.user):
         raise Http404
     raw = request.POST.get("account") or request.GET.get("account", "")
-    account = Account.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    account = Account.objects.filter(pk=int(raw)).first() if is_id(raw) else None
     form = PaymentForm(request.POST or None, initial={"received_on": timezone.localdate()})
     status = 200
     if request.method == "POST" and account is not None:

@@ -100,6 +100,13 @@ class ListParams:
         }
 
 
+def is_id(value: Any) -> bool:
+    """Whether `value` reads as a record's id: ASCII digits ("²" is a digit to str.isdigit() but
+    not to int()) short enough for any column (a longer one overflows the database's integer)."""
+    raw = str(value)
+    return raw.isascii() and raw.isdigit() and len(raw) < 19
+
+
 def posted_number(data: Any, name: str) -> int:
     """A whole number a form posted — a record's id, the version a page was read at — or 0,
     which names nothing, for anything else: text, a sign, a digit of another script, a number

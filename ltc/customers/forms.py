@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ltc.core import customfields
-from ltc.core.forms import StyledFormMixin, posted_number
+from ltc.core.forms import StyledFormMixin, is_id, posted_number
 from ltc.customers import selectors
 from ltc.customers.choices import AccountStatus, CompanySize
 from ltc.customers.models import Account, Contact
@@ -43,7 +43,7 @@ class VersionedForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-arg]
         else:
             value = self.initial.get(name) or getattr(self.instance, f"{name}_id", None)
         queryset = field.queryset
-        chosen = queryset.filter(pk=value).first() if queryset is not None and str(value or "").isdigit() else None
+        chosen = queryset.filter(pk=value).first() if queryset is not None and is_id(value or "") else None
         field.widget.choices = [("", "---------")] + ([(chosen.pk, str(chosen))] if chosen else [])
 
     def _post_clean(self) -> None:

@@ -21,7 +21,7 @@ from ltc.core import customfields, listviews
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import Column, export_response
-from ltc.core.forms import ListParams, add_service_errors, is_htmx, posted_number
+from ltc.core.forms import ListParams, add_service_errors, is_htmx, is_id, posted_number
 from ltc.core.timeline import timeline_for
 from ltc.customers import selectors, services
 from ltc.customers.access import can_change_account, can_merge_account, may_write_customers
@@ -357,7 +357,7 @@ def contact_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def contact_create(request: AuthedRequest) -> HttpResponse:
     _require_customer_writer(request.user)
-    initial = {"account": request.GET.get("account")} if request.GET.get("account", "").isdigit() else {}
+    initial = {"account": request.GET.get("account")} if is_id(request.GET.get("account", "")) else {}
     form = ContactForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

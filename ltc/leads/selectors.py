@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ltc.core import normalize
 from ltc.core.access import fetch_or_404
+from ltc.core.forms import is_id
 from ltc.leads.access import created_scope, import_template_scope, lead_scope
 from ltc.leads.choices import LeadSource, LeadStatus
 from ltc.leads.models import Lead, LeadImport, LeadImportTemplate, SavedView
@@ -66,9 +67,9 @@ def lead_list(*, user: User, filters: LeadFilters = LeadFilters()) -> QuerySet[L
             qs = qs.filter(**{field: value})
     if filters.owner == UNASSIGNED:
         qs = qs.unassigned()
-    elif filters.owner.isdigit():
+    elif is_id(filters.owner):
         qs = qs.filter(owner_id=int(filters.owner))
-    if filters.created_by.isdigit():
+    if is_id(filters.created_by):
         qs = qs.filter(created_by_id=int(filters.created_by))
     if filters.score_min is not None:
         qs = qs.filter(score__gte=filters.score_min)

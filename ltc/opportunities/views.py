@@ -35,6 +35,7 @@ from ltc.core.forms import (
     errors_as_text,
     flash_errors,
     is_htmx,
+    is_id,
     posted_number,
 )
 from ltc.core.timeline import timeline_for
@@ -157,7 +158,7 @@ def opportunity_move(request: AuthedRequest, pk: int) -> JsonResponse:
 def opportunity_create(request: AuthedRequest) -> HttpResponse:
     services.require_writer(request.user)
     accounts = visible_accounts(request.user)
-    initial = {"account": request.GET.get("account")} if request.GET.get("account", "").isdigit() else None
+    initial = {"account": request.GET.get("account")} if is_id(request.GET.get("account", "")) else None
     form = OpportunityForm(request.POST or None, initial=initial, user=request.user, accounts=accounts)
     if request.method == "POST" and form.is_valid():
         try:
@@ -333,7 +334,7 @@ def opportunity_reopen(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def opportunity_check(request: AuthedRequest, pk: int) -> HttpResponse:
     requirement_id = request.POST.get("requirement", "")
-    if not requirement_id.isdigit():
+    if not is_id(requirement_id):
         raise Http404
     requirement = get_object_or_404(StageRequirement.objects.select_related("stage"), pk=requirement_id)
     done = request.POST.get("done") == "1"
@@ -573,7 +574,7 @@ def stakeholder_set(request: AuthedRequest, pk: int) -> HttpResponse:
         contact_id = request.POST.get("contact", "")
         contact = (
             Contact.objects.filter(pk=contact_id, account_id=opportunity.account_id).first()
-            if contact_id.isdigit()
+            if is_id(contact_id)
             else None
         )
         if contact is None:
@@ -787,7 +788,7 @@ def opportunity_document_add(request: AuthedRequest, pk: int) -> HttpResponse:
         requirement_id = request.POST.get("requirement", "")
         requirement = (
             StageRequirement.objects.select_related("stage").filter(pk=requirement_id).first()
-            if requirement_id.isdigit()
+            if is_id(requirement_id)
             else None
         )
         services.opportunity_document_add(

@@ -22,7 +22,7 @@ from ltc.core.actions import Steps, run_step
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.exports import export_response
-from ltc.core.forms import ListParams, add_service_errors, is_htmx, posted_number
+from ltc.core.forms import ListParams, add_service_errors, is_htmx, is_id, posted_number
 from ltc.core.net import client_address
 from ltc.core.timeline import timeline_for
 from ltc.opportunities import selectors as deal_selectors
@@ -55,7 +55,7 @@ def quote_list(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse:
         status=data.get("status", ""),
         mine=data.get("view") == "mine",
         awaiting_me=data.get("view") == "awaiting",
-        opportunity=int(request.GET["opportunity"]) if request.GET.get("opportunity", "").isdigit() else None,
+        opportunity=int(request.GET["opportunity"]) if is_id(request.GET.get("opportunity", "")) else None,
         account=posted_number(request.GET, "account") or None,
         sort=data.get("sort") or "-created",
     )
@@ -76,7 +76,7 @@ def quote_list(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse:
 @login_required
 def quote_create(request: AuthedRequest) -> HttpResponse:
     raw = request.GET.get("opportunity") or request.POST.get("opportunity") or ""
-    if not raw.isdigit():
+    if not is_id(raw):
         raise Http404
     opportunity = deal_selectors.opportunity_get(user=request.user, pk=raw)
     if not can_write(request.user, opportunity):
@@ -106,7 +106,7 @@ def quote_create(request: AuthedRequest) -> HttpResponse:
 
 def _version_of(request: HttpRequest, quote: Quote) -> QuoteVersion:
     raw = request.GET.get("v", "")
-    return selectors.version_get(quote, int(raw) if raw.isdigit() else None)
+    return selectors.version_get(quote, int(raw) if is_id(raw) else None)
 
 
 @login_required
@@ -451,8 +451,8 @@ def quote_compare(request: AuthedRequest, pk: int) -> HttpResponse:
     a = request.GET.get("a", "")
     b = request.GET.get("b", "")
     newest = numbers[0] if numbers else 1
-    old = selectors.version_get(quote, int(a) if a.isdigit() else max(newest - 1, 1))
-    new = selectors.version_get(quote, int(b) if b.isdigit() else newest)
+    old = selectors.version_get(quote, int(a) if is_id(a) else max(newest - 1, 1))
+    new = selectors.version_get(quote, int(b) if is_id(b) else newest)
     diff = selectors.compare_versions(old, new)
     return render(
         request, "quotes/quote_compare.html", {"quote": quote, "old": old, "new": new, "diff": diff, "numbers": numbers}

@@ -22,6 +22,7 @@ from ltc.contracts.models import ContractLine
 from ltc.core import timeline
 from ltc.core.concurrency import StaleVersionError, save_if_current
 from ltc.core.events import emit
+from ltc.core.forms import is_id
 from ltc.core.money import money_text
 from ltc.core.numbering import document_number
 from ltc.org.models import User
@@ -56,7 +57,7 @@ def invoice_update(*, actor: User, invoice: Invoice, expected_version: int, data
     fields = []
     if "payment_days" in data:
         raw = str(data["payment_days"]).strip()
-        if not raw.isdigit() or int(raw) > MAX_PAYMENT_DAYS:
+        if not is_id(raw) or int(raw) > MAX_PAYMENT_DAYS:
             errors["payment_days"] = [_("Enter a number of days from 0 to %(n)d.") % {"n": MAX_PAYMENT_DAYS}]
         else:
             invoice.payment_days = int(raw)

@@ -25,6 +25,7 @@ from ltc.billing.services.common import Errors, amount, day, raise_if, text
 from ltc.core import timeline
 from ltc.core.bulk import next_ids
 from ltc.core.events import emit
+from ltc.core.forms import is_id
 from ltc.core.money import Currency, money_text
 from ltc.core.numbering import formatted
 from ltc.customers.models import Account
@@ -56,10 +57,10 @@ def _requested(items: Any, errors: Errors) -> dict[int, Decimal]:
             errors[f"allocations.{i}"] = [_("Give an invoice and an amount.")]
             continue
         raw_id = str(item.get("invoice_id", "")).strip()
-        if not raw_id.isdigit():
+        if not is_id(raw_id):
             errors[f"allocations.{i}.invoice_id"] = [_("Choose an invoice.")]
         value = amount(item.get("amount"), f"allocations.{i}.amount", errors)
-        if raw_id.isdigit() and value is not None:
+        if is_id(raw_id) and value is not None:
             wanted[int(raw_id)] += value
     return dict(wanted)
 
@@ -127,7 +128,7 @@ def payment_record(*, actor: User, data: dict[str, Any]) -> Payment:
     require_billing(actor)
     errors: Errors = {}
     raw_account = str(data.get("account_id", "")).strip()
-    account = Account.objects.active().filter(pk=int(raw_account)).first() if raw_account.isdigit() else None
+    account = Account.objects.active().filter(pk=int(raw_account)).first() if is_id(raw_account) else None
     if account is None:
         errors["account_id"] = [_("Choose the customer who paid.")]
     value = amount(data.get("amount"), "amount", errors)

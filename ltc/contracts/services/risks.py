@@ -15,6 +15,7 @@ from ltc.contracts.choices import Level, RiskKind, RiskStatus
 from ltc.contracts.models import Contract, ContractRisk
 from ltc.contracts.services.common import TEXT_MAX
 from ltc.core import timeline
+from ltc.core.forms import is_id
 from ltc.org.models import User
 
 FIELDS = ("kind", "title", "owner", "probability", "impact", "mitigation", "status")
@@ -44,7 +45,7 @@ def _clean(data: dict[str, Any], risk: ContractRisk) -> None:
             raw
             if isinstance(raw, User)
             else User.objects.filter(pk=raw, is_active=True).first()
-            if str(raw).isdigit()
+            if is_id(raw)
             else None
         )
         if owner is None:
