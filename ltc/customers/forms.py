@@ -81,6 +81,16 @@ class AccountForm(VersionedForm):
             del self.fields["confirm_duplicate"]
         customfields.extend_form(self, "account", self.instance)
 
+    def duplicates_unconfirmed(self, duplicates: list[Any]) -> bool:
+        """Whether possible duplicates of a new account stand unconfirmed: the form then says so
+        (they are listed below it) and nothing is to be created."""
+        if duplicates and not self.cleaned_data.get("confirm_duplicate"):
+            self.add_error(
+                None, _("Possible duplicates exist (listed below). Check them, or confirm this is a different company.")
+            )
+            return True
+        return False
+
 
 class ContactForm(VersionedForm):
     class Meta:

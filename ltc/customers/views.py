@@ -184,12 +184,7 @@ def account_create(request: AuthedRequest) -> HttpResponse:
         try:
             if taken is not None:
                 raise services.CreditCodeTaken(taken)  # no second account, confirmed or not
-            if duplicates and not form.cleaned_data.get("confirm_duplicate"):
-                form.add_error(
-                    None,
-                    _("Possible duplicates exist (listed below). Check them, or confirm this is a different company."),
-                )
-            else:
+            if not form.duplicates_unconfirmed(duplicates):
                 with transaction.atomic():
                     account = services.account_create(actor=request.user, data=data)
                     customfields.custom_values_set(

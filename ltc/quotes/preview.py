@@ -21,20 +21,13 @@ MAX_LEVELS = 10
 
 
 @dataclass
-class TotalsBox:
-    """The figures and the approval they need. `route`: who is asked, level by level (the last
+class TotalsBox(pricing.Totals):
+    """The figures (pricing.Totals) and the approval they need. `route`: who is asked, level by level (the last
     one decides); `blocked`: nobody may approve it; `uncosted`: priced lines whose product has
     no cost in the catalog (the margin leaves their cost out); `incomplete`: some of what was
     typed is not valid yet and is left out of the figures."""
 
     currency: str
-    base_total: Decimal
-    net_total: Decimal
-    tax_total: Decimal
-    grand_total: Decimal
-    cost_total: Decimal
-    discount_pct: Decimal
-    margin_pct: Decimal | None
     within: bool = False
     route: list[User] = field(default_factory=list)
     blocked: bool = False
@@ -143,14 +136,8 @@ def draft_totals(
     priced = _build_lines(inputs, book=book, account=quote.account, on=version.quote_date, errors=errors)
     totals = pricing.price(priced, discount)
     box = TotalsBox(
+        **vars(totals),
         currency=version.currency,
-        base_total=totals.base_total,
-        net_total=totals.net_total,
-        tax_total=totals.tax_total,
-        grand_total=totals.grand_total,
-        cost_total=totals.cost_total,
-        discount_pct=totals.discount_pct,
-        margin_pct=totals.margin_pct,
         uncosted=[
             line.product.code for line in pricing.flatten(priced) if line.net_amount > 0 and not line.cost_amount
         ],

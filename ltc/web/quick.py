@@ -239,12 +239,7 @@ def _account(request: AuthedRequest) -> Answer:
         duplicates = customer_selectors.account_duplicates(
             user=request.user, name=data["name"], credit_code=data.get("credit_code", "")
         )
-        if duplicates and not form.cleaned_data.get("confirm_duplicate"):
-            form.add_error(
-                None,
-                _("Possible duplicates exist (listed below). Check them, or confirm this is a different company."),
-            )
-        else:
+        if not form.duplicates_unconfirmed(duplicates):
             try:
                 with transaction.atomic():
                     account = customer_services.account_create(actor=request.user, data=data)
