@@ -26,5 +26,6 @@ register(
         visible=lambda user: selectors.order_list(user=user),
         indexable=lambda: Order.objects.select_related("contract"),
         subtitle=lambda order: order.contract.number,
+        scope_via=("contracts", "contract"),  # order_list: the orders of the contracts the user reads
     )
 )

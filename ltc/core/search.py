@@ -6,9 +6,10 @@ Each app registers its kinds from its AppConfig.ready (earlier apps never import
 
 `SearchDocument` keeps per record its normalized text plus the pinyin of its Chinese, full
 (“hangzhouxinxi hang zhou xin xi”) and as initials (“hzxx”). A search is one ranked query against
-the index (exact number first, then prefix, then similarity), then one query per kind with hits
-that applies the kind's `visible(user)` to the candidate ids: a user only ever sees titles read
-from records they may open.
+the index (exact number first, then prefix, then similarity), then one statement applying every
+kind's `visible(user)` (compiled, kept per user's access inputs: see "access" below) to the
+candidate ids, then one query per kind with hits reading their titles: a user only ever sees
+titles read from records they may open.
 
 The index follows the records after commit: the timeline (called by every service that writes)
 marks its subject dirty (`mark_dirty`), and one on-commit callback per transaction indexes them.
@@ -19,12 +20,14 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -52,6 +55,9 @@ class SearchKind:
     title: Callable[[Any], str] = field(default=str)
     # The records to index (select_related for `document`), and which of them are searchable at all.
     indexable: Callable[[], models.QuerySet[Any]] | None = None
+    # ("deals", "opportunity"): the records whose `opportunity` is one of the "deals" the user may
+    # open — the same rule as `visible`, stated so the search reuses that kind's scope.
+    scope_via: tuple[str, str] | None = None
 
     def index_queryset(self) -> models.QuerySet[Any]:
         return self.indexable() if self.indexable else self.model._default_manager.all()
@@ -284,23 +290,162 @@ def candidates(q: str, *, per_kind: int = CANDIDATES_PER_KIND, keys: Sequence[st
         return [(kind, int(object_id)) for kind, object_id in cursor.fetchall()]
 
 
-def search(*, user: Any, q: str, per_kind: int = PER_KIND, keys: Sequence[str] = ()) -> list[Group]:
-    """The records matching `q` that `user` may open, grouped by kind in registry order, at most
-    `per_kind` each: one query on the index, then one per kind with candidates."""
-    ranked: dict[str, list[int]] = defaultdict(list)
-    for kind_key, object_id in candidates(q, keys=keys):
-        ranked[kind_key].append(object_id)
-    groups = []
+# ---- access ------------------------------------------------------------------------------
+#
+# A kind's scope, compiled, is a function of the user's access inputs alone: id, active, roles,
+# the teams they manage, the people in view and today's date (delegations run by the day); every
+# record fact is read by the SQL itself. So the compiled SQL is kept per (user's inputs, kind) and
+# a search builds and compiles the scopes (tens of filters) only when those inputs change. A scope
+# whose building ran a query (a snapshot of records) is never kept.
+
+SCOPE_CACHE_SIZE = 2048
+SCOPE_CACHE_SECONDS = 300.0
+_Scope = tuple[str, tuple[Any, ...]] | None
+_scopes: dict[tuple[Any, ...], tuple[float, _Scope]] = {}
+_scopes_lock = threading.Lock()
+
+
+def access_inputs(user: Any) -> tuple[Any, ...] | None:
+    """What the access rules read of `user` (None: anonymous, nothing is kept)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "pk", None):
+        return None
+    return (
+        connection.alias,
+        connection.settings_dict.get("NAME"),
+        user.pk,
+        user.is_active,
+        getattr(user, "team_id", None),
+        user.role_codes(),
+        user.managed_team_ids(),
+        tuple(user.people_in_view()),
+        timezone.localdate(),
+    )
+
+
+def clear_scope_cache() -> None:
+    with _scopes_lock:
+        _scopes.clear()
+
+
+def _compile(queryset: models.QuerySet[Any]) -> _Scope:
+    try:
+        sql, params = queryset.order_by().values(search_id=models.F("pk")).query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return sql, tuple(params)
+
+
+def _via(kind: SearchKind, target: _Scope, field_name: str) -> _Scope:
+    """The ids of `kind` whose `field_name` is in the `target` scope."""
+    if target is None:
+        return None
+    quote = connection.ops.quote_name
+    table = quote(kind.model._meta.db_table)
+    pk = quote(str(kind.model._meta.pk.column))
+    column = quote(str(kind.model._meta.get_field(field_name).column))  # type: ignore[union-attr]
+    sql, params = target
+    # Only names from the models' metadata and compiled SQL are interpolated.
+    return f'SELECT {table}.{pk} AS "search_id" FROM {table} WHERE {table}.{column} IN ({sql})', params  # noqa: S608
+
+
+def _build(
+    kind: SearchKind, user: Any, inputs: tuple[Any, ...] | None, built: dict[str, _Scope]
+) -> tuple[_Scope, bool]:
+    """The kind's scope, and whether building it ran a query (then it must not be kept)."""
+    queries = 0
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        if kind.scope_via is not None and kind.scope_via[0] in _KINDS:
+            target_key, field_name = kind.scope_via
+            scope = _via(kind, _scope(_KINDS[target_key], user, inputs, built), field_name)
+        else:
+            scope = _compile(kind.visible(user))
+    return scope, queries > 0
+
+
+def _scope(kind: SearchKind, user: Any, inputs: tuple[Any, ...] | None, built: dict[str, _Scope]) -> _Scope:
+    """The compiled SQL of the ids of `kind` that `user` may open (the kind's `visible`), or None
+    when none: from the cache when the user's access inputs are unchanged."""
+    if kind.key in built:
+        return built[kind.key]
+    key = (kind.key, inputs)
+    now = time.monotonic()
+    entry = None
+    if inputs is not None:
+        with _scopes_lock:
+            entry = _scopes.get(key)
+    if entry is not None and entry[0] > now:
+        scope = entry[1]
+    else:
+        scope, queried = _build(kind, user, inputs, built)
+        if inputs is not None and not queried:
+            with _scopes_lock:
+                if len(_scopes) >= SCOPE_CACHE_SIZE:
+                    _scopes.clear()
+                _scopes[key] = (now + SCOPE_CACHE_SECONDS, scope)
+    built[kind.key] = scope
+    return scope
+
+
+def visible_ids(user: Any, ranked: dict[str, list[int]]) -> dict[str, set[int]]:
+    """Of the candidate ids per kind, those `user` may open: one statement for all kinds (a
+    UNION ALL of each kind's access scope applied to its candidates)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    keys: list[str] = []
+    built: dict[str, _Scope] = {}
+    inputs = access_inputs(user) if ranked else None
     for kind in kinds():
         ids = ranked.get(kind.key)
         if not ids:
             continue
-        visible = {obj.pk: obj for obj in kind.visible(user).filter(pk__in=ids)}
+        scope = _scope(kind, user, inputs, built)
+        if scope is None:
+            continue
+        sql, scope_params = scope
+        # Only fixed SQL is interpolated: the kind's compiled scope and an index; values are parameters.
+        parts.append(
+            f"SELECT {len(keys)} AS k, v.search_id FROM ({sql}) v "  # noqa: S608
+            f"WHERE v.search_id IN ({', '.join(['%s'] * len(ids))})"
+        )
+        params.extend(scope_params)
+        params.extend(ids)
+        keys.append(kind.key)
+    found: dict[str, set[int]] = defaultdict(set)
+    if not parts:
+        return found
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for index, object_id in cursor.fetchall():
+            found[keys[index]].add(int(object_id))
+    return found
+
+
+def search(*, user: Any, q: str, per_kind: int = PER_KIND, keys: Sequence[str] = ()) -> list[Group]:
+    """The records matching `q` that `user` may open, grouped by kind in registry order, at most
+    `per_kind` each: one query on the index, one that applies every kind's access scope to its
+    candidates, then one per kind with hits the user may open, reading their titles."""
+    ranked: dict[str, list[int]] = defaultdict(list)
+    for kind_key, object_id in candidates(q, keys=keys):
+        ranked[kind_key].append(object_id)
+    allowed = visible_ids(user, ranked)
+    groups = []
+    for kind in kinds():
+        shown = [pk for pk in ranked.get(kind.key, ()) if pk in allowed.get(kind.key, ())][:per_kind]
+        if not shown:
+            continue
+        # The ids are the user's (checked above); the records are read for their titles alone.
+        records = {obj.pk: obj for obj in kind.index_queryset().filter(pk__in=shown)}
         hits = [
             Hit(kind=kind.key, id=pk, title=kind.title(obj), subtitle=kind.subtitle(obj), url=kind.url(obj))
-            for pk in ids
-            if (obj := visible.get(pk)) is not None
-        ][:per_kind]
+            for pk in shown
+            if (obj := records.get(pk)) is not None
+        ]
         if hits:
             groups.append(Group(kind=kind.key, label=str(kind.label), hits=hits))
     return groups

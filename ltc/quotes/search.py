@@ -16,6 +16,7 @@ register(
         visible=lambda user: selectors.quote_list(user=user),
         indexable=lambda: Quote.objects.select_related("account"),
         url=lambda quote: reverse("quotes:quote_detail", args=[quote.pk]),
+        scope_via=("deals", "opportunity"),  # quote_list: the quotes of the deals the user sees
         subtitle=lambda quote: quote.account.name,
     )
 )
