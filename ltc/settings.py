@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "ltc.quotes",
     "ltc.contracts",
     "ltc.billing",
+    "ltc.marketing",
     "ltc.process",
     "ltc.api",
     "ltc.web",

@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("contracts/", include("ltc.contracts.urls")),
     path("billing/", include("ltc.billing.urls")),
     path("process/", include("ltc.process.urls")),
+    path("marketing/", include("ltc.marketing.urls")),
     path("attachments/", include("ltc.core.urls_attachments")),
     path("", include("ltc.web.urls")),
 ]

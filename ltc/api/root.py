@@ -24,6 +24,7 @@ from ltc.customers.api import router as customers_router
 from ltc.leads.api import public_router as leads_public_router
 from ltc.leads.api import router as leads_router
 from ltc.leads.api_rules import router as leads_rules_router
+from ltc.marketing.api import router as marketing_router
 from ltc.opportunities.api import router as opportunities_router
 from ltc.org.api import router as org_router
 from ltc.org.api_delegation import router as org_delegation_router
@@ -96,6 +97,7 @@ api.add_router("", billing_router)
 api.add_router("", billing_summary_router)
 api.add_router("", process_router)
 api.add_router("", process_transfer_router)
+api.add_router("", marketing_router)
 api.add_router("", events_router)
 api.add_router("", search_router)
 api.add_router("", calendar_router)

@@ -83,6 +83,10 @@ class Account(VersionedModel):
             models.Index(fields=["owner", "name", "id"], name="account_owner_name"),
             models.Index(fields=["status", "name", "id"], name="account_status_name"),
             models.Index(fields=["-updated_at", "-id"], name="account_updated"),
+            # Marketing segment counts (#19): an account's rule columns, read without the rows.
+            models.Index(
+                fields=["industry", "region", "size", "status", "owner"], include=["id"], name="account_segment"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -117,6 +121,7 @@ class Contact(VersionedModel):
     email = models.EmailField(_("email"), blank=True)
     email_key = models.CharField(max_length=254, editable=False, db_index=True, blank=True)
     notes = models.TextField(_("notes"), blank=True, max_length=5000)
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True, editable=False)
     merged_into = models.ForeignKey(
         "self",
         null=True,
@@ -136,6 +141,13 @@ class Contact(VersionedModel):
         indexes = [
             models.Index(fields=["account", "name"], name="contact_account_name"),
             models.Index(Lower("name"), name="contact_name_lower"),
+            # Marketing segment counts (#19): unmerged contacts by account, with the e-mail key consent reads.
+            models.Index(
+                fields=["account"],
+                include=["id", "email_key"],
+                condition=Q(merged_into__isnull=True),
+                name="contact_segment",
+            ),
         ]
 
     def __str__(self) -> str:

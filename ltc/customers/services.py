@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ltc.core import timeline
-from ltc.core.access import can_change
+from ltc.core.access import can_change, has_any_role
 from ltc.core.concurrency import StaleVersionError, save_if_current
 from ltc.core.models import Activity, TimelineEvent, TimelineKind, VersionedModel
 from ltc.core.recycle import record_recycle
@@ -516,3 +516,47 @@ def account_become_customer(*, actor: User | None, account: Account) -> bool:
         save_if_current(account, expected_version=account.version, fields=["status"])
         timeline.record_changes(actor=actor, subject=account, before=before)
     return True
+
+
+# --- erasure at the person's request (PIPL art. 47) -----------------------------------------
+
+ERASED_NAME = "已删除用户 #{pk}"
+ERASED_CONTACT_FIELDS = ("title", "department", "mobile", "mobile_key", "phone", "email", "email_key", "notes")
+
+
+def contact_anonymise(*, actor: User, contact: Contact) -> Contact:
+    """Replace the contact's personal fields: name → "已删除用户 #id", title, department, mobile,
+    phone, e-mail and notes blanked, `erased_at` set. The account, the contracts, invoices and
+    payments that name the contact stay, with their amounts; the old and new values of those
+    fields are blanked in the contact's timeline too, and the timeline records which fields were
+    erased (never their values). Refuses anyone but marketing and administrators, and a
+    contact erased already."""
+    if not has_any_role(actor, ("marketing", "admin")):
+        raise PermissionDenied(_("Only marketing and administrators may erase personal data."))
+    with transaction.atomic():
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        if locked.erased_at is not None:
+            raise ValidationError({"__all__": [_("This person's data was erased already.")]})
+        erased = [name for name in ("name", *ERASED_CONTACT_FIELDS) if getattr(locked, name) and "_key" not in name]
+        for name in ERASED_CONTACT_FIELDS:
+            setattr(locked, name, "")
+        locked.name = ERASED_NAME.format(pk=locked.pk)
+        locked.erased_at = timezone.now()
+        locked.version += 1
+        locked.updated_at = locked.erased_at
+        locked.save(update_fields=["name", *ERASED_CONTACT_FIELDS, "erased_at", "version", "updated_at"])
+        timeline.scrub_values(locked, ("name", *ERASED_CONTACT_FIELDS))
+        timeline.record_field_changes(
+            actor=actor,
+            subject=locked,
+            changes=[],
+            text=_("Personal data erased at the person's request: %(fields)s.")
+            % {
+                "fields": ", ".join(
+                    str(getattr(Contact._meta.get_field(name), "verbose_name", name)) for name in erased
+                )
+            },
+        )
+    for name in ("name", *ERASED_CONTACT_FIELDS, "erased_at", "version", "updated_at"):
+        setattr(contact, name, getattr(locked, name))
+    return contact

@@ -317,6 +317,7 @@ def contact_list(request: AuthedRequest) -> HttpResponseBase:
             "can_create": may_write_customers(request.user),
             "mass_delete_on": may_write_customers(request.user),
             "mass_limit": listviews.MASS_ACTION_LIMIT,
+            "list_record": Contact(),  # later stages' mass actions: {% panels list_record slot="mass_actions" %}
         },
     )
 

@@ -41,6 +41,11 @@ public_router = Router(tags=["public"])
 class LeadIn(Schema):
     source: Annotated[str, OneOf(LeadSource)] = "api"
     campaign: str = ""
+    utm_source: str = Field("", max_length=100)
+    utm_medium: str = Field("", max_length=100)
+    utm_campaign: str = Field("", max_length=100, description="A campaign's code: the lead counts as its response.")
+    utm_content: str = Field("", max_length=100)
+    utm_term: str = Field("", max_length=100)
     company_name: str = ""
     credit_code: str = ""
     contact_name: str = ""
@@ -90,11 +95,22 @@ class ScoreLine(Schema):
     points: int
 
 
+class LeadEngagementLine(Schema):
+    kind: str = Field(description="The kind of response (e-mail opened, link clicked, form, event ...).")
+    count: int
+    points: float
+
+
 class LeadOut(WithCustomFields):
     id: int
     version: int
     source: Annotated[str, OneOf(LeadSource)]
     campaign: str
+    utm_source: str
+    utm_medium: str
+    utm_campaign: str
+    utm_content: str
+    utm_term: str
     company_name: str
     credit_code: str
     contact_name: str
@@ -114,6 +130,8 @@ class LeadOut(WithCustomFields):
     temperature: Annotated[str, OneOf(Temperature)]
     score: int
     score_details: list[ScoreLine]
+    engagement: int = Field(description="Engagement with marketing, 0–100, decayed over time.")
+    engagement_details: list[LeadEngagementLine]
     owner: UserRef | None
     created_by: UserRef | None
     first_contact_due_at: datetime | None
@@ -312,6 +330,14 @@ class WebFormSubmitIn(Schema):
     region: str = ""
     industry: str = ""
     need: str = ""
+    utm_source: str = Field("", max_length=100)
+    utm_medium: str = Field("", max_length=100)
+    utm_campaign: str = Field("", max_length=100)
+    utm_content: str = Field("", max_length=100)
+    utm_term: str = Field("", max_length=100)
+    consent: bool = Field(
+        False, description="Ticked the form's marketing consent (counts when the form has a consent text)."
+    )
     website_url: str = ""
 
 

@@ -24,6 +24,16 @@ class LeadCreated(LeadEvent):
     source: str
     campaign: str
     owner_id: int | None
+    # The person ticked the web form's marketing consent checkbox (marketing records the consent).
+    consented: bool = False
+    # The link's UTM parameters, and how the lead came in ("web_form", "import", "event" for a
+    # marketing event's registration, "" otherwise).
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+    utm_content: str = ""
+    utm_term: str = ""
+    via: str = ""
 
 
 @dataclass(frozen=True)

@@ -252,6 +252,12 @@ class WebFormForm(StyledFormMixin, forms.Form):
     source = forms.ChoiceField(label=_("Source"), choices=LeadSource.choices, initial=LeadSource.WEBSITE)
     campaign = forms.CharField(label=_("Campaign"), max_length=100, required=False)
     thank_you = forms.CharField(label=_("Thank-you message"), max_length=300, required=False)
+    consent_text = forms.CharField(
+        label=_("Consent text"),
+        max_length=500,
+        required=False,
+        help_text=_("Shown beside the marketing consent checkbox; no checkbox when empty."),
+    )
 
 
 class PublicLeadForm(StyledFormMixin, forms.Form):
@@ -263,6 +269,13 @@ class PublicLeadForm(StyledFormMixin, forms.Form):
     mobile = forms.CharField(label=_("Mobile"), max_length=20, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     need = forms.CharField(label=_("How can we help?"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    consent = forms.BooleanField(required=False)  # drawn with the form's consent text, if it has one
+    # The page's own query string, carried through the POST (cut to length by the service).
+    utm_source = forms.CharField(required=False, widget=forms.HiddenInput)
+    utm_medium = forms.CharField(required=False, widget=forms.HiddenInput)
+    utm_campaign = forms.CharField(required=False, widget=forms.HiddenInput)
+    utm_content = forms.CharField(required=False, widget=forms.HiddenInput)
+    utm_term = forms.CharField(required=False, widget=forms.HiddenInput)
     website_url = forms.CharField(
         required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"})
     )

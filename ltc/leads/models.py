@@ -48,11 +48,21 @@ class LeadQuerySet(models.QuerySet["Lead"]):
         return self.open().filter(first_contact_due_at__lt=now or timezone.now(), first_contacted_at__isnull=True)
 
 
+# The UTM parameters a lead keeps from the link that brought it (web form, API, import).
+UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
+
+
 class Lead(VersionedModel):
     """A possible need of a customer, not yet validated (线索)."""
 
     source = models.CharField(_("source"), max_length=16, choices=LeadSource.choices)
     campaign = models.CharField(_("campaign"), max_length=100, blank=True)
+    # Where the lead came from, as the link that brought it said (marketing resolves utm_campaign).
+    utm_source = models.CharField("utm_source", max_length=100, blank=True)
+    utm_medium = models.CharField("utm_medium", max_length=100, blank=True)
+    utm_campaign = models.CharField("utm_campaign", max_length=100, blank=True)
+    utm_content = models.CharField("utm_content", max_length=100, blank=True)
+    utm_term = models.CharField("utm_term", max_length=100, blank=True)
     company_name = models.CharField(_("company"), max_length=200, blank=True)
     company_key = models.CharField(max_length=200, editable=False, blank=True)
     credit_code = models.CharField(
@@ -84,6 +94,10 @@ class Lead(VersionedModel):
     )
     score = models.PositiveSmallIntegerField(_("score"), default=0, validators=[MaxValueValidator(100)])
     score_details = models.JSONField(_("score details"), default=list, blank=True, editable=False)
+    # How engaged the lead is with marketing (opens, clicks, forms, events), decayed over time; set
+    # by marketing through leads_engagement_set. Shown beside the fit score, never part of it.
+    engagement = models.PositiveSmallIntegerField(_("engagement"), default=0, editable=False)
+    engagement_details = models.JSONField(_("engagement details"), default=list, blank=True, editable=False)
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -117,6 +131,7 @@ class Lead(VersionedModel):
 
     qualified_at = models.DateTimeField(_("qualified at"), null=True, blank=True, editable=False)
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True, editable=False)
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True, editable=False)
     account = models.ForeignKey(
         Account,
         null=True,
@@ -207,6 +222,14 @@ class Lead(VersionedModel):
             ),
             models.Index(fields=["account"], condition=Q(account__isnull=False), name="lead_account_set"),
             models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False), name="lead_merged_set"),
+            # Marketing segment counts (#19): the rule columns of unmerged leads, narrow enough that a
+            # count reads this index only (an eighth of the table's pages), never the rows.
+            models.Index(
+                fields=["status", "region", "industry", "company_size", "score", "owner"],
+                include=["id", "email_key"],
+                condition=Q(merged_into__isnull=True),
+                name="lead_segment",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(score__lte=100), name="lead_score_at_most_100"),
@@ -470,6 +493,12 @@ class WebForm(models.Model):
         max_length=300,
         blank=True,
         help_text=_("Shown after a submission; a default text is used when empty."),
+    )
+    consent_text = models.CharField(
+        _("consent text"),
+        max_length=500,
+        blank=True,
+        help_text=_("Shown beside the marketing consent checkbox; no checkbox when empty."),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

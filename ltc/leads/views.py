@@ -63,7 +63,7 @@ from ltc.leads.forms import (
     WebFormForm,
 )
 from ltc.leads.lists import LEAD_LIST
-from ltc.leads.models import Lead, QualificationPolicy, SavedView, WebForm
+from ltc.leads.models import UTM_FIELDS, Lead, QualificationPolicy, SavedView, WebForm
 from ltc.leads.services.webforms import HONEYPOT_FIELD, PUBLIC_FIELDS
 from ltc.org.models import User
 from ltc.org.selectors import assignable_users
@@ -119,6 +119,7 @@ def lead_list(request: AuthedRequest) -> HttpResponseBase:
         "can_route": can_route(request.user),
         "users": assignable_users(),
         "disqualify_form": DisqualifyForm(),
+        "list_record": Lead(),  # later stages' mass actions: {% panels list_record slot="mass_actions" %}
     }
     template = "leads/lead_list.html#results" if is_htmx(request) else "leads/lead_list.html"
     return render(request, template, context)
@@ -603,7 +604,8 @@ def webform_list(request: AuthedRequest) -> HttpResponse:
 def webform_public(request: HttpRequest, key: str) -> HttpResponse:
     """The public form: no sign-in, no CSRF token (embedded on other sites); key, honeypot, rate limit."""
     webform = get_object_or_404(WebForm, key=key, active=True)
-    form = PublicLeadForm(request.POST or None)
+    utm = {name: request.GET.get(name, "")[:100] for name in UTM_FIELDS}
+    form = PublicLeadForm(request.POST or None, initial=utm)
     if request.method == "POST" and form.is_valid():
         try:
             services.webform_submit(form=webform, data=form.cleaned_data, ip=client_address(request))

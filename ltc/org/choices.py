@@ -21,6 +21,7 @@ GLOBAL_SCOPE_ROLES: dict[str, frozenset[str]] = {
     "sales": frozenset({RoleCode.EXECUTIVE, RoleCode.ADMIN}),
     "billing": frozenset({RoleCode.EXECUTIVE, RoleCode.ADMIN, RoleCode.FINANCE}),
     "leads": frozenset({RoleCode.EXECUTIVE, RoleCode.ADMIN, RoleCode.MARKETING}),
+    "marketing": frozenset({RoleCode.EXECUTIVE, RoleCode.ADMIN, RoleCode.MARKETING}),
     # Contracts: their execution concerns delivery, their money finance, their clauses legal.
     "contracts": frozenset({RoleCode.EXECUTIVE, RoleCode.ADMIN, RoleCode.FINANCE, RoleCode.DELIVERY, RoleCode.LEGAL}),
 }

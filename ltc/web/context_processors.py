@@ -8,9 +8,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ltc.marketing.access import sees_marketing
+
 # (url name, or None while the stage is not built; label; Tabler icon; path prefix for "active")
-NAV_SECTIONS = [
+NAV_SECTIONS: list[tuple[Any, ...]] = [
     ("customers:account_list", _("Customers"), "building", "/customers/"),
+    # A fifth element is who sees the entry (a predicate of the user): what one may not open is not drawn.
+    ("marketing:dashboard", _("Marketing"), "speakerphone", "/marketing/", sees_marketing),
     ("leads:lead_list", _("Leads"), "target-arrow", "/leads/"),
     ("opportunities:opportunity_list", _("Opportunities"), "chart-funnel", "/opportunities/"),
     ("quotes:quote_list", _("Quotes"), "file-dollar", "/quotes/"),
@@ -31,6 +35,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "url": reverse(name) if name else None,
             "active": request.path.startswith(prefix),
         }
-        for name, label, icon, prefix in NAV_SECTIONS
+        for name, label, icon, prefix, *shown_to in NAV_SECTIONS
+        if not shown_to or shown_to[0](request.user)
     ]
     return {"nav_sections": items}

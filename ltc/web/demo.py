@@ -23,6 +23,7 @@ from ltc.web.demo_billing import seed_billing
 from ltc.web.demo_contracts import seed_contracts
 from ltc.web.demo_deals import seed_deals
 from ltc.web.demo_history import backdate_history
+from ltc.web.demo_marketing import seed_marketing
 from ltc.web.demo_process import seed_process
 from ltc.web.demo_quotes import seed_quotes
 from ltc.web.demo_workspace import seed_workspace
@@ -471,6 +472,7 @@ def _seed_demo(*, rng_seed: int) -> bool:
     # Weeks of history, not seconds: the records' moves spread over the past weeks, then the step
     # log replayed from that history (the map's time in step and weekly flow).
     backdate_history(rng, timezone.now())
+    seed_marketing(users)  # campaigns now: their touches and journeys run from today
     seed_workspace(users)  # custom fields, attachments, notices, the bin, a delegation: now, not backdated
     step_visits_rebuild()
     search_rebuild()

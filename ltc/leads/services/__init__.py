@@ -2,6 +2,7 @@
 
 from ltc.leads.services.capture import lead_create, lead_note_add, lead_update
 from ltc.leads.services.deletion import lead_delete
+from ltc.leads.services.erasure import lead_anonymise
 from ltc.leads.services.imports import (
     lead_import_preview,
     lead_import_run,
@@ -31,6 +32,7 @@ __all__ = [
     "RateLimited",
     "lead_activity_complete",
     "lead_activity_log",
+    "lead_anonymise",
     "lead_assign",
     "lead_convert",
     "lead_create",

@@ -16,13 +16,18 @@ from ltc.core.events import emit
 from ltc.leads.access import LEAD_WRITE_ROLES, can_change_lead, can_route
 from ltc.leads.choices import LeadStatus
 from ltc.leads.events import LeadCreated
-from ltc.leads.models import Lead
+from ltc.leads.models import UTM_FIELDS, Lead
 from ltc.leads.services import routing, scoring
 from ltc.org.models import User
 
 CAPTURE_FIELDS = (
     "source",
     "campaign",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
     "company_name",
     "credit_code",
     "contact_name",
@@ -68,12 +73,21 @@ def check_owner(actor: User, owner: User | None) -> None:
 
 
 def lead_create(
-    *, actor: User | None, data: dict[str, Any], owner: User | None = None, route: bool = True, **system: Any
+    *,
+    actor: User | None,
+    data: dict[str, Any],
+    owner: User | None = None,
+    route: bool = True,
+    consented: bool = False,
+    via: str = "",
+    **system: Any,
 ) -> Lead:
     """Capture a lead. Without an owner the assignment rules route it; unmatched leads join the pool.
 
     `actor` is None for public web forms. `system` sets fields no user may set (web_form,
-    submitter_ip). Refuses invalid fields (422) and roles that may not capture leads (403).
+    submitter_ip); `consented` tells (in `LeadCreated`) that the person ticked a web form's
+    marketing consent; `via` says how the lead came in when its caller knows better than the
+    lead's own fields (a marketing event's registration: "event"). Refuses invalid fields (422) and roles that may not capture leads (403).
     Duplicates are allowed: callers show `lead_matches` as a warning.
     """
     if actor is not None and not has_any_role(actor, LEAD_WRITE_ROLES):
@@ -105,7 +119,17 @@ def lead_create(
             router.save_positions()
         lead.save()
         timeline.record_created(actor=actor, subject=lead)
-        emit(LeadCreated(subject_id=lead.pk, source=lead.source, campaign=lead.campaign, owner_id=lead.owner_id))
+        emit(
+            LeadCreated(
+                subject_id=lead.pk,
+                source=lead.source,
+                campaign=lead.campaign,
+                owner_id=lead.owner_id,
+                consented=consented,
+                **{name: getattr(lead, name) for name in UTM_FIELDS},
+                via=via or ("web_form" if lead.web_form_id else ""),
+            )
+        )
     return lead
 
 

@@ -36,7 +36,7 @@ from ltc.leads.access import can_import_leads, can_run_import, import_template_s
 from ltc.leads.choices import DuplicatePolicy, ImportStatus, LeadSource, LeadStatus
 from ltc.leads.dedupe import Keys, LeadMatcher
 from ltc.leads.events import LeadCreated
-from ltc.leads.models import Lead, LeadImport, LeadImportTemplate, LeadImportUpdate
+from ltc.leads.models import UTM_FIELDS, Lead, LeadImport, LeadImportTemplate, LeadImportUpdate
 from ltc.leads.services import routing, scoring
 from ltc.leads.services.rows import (
     CHOICE_FIELDS,
@@ -62,6 +62,7 @@ LEAD_INSERT_FIELDS = (
     "id",
     "source",
     "campaign",
+    *UTM_FIELDS,
     "company_name",
     "company_key",
     "credit_code",
@@ -84,6 +85,8 @@ LEAD_INSERT_FIELDS = (
     "temperature",
     "score",
     "score_details",
+    "engagement",
+    "engagement_details",
     "owner_id",
     "assigned_at",
     "assignment_rule_id",
@@ -618,7 +621,14 @@ def _run_chunk(
         # One lead.created per lead, written by one insert per chunk (as the leads are).
         emit_many(
             [
-                LeadCreated(subject_id=pk, source=lead.source, campaign=lead.campaign, owner_id=lead.owner_id)
+                LeadCreated(
+                    subject_id=pk,
+                    source=lead.source,
+                    campaign=lead.campaign,
+                    owner_id=lead.owner_id,
+                    **{name: getattr(lead, name) for name in UTM_FIELDS},
+                    via="import",
+                )
                 for pk, lead in zip(ids, creates, strict=True)
             ]
         )

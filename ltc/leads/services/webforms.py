@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ltc.leads.models import Lead, WebForm
+from ltc.leads.models import UTM_FIELDS, Lead, WebForm
 from ltc.leads.services.capture import lead_create
 from ltc.org.models import User
 
@@ -24,8 +24,16 @@ class RateLimited(Exception):
     """Too many submissions from one address."""
 
 
-def webform_create(*, actor: User, name: str, source: str, campaign: str = "", thank_you: str = "") -> WebForm:
-    form = WebForm(name=name.strip(), source=source, campaign=campaign.strip(), thank_you=thank_you.strip())
+def webform_create(
+    *, actor: User, name: str, source: str, campaign: str = "", thank_you: str = "", consent_text: str = ""
+) -> WebForm:
+    form = WebForm(
+        name=name.strip(),
+        source=source,
+        campaign=campaign.strip(),
+        thank_you=thank_you.strip(),
+        consent_text=consent_text.strip(),
+    )
     form.key = secrets.token_urlsafe(18)
     form.full_clean()
     form.save()
@@ -36,7 +44,7 @@ def webform_submit(*, form: WebForm, data: dict[str, Any], ip: str | None) -> Le
     """Create a lead from a public submission and route it.
 
     Returns None (and creates nothing) when the honeypot field is filled, so bots see a normal
-    thank-you. Raises RateLimited past RATE_LIMIT submissions per address per hour, and
+    thank-you. `consent` (the ticked checkbox) counts only on a form that shows a consent text. Raises RateLimited past RATE_LIMIT submissions per address per hour, and
     ValidationError for bad fields.
     """
     if data.get(HONEYPOT_FIELD):
@@ -49,7 +57,13 @@ def webform_submit(*, form: WebForm, data: dict[str, Any], ip: str | None) -> Le
         raise ValidationError({"email": [_("Leave an email or a mobile number so we can reach you.")]})
     return lead_create(
         actor=None,
-        data={**values, "source": form.source, "campaign": form.campaign},
+        data={**values, **_utm(data), "source": form.source, "campaign": form.campaign},
         web_form=form,
         submitter_ip=ip,
+        consented=bool(form.consent_text and data.get("consent") is True),
     )
+
+
+def _utm(data: dict[str, Any]) -> dict[str, str]:
+    """The UTM parameters the form page was opened with, cut to their column's length."""
+    return {name: str(data.get(name, "") or "").strip()[:100] for name in UTM_FIELDS}

@@ -28,10 +28,13 @@ from ltc.contracts.services.evaluation import evaluate
 from ltc.contracts.tests.factories import signed_contract, team_of
 from ltc.core.panels import Panel, panels_for, registered
 from ltc.customers import selectors as customer_selectors
+from ltc.customers.models import Contact
 from ltc.customers.tests.factories import ContactFactory
 from ltc.leads import selectors as lead_selectors
 from ltc.leads.models import Lead
 from ltc.leads.tests.factories import LeadFactory
+from ltc.marketing.models import Campaign, CampaignKind, TouchKind
+from ltc.marketing.services.touches import TouchIn, touches_record
 from ltc.opportunities import selectors as deal_selectors
 from ltc.opportunities.models import Bid, BidSection, Opportunity
 from ltc.org.models import User
@@ -66,6 +69,13 @@ EXPECTED = {
     ("customers.account", "main", "account-open-invoices"),
     ("customers.account", "main", "account-payments"),
     ("customers.account", "main", "account-leads"),
+    ("customers.contact", "main", "contact-consent"),
+    ("leads.lead", "main", "lead-consent"),
+    ("leads.lead", "main", "lead-campaigns"),
+    ("customers.contact", "main", "contact-campaigns"),
+    ("customers.account", "main", "account-campaigns"),
+    ("leads.lead", "mass_actions", "lead-add-to-campaign"),
+    ("customers.contact", "mass_actions", "contact-add-to-campaign"),
     ("leads.lead", "details", "lead-deal"),
     ("leads.lead", "qualified", "convert-to-deal"),
     ("opportunities.bid", "section", "bid-offer"),
@@ -115,6 +125,15 @@ def stream(world, settings, tmp_path) -> Stream:
         actor=world.finance,
         data={"account_id": world.account.pk, "amount": Decimal("100"), "received_on": timezone.localdate()},
     )
+    # The lead and a contact of the account answered the trade show: the campaign panels draw.
+    contact = ContactFactory(account=world.account)
+    show = Campaign.objects.create(name="工博会", code="expo", kind=CampaignKind.TRADE_SHOW, owner=world.marketing)
+    touches_record(
+        [
+            TouchIn(campaign_id=show.pk, kind=TouchKind.FORM, key="panels:lead", lead_id=world.lead.pk),
+            TouchIn(campaign_id=show.pk, kind=TouchKind.CLICK, key="panels:contact", contact_id=contact.pk),
+        ]
+    )
     # Each record as its page reads it (the page's own selector, its joins), by one who sees all.
     reader = world.executive
     page_contract = contract_selectors.contract_get(user=reader, pk=contract.pk)
@@ -132,9 +151,10 @@ def stream(world, settings, tmp_path) -> Stream:
         ("quotes.quote", "trail"): [quote_selectors.quote_get(user=reader, pk=quote.pk)],
         ("contracts.contract", "trail"): [page_contract],
         ("billing.invoice", "trail"): [Invoice.objects.get(pk=invoice.pk)],
-        ("customers.contact", "main"): [
-            customer_selectors.contact_get(user=reader, pk=ContactFactory(account=world.account).pk)
-        ],
+        ("customers.contact", "main"): [customer_selectors.contact_get(user=reader, pk=contact.pk)],
+        # The lists' mass actions are drawn once per list, for the list's kind of record.
+        ("leads.lead", "mass_actions"): [Lead()],
+        ("customers.contact", "mass_actions"): [Contact()],
         ("leads.lead", "main"): [lead_selectors.lead_get(user=reader, pk=world.lead.pk)],
         ("quotes.quote", "main"): [quote_selectors.quote_get(user=reader, pk=quote.pk)],
         ("billing.invoice", "main"): [billing_selectors.invoice_get(user=reader, pk=invoice.pk)],
@@ -177,8 +197,10 @@ def test_each_panel_renders_within_its_query_budget(world, stream, viewer, djang
                 html = _render(panel, record, user, rows)
             if html is not None:
                 drawn.add(panel.key)
-    if viewer == "owner":  # the AR of everything here sees every panel
-        assert drawn == {key for _label, _slot, key in EXPECTED}
+    if viewer == "owner":  # the AR of everything here sees every panel but marketing's mass actions
+        assert drawn == {key for _label, slot, key in EXPECTED if slot != "mass_actions"}
+    if viewer == "marketing":
+        assert {"lead-add-to-campaign", "contact-add-to-campaign"} <= drawn
 
 
 def test_the_owner_sees_the_stream_on_each_page(world, stream, web_as):

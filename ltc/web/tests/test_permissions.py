@@ -3774,6 +3774,15 @@ CASES += [
         {},
     ),
 ]
+# Marketing's operations and pages: one list per area (ltc/marketing/tests/permission_cases.py).
+from ltc.marketing.tests.permission_cases import (  # noqa: E402
+    MARKETING_CASES,
+    MARKETING_EXEMPT,
+    MARKETING_PUBLIC_ROUTES,  # noqa: F401  # for test_public_routes
+)
+
+CASES += MARKETING_CASES
+
 # Pages and endpoints that are public or belong to the framework, each for a stated reason.
 EXEMPT = {
     "GET web:calendar_ics",  # the private feed, opened by its secret (web/tests/test_calendar.py)
@@ -3791,7 +3800,7 @@ EXEMPT = {
     "GET quote_links:public_quote",  # the customer's quote page (quotes/tests/test_quote_views.py)
     "POST quote_links:public_quote",
     "GET quote_links:public_quote_pdf",
-}
+} | MARKETING_EXEMPT
 
 
 @pytest.mark.parametrize("actor", ACTORS)

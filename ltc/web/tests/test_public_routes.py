@@ -18,6 +18,9 @@ from django.urls.resolvers import RegexPattern
 
 from ltc.urls import urlpatterns as site_urlpatterns
 
+# Through the permission suite, which loads the marketing cases after defining what they build on.
+from ltc.web.tests.test_permissions import MARKETING_PUBLIC_ROUTES
+
 pytestmark = pytest.mark.django_db
 
 # Route pattern -> why anyone may open it, and where its content is tested.
@@ -41,7 +44,7 @@ PUBLIC_ROUTES = {
     "api/v1/": "the API's root (sends to its documentation)",
     "api/v1/openapi.json": "the API's contract (schemas only, no data)",
     "api/v1/docs": "the API's documentation page",
-}
+} | MARKETING_PUBLIC_ROUTES
 
 LOGIN_PATHS = ("/login/", "/admin/login/")
 _ROUTE_PARAM = re.compile(r"<(?:\w+:)?\w+>")
