@@ -222,7 +222,7 @@ def emit(event: Event) -> IntegrationEvent:
     later = [r for r in reactions if r.runs == AFTER_COMMIT]
     if later:
         ReactionDelivery.objects.bulk_create(ReactionDelivery(event=row, reaction=r.name) for r in later)
-        transaction.on_commit(_deliver_later)
+        _queue_delivery()
     for reaction in reactions:
         if reaction.runs == IN_TRANSACTION:
             reaction.fn(event)
@@ -261,7 +261,7 @@ def emit_many(events: Sequence[Event]) -> int:
     ]
     if deliveries:
         bulk_insert(ReactionDelivery, ("event_id", "reaction", "created_at", "attempts", "last_error"), deliveries)
-        transaction.on_commit(_deliver_later)
+        _queue_delivery()
     batches: dict[Callable[[list[Any]], None], list[Event]] = {}
     for e in events:
         for reaction in reactions_to(type(e)):
@@ -274,6 +274,18 @@ def emit_many(events: Sequence[Event]) -> int:
     for many, batch in batches.items():
         many(batch)
     return len(events)
+
+
+def _queue_delivery() -> None:
+    """Queue one delivery run for the commit: a run delivers every pending reaction, so a
+    transaction that emits several events queues it once (and a failed delivery waits for the
+    worker's retry instead of being run again by the next event's run of the same commit). Django
+    drops the callbacks of a savepoint rolled back; one still listed was queued in a savepoint
+    released or still open around this emit, so it runs at the commit that writes this event."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(func is _deliver_later for _, func, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(_deliver_later)
 
 
 def _deliver_later() -> None:

@@ -130,16 +130,20 @@ def _writable(request: AuthedRequest, event_id: int) -> MarketingEvent:
     return event
 
 
-def _campaign(request: AuthedRequest, data: dict[str, Any]) -> dict[str, Any]:
+def _campaign(request: AuthedRequest, data: dict[str, Any], event: MarketingEvent | None = None) -> dict[str, Any]:
+    """The campaign named by `campaign_id`: a planned or active one (or the event's own)."""
     if "campaign_id" in data:
         campaign_id = data.pop("campaign_id")
+        current = event.campaign if event is not None else None
         campaign = (
-            services.campaigns_for_events(user=request.user).filter(pk=campaign_id).first()
+            services.campaigns_for_events(user=request.user, current=current).filter(pk=campaign_id).first()
             if campaign_id is not None
             else None
         )
         if campaign is None:
-            raise ValidationError({"campaign_id": [_("No such trade show, seminar or webinar campaign.")]})
+            raise ValidationError(
+                {"campaign_id": [_("No such planned or active trade show, seminar or webinar campaign.")]}
+            )
         data["campaign"] = campaign
     return data
 
@@ -180,7 +184,7 @@ def event_update(
 ) -> MarketingEvent:
     event = _writable(request, event_id)
     expected = if_match_version(request, event)
-    data = _campaign(request, payload.model_dump(exclude_unset=True))
+    data = _campaign(request, payload.model_dump(exclude_unset=True), event)
     event = services.event_update(actor=request.user, event=event, data=data, expected_version=expected)
     return _answer(request, response, event)
 

@@ -14,8 +14,9 @@ What a touch is credited for (each outcome looks only at its own touches):
   (opportunity → contract → invoice → allocation), reversals (negative allocations) included.
 
 Models: **first touch** gives the whole outcome to the earliest touch, **last touch** to the
-latest (ties broken by the touch's id), **linear** spreads it evenly over all its touches. An
-outcome without touches is credited to no campaign. ROI = (attributed cash − cost) / cost, with the
+latest (ties broken by the touch's id), **linear** spreads it evenly over all its touches (its
+amounts to the cent, the cents left over by the largest remainder, so that the shares add up to
+the outcome exactly and the three models agree on the totals). An outcome without touches is credited to no campaign. ROI = (attributed cash − cost) / cost, with the
 costs booked in the period (CNY campaigns only: the report is in CNY).
 
 The credits are precomputed (ltc.marketing.services.attribution_credits: one row per outcome,

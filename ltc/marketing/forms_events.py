@@ -34,8 +34,17 @@ class PersonForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=100)
     company = forms.CharField(label=_("Company"), max_length=200, required=False)
     title = forms.CharField(label=_("Title"), max_length=100, required=False)
-    mobile = forms.CharField(label=_("Mobile"), max_length=20, required=False)
+    mobile = forms.CharField(
+        label=_("Mobile"), max_length=20, required=False, help_text=_("A mobile number or an email is required.")
+    )
     email = forms.EmailField(label=_("Email"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.errors and not cleaned.get("mobile") and not cleaned.get("email"):
+            self.add_error("mobile", _("Leave an email or a mobile number so we can reach you."))
+        return cleaned
+
     consent = forms.BooleanField(label=_("I agree to receive news about events and products."), required=False)
 
 

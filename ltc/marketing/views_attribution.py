@@ -3,6 +3,7 @@ ltc.marketing.attribution, read by marketing, sales managers, executives and adm
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from ltc.core.exports import export_response
 from ltc.core.forms import StyledFormMixin
 from ltc.marketing.access import sees_marketing
-from ltc.marketing.attribution import Report, attribution_report
+from ltc.marketing.attribution import Report, attribution_report, model_of
 from ltc.marketing.models import CampaignKind
 from ltc.marketing.models.attribution import AttributionModel
 from ltc.org.types import AuthedRequest
@@ -42,14 +43,18 @@ class AttributionFilter(StyledFormMixin, forms.Form):
 def _report(request: AuthedRequest) -> tuple[AttributionFilter, Report | None]:
     if not sees_marketing(request.user):
         raise PermissionDenied
-    form = AttributionFilter(request.GET or None)
-    if request.GET and not form.is_valid():
+    # The model the figures use is the one the dropdown shows: without one asked for, the default.
+    query = request.GET.copy()
+    if not query.get("model"):
+        query["model"] = model_of(None)
+    form = AttributionFilter(query)
+    if not form.is_valid():
         return form, None
-    data = form.cleaned_data if request.GET else {}
+    data = form.cleaned_data
     try:
         report = attribution_report(
             user=request.user,
-            model=data.get("model") or None,
+            model=data["model"],
             start=data.get("start"),
             end=data.get("end"),
             kind=data.get("kind") or None,
@@ -60,6 +65,12 @@ def _report(request: AuthedRequest) -> tuple[AttributionFilter, Report | None]:
                 form.add_error(name if name in form.fields else None, message)
         return form, None
     return form, report
+
+
+def _count(value: Decimal | int) -> int | float:
+    """A count for the chart: 17.00 → 17; a linear split keeps its fraction (1.25)."""
+    number = Decimal(value)
+    return int(number) if number == number.to_integral_value() else float(number.normalize())
 
 
 def _query(report: Report) -> str:
@@ -86,7 +97,7 @@ def marketing_dashboard(request: AuthedRequest) -> HttpResponse:
             conversion=report.conversion,
             query=_query(report),
             chart={
-                "funnel": [{"name": str(label), "value": str(value)} for label, value in steps],
+                "funnel": [{"name": str(label), "value": _count(value)} for label, value in steps],
                 "cash": [{"name": row.name, "value": str(row.cash)} for row in report.campaigns if row.cash],
             },
         )

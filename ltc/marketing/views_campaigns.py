@@ -18,10 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from ltc.core.access import visible_ids
 from ltc.core.api import paginate
 from ltc.core.concurrency import StaleVersionError
 from ltc.core.forms import ListParams, StyledFormMixin, add_service_errors, flash_errors, posted_number
 from ltc.core.timeline import timeline_for
+from ltc.customers.models import Contact
+from ltc.leads.models import Lead
 from ltc.marketing.access import can_manage_marketing, sees_marketing
 from ltc.marketing.models import (
     Campaign,
@@ -96,6 +99,14 @@ class CostForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-arg]
         widgets = {"spent_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
+def _openable(user: Any, members: list[Any]) -> set[tuple[str, int]]:
+    """The member records on the page the viewer may open ("lead"/"contact", id): two queries;
+    only those are drawn as links."""
+    lead_ids = visible_ids(user, Lead, [m.lead_id for m in members if m.lead_id])
+    contact_ids = visible_ids(user, Contact, [m.contact_id for m in members if m.contact_id])
+    return {("lead", pk) for pk in lead_ids} | {("contact", pk) for pk in contact_ids}
+
+
 def _require_reader(user: Any) -> None:
     if not sees_marketing(user):
         raise PermissionDenied
@@ -134,6 +145,11 @@ def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         )
     )
     stats = services.campaign_stats(campaign=campaign)
+    openable = _openable(request.user, list(members["items"]))
+    member_rows = [
+        (m, ("lead", m.lead_id) in openable if m.lead_id else ("contact", m.contact_id) in openable)
+        for m in members["items"]
+    ]
     context = {
         "campaign": campaign,
         "stats": stats,
@@ -144,6 +160,7 @@ def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "costs": services.cost_list(campaign=campaign),
         "cost_form": CostForm(),
         "members": members,
+        "member_rows": member_rows,
         "members_not_shown": services.members_not_shown(user=request.user, campaign=campaign, status=status),
         "member_status": status,
         "member_statuses": MemberStatus.choices,

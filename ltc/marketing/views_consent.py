@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from ltc.core.access import may_see, visible_ids
 from ltc.core.api import paginate
 from ltc.core.forms import ListParams, StyledFormMixin, add_service_errors, flash_errors, is_id
 from ltc.customers.models import Contact
@@ -176,11 +177,28 @@ def privacy_list(request: AuthedRequest) -> HttpResponse:
     if status in RequestStatus.values:
         queryset = queryset.filter(status=status)
     page = params.page(paginate(queryset, limit=params.limit, offset=params.offset))
+    # The person's name on each row; a link only to the records the viewer may open (two queries).
+    items = list(page["items"])
+    may_open_leads = visible_ids(request.user, Lead, [q.lead_id for q in items if q.lead_id])
+    may_open_contacts = visible_ids(request.user, Contact, [q.contact_id for q in items if q.contact_id])
+    for q in items:
+        q.person_name = _person_name(q.subject)
+        opens = q.lead_id in may_open_leads if q.lead_id else q.contact_id in may_open_contacts
+        q.person_url = q.subject.get_absolute_url() if opens else ""
     return render(
         request,
         "marketing/privacy_list.html",
-        {"page": page, "status": status, "statuses": RequestStatus.choices},
+        {"page": page, "rows": items, "status": status, "statuses": RequestStatus.choices},
     )
+
+
+def _person_name(subject: Any) -> str:
+    """The person a request is about: a lead's contact name (with its company), a contact's name."""
+    if isinstance(subject, Lead):
+        if subject.contact_name and subject.company_name:
+            return f"{subject.contact_name} ({subject.company_name})"
+        return subject.contact_name or str(subject)
+    return str(subject)
 
 
 @login_required
@@ -222,7 +240,13 @@ def _request_or_404(request: AuthedRequest, pk: int) -> Any:
 @login_required
 def privacy_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     found = _request_or_404(request, pk)
-    return render(request, "marketing/privacy_detail.html", {"req": found})
+    subject = found.subject
+    context = {
+        "req": found,
+        "person_name": _person_name(subject),
+        "person_url": subject.get_absolute_url() if may_see(request.user, subject) else "",
+    }
+    return render(request, "marketing/privacy_detail.html", context)
 
 
 @login_required

@@ -80,7 +80,7 @@ def event_create(request: AuthedRequest) -> HttpResponse:
 @login_required
 def event_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     event = _writable(request, pk)
-    campaigns = services.campaigns_for_events(user=request.user)
+    campaigns = services.campaigns_for_events(user=request.user, current=event.campaign)
     initial = {name: getattr(event, name) for name in services.EVENT_FIELDS}
     form = EventForm(request.POST or None, campaigns=campaigns, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -135,7 +135,14 @@ def event_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def event_check_in(request: AuthedRequest, pk: int, registration_pk: int) -> HttpResponse:
     event = _writable(request, pk)
     registration = services.registration_get(event=event, pk=registration_pk)
-    services.registration_check_in(actor=request.user, registration=registration)
+    back = f"{event.get_absolute_url()}?{urlencode({'q': request.POST.get('q', '')[:100]})}"
+    try:
+        services.registration_check_in(actor=request.user, registration=registration)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+        if is_htmx(request):  # the page reloads to show why
+            return HttpResponse(status=204, headers={"HX-Redirect": back})
+        return redirect(back)
     if is_htmx(request):
         return render(
             request,
@@ -143,7 +150,7 @@ def event_check_in(request: AuthedRequest, pk: int, registration_pk: int) -> Htt
             {"event": event, "r": registration, "can_manage": True},
         )
     messages.success(request, _("%(name)s checked in.") % {"name": registration.name})
-    return redirect(f"{event.get_absolute_url()}?{urlencode({'q': request.POST.get('q', '')[:100]})}")
+    return redirect(back)
 
 
 @login_required

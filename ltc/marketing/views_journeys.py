@@ -145,12 +145,20 @@ def journey_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             offset=params.offset,
         )
     )
-    last = len(steps) + 1
+    step_positions = {s.position for s in steps}
     step_rows = [(step, counts.get(step.position, {})) for step in steps]
+    # Members past the last step (a branch's "go to" beyond it, or finished) sit at a position no
+    # step has: their own "end" row, so the finished column is not empty.
+    beyond: dict[str, int] = {}
+    for at, by_state in counts.items():
+        if at not in step_positions:
+            for state, n in by_state.items():
+                beyond[state] = beyond.get(state, 0) + n
     context = {
         "journey": journey,
         "step_rows": step_rows,
-        "beyond": counts.get(last, {}) if last not in {s.position for s in steps} else {},
+        "beyond": beyond,
+        "end_position": max(step_positions, default=0) + 1,
         "states": MemberState.choices,
         "members": members,
         "members_not_shown": selectors.journey_members_not_shown(

@@ -190,6 +190,12 @@ def _initial(segment: Segment) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return initial, extra
 
 
+def _new_initial() -> dict[str, Any]:
+    """A new segment's editor: the target and type its selects show first, said explicitly so
+    that the first live count counts what the page shows."""
+    return {"target": SegmentTarget.values[0], "kind": SegmentKind.values[0], "match": "all"}
+
+
 def _readers_only(user: Any) -> None:
     if not sees_marketing(user):
         raise PermissionDenied
@@ -211,7 +217,7 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 
 def _editor(request: HttpRequest, segment: Segment | None) -> HttpResponse:
     _managers_only(request.user)
-    initial, extra = _initial(segment) if segment is not None else ({"match": "all"}, [])
+    initial, extra = _initial(segment) if segment is not None else (_new_initial(), [])
     form = SegmentForm(request.POST or None, initial=initial, segment=segment)
     form.extra = extra
     count: int | None = None
@@ -239,7 +245,17 @@ def _editor(request: HttpRequest, segment: Segment | None) -> HttpResponse:
             return redirect(segment.get_absolute_url())
     elif segment is not None and segment.kind == SegmentKind.DYNAMIC:
         count = services.segment_count(segment)
-    context = {"form": form, "segment": segment, "count": count, "extra": extra}
+    elif segment is None and initial["kind"] == SegmentKind.DYNAMIC:
+        # A new segment's count before any condition: everyone of the preselected target.
+        count = services.rules_count(target=initial["target"], rules={"match": "all", "conditions": []})
+    kind = segment.kind if segment is not None else (form["kind"].value() or initial["kind"])
+    context = {
+        "form": form,
+        "segment": segment,
+        "count": count,
+        "extra": extra,
+        "static": kind == SegmentKind.STATIC,
+    }
     return render(request, "marketing/segment_form.html", context, status=422 if form.errors else 200)
 
 
@@ -266,9 +282,11 @@ def segment_preview(request: HttpRequest) -> HttpResponse:
     segment = None
     if posted_number(request.POST, "segment"):
         segment = services.segment_get(user=request.user, pk=posted_number(request.POST, "segment"))
-    form = SegmentForm(request.POST, segment=segment)
-    if segment is not None:
-        form.extra = _initial(segment)[1]
+    # The target and type of a saved segment are disabled selects, which a browser does not
+    # send: a disabled field takes its value from `initial`, so give it the saved ones.
+    initial, extra = _initial(segment) if segment is not None else ({}, [])
+    form = SegmentForm(request.POST, initial=initial, segment=segment)
+    form.extra = extra
     count: int | None = None
     form.is_valid()  # the name may still be blank while conditions are tried: only conditions count
     target = form.cleaned_data.get("target") or (segment.target if segment else "")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from ltc.marketing.access import sees_marketing
@@ -28,14 +29,18 @@ NAV_SECTIONS: list[tuple[Any, ...]] = [
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    items = [
-        {
-            "label": label,
-            "icon": icon,
-            "url": reverse(name) if name else None,
-            "active": request.path.startswith(prefix),
-        }
-        for name, label, icon, prefix, *shown_to in NAV_SECTIONS
-        if not shown_to or shown_to[0](request.user)
-    ]
-    return {"nav_sections": items}
+    # Lazy: worked out (and the viewer's roles read, for the entries shown to some) only where a
+    # template draws the navigation, not for every fragment rendered with a request (panels, htmx).
+    def items() -> list[dict[str, Any]]:
+        return [
+            {
+                "label": label,
+                "icon": icon,
+                "url": reverse(name) if name else None,
+                "active": request.path.startswith(prefix),
+            }
+            for name, label, icon, prefix, *shown_to in NAV_SECTIONS
+            if not shown_to or shown_to[0](request.user)
+        ]
+
+    return {"nav_sections": SimpleLazyObject(items)}

@@ -19,8 +19,12 @@ from ltc.org.models import User
 
 def seed_attribution(users: dict[str, User]) -> None:
     """Touches on the accounts (and source leads) of the demo deals that received payments: a
-    booth visit three days before each deal was created, and for every other deal a nurture
-    e-mail click ten days before; then the attribution credits are built. Idempotent (touch keys)."""
+    trade-show registration ten days before each deal was created and, for every other deal, a
+    nurture e-mail click three days before (after the show: the show is their first touch, the
+    e-mail their last); then the attribution credits are built. Idempotent (touch keys).
+
+    A deal is credited with the touches up to its creation (ltc.marketing.attribution), so the
+    touches are dated before it, whatever the campaigns' own dates."""
     from ltc.web.demo_marketing import NURTURE, TRADE_SHOW  # its caller: imported when called
 
     show = Campaign.objects.filter(code=TRADE_SHOW).first()
@@ -50,10 +54,10 @@ def seed_attribution(users: dict[str, User]) -> None:
         touches.append(
             TouchIn(
                 campaign_id=show.pk,
-                kind=TouchKind.ATTENDANCE,
+                kind=TouchKind.FORM,  # the show's pre-booking form: the event's own list is not touched
                 key=f"demo-attribution-show-{deal}",
                 account_id=account,
-                at=created - timedelta(days=3),
+                at=created - timedelta(days=10),
                 **person,
             )
         )
@@ -61,10 +65,10 @@ def seed_attribution(users: dict[str, User]) -> None:
             touches.append(
                 TouchIn(
                     campaign_id=nurture.pk,
-                    kind=TouchKind.CLICK,
+                    kind=TouchKind.FORM,  # a white-paper download form (an e-mail click belongs to a mailing)
                     key=f"demo-attribution-nurture-{deal}",
                     account_id=account,
-                    at=created - timedelta(days=10),
+                    at=created - timedelta(days=3),
                     **person,
                 )
             )

@@ -29,7 +29,7 @@ def seed_consent(users: dict[str, User]) -> None:
             address=lead.email,
             state=ConsentState.GRANTED,
             basis=ConsentBasis.CONSENT,
-            source="web form 官网咨询",
+            source="官网咨询表单（勾选营销同意）",
             at=lead.created_at,
         )
     contacts = list(
@@ -50,8 +50,10 @@ def seed_consent(users: dict[str, User]) -> None:
         consent_record(
             address=leads[0].email,
             state=ConsentState.WITHDRAWN,
-            source="一键退订（邮件 2026 Q4 制造业数字化邮件培育）",
-            at=now - timedelta(days=3),
+            # Asked by phone before the nurture mailing went out, which therefore suppressed him.
+            source="客户来电要求不再接收营销邮件",
+            actor=marketing,
+            at=now - timedelta(days=40),
         )
     if contacts:
         request = data_request_create(

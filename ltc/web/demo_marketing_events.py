@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from ltc.leads.models import Lead
-from ltc.marketing.models import Campaign, CampaignMember, Touch
+from ltc.marketing.models import Campaign, CampaignMember, CampaignStatus, Touch
 from ltc.marketing.models.events import MarketingEvent, Registration
 from ltc.marketing.services import events as services
 from ltc.marketing.services.engagement import leads_engagement_compute
@@ -53,8 +53,13 @@ def seed_events(users: dict[str, User]) -> MarketingEvent:
     first_day = show.starts_on or today - timedelta(days=60)
     last_day = show.ends_on or first_day + timedelta(days=4)
     starts_at, ends_at = _at(first_day, 9), _at(last_day, 17)
-    # While upcoming: the same length, starting tomorrow, so the public page takes registrations.
+    # While upcoming: the same length, starting tomorrow, so the public page takes registrations;
+    # the show is replayed as it was then, while its campaign was still active (an event only
+    # joins a planned or active campaign).
     ahead = _at(today + timedelta(days=1), 9) - starts_at
+    show_status = show.status
+    Campaign.objects.filter(pk=show.pk).update(status=CampaignStatus.ACTIVE)
+    show.status = CampaignStatus.ACTIVE
     event = services.event_create(
         actor=marketing,
         data={
@@ -93,6 +98,7 @@ def seed_events(users: dict[str, User]) -> MarketingEvent:
         expected_version=event.version,
     )
     _back_to_the_show(event, [r for r, _outcome in registrations] + [walk_in], started)
+    Campaign.objects.filter(pk=show.pk).update(status=show_status)
     lead_ids = {r.lead_id for r in Registration.objects.filter(event=event) if r.lead_id}
     leads_engagement_compute(lead_ids)
     return event

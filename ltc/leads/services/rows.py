@@ -79,7 +79,7 @@ HEADER_HINTS = {
     "industry": ["industry", "行业"],
     "company_size": ["size", "company size", "employees", "规模", "企业规模"],
     "source": ["source", "channel", "来源", "渠道"],
-    "campaign": ["campaign", "活动", "市场活动"],
+    "campaign": ["campaign", "活动", "市场活动", "营销活动"],
     "utm_source": ["utm_source", "utm source"],
     "utm_medium": ["utm_medium", "utm medium"],
     "utm_campaign": ["utm_campaign", "utm campaign"],

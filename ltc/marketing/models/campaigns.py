@@ -18,7 +18,7 @@ class CampaignKind(models.TextChoices):
     TRADE_SHOW = "trade_show", _("Trade show")
     SEMINAR = "seminar", _("Seminar")
     WEBINAR = "webinar", _("Webinar")
-    EMAIL = "email", _("E-mail")
+    EMAIL = "email", _("E-mail campaign")
     CONTENT = "content", _("Content")
     PAID_ADS = "paid_ads", _("Paid ads")
     PARTNER = "partner", _("Partner")
@@ -56,7 +56,7 @@ class MemberSource(models.TextChoices):
     IMPORT = "import", _("Import")
     WEB_FORM = "web_form", _("Web form / UTM")
     API = "api", _("API")
-    EMAIL = "email", _("E-mail")
+    EMAIL = "email", _("From an e-mail")
     EVENT = "event", _("Event registration")
     JOURNEY = "journey", _("Nurture journey")
 

@@ -11,15 +11,16 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ltc.core.models import VersionedModel
 
 
 class JourneyStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    ACTIVE = "active", _("Active")
-    PAUSED = "paused", _("Paused")
-    ARCHIVED = "archived", _("Archived")
+    DRAFT = "draft", pgettext_lazy("journey", "Draft")
+    ACTIVE = "active", pgettext_lazy("journey", "Active")
+    PAUSED = "paused", pgettext_lazy("journey", "Paused")
+    ARCHIVED = "archived", pgettext_lazy("journey", "Archived")
 
 
 class JourneyEntry(models.TextChoices):
@@ -59,10 +60,10 @@ class BranchField(models.TextChoices):
 
 
 class MemberState(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    WAITING = "waiting", _("Waiting")
-    FINISHED = "finished", _("Finished")
-    EXITED = "exited", _("Exited")
+    ACTIVE = "active", pgettext_lazy("journey", "Active")
+    WAITING = "waiting", pgettext_lazy("journey", "Waiting")
+    FINISHED = "finished", pgettext_lazy("journey", "Finished")
+    EXITED = "exited", pgettext_lazy("journey", "Exited")
 
 
 RUNNING_STATES = (MemberState.ACTIVE, MemberState.WAITING)
@@ -72,7 +73,7 @@ class LogAction(models.TextChoices):
     ENTERED = "entered", _("Entered")
     EMAIL_QUEUED = "email_queued", _("E-mail queued")
     EMAIL_SKIPPED = "email_skipped", _("E-mail skipped")
-    WAITING = "waiting", _("Waiting")
+    WAITING = "waiting", pgettext_lazy("journey", "Waiting")
     BRANCH_YES = "branch_yes", _("Branch: yes")
     BRANCH_NO = "branch_no", _("Branch: no")
     ADDED_TO_CAMPAIGN = "added_to_campaign", _("Added to a campaign")
@@ -80,8 +81,8 @@ class LogAction(models.TextChoices):
     ENGAGEMENT = "engagement", _("Engagement recorded")
     HANDED_TO_SALES = "handed_to_sales", _("Handed to sales")
     FAILED = "failed", _("Step failed")
-    FINISHED = "finished", _("Finished")
-    EXITED = "exited", _("Exited")
+    FINISHED = "finished", pgettext_lazy("journey", "Finished")
+    EXITED = "exited", pgettext_lazy("journey", "Exited")
 
 
 class Journey(VersionedModel):

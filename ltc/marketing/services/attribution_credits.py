@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from django.db import connection, transaction
@@ -37,6 +37,9 @@ from ltc.opportunities.models import Opportunity
 
 CHUNK = 1000
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
+# The outcomes that carry an amount, which the linear model splits to the cent.
+MONEY_OUTCOMES = ("won", "cash")
 # A day sum smaller than this is nothing (SQLite adds floats).
 NOTHING = Decimal("0.000001")
 # One refresher at a time rewrites the day sums (PostgreSQL advisory lock key, held to the end of
@@ -172,6 +175,51 @@ def _deal_insert(ids: list[int] | None) -> tuple[str, dict[str, Any]]:
     return sql, params
 
 
+def _split(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """`total` (to the cent) shared in proportion to `weights`, each share to the cent and the
+    shares adding up to `total` exactly (largest remainder: every share cut down to the cent, the
+    cents left over go one each to the largest remainders, ties to the earliest in the list)."""
+    whole = sum(weights, ZERO)
+    if not weights or whole <= 0:
+        return [ZERO for _ in weights]
+    sign = -1 if total < 0 else 1
+    cents = abs(total).quantize(CENT) * 100
+    exact = [cents * weight / whole for weight in weights]
+    shares = [share.to_integral_value(rounding=ROUND_FLOOR) for share in exact]
+    left = int(cents - sum(shares, ZERO))
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for i in order[:left]:
+        shares[i] += 1
+    return [sign * share / 100 for share in shares]
+
+
+def _linear_amounts_round(deal_ids: list[int] | None) -> None:
+    """The linear shares of each won amount and of each day's cash of these deals (all when
+    None) to the cent, adding up to the outcome's amount exactly, so the three models agree on
+    the totals (a share left at 1/3 would otherwise round on every campaign's line). The
+    outcome's amount is the one first touch credits whole; shares go in campaign order."""
+    rows = AttributionCredit.objects.filter(outcome__in=MONEY_OUTCOMES, model__in=("linear", "first"))
+    if deal_ids is not None:
+        rows = rows.filter(subject_id__in=deal_ids)
+    totals: dict[tuple[str, int, date], Decimal] = {}
+    groups: dict[tuple[str, int, date], list[tuple[int, Decimal, Decimal]]] = {}
+    for pk, model, outcome, subject, day, credit, amount in rows.order_by("campaign_id", "pk").values_list(
+        "pk", "model", "outcome", "subject_id", "day", "credit", "amount"
+    ):
+        key = (outcome, subject, day)
+        if model == "first":
+            totals[key] = _number(amount).quantize(CENT)
+        else:
+            groups.setdefault(key, []).append((pk, _number(credit), _number(amount)))
+    changed = []
+    for key, lines in groups.items():
+        shares = _split(totals.get(key, ZERO), [credit for _pk, credit, _amount in lines])
+        for (pk, _credit, amount), share in zip(lines, shares, strict=True):
+            if share != amount:
+                changed.append(AttributionCredit(pk=pk, amount=share))
+    AttributionCredit.objects.bulk_update(changed, ["amount"], batch_size=CHUNK)
+
+
 def _execute(sql: str, params: dict[str, Any] | list[Any] | None = None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -211,6 +259,7 @@ def credits_rebuild() -> Rebuilt:
         credits = 0
         for sql, params in (_lead_insert(None), _deal_insert(None)):
             credits += _execute(sql, params)
+        _linear_amounts_round(None)
         days = _execute(
             f"INSERT INTO {t['day']} (model, outcome, campaign_id, day, credit, amount) "  # noqa: S608
             f"SELECT model, outcome, campaign_id, day, SUM(credit), SUM(amount) FROM {t['credit']} "
@@ -296,6 +345,8 @@ def credits_refresh(*, lead_ids: Iterable[int | None] = (), deal_ids: Iterable[i
                 old = _sums_of(outcomes, chunk)
                 AttributionCredit.objects.filter(outcome__in=list(outcomes), subject_id__in=chunk).delete()
                 _execute(*insert(chunk))
+                if insert is _deal_insert:
+                    _linear_amounts_round(chunk)
                 _days_add(old, _sums_of(outcomes, chunk))
 
 

@@ -21,6 +21,7 @@ from ltc.core import timeline
 from ltc.core.concurrency import save_if_current
 from ltc.core.forms import is_id
 from ltc.core.models import TIMELINE_ENTRIES
+from ltc.core.money import money_text
 from ltc.customers import selectors as customer_selectors
 from ltc.customers.access import account_visible_q
 from ltc.customers.models import Contact
@@ -164,7 +165,11 @@ def cost_add(*, actor: User, campaign: Campaign, spent_on: date, description: st
             actor=actor,
             subject=campaign,
             changes=[
-                {"field": "campaign_cost", "old": "", "new": f"{cost.description}: {cost.amount} {campaign.currency}"}
+                {
+                    "field": "campaign_cost",
+                    "old": "",
+                    "new": f"{cost.description}: {money_text(cost.amount)} {campaign.currency}",
+                }
             ],
             text=_("Cost booked"),
         )

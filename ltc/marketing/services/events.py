@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,7 +28,7 @@ from ltc.leads.models import Lead
 from ltc.leads.services.capture import lead_create
 from ltc.leads.services.webforms import HONEYPOT_FIELD, RATE_LIMIT, RATE_WINDOW, RateLimited
 from ltc.marketing.access import can_manage_marketing, marketing_scope
-from ltc.marketing.models import Campaign, ConsentBasis, ConsentState, TouchKind
+from ltc.marketing.models import Campaign, CampaignStatus, ConsentBasis, ConsentState, TouchKind
 from ltc.marketing.models.events import (
     EVENT_CAMPAIGN_KINDS,
     PRESENT,
@@ -44,6 +44,10 @@ EVENT_FIELDS = ("campaign", "name", "venue", "starts_at", "ends_at", "capacity",
 PERSON_FIELDS = ("name", "company", "title", "mobile", "email", "consent")
 # What the public page shows of an event: nothing else leaves the building.
 PUBLIC_EVENT_FIELDS = ("name", "venue", "starts_at", "ends_at", "description")
+# Campaigns a new event (or an event moved to another campaign) may belong to: not finished ones.
+OPEN_CAMPAIGN_STATUSES = (CampaignStatus.PLANNED, CampaignStatus.ACTIVE)
+# How long after its end an event still takes check-ins (late entries on the next day).
+CHECK_IN_GRACE = timedelta(days=1)
 # Lead fields named like the registration's, for field errors the lead's checks raise.
 _LEAD_TO_PERSON = {"contact_name": "name", "company_name": "company", "contact_title": "title"}
 
@@ -71,7 +75,7 @@ def _aware(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _validate_event(event: MarketingEvent) -> None:
+def _validate_event(event: MarketingEvent, *, campaign_changed: bool = True) -> None:
     errors: dict[str, list[str]] = {}
     try:
         event.full_clean(exclude=["created_by", "key"])
@@ -83,14 +87,16 @@ def _validate_event(event: MarketingEvent) -> None:
     campaign = event.campaign if event.campaign_id else None
     if campaign is not None and campaign.kind not in EVENT_CAMPAIGN_KINDS:
         errors.setdefault("campaign", []).append(_("An event belongs to a trade show, seminar or webinar campaign."))
+    elif campaign is not None and campaign_changed and campaign.status not in OPEN_CAMPAIGN_STATUSES:
+        errors.setdefault("campaign", []).append(_("Choose a planned or active campaign."))
     if errors:
         raise ValidationError(errors)
 
 
 def event_create(*, actor: User, data: dict[str, Any]) -> MarketingEvent:
-    """Create an event of a trade show, seminar or webinar campaign, with a fresh public key.
-    Refuses non-managers (403), unknown fields, another kind of campaign and an end before the
-    start (422)."""
+    """Create an event of a planned or active trade show, seminar or webinar campaign, with a
+    fresh public key. Refuses non-managers (403), unknown fields, another kind of campaign, a
+    completed or cancelled campaign and an end before the start (422)."""
     _require_manager(actor)
     _unknown(data, EVENT_FIELDS)
     data = _aware(data)
@@ -109,9 +115,11 @@ def event_update(*, actor: User, event: MarketingEvent, data: dict[str, Any], ex
     _unknown(data, EVENT_FIELDS)
     data = _aware(data)
     before = timeline.snapshot(event, data.keys())
+    old_campaign_id = event.campaign_id
     for name, value in data.items():
         setattr(event, name, value)
-    _validate_event(event)
+    # Moving to another campaign needs an open one; an event of a finished campaign stays editable.
+    _validate_event(event, campaign_changed=event.campaign_id != old_campaign_id)
     names = [f"{name}_id" if name == "campaign" else name for name in data]
     with transaction.atomic():
         save_if_current(event, expected_version=expected_version, fields=names)
@@ -360,11 +368,15 @@ def _already_registered(event: MarketingEvent, person: dict[str, Any]) -> Regist
 
 
 def registration_check_in(*, actor: User, registration: Registration) -> Registration:
-    """Mark a registered (or cancelled, who came after all) person present, now, and record the
-    attendance touch. Checking in twice changes nothing."""
+    """Mark a registered person present, now, and record the attendance touch. Checking in twice
+    changes nothing. Refuses (422, on `status`) a cancelled registration (someone who came after
+    all is a walk-in) and any check-in once the event ended more than CHECK_IN_GRACE ago."""
     _require_manager(actor)
     if registration.status in PRESENT:
         return registration
+    if registration.status == RegistrationStatus.CANCELLED:
+        raise ValidationError({"status": [_("A cancelled registration cannot be checked in; register a walk-in.")]})
+    _require_check_in_open(registration.event)
     with transaction.atomic():
         registration.status = RegistrationStatus.ATTENDED
         registration.checked_in_at = timezone.now()
@@ -372,6 +384,11 @@ def registration_check_in(*, actor: User, registration: Registration) -> Registr
         registration.save(update_fields=["status", "checked_in_at", "checked_in_by"])
         _touches(registration, (TouchKind.ATTENDANCE,))
     return registration
+
+
+def _require_check_in_open(event: MarketingEvent) -> None:
+    if event.ends_at + CHECK_IN_GRACE < timezone.now():
+        raise ValidationError({"status": [_("The event ended more than a day ago; check-in is closed.")]})
 
 
 def registration_cancel(*, actor: User, registration: Registration) -> Registration:
@@ -393,6 +410,7 @@ def registration_walk_in(*, actor: User, event: MarketingEvent, data: dict[str, 
     _require_manager(actor)
     _unknown(data, PERSON_FIELDS)
     person = _person(data)
+    _require_check_in_open(event)
     with transaction.atomic():
         again = _already_registered(event, person)
         if again is not None:
@@ -414,6 +432,11 @@ def registration_walk_in(*, actor: User, event: MarketingEvent, data: dict[str, 
     return registration
 
 
-def campaigns_for_events(*, user: Any) -> QuerySet[Campaign]:
-    """The campaigns an event may belong to, for the form's choices."""
-    return marketing_scope(Campaign.objects.filter(kind__in=EVENT_CAMPAIGN_KINDS), user).order_by("-starts_on", "name")
+def campaigns_for_events(*, user: Any, current: Campaign | None = None) -> QuerySet[Campaign]:
+    """The campaigns an event may belong to, for the form's choices: planned or active trade
+    shows, seminars and webinars, plus `current` (the campaign of the event being edited)."""
+    allowed = Q(status__in=OPEN_CAMPAIGN_STATUSES)
+    if current is not None:
+        allowed |= Q(pk=current.pk)
+    campaigns = Campaign.objects.filter(allowed, kind__in=EVENT_CAMPAIGN_KINDS)
+    return marketing_scope(campaigns, user).order_by("-starts_on", "name")

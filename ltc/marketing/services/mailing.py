@@ -173,7 +173,10 @@ def sample_recipient(actor: Any) -> Recipient:
 def _user_name(user: Any) -> str:
     if user is None:
         return ""
-    return (user.get_full_name() or user.get_username()) if hasattr(user, "get_full_name") else str(user)
+    # The name people know the owner by (孙丽), never the login name (sun).
+    if not hasattr(user, "get_full_name"):
+        return str(user)
+    return getattr(user, "display_name", "") or user.get_full_name() or user.get_username()
 
 
 def unsubscribe_url(token: str) -> str:

@@ -244,20 +244,49 @@ def test_query_budget(world: Any, small_world: dict[str, Any], django_assert_max
         attribution_report(user=world.marketing, model="linear", start=small_world["start"], end=small_world["end"])
 
 
-def test_demo_seed_credits_the_trade_show_with_cash(world: Any, small_world: dict[str, Any]) -> None:
+def test_demo_seed_credits_the_trade_show_first_and_the_nurture_last(world: Any, small_world: dict[str, Any]) -> None:
     from ltc.web.demo_marketing import NURTURE, TRADE_SHOW
     from ltc.web.demo_marketing_attribution import seed_attribution
 
     show = _campaign(TRADE_SHOW, "trade_show", world.marketing)
-    _campaign(NURTURE, "email", world.marketing)
+    nurture = _campaign(NURTURE, "email", world.marketing)
     seed_attribution({})
     seed_attribution({})  # idempotent: the same touches once
     assert AttributionCredit.objects.filter(campaign=show).exists()  # the demo ends with credits built
     assert Touch.objects.filter(campaign=show).count() == 1
-    rows = _figures(world, small_world, "last")
-    # The booth visit three days before D1 is now its last touch: the show gets its 1,500.00.
-    assert (rows[TRADE_SHOW]["cash"], rows[TRADE_SHOW]["won_amount"]) == (D("1500.00"), D("900000.00"))
-    assert rows["C"]["cash"] == D("0.00")
+    show_at = Touch.objects.get(campaign=show).occurred_at
+    nurture_at = Touch.objects.get(campaign=nurture).occurred_at
+    assert show_at < nurture_at  # the story: the show met them first, the e-mail came last
+    last = _figures(world, small_world, "last")
+    # The nurture click three days before D1 is now its last touch: it gets the 1,500.00.
+    assert (last[NURTURE]["cash"], last[NURTURE]["won_amount"]) == (D("1500.00"), D("900000.00"))
+    assert last[TRADE_SHOW]["cash"] == last["C"]["cash"] == D("0.00")
+    # D1's six touches (A twice, B, C, show, nurture): the show's sixth of the cash.
+    assert _figures(world, small_world, "linear")[TRADE_SHOW]["cash"] == D("250.00")
+
+
+def test_linear_shares_add_up_to_the_outcome_and_the_models_agree(world: Any, small_world: dict[str, Any]) -> None:
+    # D1 won 1,000.03 shared A ½, B ¼, C ¼: 500.015 / 250.0075 / 250.0075, each rounded on its own
+    # line would make 500.02 + 250.01 + 250.01 = 1,000.04. Largest remainder: 500.01 + 250.01 + 250.01.
+    deal = Opportunity.objects.get(status="won", amount=D("900000.00"))
+    Opportunity.objects.filter(pk=deal.pk).update(amount=D("1000.03"))
+    credits_rebuild()
+    rows = _figures(world, small_world, "linear")
+    assert [rows[code]["won_amount"] for code in "ABC"] == [D("500.01"), D("250.01"), D("250.01")]
+    for model in ("first", "last", "linear"):
+        report = attribution_report(
+            user=world.marketing, model=model, start=small_world["start"], end=small_world["end"]
+        )
+        assert (report.totals["won_amount"], report.totals["cash"]) == (D("1000.03"), D("1500.00")), model
+    stored = AttributionCredit.objects.filter(model="linear", outcome="won", subject_id=deal.pk)
+    assert sorted(D(str(amount)) for amount in stored.values_list("amount", flat=True)) == [
+        D("250.01"),
+        D("250.01"),
+        D("500.01"),
+    ]
+    rebuilt = _snapshot()
+    credits_refresh(deal_ids=[deal.pk])  # the incremental path rounds the same way
+    assert _snapshot() == rebuilt
 
 
 def _snapshot() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:

@@ -111,3 +111,28 @@ def test_attribution_page_bad_filter_and_export(world: Any, small_world: dict[st
     lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
     assert lines[0].startswith("Campaign,Code,Type,Leads")
     assert lines[1].startswith("活动A,A,Trade show,1.00,1.00,0.50,0.50,0.50,450000.00,750.00,3000.00,-0.7500")
+
+
+def test_dashboard_dropdown_shows_the_model_of_the_figures(
+    world: Any, small_world: dict[str, Any], web_as: Any
+) -> None:
+    import json
+    import re
+
+    client = web_as(world.marketing)
+    for url in ("/marketing/", f"/marketing/?start={small_world['start']}&end={small_world['end']}&model="):
+        html = client.get(url).content.decode()
+        model_select = html[html.index('name="model"') : html.index("</select>", html.index('name="model"'))]
+        selected = re.findall(r'<option value="(\w+)"[^>]*selected', model_select)
+        assert selected == ["linear"], url  # the figures below are linear: so is the dropdown
+        assert "model=linear" in html  # and the tabs carry it on
+    # The funnel's counts are numbers without decimals (a linear split keeps its fraction).
+    html = client.get(f"/marketing/?model=linear&start={small_world['start']}&end={small_world['end']}").content
+    data = re.search(rb'<script id="marketing-chart-data" type="application/json">(.*?)</script>', html)
+    assert data is not None
+    # members, responded, leads (1 + 1.25 + 0.75), MQL, SQL, won: whole numbers, not "3.00"
+    values = [step["value"] for step in json.loads(data.group(1))["funnel"]]
+    assert values == [3, 2, 3, 2, 1, 1]
+    assert all(isinstance(value, int) for value in values)
+    first = client.get(f"/marketing/?model=first&start={small_world['start']}&end={small_world['end']}")
+    assert first.context["form"]["model"].value() == first.context["report"].model == "first"

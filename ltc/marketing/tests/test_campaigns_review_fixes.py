@@ -132,3 +132,70 @@ def test_the_campaign_page_hides_names_out_of_sight_and_counts_them(world: Any, 
     full = web_as(world.marketing).get(f"/marketing/campaigns/{campaign.pk}/").content.decode()
     assert "东区线索公司" in full
     assert 'id="campaign-members-hidden"' not in full
+
+
+# --- role walk 19, 22, 23: money, member names and links, cost labels, sub-nav --------------------
+
+
+def test_the_campaign_pages_show_money_with_the_money_filter(world: Any, web_as: Any) -> None:
+    world.marketing.language = "en"
+    world.marketing.save(update_fields=["language"])
+    campaign = _campaign(world)
+    Campaign.objects.filter(pk=campaign.pk).update(budget=Decimal("300000"), currency="CNY")
+    services.cost_add(
+        actor=world.marketing,
+        campaign=campaign,
+        spent_on=date(2026, 10, 1),
+        description="展位",
+        amount=Decimal("300400"),
+    )
+    client = web_as(world.marketing)
+
+    page = client.get(f"/marketing/campaigns/{campaign.pk}/").content.decode()
+    listing = client.get("/marketing/campaigns/").content.decode()
+
+    figures = page.split('id="campaign-figures"')[1].split('id="campaign-members"')[0]  # figures and costs
+    assert "300,000.00 CNY" in figures
+    assert "300,400.00 CNY" in figures
+    assert "-400.00 CNY" in figures
+    assert "300400 CNY" not in figures
+    assert "300000.00 CNY" not in figures
+    assert "300,000.00 CNY" in listing
+
+
+def test_member_rows_name_the_person_with_the_company_linked_when_openable(world: Any, web_as: Any) -> None:
+    from ltc.core.access import may_see
+
+    campaign = _campaign(world)
+    rows = _members(world, campaign)
+    north = _north_manager(world)
+
+    text = web_as(north).get(f"/marketing/campaigns/{campaign.pk}/").content.decode()
+
+    lead = rows["north_lead"].lead
+    contact = rows["north_contact"].contact
+    assert may_see(north, lead)
+    assert may_see(north, contact)
+    assert (
+        f'<a href="{lead.get_absolute_url()}">北线索人</a> <span class="text-secondary small">北区线索公司</span>'
+        in text
+    )
+    assert f'<a href="{contact.get_absolute_url()}">北联系人</a>' in text
+    full = web_as(world.marketing).get(f"/marketing/campaigns/{campaign.pk}/").content.decode()
+    east = rows["east_lead"].lead
+    assert "东线索人" in full
+    assert (f'href="{east.get_absolute_url()}"' in full) == may_see(world.marketing, east)
+
+
+def test_the_campaign_page_has_the_sub_nav_and_labelled_cost_inputs(world: Any, web_as: Any) -> None:
+    world.marketing.language = "en"
+    world.marketing.save(update_fields=["language"])
+    campaign = _campaign(world)
+
+    text = web_as(world.marketing).get(f"/marketing/campaigns/{campaign.pk}/").content.decode()
+
+    for name in ("spent_on", "description", "amount"):
+        assert f'<label class="form-label" for="id_{name}">' in text
+    assert 'for="id_spent_on">Date</label>' in text
+    assert 'for="id_amount">Amount (CNY)</label>' in text
+    assert text.index('id="marketing-nav"') < text.index('id="campaign-facts"')

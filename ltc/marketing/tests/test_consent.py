@@ -329,7 +329,7 @@ def test_the_demo_seeds_web_form_and_contract_consents_a_withdrawal_and_an_expor
     seed_consent({"sun": world.marketing})
 
     assert Consent.objects.get(address="cfo@jc.cn").basis == "contract"
-    assert Consent.objects.filter(source="web form 官网咨询", state="granted").count() == 1
+    assert Consent.objects.filter(source="官网咨询表单（勾选营销同意）", state="granted").count() == 1
     assert Consent.objects.filter(state="withdrawn").count() == 1
     (request,) = DataSubjectRequest.objects.all()
     assert (request.kind, request.status, request.done_by) == ("export", "done", world.marketing)

@@ -292,3 +292,27 @@ def test_the_erased_name_marker_is_one_and_documented_in_the_guide() -> None:
     guide = GUIDE.read_text(encoding="utf-8")
     assert marker in guide
     assert "Erased user" in guide  # the English reading of the stored marker
+
+
+# --- walk finding 3: the person's name, a link only where the viewer may open the record -----------
+
+
+def test_privacy_pages_name_the_person_and_link_only_what_the_viewer_may_open(world: Any, web_as: Any) -> None:
+    from ltc.core.access import may_see  # noqa: PLC0415
+
+    contact = ContactFactory(account=world.account, name="郑女士", email="zheng@example.cn")
+    request = privacy.data_request_create(actor=world.marketing, kind="export", asked_via="邮件", contact=contact)
+    url = contact.get_absolute_url()
+    assert not may_see(world.marketing, contact)  # the contact of a sales team's account
+    assert may_see(world.admin, contact)
+    for user, linked in ((world.marketing, False), (world.admin, True)):
+        page = web_as(user)
+        detail = page.get(f"/marketing/privacy/{request.pk}/").content.decode()
+        person = detail.split('id="request-person"')[1].split("</dd>")[0]
+        assert "郑女士" in person
+        assert (f'href="{url}"' in person) is linked
+        listed = page.get("/marketing/privacy/").content.decode()
+        row = listed.split('class="request-person"')[1].split("</td>")[0]
+        assert "郑女士" in row
+        assert f"#{contact.pk}" not in row
+        assert (f'href="{url}"' in row) is linked

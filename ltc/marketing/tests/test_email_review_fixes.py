@@ -190,3 +190,27 @@ def test_the_email_home_pages_templates_and_mailings(world: Any, web_as: Any) ->
     assert "模板049" not in more_templates
     assert more_mailings.count("群发") == 1
     assert "模板050" in more_mailings
+
+
+# --- role walk 12: {{ owner_name }} is the owner's display name ---------------------------------
+
+
+def test_owner_name_is_the_display_name_not_the_login_name(world: Any) -> None:
+    from ltc.leads.tests.factories import LeadFactory
+
+    owner = UserFactory(username="sun_walk", display_name="孙丽", first_name="", last_name="")
+    lead = LeadFactory(owner=owner, contact_name="钱峰", email="qf@x.cn")
+    template = EmailTemplate.objects.create(
+        name="owner", subject_zh="来自 {{ owner_name }}", body_zh="您好 {{ name }}，我是 {{ owner_name }}。"
+    )
+
+    sample = service.sample_recipient(owner)
+    chosen = service._chosen_recipient(world.admin, lead_id=lead.pk, contact_id=None)
+    rendered = service.render(template, language="zh-hans", recipient=chosen, track=False)
+
+    assert sample.owner_name == "孙丽"
+    assert chosen.owner_name == "孙丽"
+    assert rendered.subject == "来自 孙丽"
+    assert "sun_walk" not in rendered.text
+    fallback = UserFactory(username="li_walk", display_name="", first_name="Li", last_name="Wei")
+    assert service.sample_recipient(fallback).owner_name == fallback.get_full_name()

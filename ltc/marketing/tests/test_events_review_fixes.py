@@ -150,3 +150,136 @@ def test_the_event_list_pages_by_fifty(world: Any, web_as: Any) -> None:
     assert "?offset=50" in first
     assert "活动00" in second
     assert "活动50" not in second
+
+
+# --- role walk 14, 24, 25, 28 ----------------------------------------------------------------------
+
+
+def _ended(world: Any, *, days_ago: float) -> MarketingEvent:
+    now = timezone.now()
+    return make_event(
+        world.marketing,
+        campaign=show_campaign(world.marketing, code=f"PAST-{days_ago}"),
+        starts_at=now - timedelta(days=days_ago, hours=8),
+        ends_at=now - timedelta(days=days_ago),
+    )
+
+
+def _registration(event: MarketingEvent, **fields: Any) -> Registration:
+    values = {"name": "王芳", "mobile": "13800138000", "mobile_digits": "13800138000", "email": "wf@x.cn", **fields}
+    return Registration.objects.create(event=event, **values)
+
+
+def test_check_in_is_refused_once_the_event_ended_more_than_a_day_ago(world: Any, api_as: Any, web_as: Any) -> None:
+    from ltc.marketing.services.events import registration_check_in, registration_walk_in
+
+    late = _registration(_ended(world, days_ago=0.5))
+    assert registration_check_in(actor=world.marketing, registration=late).status == "attended"
+    old = _ended(world, days_ago=2)
+    gone = _registration(old)
+
+    with pytest.raises(ValidationError) as refused:
+        registration_check_in(actor=world.marketing, registration=gone)
+    assert set(refused.value.message_dict) == {"status"}
+    with pytest.raises(ValidationError):
+        registration_walk_in(actor=world.marketing, event=old, data={"name": "黄志远", "mobile": "18621350112"})
+    answer = api_as(world.marketing).post(f"/marketing/events/{old.pk}/registrations/{gone.pk}/check-in", {})
+    page = web_as(world.marketing).post(
+        f"/marketing/events/{old.pk}/registrations/{gone.pk}/check-in/", HTTP_HX_REQUEST="true"
+    )
+
+    assert answer.status_code == 422
+    assert {error["field"] for error in answer.json()["errors"]} == {"status"}
+    assert page.status_code == 204
+    assert page["HX-Redirect"].startswith(old.get_absolute_url())
+    gone.refresh_from_db()
+    assert gone.status == "registered"
+    assert gone.checked_in_at is None
+    assert Registration.objects.filter(event=old).count() == 1
+
+
+def test_a_cancelled_registration_is_not_checked_in_and_has_no_button(world: Any, web_as: Any) -> None:
+    from ltc.marketing.services.events import registration_check_in
+
+    event = make_event(world.marketing)
+    cancelled = _registration(event, status="cancelled")
+    waiting = _registration(event, name="李雷", mobile="13900139000", mobile_digits="13900139000", email="ll@x.cn")
+
+    with pytest.raises(ValidationError) as refused:
+        registration_check_in(actor=world.marketing, registration=cancelled)
+    text = web_as(world.marketing).get(event.get_absolute_url()).content.decode()
+
+    assert set(refused.value.message_dict) == {"status"}
+    assert f"/registrations/{cancelled.pk}/check-in/" not in text
+    assert f"/registrations/{waiting.pk}/check-in/" in text
+
+
+def test_the_attendee_list_shows_the_date_and_time_of_check_in(world: Any, web_as: Any) -> None:
+    world.marketing.language = "en"
+    world.marketing.save(update_fields=["language"])
+    event = make_event(world.marketing)
+    at = timezone.make_aware(datetime(2026, 9, 27, 10, 5))  # noqa: DTZ001
+    _registration(event, status="attended", checked_in_at=at)
+
+    text = web_as(world.marketing).get(event.get_absolute_url()).content.decode()
+
+    shown = text.split('data-testid="checked-in-at">')[1].split("<")[0]
+    assert "2026" in shown
+    assert "10:05" in shown
+
+
+def test_events_join_only_planned_or_active_campaigns(world: Any, api_as: Any, web_as: Any) -> None:
+    from ltc.marketing.models import CampaignStatus
+    from ltc.marketing.services.events import campaigns_for_events
+
+    active = show_campaign(world.marketing, code="ACTIVE-1")
+    Campaign = type(active)
+    Campaign.objects.filter(pk=active.pk).update(status=CampaignStatus.ACTIVE)
+    done = show_campaign(world.marketing, code="DONE-1")
+    Campaign.objects.filter(pk=done.pk).update(status=CampaignStatus.COMPLETED)
+    dropped = show_campaign(world.marketing, code="DROP-1")
+    Campaign.objects.filter(pk=dropped.pk).update(status=CampaignStatus.CANCELLED)
+    done.refresh_from_db()
+    times = {"starts_at": timezone.now() + timedelta(days=3), "ends_at": timezone.now() + timedelta(days=3, hours=4)}
+
+    with pytest.raises(ValidationError) as refused:
+        event_create(actor=world.marketing, data={"campaign": done, "name": "展会", **times})
+    answer = api_as(world.marketing).post(
+        "/marketing/events",
+        {
+            "campaign_id": dropped.pk,
+            "name": "展会",
+            "starts_at": "2031-01-01T09:00:00+08:00",
+            "ends_at": "2031-01-01T12:00:00+08:00",
+        },
+    )
+    form = web_as(world.marketing).get("/marketing/events/new/").content.decode()
+
+    assert set(refused.value.message_dict) == {"campaign"}
+    assert answer.status_code == 422
+    assert {error["field"] for error in answer.json()["errors"]} == {"campaign_id"}
+    choices = set(campaigns_for_events(user=world.marketing))
+    assert active in choices
+    assert done not in choices
+    assert dropped not in choices
+    assert "ACTIVE-1" in form or active.name in form
+    assert f'value="{done.pk}"' not in form
+    assert f'value="{dropped.pk}"' not in form
+    # An event of a campaign finished since stays editable and keeps its campaign.
+    old = make_event(world.marketing, campaign=done)
+    saved = event_update(actor=world.marketing, event=old, data={"name": "改名"}, expected_version=old.version)
+    assert saved.campaign_id == done.pk
+    assert done in set(campaigns_for_events(user=world.marketing, current=done))
+
+
+def test_public_registration_needs_a_mobile_or_an_email(world: Any, web_as: Any) -> None:
+    event = make_event(world.marketing)
+
+    page = web_as(None).post(f"/marketing/e/{event.key}/", {"name": "王芳", "company": "北辰机械"})
+
+    assert page.status_code == 422
+    assert page.context["form"].errors.keys() == {"mobile"}
+    assert not Registration.objects.filter(event=event).exists()
+    ok = web_as(None).post(f"/marketing/e/{event.key}/", {"name": "王芳", "email": "wf@x.cn"})
+    assert ok.status_code == 302
+    assert Registration.objects.filter(event=event).count() == 1

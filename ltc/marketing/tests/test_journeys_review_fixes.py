@@ -264,3 +264,28 @@ def test_the_teams_manager_sees_the_people_and_a_partial_view_counts_the_rest(
     assert (len(everyone["items"]), everyone["not_shown"]) == (4, 0)
     with override("en"):
         assert "not shown" not in web_as(world.executive).get(f"/marketing/journeys/{journey.pk}/").content.decode()
+
+
+# --- walk findings 5 and 7: the waiting label, members past the last step -------------------------
+
+
+def test_journey_states_have_their_own_labels_not_the_quote_approval_ones() -> None:
+    from ltc.quotes.choices import ApprovalStatus  # noqa: PLC0415 - only to compare the shared word
+
+    with override("zh-hans"):
+        waiting = str(MemberState.WAITING.label)
+        assert waiting == "等待中"
+        assert waiting != "待审批"
+        assert str(ApprovalStatus.PENDING.label) == "待审批"  # the quotes keep theirs
+        assert str(MemberState.FINISHED.label) == "已完成"
+
+
+def test_the_step_table_has_a_row_for_members_past_the_last_step(world: Any, web_as: Any) -> None:
+    journey, leads, _contact = _journey_with_people(world)
+    JourneyMember.objects.filter(journey=journey, lead_id=leads[0].pk).update(position=2, status=MemberState.FINISHED)
+    html = web_as(world.marketing).get(f"/marketing/journeys/{journey.pk}/").content.decode()
+    end_row = html.split('id="journey-step-end"')[1].split("</tr>")[0]
+    assert "End of the journey" in end_row
+    assert f'?step=2&amp;status={MemberState.FINISHED}#journey-members">1</a>' in end_row
+    listed = web_as(world.marketing).get(f"/marketing/journeys/{journey.pk}/?step=2&status=finished").content.decode()
+    assert str(leads[0]) in listed.split('id="journey-members"')[1]

@@ -325,6 +325,31 @@ def test_editor_live_count_and_save(world: Any, people: dict[str, Any], web_as: 
     assert segment.version == 2
 
 
+def test_live_count_of_a_saved_segment_without_its_disabled_selects(
+    world: Any, people: dict[str, Any], web_as: Any
+) -> None:
+    """The edit page's target and type selects are disabled, so a browser does not send them: the
+    live count takes them from the saved segment instead of answering "required"."""
+    page = web_as(world.marketing)
+    form = {"name": "华东", "target": "leads", "kind": "dynamic", "match": "all", "region": ["east"]}
+    assert page.post("/marketing/segments/new/", form).status_code == 302
+    segment = Segment.objects.get()
+    sent = {k: v for k, v in form.items() if k not in ("target", "kind")}
+    preview = page.post(
+        "/marketing/segments/preview/", {**sent, "segment": str(segment.pk), "score_min": "60"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "alert-danger" not in preview
+    assert 'data-count="1"' in preview  # the hot eastern lead only
+
+
+def test_new_segment_page_shows_a_count_not_none(world: Any, people: dict[str, Any], web_as: Any) -> None:
+    page = web_as(world.marketing)
+    body = page.get("/marketing/segments/new/").content.decode()
+    assert "None" not in body.split('id="segment-count"')[1].split("</div>\n</div>")[0]
+    contacts = svc.rules_count(target="contacts", rules={"match": "all", "conditions": []})
+    assert f'data-count="{contacts}"' in body
+
+
 def test_editor_refuses_bad_input_with_a_message(world: Any, web_as: Any) -> None:
     page = web_as(world.marketing)
     answer = page.post("/marketing/segments/new/", {"name": "", "target": "leads", "kind": "dynamic", "match": "all",

@@ -21,8 +21,10 @@
     const chart = window.echarts.init(cash);
     chart.setOption({
       tooltip: { trigger: "axis" },
-      grid: { left: 8, right: 16, top: 8, bottom: 8, containLabel: true },
-      xAxis: { type: "value" },
+      // containLabel keeps the category names in, not the half of the last value tick that
+      // sits past the axis end: room on the right for it.
+      grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
+      xAxis: { type: "value", axisLabel: { hideOverlap: true } },
       yAxis: { type: "category", inverse: true, data: figures.cash.map(function (d) { return d.name; }) },
       series: [{ type: "bar", data: figures.cash.map(function (d) { return d.value; }) }],
     });
