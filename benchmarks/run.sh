@@ -13,7 +13,7 @@ export PYTHONPATH=$PWD
 # Compiled translations: imports read Chinese labels (华东, 制造业) through them.
 $PY manage.py compilemessages -v 0 --ignore .venv --ignore node_modules --ignore var
 
-only=${BENCH_ONLY:-accounts leads opportunities quotes contracts process search marketing_attribution marketing_segments marketing_send}
+only=${BENCH_ONLY:-accounts leads opportunities quotes contracts process search marketing_attribution marketing_segments marketing_send service_sla service_cases}
 echo "== SQLite =="
 for b in $only; do DATABASE_URL="sqlite:///$work/$b.sqlite3" $PY benchmarks/$b.py; done
 

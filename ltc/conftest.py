@@ -71,6 +71,7 @@ class World:
     account: Account
     lead: Lead
     marketing: User
+    service: User  # a service agent (ltc.service): no team managed
 
     def actor(self, name: str) -> User | None:
         return None if name == "anonymous" else getattr(self, name)
@@ -95,8 +96,23 @@ def world(db: Any) -> World:
     account = AccountFactory(owner=owner, name="锦程智能制造有限公司")
     lead = LeadFactory(owner=owner, company_name="锦程数据科技有限公司", company_key="锦程数据科技")
     marketing = UserFactory(username="marketing", roles=["marketing"])
+    service = UserFactory(username="service", roles=["service"])
     return World(
-        head, east, north, boss, manager, owner, teammate, other, executive, finance, admin, account, lead, marketing
+        head,
+        east,
+        north,
+        boss,
+        manager,
+        owner,
+        teammate,
+        other,
+        executive,
+        finance,
+        admin,
+        account,
+        lead,
+        marketing,
+        service,
     )
 
 

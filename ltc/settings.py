@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "ltc.contracts",
     "ltc.billing",
     "ltc.marketing",
+    "ltc.service",
     "ltc.process",
     "ltc.api",
     "ltc.web",
@@ -214,6 +215,14 @@ LTC_DEFAULT_CURRENCY = "CNY"
 LTC_IDEMPOTENCY_TTL = timedelta(hours=24)
 # Issued invoices are announced to their AR and finance this many days before they fall due.
 LTC_INVOICE_DUE_NOTICE_DAYS = int(os.environ.get("LTC_INVOICE_DUE_NOTICE_DAYS", "3"))
+# Warranties and service contracts ending within this many days get a renewal deal (ltc.service).
+LTC_RENEWAL_DAYS = int(os.environ.get("LTC_RENEWAL_DAYS", "90"))
+# Case e-mail (ltc.service): the address customers write to (replies thread by service+<key>@…),
+# and the shared secret the mail server's forwarder sends to /api/v1/service/inbound-email
+# (empty: the endpoint refuses everything). The largest raw mail taken.
+LTC_SERVICE_EMAIL = os.environ.get("LTC_SERVICE_EMAIL", "service@ltc.example")
+LTC_INBOUND_EMAIL_SECRET = os.environ.get("LTC_INBOUND_EMAIL_SECRET", "")
+LTC_INBOUND_EMAIL_MAX_BYTES = int(os.environ.get("LTC_INBOUND_EMAIL_MAX_MB", "10")) * 1024 * 1024
 # A background job whose worker sent no sign of life for this long is taken back and queued again.
 LTC_JOB_LEASE = timedelta(seconds=int(os.environ.get("LTC_JOB_LEASE_SECONDS", "300")))
 # The largest request body taken at all (the largest upload: documents of a deal, 50 MB, plus

@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("billing/", include("ltc.billing.urls")),
     path("process/", include("ltc.process.urls")),
     path("marketing/", include("ltc.marketing.urls")),
+    path("service/", include("ltc.service.urls")),
     path("attachments/", include("ltc.core.urls_attachments")),
     path("", include("ltc.web.urls")),
 ]

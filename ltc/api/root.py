@@ -34,6 +34,7 @@ from ltc.process.api import router as process_router
 from ltc.process.api_transfer import router as process_transfer_router
 from ltc.quotes.api import public_router as quotes_public_router
 from ltc.quotes.api import router as quotes_router
+from ltc.service.api import router as service_router
 from ltc.web.api_inbox import router as inbox_router
 
 
@@ -98,6 +99,7 @@ api.add_router("", billing_summary_router)
 api.add_router("", process_router)
 api.add_router("", process_transfer_router)
 api.add_router("", marketing_router)
+api.add_router("", service_router)
 api.add_router("", events_router)
 api.add_router("", search_router)
 api.add_router("", calendar_router)

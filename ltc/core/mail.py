@@ -28,12 +28,28 @@ MAX_ATTEMPTS = 10
 CLAIM_TIMEOUT = timedelta(minutes=2)
 
 
+# The headers a queued mail may add to its own (a reply address, the thread it answers).
+EXTRA_HEADERS = frozenset({"Reply-To", "In-Reply-To", "References"})
+
+
 def mail_queue(
-    subject: str, body: str, to: Iterable[str], *, deliver: bool = True, key: str = ""
+    subject: str,
+    body: str,
+    to: Iterable[str],
+    *,
+    deliver: bool = True,
+    key: str = "",
+    headers: dict[str, str] | None = None,
 ) -> OutgoingMail | None:
     """Queue one mail to `to`; delivered after the surrounding transaction commits (or, with
     deliver=False, by the caller's own `mail_deliver` run). A `key` names the mail (its
-    Message-ID): a mail of that key already queued or sent is not queued again (None)."""
+    Message-ID): a mail of that key already queued or sent is not queued again (None).
+    `headers` adds Reply-To, In-Reply-To or References (EXTRA_HEADERS); another is refused."""
+    extra = {name: str(value) for name, value in (headers or {}).items() if value}
+    if set(extra) - EXTRA_HEADERS:
+        raise ValueError(
+            f"a queued mail may only add {sorted(EXTRA_HEADERS)}, not {sorted(set(extra) - EXTRA_HEADERS)}"
+        )
     recipients = [address for address in to if address]
     if not recipients:
         return None
@@ -41,7 +57,9 @@ def mail_queue(
     message_id = f"<{key or uuid.uuid4().hex}@{domain.strip('>')}>"
     if key and OutgoingMail.objects.filter(message_id=message_id).exists():
         return None
-    mail = OutgoingMail.objects.create(to=recipients, subject=subject[:300], body=body, message_id=message_id)
+    mail = OutgoingMail.objects.create(
+        to=recipients, subject=subject[:300], body=body, message_id=message_id, headers=extra
+    )
     if deliver:
         transaction.on_commit(_deliver_later)
     return mail
@@ -78,7 +96,11 @@ def _send_one(pk: int) -> bool:
         if mail is None or not OutgoingMail.objects.filter(pk=pk, claimed_at=mail.claimed_at).update(claimed_at=now):
             return False
     message = EmailMessage(
-        mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, mail.to, headers={"Message-ID": mail.message_id}
+        mail.subject,
+        mail.body,
+        settings.DEFAULT_FROM_EMAIL,
+        mail.to,
+        headers={**mail.headers, "Message-ID": mail.message_id},
     )
     try:
         message.send()

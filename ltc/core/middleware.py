@@ -13,10 +13,12 @@ from django.views.defaults import bad_request
 from ltc.core.idempotency import API_PREFIX, too_large
 from ltc.core.text import CONTROL_CHARACTERS
 
+STREAMED_TYPES = frozenset({"multipart/form-data", "message/rfc822"})
+
 
 class ApiBodyLimitMiddleware:
     """413 for an API body over the limits: a JSON or form body over DATA_UPLOAD_MAX_MEMORY_SIZE,
-    any body (file uploads included) over LTC_MAX_REQUEST_BYTES. Judged by Content-Length; a body
+    any body (file uploads and e-mails included) over LTC_MAX_REQUEST_BYTES. Judged by Content-Length; a body
     sent without one is held to the same limits where Django reads it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -28,8 +30,10 @@ class ApiBodyLimitMiddleware:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 length = 0
-            multipart = request.content_type == "multipart/form-data"
-            limit = settings.LTC_MAX_REQUEST_BYTES if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            # A file upload or a whole e-mail (message/rfc822, read as a stream by its endpoint,
+            # which holds it to its own limit) may be larger than a JSON or form body.
+            streamed = request.content_type in STREAMED_TYPES
+            limit = settings.LTC_MAX_REQUEST_BYTES if streamed else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             if length > limit:
                 return too_large()
         return self.get_response(request)

@@ -377,6 +377,8 @@ class OutgoingMail(models.Model):
     subject = models.CharField(max_length=300)
     body = models.TextField()
     message_id = models.CharField(max_length=200, unique=True)
+    # Extra headers of the mail (core.mail.EXTRA_HEADERS only: Reply-To, threading).
+    headers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True, help_text="when a sender took it")
@@ -403,6 +405,7 @@ class NotificationKind(models.TextChoices):
     ACTIVITY_DUE = "activity_due", _("Activity due")
     INVOICE_DUE = "invoice_due", _("Invoice falling due")
     INVOICE_OVERDUE = "invoice_overdue", _("Invoice overdue")
+    SERVICE_LEVEL = "service_level", _("Service level due or breached")
 
 
 class NotificationChannel(models.TextChoices):

@@ -196,6 +196,7 @@ def render_text(kind: str, params: dict[str, Any], actor: str, record: str) -> s
         Kind.INVOICE_OVERDUE: _(
             "Invoice %(record)s of %(account)s is %(days)s days overdue (due %(due)s): %(open)s %(currency)s open."
         ),
+        Kind.SERVICE_LEVEL: _("Case “%(record)s”: %(activity)s."),
     }
     text = texts.get(kind)
     if text is None:

@@ -42,6 +42,7 @@ class NumberSeries(models.TextChoices):
     DELIVERY = "delivery", gettext_lazy("Deliveries")
     INVOICE = "invoice", gettext_lazy("Invoices")
     CREDIT_NOTE = "credit_note", gettext_lazy("Credit notes")
+    CASE = "case", gettext_lazy("Service cases")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ SERIES: dict[str, Series] = {
     NumberSeries.DELIVERY: Series(NumberSeries.DELIVERY.label, "DN", "contracts.Delivery"),
     NumberSeries.INVOICE: Series(NumberSeries.INVOICE.label, "INV", "billing.Invoice"),
     NumberSeries.CREDIT_NOTE: Series(NumberSeries.CREDIT_NOTE.label, "CN", "billing.Invoice"),
+    NumberSeries.CASE: Series(NumberSeries.CASE.label, "CS", "service.Case"),
 }
 FORMAT_FIELDS = ("prefix", "year_digits", "separator", "width")
 PREFIX = re.compile(r"^[A-Z][A-Z0-9]{0,5}$")

@@ -41,6 +41,8 @@ ACCOUNT_WORK = (
 
 # Reverse relations from Account → the records finance bills from.
 BILLED = ("contracts", "invoices")
+# Reverse relations from Account → the records service works on (ltc.service, when installed).
+SERVICED = ("contracts", "cases", "assets", "entitlements")
 
 
 def _work_q(user: Any, prefix: str) -> Q:
@@ -72,16 +74,18 @@ def account_visible_q(user: Any, *, prefix: str = "") -> Q:
         return q
     q |= _work_q(user, prefix)
     if user.has_global_scope(area="billing"):
-        q |= _billed_q(prefix)  # read only: see can_change_account
+        q |= _customers_q(prefix, BILLED)  # read only: see can_change_account
+    if user.has_global_scope(area="service"):
+        q |= _customers_q(prefix, SERVICED)  # read only, as for finance
     return q
 
 
-def _billed_q(prefix: str) -> Q:
-    """The accounts finance bills and collects from: customers and former customers (a signed
-    contract makes an account a customer) and any account with a contract or an invoice — not a
-    prospect nobody contracted with."""
+def _customers_q(prefix: str, relations: tuple[str, ...]) -> Q:
+    """The accounts finance bills and collects from (or service serves): customers and former
+    customers (a signed contract makes an account a customer) and any account with one of the
+    `relations` (a contract, an invoice, a case …) — not a prospect nobody contracted with."""
     q = Q(**{f"{prefix}status__in": [AccountStatus.CUSTOMER, AccountStatus.FORMER]})
-    for relation in BILLED:
+    for relation in relations:
         try:
             field = Account._meta.get_field(relation)
         except FieldDoesNotExist:

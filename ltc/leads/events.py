@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 from ltc.core.events import Event
@@ -91,3 +92,19 @@ class LeadMerged(LeadEvent):
     emitted_by: ClassVar[str] = "`leads.lead_merge`"
 
     into_id: int
+
+
+@dataclass(frozen=True)
+class WebFormVisited(Event):
+    """A web form's page was opened by someone the link named: `visitor` is the reference the link
+    carried (a marketing e-mail's token, `ltc_m`), announced once per form, visitor and day. An
+    anonymous visit is not announced."""
+
+    kind: ClassVar[str] = "webform.visited"
+    subject_model: ClassVar[str] = "leads.webform"
+    emitted_by: ClassVar[str] = "`leads.webform_visit`"
+
+    visitor: str
+    source: str
+    campaign: str
+    visited_at: datetime

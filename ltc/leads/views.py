@@ -605,6 +605,8 @@ def webform_public(request: HttpRequest, key: str) -> HttpResponse:
     """The public form: no sign-in, no CSRF token (embedded on other sites); key, honeypot, rate limit."""
     webform = get_object_or_404(WebForm, key=key, active=True)
     utm = {name: request.GET.get(name, "")[:100] for name in UTM_FIELDS}
+    if request.method == "GET" and request.GET.get("ltc_m"):
+        services.webform_visit(form=webform, visitor=request.GET["ltc_m"])
     form = PublicLeadForm(request.POST or None, initial=utm)
     if request.method == "POST" and form.is_valid():
         try:

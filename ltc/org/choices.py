@@ -24,6 +24,8 @@ GLOBAL_SCOPE_ROLES: dict[str, frozenset[str]] = {
     "marketing": frozenset({RoleCode.EXECUTIVE, RoleCode.ADMIN, RoleCode.MARKETING}),
     # Contracts: their execution concerns delivery, their money finance, their clauses legal.
     "contracts": frozenset({RoleCode.EXECUTIVE, RoleCode.ADMIN, RoleCode.FINANCE, RoleCode.DELIVERY, RoleCode.LEGAL}),
+    # Service: its cases, assets and entitlements concern every service agent (the team views narrow them).
+    "service": frozenset({RoleCode.EXECUTIVE, RoleCode.ADMIN, RoleCode.SERVICE}),
 }
 
 

@@ -10,6 +10,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from ltc.marketing.access import sees_marketing
+from ltc.service.access import sees_service
 
 # (url name, or None while the stage is not built; label; Tabler icon; path prefix for "active")
 NAV_SECTIONS: list[tuple[Any, ...]] = [
@@ -22,7 +23,7 @@ NAV_SECTIONS: list[tuple[Any, ...]] = [
     ("catalog:product_list", _("Catalog"), "package", "/catalog/"),
     ("contracts:contract_list", _("Contracts"), "file-certificate", "/contracts/"),
     ("billing:invoice_list", _("Billing"), "cash", "/billing/"),
-    (None, _("Service"), "headset", "/service/"),
+    ("service:dashboard", _("Service"), "headset", "/service/", sees_service),
     (None, _("Analytics"), "chart-bar", "/analytics/"),
     ("process:map", _("Process centre"), "sitemap", "/process/"),
 ]

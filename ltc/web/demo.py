@@ -26,6 +26,7 @@ from ltc.web.demo_history import backdate_history
 from ltc.web.demo_marketing import seed_marketing
 from ltc.web.demo_process import seed_process
 from ltc.web.demo_quotes import seed_quotes
+from ltc.web.demo_service import seed_service
 from ltc.web.demo_workspace import seed_workspace
 
 DEMO_PASSWORD = "ltc-demo-2026"  # noqa: S105 - published demo login
@@ -40,7 +41,12 @@ class DemoUser:
     language: str = "zh-hans"
 
 
-TEAMS = [("销售总部", None, "wang"), ("华东销售部", "销售总部", "li"), ("华北销售部", "销售总部", "zhao")]
+TEAMS = [
+    ("销售总部", None, "wang"),
+    ("华东销售部", "销售总部", "li"),
+    ("华北销售部", "销售总部", "zhao"),
+    ("客户服务部", "销售总部", "ma"),
+]
 USERS = [
     DemoUser("admin", "系统管理员", (RoleCode.ADMIN,), None, "en"),
     DemoUser("wang", "王建国（总经理）", (RoleCode.EXECUTIVE,), "销售总部"),
@@ -54,6 +60,8 @@ USERS = [
     DemoUser("qian", "钱律（法务）", (RoleCode.LEGAL,), None),
     DemoUser("sun", "孙丽（市场）", (RoleCode.MARKETING,), None),
     DemoUser("emma", "Emma Clark (AR)", (RoleCode.AR,), "华东销售部", "en"),
+    DemoUser("ma", "马丽（客服经理）", (RoleCode.SERVICE,), "客户服务部"),
+    DemoUser("he", "何涛（客服工程师）", (RoleCode.SERVICE,), "客户服务部"),
 ]
 TERRITORIES = [
     ("华东制造业", Region.EAST, Industry.MANUFACTURING, "华东销售部"),
@@ -473,6 +481,7 @@ def _seed_demo(*, rng_seed: int) -> bool:
     # log replayed from that history (the map's time in step and weekly flow).
     backdate_history(rng, timezone.now())
     seed_marketing(users)  # campaigns now: their touches and journeys run from today
+    seed_service(users)  # the installed base from the delivered contract, cases of every state
     seed_workspace(users)  # custom fields, attachments, notices, the bin, a delegation: now, not backdated
     step_visits_rebuild()
     search_rebuild()

@@ -349,3 +349,13 @@ def test_one_reminder_run_sends_every_due_reminder_whatever_the_batch(world: Any
     assert activity_reminders_send(batch=2) == 5
     assert len(mail.outbox) == 5
     assert mail_deliver(batch=2) == 0
+
+
+def test_a_queued_mail_keeps_its_reply_address_and_may_add_no_other_header(world: Any) -> None:
+    queued = mail_queue("回复", "…", ["a@kehu.cn"], deliver=False, headers={"Reply-To": "service+k@ltc.example"})
+    assert queued is not None
+    mail.outbox.clear()
+    assert mail_deliver() == 1
+    assert mail.outbox[0].extra_headers["Reply-To"] == "service+k@ltc.example"
+    with pytest.raises(ValueError, match="Bcc"):
+        mail_queue("x", "…", ["a@kehu.cn"], headers={"Bcc": "spy@example.com"})

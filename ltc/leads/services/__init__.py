@@ -26,7 +26,7 @@ from ltc.leads.services.lifecycle import (
     missing_for_qualification,
 )
 from ltc.leads.services.scoring import lead_rescore, leads_rescore
-from ltc.leads.services.webforms import RateLimited, webform_create, webform_submit
+from ltc.leads.services.webforms import RateLimited, webform_create, webform_submit, webform_visit
 
 __all__ = [
     "RateLimited",
@@ -57,4 +57,5 @@ __all__ = [
     "missing_for_qualification",
     "webform_create",
     "webform_submit",
+    "webform_visit",
 ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count
 
+from ltc.core.routing import TeamPicker
 from ltc.leads.choices import OPEN_STATUSES, AssignStrategy
 from ltc.leads.models import AssignmentRule, Lead
 from ltc.org.models import User
@@ -29,14 +30,24 @@ class Assignment:
 class Router:
     """Decides owners for many leads with a fixed number of queries, whatever their count.
 
-    Round-robin positions and open loads are kept in memory while a batch is routed and the
-    round-robin position is saved back on the rule by `save_positions()`.
+    Round-robin positions and open loads are kept in memory (ltc.core.routing.TeamPicker) while a
+    batch is routed and the round-robin position is saved back on the rule by `save_positions()`.
     """
 
     rules: list[AssignmentRule] = field(default_factory=list)
-    members: dict[int, list[int]] = field(default_factory=dict)  # team id -> active member ids
-    loads: dict[int, int] = field(default_factory=dict)  # user id -> open leads
-    positions: dict[int, int | None] = field(default_factory=dict)  # rule id -> last assigned user
+    picker: TeamPicker = field(default_factory=TeamPicker)
+
+    @property
+    def members(self) -> dict[int, list[int]]:
+        return self.picker.members
+
+    @property
+    def loads(self) -> dict[int, int]:
+        return self.picker.loads
+
+    @property
+    def positions(self) -> dict[int, int | None]:
+        return self.picker.positions
 
     @classmethod
     def load(cls, rules: list[AssignmentRule] | None = None) -> Router:
@@ -44,15 +55,13 @@ class Router:
         if rules is None:
             rules = list(AssignmentRule.objects.filter(active=True).order_by("order", "id"))
         team_ids = {r.assign_team_id for r in rules if r.assign_team_id}
-        members: dict[int, list[int]] = {}
-        for user_id, team_id in (
+        memberships = list(
             User.objects.filter(team_id__in=team_ids, is_active=True, roles__code__in=SELLING_ROLES)
             .distinct()
             .order_by("id")
             .values_list("id", "team_id")
-        ):
-            members.setdefault(team_id, []).append(user_id)
-        member_ids = [uid for ids in members.values() for uid in ids]
+        )
+        member_ids = [uid for uid, _team in memberships]
         loads = dict(
             Lead.objects.filter(owner_id__in=member_ids, status__in=OPEN_STATUSES)
             .values_list("owner_id")
@@ -60,32 +69,20 @@ class Router:
             .values_list("owner_id", "n")
         )
         positions = {r.pk: r.last_assigned_id for r in rules}
-        return cls(rules, members, {uid: loads.get(uid, 0) for uid in member_ids}, positions)
+        return cls(rules, TeamPicker.build(memberships, loads, positions))
 
     def route(self, lead: Any, *, now: datetime) -> Assignment | None:
         for rule in self.rules:
             if not rule.matches(lead):
                 continue
-            owner_id = self._pick(rule)
+            owner_id = self.picker.pick(
+                rule_id=rule.pk, strategy=rule.strategy, user_id=rule.assign_user_id, team_id=rule.assign_team_id
+            )
             if owner_id is None:
                 continue
-            self.loads[owner_id] = self.loads.get(owner_id, 0) + 1
+            self.picker.taken(owner_id)
             return Assignment(owner_id, rule, now + timedelta(hours=rule.first_contact_hours))
         return None
-
-    def _pick(self, rule: AssignmentRule) -> int | None:
-        if rule.strategy == AssignStrategy.USER:
-            return rule.assign_user_id
-        team = self.members.get(rule.assign_team_id or 0, [])
-        if not team:
-            return None
-        if rule.strategy == AssignStrategy.LEAST_LOAD:
-            return min(team, key=lambda uid: (self.loads.get(uid, 0), uid))
-        last = self.positions.get(rule.pk)
-        following = [uid for uid in team if last is None or uid > last]
-        chosen = following[0] if following else team[0]
-        self.positions[rule.pk] = chosen
-        return chosen
 
     def save_positions(self) -> None:
         for rule in self.rules:

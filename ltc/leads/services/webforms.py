@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ltc.core.events import emit
+from ltc.leads.events import WebFormVisited
 from ltc.leads.models import UTM_FIELDS, Lead, WebForm
 from ltc.leads.services.capture import lead_create
 from ltc.org.models import User
@@ -18,6 +23,8 @@ PUBLIC_FIELDS = ("company_name", "contact_name", "contact_title", "mobile", "ema
 HONEYPOT_FIELD = "website_url"
 RATE_LIMIT = 5
 RATE_WINDOW = timedelta(hours=1)
+# The reference a link to a form may carry for whoever it was sent to (`?ltc_m=`): opaque here.
+VISITOR_REFERENCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 class RateLimited(Exception):
@@ -62,6 +69,26 @@ def webform_submit(*, form: WebForm, data: dict[str, Any], ip: str | None) -> Le
         submitter_ip=ip,
         consented=bool(form.consent_text and data.get("consent") is True),
     )
+
+
+def webform_visit(*, form: WebForm, visitor: str) -> bool:
+    """Announce that the person a link named opened the form's page (WebFormVisited), once per
+    form, visitor and day; a reference that is no reference is ignored. True when announced."""
+    if not VISITOR_REFERENCE.match(visitor):
+        return False
+    if not cache.add(f"webform-visit:{form.pk}:{visitor}:{timezone.localdate().isoformat()}", 1, 24 * 3600):
+        return False
+    with transaction.atomic():
+        emit(
+            WebFormVisited(
+                subject_id=form.pk,
+                visitor=visitor,
+                source=form.source,
+                campaign=form.campaign,
+                visited_at=timezone.now(),
+            )
+        )
+    return True
 
 
 def _utm(data: dict[str, Any]) -> dict[str, str]:

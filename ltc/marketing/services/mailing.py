@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,6 +31,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ltc.core.links import absolute_url
 from ltc.marketing.access import can_manage_marketing
 from ltc.marketing.models import Campaign, CampaignStatus
 from ltc.marketing.models.email import EmailMessage, EmailTemplate, Mailing, MailingStatus, MessageStatus
@@ -722,6 +724,9 @@ def email_pending_after() -> datetime | None:
     )
 
 
+# The path of a public web form page (ltc.leads: /leads/forms/<key>/).
+WEB_FORM_PATH = re.compile(r"^/leads/forms/[A-Za-z0-9_-]+/$")
+
 # --- tracking --------------------------------------------------------------------------------
 
 
@@ -732,8 +737,53 @@ def email_opened(*, token: str) -> bool:
 
 def email_clicked(*, token: str, index: int) -> str | None:
     """Record a click on link `index` of the message named by `token` and return that link's
-    stored URL; None when the token or the link is unknown (no open redirect)."""
-    return _track(token, kind="click", link=index)
+    stored URL; None when the token or the link is unknown (no open redirect). A link to one of
+    our web forms carries the token on (`ltc_m`), so the form's page knows who visits it."""
+    target = _track(token, kind="click", link=index)
+    return _carry_visitor(target, token) if target else target
+
+
+def _carry_visitor(url: str, token: str) -> str:
+    site = urlsplit(absolute_url("/"))
+    parts = urlsplit(url)
+    if (parts.scheme, parts.netloc) != (site.scheme, site.netloc) or not WEB_FORM_PATH.match(parts.path):
+        return url
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "ltc_m"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("ltc_m", token)])))
+
+
+def visit_record(*, visitor: str, at: datetime | None = None) -> bool:
+    """A web form's page was opened through a link of the message whose token is `visitor`: a
+    `visit` touch of that person in the message's campaign (once per message and day)."""
+    from ltc.marketing.models import TouchKind
+    from ltc.marketing.services.touches import TouchIn, touches_record
+
+    message = (
+        EmailMessage.objects.filter(token=visitor, status=MessageStatus.SENT, is_test=False, campaign__isnull=False)
+        .only("pk", "campaign_id", "lead_id", "contact_id")
+        .first()
+    )
+    if message is None or message.campaign_id is None:
+        return False
+    at = at or timezone.now()
+    touch = TouchIn(
+        campaign_id=message.campaign_id,
+        kind=TouchKind.VISIT,
+        key=f"email:{message.pk}:visit:{timezone.localdate(at).isoformat()}",
+        lead_id=message.lead_id,
+        contact_id=message.contact_id,
+        account_id=_account_of(message),
+        at=at,
+    )
+    return bool(touches_record([touch]))
+
+
+def _account_of(message: EmailMessage) -> int | None:
+    if message.contact_id is None:
+        return None
+    from ltc.customers.models import Contact
+
+    return Contact.objects.filter(pk=message.contact_id).values_list("account_id", flat=True).first()
 
 
 def _track(token: str, *, kind: str, link: int | None) -> str | None:
@@ -762,11 +812,7 @@ def _track(token: str, *, kind: str, link: int | None) -> str | None:
         if updates:
             EmailMessage.objects.filter(pk=message.pk).update(**updates)
         if message.campaign_id is not None:
-            account_id = None
-            if message.contact_id is not None:
-                from ltc.customers.models import Contact
-
-                account_id = Contact.objects.filter(pk=message.contact_id).values_list("account_id", flat=True).first()
+            account_id = _account_of(message)
             touches = [
                 TouchIn(
                     campaign_id=message.campaign_id,

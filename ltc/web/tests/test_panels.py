@@ -42,6 +42,9 @@ from ltc.quotes import selectors as quote_selectors
 from ltc.quotes import services as quote_services
 from ltc.quotes.models import BidQuote
 from ltc.quotes.tests.factories import make_quote
+from ltc.service.models import CaseUpsell, Renewal
+from ltc.service.services.policies import default_policy
+from ltc.service.tests.factories import make_case, make_entitlement
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +61,7 @@ ATTACHABLE_PAGES = (
     "billing.invoice",
     "billing.payment",
 )
-VIEWERS = ("owner", "teammate", "manager", "boss", "other", "executive", "finance", "admin", "marketing")
+VIEWERS = ("owner", "teammate", "manager", "boss", "other", "executive", "finance", "admin", "marketing", "service")
 EXPECTED = {
     ("contracts.contract", "actions", "billing-schedule"),
     ("contracts.contract", "main", "contract-invoices"),
@@ -74,6 +77,9 @@ EXPECTED = {
     ("leads.lead", "main", "lead-campaigns"),
     ("customers.contact", "main", "contact-campaigns"),
     ("customers.account", "main", "account-campaigns"),
+    ("customers.account", "main", "account-service"),
+    ("opportunities.opportunity", "main", "opportunity-renewal"),
+    ("leads.lead", "main", "lead-service-case"),
     ("leads.lead", "mass_actions", "lead-add-to-campaign"),
     ("customers.contact", "mass_actions", "contact-add-to-campaign"),
     ("leads.lead", "details", "lead-deal"),
@@ -133,6 +139,13 @@ def stream(world, settings, tmp_path) -> Stream:
             TouchIn(campaign_id=show.pk, kind=TouchKind.FORM, key="panels:lead", lead_id=world.lead.pk),
             TouchIn(campaign_id=show.pk, kind=TouchKind.CLICK, key="panels:contact", contact_id=contact.pk),
         ]
+    )
+    # Service: a case of the customer that became the lead, and the deal renews its support.
+    entitlement = make_entitlement(world.account, policy=default_policy())
+    case = make_case(world.account, actor=world.service)
+    CaseUpsell.objects.create(case=case, kind="upsell", note="二期扩容", lead=world.lead, flagged_by=world.service)
+    Renewal.objects.create(
+        kind="service", account=world.account, entitlement=entitlement, ends_on=entitlement.ends_on, opportunity=deal
     )
     # Each record as its page reads it (the page's own selector, its joins), by one who sees all.
     reader = world.executive

@@ -55,13 +55,25 @@ from ltc.quotes import services as quote_services
 from ltc.quotes.models import BidQuote, Quote
 from ltc.quotes.tests.factories import quote_authority
 
-ACTORS = ["owner", "teammate", "manager", "boss", "other", "executive", "finance", "admin", "marketing", "anonymous"]
+ACTORS = [
+    "owner",
+    "teammate",
+    "manager",
+    "boss",
+    "other",
+    "executive",
+    "finance",
+    "admin",
+    "marketing",
+    "service",
+    "anonymous",
+]
 SIGNED_IN = set(ACTORS) - {"anonymous"}
 SEES_RECORD = {"owner", "manager", "boss", "executive", "admin"}
 # Finance reads the customers it bills (customers.access), not the prospect world.account is.
 SEES_CUSTOMER = SEES_RECORD
 CHANGES_RECORD = {"owner", "manager", "boss", "admin"}
-WRITES_CUSTOMERS = {"owner", "teammate", "manager", "boss", "other", "admin", "marketing"}
+WRITES_CUSTOMERS = {"owner", "teammate", "manager", "boss", "other", "admin", "marketing", "service"}
 WRITES_LEADS = WRITES_CUSTOMERS
 SEES_LEAD = {"owner", "manager", "boss", "executive", "admin", "marketing"}
 CHANGES_LEAD = {"owner", "manager", "boss", "admin", "marketing"}
@@ -2198,7 +2210,7 @@ CASES = [
     Case(
         "GET opportunities:stage_template_download",
         lambda w: f"/opportunities/templates/{stage_template(w)}/",
-        signed_in(200, api=False, who=SIGNED_IN - {"finance", "marketing"}),
+        signed_in(200, api=False, who=SIGNED_IN - {"finance", "marketing", "service"}),
     ),
     Case(
         "GET opportunities:stage_template_version_download",
@@ -3782,25 +3794,37 @@ from ltc.marketing.tests.permission_cases import (  # noqa: E402
 )
 
 CASES += MARKETING_CASES
+# Service's, likewise (ltc/service/tests/permission_cases.py).
+from ltc.service.tests.permission_cases import (  # noqa: E402
+    SERVICE_CASES,
+    SERVICE_EXEMPT,
+    SERVICE_PUBLIC_ROUTES,  # noqa: F401  # for test_public_routes
+)
+
+CASES += SERVICE_CASES
 
 # Pages and endpoints that are public or belong to the framework, each for a stated reason.
-EXEMPT = {
-    "GET web:calendar_ics",  # the private feed, opened by its secret (web/tests/test_calendar.py)
-    "GET /api/v1/openapi.json",  # public API description
-    "GET /api/v1/docs",  # public API documentation page
-    "GET web:login",  # the sign-in page itself
-    "POST web:logout",  # ends whatever session there is
-    "POST web:set_language",  # public: also used on the sign-in page
-    "POST /api/v1/public/web-forms/{key}",  # public web-to-lead (tested in leads/tests/test_webforms_and_api.py)
-    "GET leads:webform_public",  # public web-to-lead page (same tests)
-    "GET leads:webform_thanks",  # public thank-you page
-    "GET /api/v1/public/quotes/{token}",  # the customer's private quote link (quotes/tests/test_quote_api.py)
-    "POST /api/v1/public/quotes/{token}/accept",
-    "POST /api/v1/public/quotes/{token}/decline",
-    "GET quote_links:public_quote",  # the customer's quote page (quotes/tests/test_quote_views.py)
-    "POST quote_links:public_quote",
-    "GET quote_links:public_quote_pdf",
-} | MARKETING_EXEMPT
+EXEMPT = (
+    {
+        "GET web:calendar_ics",  # the private feed, opened by its secret (web/tests/test_calendar.py)
+        "GET /api/v1/openapi.json",  # public API description
+        "GET /api/v1/docs",  # public API documentation page
+        "GET web:login",  # the sign-in page itself
+        "POST web:logout",  # ends whatever session there is
+        "POST web:set_language",  # public: also used on the sign-in page
+        "POST /api/v1/public/web-forms/{key}",  # public web-to-lead (tested in leads/tests/test_webforms_and_api.py)
+        "GET leads:webform_public",  # public web-to-lead page (same tests)
+        "GET leads:webform_thanks",  # public thank-you page
+        "GET /api/v1/public/quotes/{token}",  # the customer's private quote link (quotes/tests/test_quote_api.py)
+        "POST /api/v1/public/quotes/{token}/accept",
+        "POST /api/v1/public/quotes/{token}/decline",
+        "GET quote_links:public_quote",  # the customer's quote page (quotes/tests/test_quote_views.py)
+        "POST quote_links:public_quote",
+        "GET quote_links:public_quote_pdf",
+    }
+    | MARKETING_EXEMPT
+    | SERVICE_EXEMPT
+)
 
 
 @pytest.mark.parametrize("actor", ACTORS)

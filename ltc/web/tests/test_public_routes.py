@@ -19,32 +19,36 @@ from django.urls.resolvers import RegexPattern
 from ltc.urls import urlpatterns as site_urlpatterns
 
 # Through the permission suite, which loads the marketing cases after defining what they build on.
-from ltc.web.tests.test_permissions import MARKETING_PUBLIC_ROUTES
+from ltc.web.tests.test_permissions import MARKETING_PUBLIC_ROUTES, SERVICE_PUBLIC_ROUTES
 
 pytestmark = pytest.mark.django_db
 
 # Route pattern -> why anyone may open it, and where its content is tested.
-PUBLIC_ROUTES = {
-    "q/<str:token>/": "the customer's quote page (quotes/tests/test_quote_public.py)",
-    "q/<str:token>/pdf/": "the customer's quote PDF (quotes/tests/test_quote_public.py)",
-    "api/v1/public/quotes/<token>": "the customer's quote as JSON (quotes/tests/test_quote_public.py)",
-    "api/v1/public/quotes/<token>/accept": "the customer accepts (quotes/tests/test_quote_public.py)",
-    "api/v1/public/quotes/<token>/decline": "the customer declines (quotes/tests/test_quote_public.py)",
-    "leads/forms/<str:key>/": "a public web form (leads/tests/test_webform_public.py)",
-    "leads/forms/<str:key>/thanks/": "a web form's thank-you page (leads/tests/test_webform_public.py)",
-    "api/v1/public/web-forms/<key>": "a web form posted by script (leads/tests/test_webform_public.py)",
-    "calendar/feed/<str:token>.ics": (
-        "a user's private calendar feed, by its secret (web/tests/test_calendar.py: the feed's allow-list)"
-    ),
-    "login/": "signing in",
-    "logout/": "signing out",
-    "language/": "choosing the language (the customer's page offers it)",
-    "admin/login/": "the back office's sign-in",
-    "admin/logout/": "the back office's sign-out",
-    "api/v1/": "the API's root (sends to its documentation)",
-    "api/v1/openapi.json": "the API's contract (schemas only, no data)",
-    "api/v1/docs": "the API's documentation page",
-} | MARKETING_PUBLIC_ROUTES
+PUBLIC_ROUTES = (
+    {
+        "q/<str:token>/": "the customer's quote page (quotes/tests/test_quote_public.py)",
+        "q/<str:token>/pdf/": "the customer's quote PDF (quotes/tests/test_quote_public.py)",
+        "api/v1/public/quotes/<token>": "the customer's quote as JSON (quotes/tests/test_quote_public.py)",
+        "api/v1/public/quotes/<token>/accept": "the customer accepts (quotes/tests/test_quote_public.py)",
+        "api/v1/public/quotes/<token>/decline": "the customer declines (quotes/tests/test_quote_public.py)",
+        "leads/forms/<str:key>/": "a public web form (leads/tests/test_webform_public.py)",
+        "leads/forms/<str:key>/thanks/": "a web form's thank-you page (leads/tests/test_webform_public.py)",
+        "api/v1/public/web-forms/<key>": "a web form posted by script (leads/tests/test_webform_public.py)",
+        "calendar/feed/<str:token>.ics": (
+            "a user's private calendar feed, by its secret (web/tests/test_calendar.py: the feed's allow-list)"
+        ),
+        "login/": "signing in",
+        "logout/": "signing out",
+        "language/": "choosing the language (the customer's page offers it)",
+        "admin/login/": "the back office's sign-in",
+        "admin/logout/": "the back office's sign-out",
+        "api/v1/": "the API's root (sends to its documentation)",
+        "api/v1/openapi.json": "the API's contract (schemas only, no data)",
+        "api/v1/docs": "the API's documentation page",
+    }
+    | MARKETING_PUBLIC_ROUTES
+    | SERVICE_PUBLIC_ROUTES
+)
 
 LOGIN_PATHS = ("/login/", "/admin/login/")
 _ROUTE_PARAM = re.compile(r"<(?:\w+:)?\w+>")
