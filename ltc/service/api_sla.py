@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import field_validator
 
 from ltc.core.api import Page, etag, if_match_version, paginate
 from ltc.core.forms import is_id
@@ -28,26 +29,56 @@ router = Router(tags=["service"])
 # --- calendars -----------------------------------------------------------------------------------
 
 
+def _local_time(value: time | None) -> time | None:
+    """Working hours are local wall-clock times: one with an offset is refused (422)."""
+    if value is not None and value.tzinfo is not None:
+        raise ValueError(_("Give a local time without a time zone, e.g. 09:00."))
+    return value
+
+
+# A local wall-clock time as written ("09:00" or "09:00:00"): RFC 3339's "time" needs an offset.
+LOCAL_TIME = {"format": "partial-time", "pattern": r"^\d{2}:\d{2}(:\d{2})?$"}
+
+
 class BusinessCalendarIn(Schema):
     name: str
-    day_starts: time = Field(time(9, 0), description="Local time the working day starts.")
-    day_ends: time = Field(time(18, 0), description="Local time the working day ends.")
+    day_starts: time = Field(time(9, 0), description="Local time the working day starts.", json_schema_extra=LOCAL_TIME)
+    day_ends: time = Field(time(18, 0), description="Local time the working day ends.", json_schema_extra=LOCAL_TIME)
+
+    @field_validator("day_starts", "day_ends")
+    @classmethod
+    def _local(cls, value: time | None) -> time | None:
+        return _local_time(value)
 
 
 class BusinessCalendarPatch(Schema):
     name: str | None = None
-    day_starts: time | None = None
-    day_ends: time | None = None
+    day_starts: time | None = Field(None, json_schema_extra=LOCAL_TIME)
+    day_ends: time | None = Field(None, json_schema_extra=LOCAL_TIME)
+
+    @field_validator("day_starts", "day_ends")
+    @classmethod
+    def _local(cls, value: time | None) -> time | None:
+        return _local_time(value)
 
 
 class BusinessCalendarOut(Schema):
     id: int
     version: int
     name: str
-    day_starts: time
-    day_ends: time
+    # Local wall-clock times without an offset ("09:00"): JSON Schema's "time" format requires one.
+    day_starts: str = Field(pattern=r"^\d{2}:\d{2}$", description="Local time the working day starts (HH:MM).")
+    day_ends: str = Field(pattern=r"^\d{2}:\d{2}$", description="Local time the working day ends (HH:MM).")
     is_default: bool
     updated_at: datetime
+
+    @staticmethod
+    def resolve_day_starts(obj: Any) -> str:
+        return f"{obj.day_starts:%H:%M}"
+
+    @staticmethod
+    def resolve_day_ends(obj: Any) -> str:
+        return f"{obj.day_ends:%H:%M}"
 
 
 class CalendarDayIn(Schema):

@@ -30,10 +30,12 @@ def service_teams() -> list[tuple[str, str]]:
 
 class KpiFilter(forms.Form):
     since = forms.DateField(
-        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+        label=gettext_lazy("From"),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
     )
     until = forms.DateField(
-        label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+        label=gettext_lazy("To"),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
     )
     team = forms.ChoiceField(
         label=gettext_lazy("Team"), required=False, widget=forms.Select(attrs={"class": "form-select"})

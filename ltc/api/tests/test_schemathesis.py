@@ -31,6 +31,12 @@ EXAMPLES = int(os.environ.get("LTC_SCHEMATHESIS_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
+@schemathesis.serializer("message/rfc822")
+def _rfc822(ctx: Any, value: Any) -> bytes:
+    """A whole e-mail, as the inbound e-mail endpoint takes it: the generated body's bytes."""
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
 @pytest.fixture
 def connection_kept_between_requests() -> Any:
     """As Django's test client does: the WSGI handler must not close the test's connection (and

@@ -47,6 +47,7 @@ def test_without_configuration_numbers_read_as_they_always_have(world: Any) -> N
         ("delivery", "DN2026-000007"),
         ("invoice", "INV2026-000007"),
         ("credit_note", "CN2026-000007"),
+        ("case", "CS2026-000007"),
     ]
 
 

@@ -209,7 +209,7 @@ def entitlement_update(
     values = dict(data)
     new_products = values.pop("products", None)
     names = [f"{name}_id" if name == "policy" else name for name in values]
-    before = timeline.snapshot(entitlement, names)
+    before = timeline.snapshot(entitlement, list(values))  # the policy by its name, not its id
     old_products = list(entitlement.products.all())
     old_policy_id = entitlement.policy_id
     for name, value in values.items():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.test import Client
 from django.utils import timezone
 
 from ltc.customers.tests.factories import AccountFactory
@@ -178,3 +179,18 @@ def test_finance_and_marketing_read_no_entitlements(world: Any, api_as: Any, web
         assert api_as(user).get("/service/entitlements").status_code == 403
         assert web_as(user).get("/service/entitlements/").status_code == 403
     assert api_as(world.owner).get("/service/entitlements").json()["total"] == 1
+
+
+def test_working_hours_are_local_times_shown_as_hh_mm(world: Any, api_as: Any) -> None:
+    api = api_as(world.admin)
+    refused = Client().post(  # against the document (its pattern), so not through the contract client
+        "/api/v1/service/calendars",
+        {"name": "夜班", "day_starts": "02:47:05Z"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=api.headers["Authorization"],
+    )
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["day_starts"]
+    made = api.post("/service/calendars", {"name": "夜班", "day_starts": "08:30", "day_ends": "17:30"})
+    assert made.status_code == 201
+    assert (made.json()["day_starts"], made.json()["day_ends"]) == ("08:30", "17:30")

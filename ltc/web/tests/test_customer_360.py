@@ -249,7 +249,9 @@ def test_the_account_page_reads_a_fixed_number_of_queries(
     # #18 (attachments, the custom fields block) read a fixed number each, never one per record;
     # marketing's campaigns panel (panels_campaigns.account_campaigns) adds one, the campaign
     # members of the account's contacts (and none more while there are none), whatever the records.
-    assert few <= 23
+    # Service's panel (panels_service.account_service: cases by state, the open ones with their SLA,
+    # assets, entitlements, renewals) reads six more for the sales side; finance does not get it.
+    assert few <= (23 if viewer == "finance" else 29)
 
 
 def test_signing_a_contract_makes_the_account_a_customer_on_its_timeline(world, customer):
