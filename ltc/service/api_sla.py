@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_validator
+from pydantic.config import JsonDict
 
 from ltc.core.api import Page, etag, if_match_version, paginate
 from ltc.core.forms import is_id
@@ -37,7 +38,7 @@ def _local_time(value: time | None) -> time | None:
 
 
 # A local wall-clock time as written ("09:00" or "09:00:00"): RFC 3339's "time" needs an offset.
-LOCAL_TIME = {"format": "partial-time", "pattern": r"^\d{2}:\d{2}(:\d{2})?$"}
+LOCAL_TIME: JsonDict = {"format": "partial-time", "pattern": r"^\d{2}:\d{2}(:\d{2})?$"}
 
 
 class BusinessCalendarIn(Schema):
