@@ -176,7 +176,9 @@ def undo(now: datetime) -> None:
             escalated_at=None, escalated_to=None
         )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # What autovacuum does between two sweeps in production: the row versions this reset left
+        # behind are cleared, so the next sweep finds room on the pages (HOT updates).
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 RAW_CLOCKS = (

@@ -105,8 +105,12 @@ class Event:
 
     def payload(self) -> dict[str, Any]:
         """The payload as written to the outbox (JSON: Decimals and dates as strings)."""
-        values = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.name != "subject_id"}
-        loaded: dict[str, Any] = json.loads(DjangoJSONEncoder().encode(values))
+        values = {name: _plain(getattr(self, name)) for name in _payload_names(type(self))}
+        if all(type(v) in _SCALARS or isinstance(v, str) for v in values.values()):
+            # Flat events (most of them; bulk paths emit tens of thousands): what the JSON round
+            # trip gives, value by value (a str subclass — a choice — as its plain string).
+            return {k: _flat(v) for k, v in values.items()}
+        loaded: dict[str, Any] = json.loads(_ENCODER.encode(values))
         return loaded
 
     @classmethod
@@ -125,7 +129,34 @@ def _required(field: dataclasses.Field[Any]) -> bool:
     return field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
 
 
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _payload_names(cls: type[Event]) -> tuple[str, ...]:
+    """The payload's fields of an event class (every field but the subject), read once."""
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.name != "subject_id")
+    return names
+
+
+_ENCODER = DjangoJSONEncoder()
+_JSON_SCALARS = frozenset({str, int, bool, type(None)})
+# Values DjangoJSONEncoder.default turns into one JSON string each (floats stay in the round trip).
+_SCALARS = _JSON_SCALARS | {datetime, date, Decimal}
+
+
+def _flat(value: Any) -> Any:
+    if type(value) in _JSON_SCALARS:
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)
+    return _ENCODER.default(value)
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, (tuple, list)):

@@ -168,6 +168,9 @@ def _shown_param(name: str, value: Any) -> Any:
     return value
 
 
+DIGEST = "service_level_digest"
+
+
 def render_text(kind: str, params: dict[str, Any], actor: str, record: str) -> str:
     """The notification's sentence in the active language."""
     words = {
@@ -197,8 +200,10 @@ def render_text(kind: str, params: dict[str, Any], actor: str, record: str) -> s
             "Invoice %(record)s of %(account)s is %(days)s days overdue (due %(due)s): %(open)s %(currency)s open."
         ),
         Kind.SERVICE_LEVEL: _("Case “%(record)s”: %(activity)s."),
+        # The SLA sweep's digest: many cases of one kind for one reader at once.
+        DIGEST: _("%(count)s cases (%(record)s …): %(activity)s."),
     }
-    text = texts.get(kind)
+    text = texts.get(DIGEST if kind == Kind.SERVICE_LEVEL and "count" in params else kind)
     if text is None:
         return record
     try:

@@ -3,7 +3,8 @@ breaches escalated to the team manager (升级给团队经理).
 
 Run every five minutes by the worker (`ltc sla_sweep --queue` from cron, see ltc/service/tasks.py)
 or at once by `ltc sla_sweep`. Set-based: per chunk of cases a fixed number of statements whatever
-the number of cases, so 100k open cases take seconds.
+the number of cases (one INSERT of the events, one UPDATE of the cases — both clocks of a case in
+one pass —, the timeline, notices and outbox in bulk), so 100k open cases take seconds.
 
 Only running clocks are swept: a case waiting on the customer (paused) is never warned, a first
 response already given is never breached. Each warning or breach is one `CaseSlaEvent` per case,
@@ -31,9 +32,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import Case as When_
-from django.db.models import F, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -51,14 +50,21 @@ from ltc.core.models import (
     TimelineKind,
 )
 from ltc.core.notifications import Channels, preferences_of, render_text, robot_payload
-from ltc.org.models import User
+from ltc.org.models import Team, User
 from ltc.service.events import CaseSlaBreached, CaseSlaWarned
 from ltc.service.models import Case, CaseSlaEvent
 from ltc.service.models.cases import CaseStatus, SlaEventKind, SlaState
 
-# Cases read, inserted and updated per statement: bounded memory, and far below SQLite's 32766
-# parameters per statement (five per event row).
-CHUNK = 2000
+# Cases read, inserted and updated per statement: bounded memory, and on SQLite far below its 32766
+# parameters per statement (five per event row, two events per case at most); PostgreSQL takes the
+# rows as arrays, whatever their number.
+CHUNK = {"postgresql": 10_000}
+CHUNK_ELSEWHERE = 2000
+# A reader told of more cases than this of one kind in one chunk gets a digest (see _notify),
+# naming the first DIGEST_NAMES cases and mailing links to the first DIGEST_LINKS.
+DIGEST_AFTER = 5
+DIGEST_NAMES = 3
+DIGEST_LINKS = 50
 RUNNING = (CaseStatus.NEW, CaseStatus.IN_PROGRESS)
 NOTICE = NotificationKind.SERVICE_LEVEL
 
@@ -125,66 +131,91 @@ def _activity(kind: str, escalated: bool) -> str:
     }[SlaEventKind(kind)]
 
 
-def sla_sweep(*, now: datetime | None = None, chunk: int = CHUNK, progress: Any = None) -> SweepResult:
+def sla_sweep(*, now: datetime | None = None, chunk: int | None = None, progress: Any = None) -> SweepResult:
     """Find the warnings and breaches due at `now` (default: now) on running clocks, record each
-    once, escalate breaches to the team manager and notify; returns what was new. Each chunk
-    commits on its own (a run stopped half-way resumes on the next run); `progress` is called after
-    each chunk (a job lease's heartbeat)."""
+    once, escalate breaches to the team manager and notify; returns what was new. Both clocks of a
+    case are swept in one pass (a case is updated once per run). Each chunk commits on its own (a
+    run stopped half-way resumes on the next run); `progress` is called after each chunk (a job
+    lease's heartbeat)."""
     now = now or timezone.now()
+    chunk = chunk or CHUNK.get(connection.vendor, CHUNK_ELSEWHERE)
     total = SweepResult()
-    for clock in CLOCKS:
-        last = 0
-        while True:
-            with transaction.atomic():
-                rows = _candidates(clock, now, after=last, limit=chunk)
-                if not rows:
-                    break
-                last = rows[-1]["pk"]
-                total += _sweep_chunk(clock, rows, now)
-            if progress is not None:
-                progress()
-            if len(rows) < chunk:
+    last = 0
+    while True:
+        with transaction.atomic():
+            rows = _candidates(now, after=last, limit=chunk)
+            if not rows:
                 break
+            last = rows[-1]["pk"]
+            total += _sweep_chunk(rows, now)
+        if progress is not None:
+            progress()
+        if len(rows) < chunk:
+            break
     return total
 
 
-def _candidates(clock: _Clock, now: datetime, *, after: int, limit: int) -> list[dict[str, Any]]:
-    """The running clocks past their warning time (the partial index svc_case_sweep_<clock>) not
-    yet in the state they are due for: running ones to warn, running or warned ones past due."""
-    running = Q(**{clock.state: SlaState.RUNNING}) | Q(**{clock.state: SlaState.WARNING, f"{clock.due}__lte": now})
+def _due(clock: _Clock, now: datetime) -> Q:
+    """A running clock past its warning time (the partial index svc_case_sweep_<clock>) not yet in
+    the state it is due for: running to warn, running or warned past due."""
+    return (
+        clock.extra
+        & Q(**{f"{clock.state}__in": [SlaState.RUNNING, SlaState.WARNING], f"{clock.warn_at}__lte": now})
+        & (Q(**{clock.state: SlaState.RUNNING}) | Q(**{f"{clock.due}__lte": now}))
+    )
+
+
+def _candidates(now: datetime, *, after: int, limit: int) -> list[dict[str, Any]]:
+    """The running cases with a clock due for a warning or a breach, in id order, with the
+    managers an escalation may go to (of the case's team and its parent, of the owner's team and
+    its parent: read once per chunk, not joined per case)."""
+    clocks = Q()
+    for clock in CLOCKS:
+        clocks |= _due(clock, now)
     query = (
-        Case.objects.filter(
-            clock.extra,
-            running,
-            status__in=RUNNING,
-            **{f"{clock.state}__in": [SlaState.RUNNING, SlaState.WARNING], f"{clock.warn_at}__lte": now},
-            pk__gt=after,
-        )
+        Case.objects.filter(clocks, status__in=RUNNING, pk__gt=after)
         .order_by("pk")
         .values(
             "pk",
             "number",
             "subject",
             "owner_id",
+            "team_id",
             "escalated_at",
-            state=F(clock.state),
-            due=F(clock.due),
-            team_manager=F("team__manager_id"),
-            team_parent_manager=F("team__parent__manager_id"),
-            owner_manager=F("owner__team__manager_id"),
-            owner_parent_manager=F("owner__team__parent__manager_id"),
+            "first_response_at",
+            *(name for clock in CLOCKS for name in (clock.state, clock.warn_at, clock.due)),
         )[:limit]
     )
-    return cast("list[dict[str, Any]]", list(query))
+    rows = cast("list[dict[str, Any]]", list(query))
+    if not rows:
+        return rows
+    owners_team = dict(
+        User.objects.filter(pk__in={r["owner_id"] for r in rows if r["owner_id"]}).values_list("pk", "team_id")
+    )
+    teams: dict[int | None, tuple[int | None, int | None]] = {
+        pk: (manager, parent_manager)
+        for pk, manager, parent_manager in Team.objects.filter(
+            pk__in={r["team_id"] for r in rows} | set(owners_team.values())
+        ).values_list("pk", "manager_id", "parent__manager_id")
+    }
+    for row in rows:
+        row["team_manager"], row["team_parent_manager"] = teams.get(row["team_id"], (None, None))
+        row["owner_manager"], row["owner_parent_manager"] = teams.get(owners_team.get(row["owner_id"]), (None, None))
+    return rows
 
 
 @dataclass
 class _Found:
     row: dict[str, Any]
+    clock: _Clock
     kind: str
     breach: bool
     manager: int | None
     notified: int | None
+
+    @property
+    def due(self) -> datetime:
+        return cast("datetime", self.row[self.clock.due])
 
 
 def _escalation_manager(row: dict[str, Any]) -> int | None:
@@ -199,64 +230,46 @@ def _escalation_manager(row: dict[str, Any]) -> int | None:
     return cast("int | None", manager)
 
 
-def _sweep_chunk(clock: _Clock, rows: list[dict[str, Any]], now: datetime) -> SweepResult:
-    found: list[_Found] = []
-    for row in rows:
-        breach = row["due"] is not None and row["due"] <= now
-        manager = _escalation_manager(row)
-        found.append(
-            _Found(
-                row,
-                clock.breach if breach else clock.warning,
-                breach,
-                manager,
-                (manager or row["owner_id"]) if breach else (row["owner_id"] or manager),
-            )
-        )
-    # Clocks without a due time never breach; a warning needs one too (nothing to be due soon).
-    found = [f for f in found if f.row["due"] is not None]
+def _found(row: dict[str, Any], now: datetime) -> list[_Found]:
+    """What each clock of a candidate is due for. Clocks without a due time never breach; a
+    warning needs one too (nothing to be due soon)."""
+    manager = _escalation_manager(row)
+    found = []
+    for clock in CLOCKS:
+        state, warn_at, due = row[clock.state], row[clock.warn_at], row[clock.due]
+        if clock.name == "response" and row["first_response_at"] is not None:
+            continue
+        if due is None or warn_at is None or warn_at > now or state not in (SlaState.RUNNING, SlaState.WARNING):
+            continue
+        breach = due <= now
+        if not breach and state != SlaState.RUNNING:
+            continue
+        notified = (manager or row["owner_id"]) if breach else (row["owner_id"] or manager)
+        found.append(_Found(row, clock, clock.breach if breach else clock.warning, breach, manager, notified))
+    return found
+
+
+def _sweep_chunk(rows: list[dict[str, Any]], now: datetime) -> SweepResult:
+    found = [f for row in rows for f in _found(row, now)]
     new_ids = _insert_events(found, now)
     new = [f for f in found if (f.row["pk"], f.kind) in new_ids]
-
-    # The state follows the clock for every candidate (a state a concurrent run set stays as it is);
-    # only the events this run inserted are recorded and told.
-    version = {"version": F("version") + 1, "updated_at": now}
-    warn_ids = [f.row["pk"] for f in found if not f.breach]
-    breach_ids = [f.row["pk"] for f in found if f.breach]
-    if warn_ids:
-        Case.objects.filter(pk__in=warn_ids, **{clock.state: SlaState.RUNNING}).update(
-            **{clock.state: SlaState.WARNING}, **version
-        )
-    if breach_ids:
-        Case.objects.filter(pk__in=breach_ids, **{f"{clock.state}__in": [SlaState.RUNNING, SlaState.WARNING]}).update(
-            **{clock.state: SlaState.BREACHED}, **version
-        )
+    # The states follow the clocks for every candidate (a state a concurrent run set stays as it
+    # is); only the events this run inserted escalate, are recorded and told.
     escalations = [f for f in new if f.breach and f.manager is not None]
-    if escalations:
-        by_manager: dict[int, list[int]] = defaultdict(list)
-        for f in escalations:
-            by_manager[f.manager].append(f.row["pk"])  # type: ignore[index]
-        Case.objects.filter(pk__in=[f.row["pk"] for f in escalations]).update(
-            escalated_at=Coalesce(F("escalated_at"), Value(now)),
-            escalated_to=When_(*(When(pk__in=ids, then=Value(m)) for m, ids in by_manager.items())),
-        )  # the breach above bumped the version in this transaction
+    _update_cases(found, escalations, now)
     if not new:
         return SweepResult()
 
     people = {u.pk: u for u in User.objects.filter(pk__in={p for f in new for p in _told(f)})}
-    _timeline(clock, new, people, now)
+    _timeline(new, people, now)
     _notify(new, people, now)
     _emit_unindexed(
         [
             CaseSlaBreached(
-                subject_id=f.row["pk"],
-                number=f.row["number"],
-                sla_kind=f.kind,
-                due_at=f.row["due"],
-                escalated_to_id=f.manager,
+                subject_id=f.row["pk"], number=f.row["number"], sla_kind=f.kind, due_at=f.due, escalated_to_id=f.manager
             )
             if f.breach
-            else CaseSlaWarned(subject_id=f.row["pk"], number=f.row["number"], sla_kind=f.kind, due_at=f.row["due"])
+            else CaseSlaWarned(subject_id=f.row["pk"], number=f.row["number"], sla_kind=f.kind, due_at=f.due)
             for f in new
         ]
     )
@@ -279,28 +292,94 @@ def _emit_unindexed(events: list[Any]) -> None:
         marked.intersection_update(before)
 
 
+def _quoted(*names: str) -> list[str]:
+    return [connection.ops.quote_name(name) for name in names]
+
+
 def _insert_events(found: list[_Found], now: datetime) -> set[tuple[int, str]]:
     """Insert one event per found clock, skipping those recorded already; returns the (case, kind)
-    pairs this statement inserted (RETURNING gives only inserted rows, on both databases)."""
+    pairs this statement inserted (RETURNING gives only inserted rows, on both databases). On
+    PostgreSQL the rows travel as five arrays (unnest), not as five parameters per row."""
     if not found:
         return set()
-    meta = CaseSlaEvent._meta
-    quote = connection.ops.quote_name
-    field = meta.get_field("due_at")
-    columns = ("case_id", "kind", "due_at", "found_at", "notified_id")
-    found_at = field.get_db_prep_save(now, connection)
-    params: list[Any] = []
-    for f in found:
-        params += [f.row["pk"], f.kind, field.get_db_prep_save(f.row["due"], connection), found_at, f.notified]
-    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(found))
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES {values} "  # noqa: S608 - quoted identifiers, values as parameters
-        f"ON CONFLICT ({quote('case_id')}, {quote('kind')}, {quote('due_at')}) DO NOTHING "
-        f"RETURNING {quote('case_id')}, {quote('kind')}"
+    table, case_id, kind, due_at, found_at, notified_id = _quoted(
+        CaseSlaEvent._meta.db_table, "case_id", "kind", "due_at", "found_at", "notified_id"
     )
+    head = f"INSERT INTO {table} ({case_id}, {kind}, {due_at}, {found_at}, {notified_id}) "
+    tail = f" ON CONFLICT ({case_id}, {kind}, {due_at}) DO NOTHING RETURNING {case_id}, {kind}"
+    if connection.vendor == "postgresql":
+        arrays = "unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::bigint[]) AS v(c, k, d, n)"
+        sql = f"{head}SELECT c, k, d, %s, n FROM {arrays}{tail}"  # noqa: S608 - quoted identifiers, values as parameters
+        params: list[Any] = [
+            now,
+            [f.row["pk"] for f in found],
+            [str(f.kind) for f in found],
+            [f.due for f in found],
+            [f.notified for f in found],
+        ]
+    else:
+        field = CaseSlaEvent._meta.get_field("due_at")
+        stamp = field.get_db_prep_save(now, connection)
+        params = []
+        for f in found:
+            params += [f.row["pk"], str(f.kind), field.get_db_prep_save(f.due, connection), stamp, f.notified]
+        sql = f"{head}VALUES {', '.join(['(%s, %s, %s, %s, %s)'] * len(found))}{tail}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {(int(case_id), str(kind)) for case_id, kind in cursor.fetchall()}
+        return {(int(pk), str(k)) for pk, k in cursor.fetchall()}
+
+
+def _update_cases(found: list[_Found], escalations: list[_Found], now: datetime) -> None:
+    """One UPDATE for the chunk: each clock to the state it is due for — a warning only from
+    running, a breach from running or warned, so a state another run or an agent set in between
+    stays —, the escalation of new breaches (the first escalation's time kept), and the version
+    of every case that changed."""
+    if not found:
+        return
+    states: dict[int, dict[str, str | int | None]] = defaultdict(dict)
+    for f in found:
+        states[f.row["pk"]][f.clock.state] = SlaState.BREACHED if f.breach else SlaState.WARNING
+    for f in escalations:
+        states[f.row["pk"]]["escalated_to_id"] = f.manager
+    ids = list(states)
+    response, resolution = (CLOCKS[0].state, CLOCKS[1].state)
+    columns = {
+        "rs": [states[pk].get(response) for pk in ids],
+        "rls": [states[pk].get(resolution) for pk in ids],
+        "esc": [states[pk].get("escalated_to_id") for pk in ids],
+    }
+    table, q_response, q_resolution, esc_to, esc_at, version, updated = _quoted(
+        Case._meta.db_table, response, resolution, "escalated_to_id", "escalated_at", "version", "updated_at"
+    )
+
+    def moved(column: str, value: str) -> str:
+        return (
+            f"(v.{value} = '{SlaState.BREACHED}' AND {table}.{column} IN ('{SlaState.RUNNING}', '{SlaState.WARNING}')) "
+            f"OR (v.{value} = '{SlaState.WARNING}' AND {table}.{column} = '{SlaState.RUNNING}')"
+        )
+
+    assignments = (
+        f"{q_response} = CASE WHEN {moved(q_response, 'rs')} THEN v.rs ELSE {table}.{q_response} END, "
+        f"{q_resolution} = CASE WHEN {moved(q_resolution, 'rls')} THEN v.rls ELSE {table}.{q_resolution} END, "
+        f"{esc_to} = COALESCE(v.esc, {table}.{esc_to}), "
+        f"{esc_at} = CASE WHEN v.esc IS NULL THEN {table}.{esc_at} ELSE COALESCE({table}.{esc_at}, %s) END, "
+        f"{version} = {table}.{version} + 1, {updated} = %s"
+    )
+    where = f"{table}.id = v.id AND ({moved(q_response, 'rs')} OR {moved(q_resolution, 'rls')} OR v.esc IS NOT NULL)"
+    field = Case._meta.get_field("updated_at")
+    stamp = field.get_db_prep_save(now, connection)
+    if connection.vendor == "postgresql":
+        source = "unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[]) AS v(id, rs, rls, esc)"
+        values: list[Any] = [ids, columns["rs"], columns["rls"], columns["esc"]]
+        sql = f"UPDATE {table} SET {assignments} FROM {source} WHERE {where}"  # noqa: S608 - quoted identifiers, values as parameters
+        params = [stamp, stamp, *values]
+    else:
+        rows = ", ".join(["(%s, %s, %s, %s)"] * len(ids))
+        values = [v for i, pk in enumerate(ids) for v in (pk, columns["rs"][i], columns["rls"][i], columns["esc"][i])]
+        sql = f"WITH v(id, rs, rls, esc) AS (VALUES {rows}) UPDATE {table} SET {assignments} FROM v WHERE {where}"  # noqa: S608
+        params = [*values, stamp, stamp]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _told(found: _Found) -> set[int]:
@@ -311,22 +390,23 @@ def _told(found: _Found) -> set[int]:
     return told
 
 
-def _timeline(clock: _Clock, new: list[_Found], people: dict[int, User], now: datetime) -> None:
-    """One CHANGED entry per case: the clock's state, and the escalation (codes and names: each
+def _timeline(new: list[_Found], people: dict[int, User], now: datetime) -> None:
+    """One CHANGED entry per case: its clocks' states, and the escalation (codes and names: each
     reader reads them in their language). Set-based, as ltc.core.bulk writes bulk rows."""
     content_type = ContentType.objects.get_for_model(Case).pk
-    rows = []
+    changes: dict[int, list[dict[str, str]]] = defaultdict(list)
+    escalated: dict[int, list[dict[str, str]]] = {}
     for f in new:
-        changes: list[dict[str, str]] = [
-            {
-                "field": clock.state,
-                "old": str(f.row["state"]),
-                "new": str(SlaState.BREACHED if f.breach else SlaState.WARNING),
-            }
-        ]
+        state = str(SlaState.BREACHED if f.breach else SlaState.WARNING)
+        changes[f.row["pk"]].append({"field": f.clock.state, "old": str(f.row[f.clock.state]), "new": state})
         if f.breach and f.manager is not None and f.row["escalated_at"] is None:
-            changes.append({"field": "escalated_to", "old": "", "new": str(people.get(f.manager, f.manager))})
-        rows.append((content_type, f.row["pk"], TimelineKind.CHANGED, None, now, "", changes))
+            escalated[f.row["pk"]] = [
+                {"field": "escalated_to", "old": "", "new": str(people.get(f.manager, f.manager))}
+            ]
+    rows = [
+        (content_type, pk, TimelineKind.CHANGED, None, now, "", entry + escalated.get(pk, []))
+        for pk, entry in changes.items()
+    ]
     bulk_insert(TimelineEvent, ("content_type_id", "object_id", "kind", "actor_id", "at", "text", "changes"), rows)
 
 
@@ -349,7 +429,10 @@ NOTIFICATION_FIELDS = (
 
 def _notify(new: list[_Found], people: dict[int, User], now: datetime) -> None:
     """The `notify` of ltc.core.notifications for a chunk at once: in-app rows, mails and robot
-    messages per each reader's channels for the "activity due" kind, in a few statements."""
+    messages per each reader's channels for the "service level" kind, in a few statements. A
+    reader with more than DIGEST_AFTER cases of one kind in the chunk (a storm: a team came back
+    from a holiday, a calendar was corrected) gets one digest naming the count and the first
+    cases instead of a notice per case; the cases' timelines still record each of them."""
     active = {pk: u for pk, u in people.items() if u.is_active}
     channels: dict[int, Channels] = preferences_of(active, NOTICE)
     robots = {
@@ -358,50 +441,65 @@ def _notify(new: list[_Found], people: dict[int, User], now: datetime) -> None:
             user_id__in=[pk for pk, c in channels.items() if c.webhook]
         ).exclude(url="")
     }
+    heard: dict[tuple[int, str, bool], list[_Found]] = defaultdict(list)  # (reader, kind, escalated to them)
+    for f in new:
+        for pk in sorted(_told(f)):
+            if pk in active:
+                heard[(pk, f.kind, f.breach and pk == f.manager)].append(f)
     content_type = ContentType.objects.get_for_model(Case).pk
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "ltc.local"
-    said: dict[tuple[str, str, bool], dict[str, str]] = {}  # one params object per language and text
+    said: dict[tuple[str, str, bool], str] = {}  # the activity's words per language and kind
     notices: list[tuple[Any, ...]] = []
     mails, hooks = [], []
-    for f in new:
-        label = f"{f.row['number']} {f.row['subject']}"[:300]
-        for pk in _told(f):
-            user = active.get(pk)
-            if user is None:
-                continue
-            chosen = channels[pk]
-            key = (_language(user), f.kind, f.breach and pk == f.manager)
-            params = said.get(key)
-            if params is None:
-                with translation.override(key[0]):
-                    params = said[key] = {"activity": _activity(f.kind, escalated=key[2])}
+    for (pk, kind, escalated), found in heard.items():
+        user, chosen = active[pk], channels[pk]
+        language = _language(user)
+        words = said.get((language, kind, escalated))
+        if words is None:
+            with translation.override(language):
+                words = said[(language, kind, escalated)] = _activity(kind, escalated=escalated)
+        items: list[tuple[_Found | None, str, dict[str, Any]]]
+        digest = len(found) > DIGEST_AFTER
+        if digest:
+            numbers = ", ".join(c.row["number"] for c in found[:DIGEST_NAMES])
+            items = [(None, numbers, {"activity": words, "count": len(found)})]
+        else:
+            items = [(c, f"{c.row['number']} {c.row['subject']}"[:300], {"activity": words}) for c in found]
+        for one, label, params in items:
             if chosen.in_app:
-                notices.append((pk, NOTICE, content_type, f.row["pk"], label, params, None, now, None))
+                subject = (content_type, one.row["pk"]) if one else (None, None)
+                notices.append((pk, NOTICE, *subject, label, params, None, now, None))
             if not (chosen.email and user.email) and pk not in robots:
                 continue
-            url = f"{settings.LTC_BASE_URL}{reverse('service:case_detail', args=[f.row['pk']])}"
-            with translation.override(key[0]):
+            with translation.override(language):
                 title = render_text(NOTICE, params, "", label)
+            urls = [_case_url(c.row["pk"]) for c in ([one] if one else found[:DIGEST_LINKS])]
             if chosen.email and user.email:
-                name = f"case-sla-{f.row['pk']}-{f.kind}-{int(f.row['due'].timestamp())}-{pk}"
+                first = one or found[0]
+                name = f"case-sla-{first.row['pk']}-{kind}-{int(first.due.timestamp())}-{pk}" + (
+                    "-all" if digest else ""
+                )
+                body = "\n".join([title, "", *urls])
                 mails.append(
-                    OutgoingMail(
-                        to=[user.email], subject=title[:300], body=f"{title}\n\n{url}", message_id=f"<{name}@{domain}>"
-                    )
+                    OutgoingMail(to=[user.email], subject=title[:300], body=body, message_id=f"<{name}@{domain}>")
                 )
             if pk in robots:
                 hook = robots[pk]
                 hooks.append(
-                    OutgoingWebhook(url=hook.url, payload=robot_payload(hook.robot, title, url), created_at=now)
+                    OutgoingWebhook(url=hook.url, payload=robot_payload(hook.robot, title, urls[0]), created_at=now)
                 )
     if notices:
         bulk_insert(Notification, NOTIFICATION_FIELDS, notices)
     if mails:
-        OutgoingMail.objects.bulk_create(mails, batch_size=CHUNK, ignore_conflicts=True)
+        OutgoingMail.objects.bulk_create(mails, batch_size=CHUNK_ELSEWHERE, ignore_conflicts=True)
         transaction.on_commit(_deliver_mail)
     if hooks:
-        OutgoingWebhook.objects.bulk_create(hooks, batch_size=CHUNK)
+        OutgoingWebhook.objects.bulk_create(hooks, batch_size=CHUNK_ELSEWHERE)
         transaction.on_commit(_deliver_webhooks)
+
+
+def _case_url(pk: int) -> str:
+    return f"{settings.LTC_BASE_URL}{reverse('service:case_detail', args=[pk])}"
 
 
 def _deliver_mail() -> None:

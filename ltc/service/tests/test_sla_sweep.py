@@ -238,3 +238,69 @@ def test_a_breach_of_the_team_managers_own_case_goes_to_the_parent_teams_manager
     }
     assert CaseSlaEvent.objects.get(case=in_team, kind="response_breach").notified_id == world.boss.pk
     assert [n.object_id for n in notices(world.boss) if n.object_id == in_team.pk] == [in_team.pk]
+
+
+def test_both_clocks_of_a_case_move_in_one_update_and_one_timeline_entry(world: Any) -> None:
+    # response breached, resolution due soon: one pass records both
+    case = make_case(world, warn_in=-60, due_in=-5, resolution_warn_at=at(-1), resolution_due=at(30))
+    version = case.version
+
+    assert sla_sweep(now=NOW) == SweepResult(warned=1, breached=1, escalated=1)
+    case.refresh_from_db()
+    assert (case.response_sla, case.resolution_sla, case.escalated_to_id) == ("breached", "warning", world.manager.pk)
+    assert case.version == version + 1
+    timeline = TimelineEvent.objects.filter(content_type=ContentType.objects.get_for_model(Case), object_id=case.pk)
+    assert [e.changes for e in timeline] == [
+        [
+            {"field": "response_sla", "old": "running", "new": "breached"},
+            {"field": "resolution_sla", "old": "running", "new": "warning"},
+            {"field": "escalated_to", "old": "", "new": str(world.manager)},
+        ]
+    ]
+
+
+def test_a_state_set_in_between_is_not_overwritten(world: Any) -> None:
+    """The candidate was read as running; an agent's first response (met) landed before the
+    update: the update leaves the met state alone and changes nothing else."""
+    case = make_case(world, warn_in=-10, due_in=100)
+    real = sla_sweep.__globals__["_candidates"]
+
+    def read_then_respond(*args: Any, **kwargs: Any) -> Any:
+        rows = real(*args, **kwargs)
+        Case.objects.filter(pk=case.pk).update(response_sla="met")
+        return rows
+
+    sla_sweep.__globals__["_candidates"] = read_then_respond
+    try:
+        sla_sweep(now=NOW)
+    finally:
+        sla_sweep.__globals__["_candidates"] = real
+    case.refresh_from_db()
+    assert (case.response_sla, case.version) == ("met", 1)
+
+
+def test_many_cases_for_one_reader_at_once_make_one_digest(world: Any) -> None:
+    from ltc.core.notifications import render, shown
+
+    NotificationPreference.objects.create(
+        user=world.owner, kind=NotificationKind.SERVICE_LEVEL, in_app=True, email=True, webhook=False
+    )
+    cases = [make_case(world, warn_in=-10, due_in=100) for _ in range(7)]
+    agent = UserFactory(username="agent7", roles=["service"])
+    few = make_case(world, owner=agent, warn_in=-10, due_in=100)
+
+    assert sla_sweep(now=NOW) == SweepResult(warned=8, breached=0, escalated=0)
+    (digest,) = notices(world.owner)
+    assert (digest.content_type_id, digest.object_id, digest.params["count"]) == (None, None, 7)
+    numbers = ", ".join(c.number for c in cases[:3])
+    assert render(digest) == f"7 cases ({numbers} …): first response due soon."
+    assert shown(world.owner, [digest])[0].url is None  # no single record to open
+    # a reader with a few cases still hears of each, linked
+    (single,) = notices(agent)
+    assert (single.object_id, shown(agent, [single])[0].url) == (few.pk, few.get_absolute_url())
+    # one mail, linking every case; each case's own timeline still records its warning
+    (mail,) = OutgoingMail.objects.filter(to=[world.owner.email])
+    assert mail.subject == f"7 cases ({numbers} …): first response due soon."
+    assert all(c.get_absolute_url() in mail.body for c in cases)
+    case_type = ContentType.objects.get_for_model(Case)
+    assert TimelineEvent.objects.filter(content_type=case_type, object_id__in=[c.pk for c in cases]).count() == 7
