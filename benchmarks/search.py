@@ -64,6 +64,7 @@ PREFIX = {
     "orders": "O2026-",
     "invoices": "INV2026-",
     "payments": "PAY2026-",
+    "cases": "CS2026-",
 }
 BATCH = 5000
 
