@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.urls import reverse
 
 from ltc.core.models import (
     IntegrationEvent,
@@ -304,3 +305,15 @@ def test_many_cases_for_one_reader_at_once_make_one_digest(world: Any) -> None:
     assert all(c.get_absolute_url() in mail.body for c in cases)
     case_type = ContentType.objects.get_for_model(Case)
     assert TimelineEvent.objects.filter(content_type=case_type, object_id__in=[c.pk for c in cases]).count() == 7
+
+
+def test_a_digest_reads_in_the_notification_pages(world: Any, client: Any) -> None:
+    for _ in range(6):
+        make_case(world, warn_in=-10, due_in=100)
+    sla_sweep(now=NOW)
+    client.force_login(world.owner)
+
+    for name in ("web:notifications", "web:notifications_bell"):
+        page = client.get(reverse(name))
+        assert page.status_code == 200
+        assert "6 cases (CS-T-" in page.content.decode()
