@@ -38,6 +38,12 @@ from ltc.core.models import SearchDocument
 PER_KIND = 5
 # Candidates read per kind from the index, before access: room for hits the user may not open.
 CANDIDATES_PER_KIND = 40
+# Matches of one tier read per kind (and per prefix index) before ranking: a term matching more
+# documents of a kind than this is ranked among the first this many its index gives.
+RANKED_PER_KIND = 200
+# Contained matches read for all kinds in one index lookup; past this many, kind by kind.
+CONTAINED_AT_ONCE = 1000
+_KEY_CHARS = 200  # PostgreSQL's prefix indexes hold this many characters of a column
 _HAN = re.compile(r"[\u3400-\u9fff]+")
 
 
@@ -229,65 +235,219 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _after(prefix: str) -> str | None:
+    """The least string above every string that starts with `prefix` (code point order; None: none)."""
+    while prefix:
+        last = ord(prefix[-1]) + 1
+        if last <= 0x10FFFF:
+            return prefix[:-1] + chr(0xE000 if 0xD800 <= last <= 0xDFFF else last)
+        prefix = prefix[:-1]
+    return None
+
+
+def _fts_phrase(value: str) -> str:
+    return '"{}"'.format(value.replace('"', '""'))
+
+
 def candidates(q: str, *, per_kind: int = CANDIDATES_PER_KIND, keys: Sequence[str] = ()) -> list[tuple[str, int]]:
     """(kind, object id) of the index's best matches for `q`, ranked, at most `per_kind` per kind:
     one query. Ranks: the text is the term or starts with it as a word (a number) → prefix of the
-    text, pinyin or initials → contained; then similarity (PostgreSQL) or bm25 (SQLite)."""
+    text, pinyin or initials → contained; then similarity (PostgreSQL) or the shorter text (SQLite).
+
+    A common term never ranks all it matches: each kind's prefix matches (both first ranks) are read
+    in index order, at most RANKED_PER_KIND per column; the contained ones of every kind at once
+    while they are fewer than CONTAINED_AT_ONCE, else per kind, only for a kind its prefix matches
+    leave short of `per_kind`, at most RANKED_PER_KIND (a term of two characters through the bigram
+    index). So the ranking is exact unless a kind has more matches of one rank than that; then it
+    ranks the first ones its index gives."""
     term = normalize(q)
-    if not term:
+    selected = [kind.key for kind in kinds() if not keys or kind.key in keys]
+    if not term or not selected:
         return []
     squashed = term.replace(" ", "")
-    like = f"%{_escape_like(term)}%"
-    like_py = f"%{_escape_like(squashed)}%"
-    prefix = f"{_escape_like(term)}%"
-    prefix_py = f"{_escape_like(squashed)}%"
-    word = f"{_escape_like(term)} %"
-    kind_filter = ""
-    kind_params: list[Any] = []
-    if keys:
-        kind_filter = f" AND d.kind IN ({', '.join(['%s'] * len(keys))})"
-        kind_params = list(keys)
+    postgres = connection.vendor == "postgresql"
+    early = [
+        _prefixed(key, column, value, postgres=postgres)
+        for key in selected
+        for column, value in (("text", term), ("pinyin", squashed), ("initials", squashed))
+    ]
+    not_early = (
+        "NOT (d.text LIKE %s ESCAPE '\\' OR d.pinyin LIKE %s ESCAPE '\\' OR d.initials LIKE %s ESCAPE '\\')",
+        [f"{_escape_like(term)}%", *[f"{_escape_like(squashed)}%"] * 2],
+    )
+    match = _contained(term, squashed, postgres=postgres)
+    # The kinds, unless all are searched or the kind's bigrams (which are its own) find them.
+    every_kind: _Sql = ("", [])
+    if keys and not match.by_bigram:
+        every_kind = (f"AND d.kind IN ({', '.join(['%s'] * len(selected))})", selected)
+    # Only while a kind is short of `per_kind`, and only its kinds. Each such test is the LIMIT, so
+    # both databases make it once, before reading any row.
+    full = "SELECT kind FROM early GROUP BY kind HAVING count(*) >= %s"
+    contained = _join(
+        "SELECT", _COLUMNS, "FROM", match.source(selected if keys else ()), every_kind,
+        (f"AND d.kind NOT IN ({full})", [per_kind]), "AND", match.condition(selected), "AND", not_early,
+        (f"LIMIT CASE WHEN (SELECT count(*) FROM ({full}) f) < %s THEN %s ELSE 0 END",  # noqa: S608
+         [per_kind, len(selected), CONTAINED_AT_ONCE]),
+    )  # fmt: skip
+    # Past CONTAINED_AT_ONCE, each kind its prefix matches leave short reads its own contained ones.
+    late = [("SELECT * FROM contained WHERE (SELECT count(*) FROM contained) < %s", [CONTAINED_AT_ONCE])]
+    # In the order of the kind's text index, PostgreSQL reads a common term's first matches from it
+    # instead of scanning the table for them (a bigram's are the kind's own in its index; SQLite
+    # reads them in the order of its FTS5 table).
+    in_order = f'ORDER BY left(d.text, {_KEY_CHARS}) COLLATE "C"' if postgres else ""
+    for index, key in enumerate(selected):
+        short = "(SELECT count(*) FROM contained) >= %s AND (SELECT count(*) FROM early WHERE kind = %s) < %s"
+        late.append(
+            _join(
+                "SELECT * FROM (SELECT",
+                _COLUMNS,
+                "FROM",
+                match.source([key]),
+                ("", []) if match.by_bigram else ("AND d.kind = %s", [key]),
+                "AND",
+                match.condition([key]),
+                "AND",
+                not_early,
+                (
+                    f"{'' if match.by_bigram else in_order} LIMIT CASE WHEN {short} THEN %s ELSE 0 END) c{index}",
+                    [CONTAINED_AT_ONCE, key, per_kind, RANKED_PER_KIND],
+                ),
+            )  # fmt: skip
+        )
     rank = (
         "CASE WHEN d.text = %s OR d.text LIKE %s ESCAPE '\\' THEN 0 "
         "WHEN d.text LIKE %s ESCAPE '\\' OR d.pinyin LIKE %s ESCAPE '\\' OR d.initials LIKE %s ESCAPE '\\' THEN 1 "
-        "ELSE 2 END"
+        "ELSE 2 END",
+        [term, f"{_escape_like(term)} %", f"{_escape_like(term)}%", *[f"{_escape_like(squashed)}%"] * 2],
     )
-    rank_params = [term, word, prefix, prefix_py, prefix_py]
-    if connection.vendor == "sqlite" and len(squashed) >= 3 and len(term) >= 3:
-        # The trigram FTS table answers substring matches of three characters or more.
-        match = " OR ".join(
-            '{}:"{}"'.format(col, value.replace('"', '""'))
-            for col, value in (("text", term), ("pinyin", squashed), ("initials", squashed))
-            if len(value) >= 3
-        )
-        source = (
-            "core_searchdocument_fts f JOIN core_searchdocument d ON d.id = f.rowid "
-            "WHERE core_searchdocument_fts MATCH %s"
-        )
-        source_params: list[Any] = [match]
-        secondary = "bm25(core_searchdocument_fts)"
-        secondary_params: list[Any] = []
-    else:
-        source = (
-            "core_searchdocument d WHERE (d.text LIKE %s ESCAPE '\\' OR d.pinyin LIKE %s ESCAPE '\\' "
-            "OR d.initials LIKE %s ESCAPE '\\')"
-        )
-        source_params = [like, like_py, like_py]
-        if connection.vendor == "postgresql":
-            secondary, secondary_params = "-similarity(d.text, %s)", [term]
-        else:
-            secondary, secondary_params = "length(d.text)", []
+    secondary = ("-similarity(d.text, %s)", [term]) if postgres else ("length(d.text)", [])
     # Only fixed SQL fragments are interpolated; every value the user typed is a parameter.
-    sql = (
-        "SELECT kind, object_id FROM ("  # noqa: S608
-        f"SELECT d.kind, d.object_id, ROW_NUMBER() OVER (PARTITION BY d.kind ORDER BY {rank}, {secondary}, d.id) AS n "
-        f"FROM {source}{kind_filter}"
-        ") ranked WHERE n <= %s ORDER BY kind, n"
-    )
-    params = [*rank_params, *secondary_params, *source_params, *kind_params, per_kind]
-    with connection.cursor() as cursor:
+    sql, params = _join(
+        "WITH early AS (", _union(early, " UNION "), "), contained AS (", contained, ")",
+        "SELECT kind, object_id FROM (SELECT d.kind, d.object_id, ROW_NUMBER() OVER (PARTITION BY d.kind ORDER BY",
+        rank, ",", secondary, ", d.id) AS n FROM (SELECT * FROM early UNION ALL", _union(late, " UNION ALL "),
+        (") d) ranked WHERE n <= %s ORDER BY kind, n", [per_kind]),
+    )  # fmt: skip
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if postgres:
+            # Wide (tens of small index reads) but reading a few thousand rows at most: compiling it
+            # (JIT) or starting workers costs more than running it. Until the transaction ends.
+            cursor.execute(
+                "SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)"
+            )
         cursor.execute(sql, params)
         return [(kind, int(object_id)) for kind, object_id in cursor.fetchall()]
+
+
+_Sql = tuple[str, list[Any]]
+
+
+def _join(*parts: str | _Sql) -> _Sql:
+    """SQL without placeholders and fragments with their parameters, joined in order."""
+    sql: list[str] = []
+    params: list[Any] = []
+    for part in parts:
+        if isinstance(part, str):
+            sql.append(part)
+        else:
+            sql.append(part[0])
+            params.extend(part[1])
+    return " ".join(sql), params
+
+
+def _union(parts: Sequence[_Sql], glue: str) -> _Sql:
+    return glue.join(sql for sql, _ in parts), [param for _, params in parts for param in params]
+
+
+def _prefixed(key: str, column: str, value: str, *, postgres: bool) -> _Sql:
+    """The documents of kind `key` whose `column` starts with `value`, the first RANKED_PER_KIND in
+    the order of the column's btree index (migration 0021; PostgreSQL's holds the first _KEY_CHARS
+    characters, in byte order, "C"). The range is the prefix itself, so no LIKE misleads the
+    planner's estimate, but for a value longer than that key."""
+    bound = value[:_KEY_CHARS]
+    index_key = f'left(d.{column}, {_KEY_CHARS}) COLLATE "C"' if postgres else f"d.{column}"
+    upper = _after(bound)
+    conditions = [f"{index_key} >= %s"]
+    params: list[Any] = [key, bound]
+    if upper is not None:
+        conditions.append(f"{index_key} < %s")
+        params.append(upper)
+    if bound != value:
+        conditions.append(f"d.{column} LIKE %s ESCAPE '\\'")
+        params.append(f"{_escape_like(value)}%")
+    sql = (
+        f"SELECT * FROM (SELECT {_COLUMNS} FROM core_searchdocument d WHERE d.kind = %s "  # noqa: S608
+        f"AND {' AND '.join(conditions)} ORDER BY {index_key} LIMIT %s) e_{column}"
+    )
+    return sql, [*params, RANKED_PER_KIND]
+
+
+_COLUMNS = "d.id, d.kind, d.object_id, d.text, d.pinyin, d.initials"
+_GRAMS = "core_search_bigrams(d.kind, d.text || ' ' || d.pinyin || ' ' || d.initials)"
+
+
+@dataclass(frozen=True)
+class _Contained:
+    """How to find the documents containing the term (text) or its squashed form (pinyin, initials):
+    through the trigram indexes, or for a value of two characters (no trigram holds it) through its
+    bigram (PostgreSQL: the kind's "quotes:杭州" in migration 0021's index; SQLite: the FTS5 grams)."""
+
+    likes: _Sql  # the plain condition
+    term: str
+    squashed: str
+    postgres: bool
+
+    def condition(self, kind_keys: Sequence[str]) -> _Sql:
+        if not self.postgres or 2 not in (len(self.term), len(self.squashed)):
+            return self.likes
+        any_gram = f"{_GRAMS} && ARRAY[{', '.join(['%s'] * len(kind_keys))}]::text[]"
+        if len(self.term) == 2:  # then squashed == term, and a bigram (never across a space) is exact
+            return any_gram, [f"{key}:{self.term}" for key in kind_keys]
+        text, pinyin = self.likes[1][0], self.likes[1][1:]
+        return (
+            f"(d.text LIKE %s ESCAPE '\\' OR ({any_gram} AND {_LIKE_PINYIN}))",
+            [text, *[f"{key}:{self.squashed}" for key in kind_keys], *pinyin],
+        )
+
+    @property
+    def by_bigram(self) -> bool:
+        return self.postgres and len(self.term) == 2
+
+    @property
+    def fts(self) -> str | None:
+        """SQLite: the FTS5 query finding them (None: none can, a term of one character)."""
+        if self.postgres or min(len(self.term), len(self.squashed)) < 2:
+            return None
+
+        def part(columns: str, value: str) -> str:
+            if len(value) >= 3:
+                return " OR ".join(f"{column}:{_fts_phrase(value)}" for column in columns.split())
+            return f"grams:{_fts_phrase(f',{value},')}"
+
+        return " OR ".join(dict.fromkeys([part("text", self.term), part("pinyin initials", self.squashed)]))
+
+    def source(self, kind_keys: Sequence[str] = ()) -> _Sql:
+        """FROM … WHERE, to be continued with AND: on SQLite the FTS5 table (narrowed to `kind_keys`)."""
+        fts = self.fts
+        if fts is None:
+            return "core_searchdocument d WHERE TRUE", []
+        narrowed = " OR ".join(f"kind:{_fts_phrase(key)}" for key in kind_keys)
+        return (
+            "core_searchdocument_fts JOIN core_searchdocument d ON d.id = core_searchdocument_fts.rowid "
+            "WHERE core_searchdocument_fts MATCH %s",
+            [f"({narrowed}) AND ({fts})" if narrowed else fts],
+        )
+
+
+_LIKE_PINYIN = "(d.pinyin LIKE %s ESCAPE '\\' OR d.initials LIKE %s ESCAPE '\\')"
+
+
+def _contained(term: str, squashed: str, *, postgres: bool) -> _Contained:
+    likes = (
+        f"(d.text LIKE %s ESCAPE '\\' OR {_LIKE_PINYIN})",
+        [f"%{_escape_like(term)}%", *[f"%{_escape_like(squashed)}%"] * 2],
+    )
+    return _Contained(likes, term, squashed, postgres)
 
 
 # ---- access ------------------------------------------------------------------------------
